@@ -1,0 +1,76 @@
+/**
+ * Errors are values with a kind the user can act on, rendered once (`describeError`).
+ * Messages never contain secrets: only names of env vars or files.
+ */
+export type CheckErrorKind =
+  | 'usage'
+  | 'unknown-firewall'
+  | 'not-authorized'
+  | 'busy'
+  | 'rate-limited'
+  | 'overloaded'
+  | 'config'
+  | 'credentials-missing'
+  | 'unreachable'
+  | 'timeout'
+  | 'host-key-mismatch'
+  | 'host-key-unknown'
+  | 'algorithm-mismatch'
+  | 'auth-failed'
+  | 'max-admins'
+  | 'cli-error'
+  | 'permission-denied'
+  | 'disconnected'
+  | 'cancelled'
+  | 'shutdown'
+  | 'internal';
+
+export class CheckError extends Error {
+  constructor(
+    readonly kind: CheckErrorKind,
+    message: string,
+    /** Safe, user-facing facts (fingerprints, phase, command). Never secrets. */
+    readonly detail: Record<string, string | number | boolean> = {},
+    /** Worth retrying later (max admins, busy, rate-limited). */
+    readonly retryable = false,
+  ) {
+    super(message);
+    this.name = 'CheckError';
+  }
+}
+
+export function isCheckError(e: unknown): e is CheckError {
+  return e instanceof CheckError;
+}
+
+/** Wraps anything thrown into a CheckError without leaking stack traces to users. */
+export function toCheckError(e: unknown): CheckError {
+  if (e instanceof CheckError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new CheckError('internal', `internal error: ${message}`);
+}
+
+const HINTS: Partial<Record<CheckErrorKind, string>> = {
+  usage: 'Type `/sip-check help` for usage.',
+  'unknown-firewall': 'Check the name; `/sip-check help` lists the firewalls you may check.',
+  'not-authorized': 'Ask the bot admin to add you or this channel to the firewall\'s `allow` list.',
+  busy: 'Wait for the running check to finish, then try again.',
+  'rate-limited': 'Wait a little and try again.',
+  overloaded: 'Too many checks are running; try again in a minute.',
+  unreachable: 'Check that the bot can reach the firewall\'s SSH port (routing, trusted hosts, admin access on the interface).',
+  timeout: 'The firewall did not answer in time; it may be busy. Try again or raise the timeout.',
+  'host-key-mismatch': 'The firewall presented a different SSH host key. If the key change is expected, update the pinned fingerprint in the inventory; otherwise treat it as an attack.',
+  'host-key-unknown': 'Pin the firewall\'s SSH host key fingerprint in the inventory (`ssh-keygen -lf` output).',
+  'algorithm-mismatch': 'Set `algorithms: legacy` for this firewall in the inventory.',
+  'auth-failed': 'Check the username and the credential the inventory points at.',
+  'credentials-missing': 'Set the environment variable or file named in the inventory.',
+  'max-admins': 'The firewall has too many admin sessions; try again later.',
+  'permission-denied': 'The admin profile needs read access to the config and permission to run diagnose commands.',
+  disconnected: 'The SSH connection was lost.',
+};
+
+/** The one place an error becomes text for a user. */
+export function describeError(e: CheckError): string {
+  const hint = HINTS[e.kind];
+  return hint ? `${e.message}\n${hint}` : e.message;
+}

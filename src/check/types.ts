@@ -1,0 +1,92 @@
+import type { CaptureStop, CommandResult } from '../fortigate/types';
+import type { SipSummary } from '../sip/types';
+import type { ConfigSummary, Verdict } from '../verdict/types';
+import type { CheckError } from './errors';
+
+/** Options a user may type after the firewall name; each validated by `parseCheckCommand`. */
+export interface CheckOptions {
+  seconds: number;
+  level: number;
+  vdom?: string;
+  peer?: string;
+  port?: number;
+}
+
+/** Who asked, by IDs (never names): grants and audit use these. */
+export interface Requester {
+  userId: string;
+  channelId: string;
+  teamId?: string;
+  /** Slack user-group IDs the user belongs to, when known. */
+  userGroups?: string[];
+  adapter: 'slack' | 'console';
+}
+
+export interface CheckRequest {
+  firewall: string;
+  options: CheckOptions;
+  requester: Requester;
+  /** Unique id, also used in the audit log and journal. */
+  id: string;
+}
+
+export type CheckPhase = 'queued' | 'connecting' | 'reading-config' | 'capturing' | 'analysing' | 'cleaning-up' | 'done' | 'failed';
+
+export interface ProgressUpdate {
+  phase: CheckPhase;
+  /** During capture: elapsed and total seconds. */
+  elapsedSeconds?: number;
+  totalSeconds?: number;
+  detail?: string;
+}
+
+export interface CaptureStats {
+  stoppedBy: CaptureStop | 'not-run';
+  bytes: number;
+  lines: number;
+  seconds: number;
+  level: number;
+  /** Debug was disabled and reset on the firewall afterwards (confirmed by the CLI). */
+  debugReset: boolean;
+}
+
+export interface FileAttachment {
+  filename: string;
+  title: string;
+  content: Buffer;
+  mimeType: string;
+}
+
+export interface CheckResult {
+  request: CheckRequest;
+  hostname?: string;
+  version?: string;
+  verdict: Verdict;
+  config: ConfigSummary;
+  sip: SipSummary;
+  capture: CaptureStats;
+  /** Everything read from the firewall, for the transcript attachment. */
+  outputs: CommandResult[];
+  attachments: FileAttachment[];
+  /** Things the user should know (reconnects, bounds hit, warnings). */
+  notes: string[];
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/**
+ * Where a check reports. Slack, the terminal and tests each implement it (Nautobot ChatOps'
+ * dispatcher idea). The check never talks Slack.
+ */
+export interface CheckReporter {
+  /** The parent line of the thread; called once, before any SSH work. */
+  start(request: CheckRequest): Promise<void>;
+  /** Phase changes and capture ticks; adapters throttle. Must not throw. */
+  progress(update: ProgressUpdate): Promise<void>;
+  /** A line in the thread (reconnects, cleanup notes). */
+  note(text: string): Promise<void>;
+  /** The verdict, the SIP summary and the attachments. */
+  result(result: CheckResult): Promise<void>;
+  /** The check failed; `cleanup` says whether debug was confirmed reset. */
+  failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void>;
+}

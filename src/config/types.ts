@@ -1,0 +1,38 @@
+/** One firewall of the inventory, validated. Secrets are references, read only when connecting. */
+export interface FirewallEntry {
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  auth:
+    | { type: 'password'; passwordEnv: string }
+    | { type: 'privateKey'; privateKeyPath: string; passphraseEnv?: string };
+  /** Pinned host keys: `SHA256:...` fingerprints and/or an OpenSSH known_hosts file. At least one. */
+  hostKey: { fingerprints: string[]; knownHostsFile?: string };
+  /** VDOM to check on a multi-VDOM unit; absent = every VDOM the admin may see (or root). */
+  vdom?: string;
+  /** Who may run checks. Empty everywhere = nobody (deny by default). */
+  allow: { users: string[]; userGroups: string[]; channels: string[] };
+  /** `legacy` appends SHA-1 key exchanges for old FortiOS (SSH.md). */
+  algorithms: 'default' | 'legacy';
+}
+
+export interface Inventory {
+  /** Where it was read from, for error messages. */
+  source: string;
+  firewalls: FirewallEntry[];
+}
+
+/** Capture bounds and check limits, from the environment with safe defaults. */
+export interface CheckLimits {
+  defaultSeconds: number;
+  maxSeconds: number;
+  maxBytes: number;
+  maxLines: number;
+  defaultLevel: number;
+  commandTimeoutMs: number;
+  checkTimeoutMs: number;
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  debugIm: boolean;
+}

@@ -1,0 +1,81 @@
+/**
+ * FortiOS CLI facts, in one place (scrapli-style platform definition).
+ * Sources: ../shared/DOMAIN.md "CLI facts an SSH client must handle"; KB 211669; FortiOS CLI reference.
+ * The driver, the simulator, the transcript splitter and the command plans all read from here.
+ */
+
+/** Prompt at the end of the buffer: `HOST # `, `HOST $ `, `HOST (ctx) # `. Host may carry HA decorations. */
+export const PROMPT_TAIL = /(?:^|[\r\n])([A-Za-z0-9][\w.\-:~]{0,63}(?:\s\((?:[^()\r\n]{1,40})\))?) ?([#$]) $/;
+
+/** A prompt at the start of a transcript line, followed by the typed command (for pasted transcripts). */
+export const PROMPT_LINE = /^([A-Za-z0-9][\w.\-:~]{0,63})(?: \(([^()\r\n]{1,40})\))? ?([#$]) ?(.*)$/;
+
+/** Pager marker; FortiOS redraws the line with `\r` + spaces + `\r` after a space is sent. */
+export const PAGER = '--More--';
+export const PAGER_TAIL = /--More--\s*$/;
+/** Post-login banner waiting for acceptance (`set post-login-banner enable`). Matched before prompts: banner text may contain `#`. */
+export const BANNER_ACCEPT = /\(Press 'a' to accept\):\s*$/;
+export const MAX_ADMINS = 'Reached maximum number of logged in administrators.';
+
+/** CLI error strings and the kind we report. Order matters: the first match names the error. */
+export const CLI_ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> = [
+  { pattern: /^Unknown action \d+/m, kind: 'unknown-action' },
+  { pattern: /^command parse error before '[^'\r\n]*'/m, kind: 'parse-error' },
+  { pattern: /^value parse error before '[^'\r\n]*'/m, kind: 'parse-error' },
+  { pattern: /^entry not found in datasource/m, kind: 'entry-not-found' },
+  { pattern: /^node_check_object fail!/m, kind: 'node-check-fail' },
+  { pattern: /^Command fail\. Return code -?\d+/m, kind: 'command-fail' },
+  { pattern: /^(?:Permission denied|permission denied)/m, kind: 'permission-denied' },
+];
+export type CliErrorKind =
+  | 'unknown-action'
+  | 'parse-error'
+  | 'entry-not-found'
+  | 'node-check-fail'
+  | 'command-fail'
+  | 'permission-denied';
+
+/** Factory defaults (DOMAIN.md R3/R7): plain `show` omits them. */
+export const DEFAULTS = {
+  defaultVoipAlgMode: 'proxy-based',
+  sipTcpPort: 5060,
+  sipUdpPort: 5060,
+  sipSslPort: 5061,
+  sessionHelperSipId: 13,
+} as const;
+
+/** Every command the bot may send. Read-only, except the debug controls the product exists to run. */
+export const COMMANDS = {
+  systemStatus: 'get system status',
+  configVdom: 'config vdom',
+  configGlobal: 'config global',
+  end: 'end',
+  editVdom: (vdom: string) => `edit ${vdom}`,
+  systemSettings: 'show full-configuration system settings',
+  sessionHelper: 'show system session-helper',
+  firewallPolicy: 'show firewall policy',
+  voipProfile: 'show full-configuration voip profile',
+  sipProxyStats: 'diagnose sys sip-proxy stats',
+  sipProxyCalls: 'diagnose sys sip-proxy calls list',
+  sipHelperStatus: 'diagnose sys sip status',
+  sessionFilterClear: 'diagnose sys session filter clear',
+  sessionFilterDport: (port: number) => `diagnose sys session filter dport ${port}`,
+  sessionList: 'diagnose sys session list',
+  vdList: 'diagnose sys vd list',
+  debugDisable: 'diagnose debug disable',
+  debugReset: 'diagnose debug reset',
+  debugTimestamp: 'diagnose debug console timestamp enable',
+  debugDuration: (minutes: number) => `diagnose debug duration ${minutes}`,
+  debugSip: (level: number) => `diagnose debug application sip ${level}`,
+  debugIm: 'diagnose debug application im 31',
+  debugEnable: 'diagnose debug enable',
+} as const;
+
+/** Commands that reset debug: sent on every exit path, in this order. */
+export const DEBUG_CLEANUP = [COMMANDS.debugDisable, COMMANDS.debugReset] as const;
+
+/** VDOM mode as printed by `get system status` (`Virtual domain configuration: ...`). */
+export type VdomMode = 'disable' | 'enable' | 'multiple' | 'split-task';
+export function vdomModeIsMulti(mode: VdomMode | undefined): boolean {
+  return mode === 'enable' || mode === 'multiple' || mode === 'split-task';
+}

@@ -1,0 +1,67 @@
+import type { CliErrorKind, VdomMode } from './cli';
+
+/** One command's output as read from the firewall or a pasted transcript. */
+export interface CommandResult {
+  /** The command as typed (echo stripped, whitespace collapsed). */
+  command: string;
+  /** CLI context the command ran in: a VDOM name, `global`, or null at the top level of a single-VDOM unit. */
+  context: string | null;
+  /** Output without echo, prompt and pager residue; `\n` line ends. */
+  output: string;
+  /** A CLI error detected in the output. */
+  error?: { kind: CliErrorKind; text: string };
+}
+
+/** What the driver learned while preparing the session. */
+export interface SessionInfo {
+  hostname: string;
+  /** `#` read-write / `$` read-only admin. */
+  privilege: '#' | '$';
+  /** Set once `get system status` has been read. */
+  vdomMode?: VdomMode;
+  version?: string;
+  /** Post-login banner text that was accepted, if any. */
+  banner?: string;
+}
+
+export interface CaptureOptions {
+  windowMs: number;
+  maxBytes: number;
+  maxLines: number;
+  /** Aborting stops the capture early (`stoppedBy: 'cancelled'`). */
+  signal?: AbortSignal;
+  /** Each complete line of debug output (chunks rejoined, prompt residue removed, no line end). */
+  onLine: (line: string) => void;
+  /** Called about once a second with the elapsed time, for progress. */
+  onTick?: (elapsedMs: number) => void;
+}
+
+export type CaptureStop = 'window' | 'bytes' | 'lines' | 'cancelled';
+
+export interface CaptureResult {
+  stoppedBy: CaptureStop;
+  bytes: number;
+  lines: number;
+  elapsedMs: number;
+}
+
+/** A prepared, prompt-aware CLI session on one FortiGate. */
+export interface FortiSession {
+  readonly info: SessionInfo;
+  /** Runs one command and waits for the prompt. CLI errors are returned in `result.error`, not thrown. */
+  run(command: string, opts?: { timeoutMs?: number }): Promise<CommandResult>;
+  /** `config vdom` + `edit NAME` (multi-VDOM); `config global`; `end` back to the top. Tracked in `context`. */
+  enterVdom(name: string): Promise<void>;
+  enterGlobal(): Promise<void>;
+  leaveContext(): Promise<void>;
+  readonly context: string | null;
+  /**
+   * After `diagnose debug enable`: reads asynchronous debug output until a bound is hit,
+   * then sends `diagnose debug disable` and waits for quiet and the prompt.
+   */
+  capture(opts: CaptureOptions): Promise<CaptureResult>;
+  /** True while the SSH connection is up. */
+  readonly alive: boolean;
+  /** Sends `exit`, closes the channel and the connection. Never throws. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+/** Who handles SIP (DOMAIN.md "Handlers"). */
+export type PolicyHandler = 'sip-alg' | 'sip-alg+ips' | 'flow-sip-ips' | 'session-helper' | 'none';
+/** Per VDOM and overall: a single handler, or a summary state. */
+export type OverallHandler = PolicyHandler | 'mixed' | 'mismatch' | 'unknown';
+export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
+
+export interface Evidence {
+  /** The command whose output this line comes from. */
+  source: string;
+  /** The line(s) quoted from the firewall's own output. */
+  text: string;
+}
+
+export interface PolicyVerdict {
+  id: number;
+  name?: string;
+  handler: PolicyHandler;
+  rule: RuleId;
+  /** One sentence: why this rule applied. */
+  reason: string;
+}
+
+export interface VdomVerdict {
+  name: string;
+  handler: OverallHandler;
+  rule: string;
+  policies: PolicyVerdict[];
+  /** Handler → policy ids, when mixed. */
+  split?: Partial<Record<PolicyHandler, number[]>>;
+  explanation: string;
+  evidence: Evidence[];
+  remediation: string;
+  /** Commands whose output was needed but missing (for `unknown`). */
+  missing: string[];
+  /** Where the sources disagree (R4) or the evidence contradicts the config (mismatch). */
+  notes: string[];
+}
+
+export interface Verdict {
+  handler: OverallHandler;
+  vdoms: VdomVerdict[];
+  rule: string;
+  explanation: string;
+  evidence: Evidence[];
+  remediation: string;
+}
+
+export interface SessionHelperEntry {
+  id: number;
+  name: string;
+  protocol: number;
+  port: number;
+}
+
+/** The config facts the verdict reads, as shown in `sip-check analyze --json` under `config`. */
+export interface ConfigSummary {
+  hostname?: string;
+  version?: string;
+  vdomMode?: string;
+  defaultVoipAlgMode: string;
+  sipHelpers: Array<{ id: number; protocol: number; port: number }>;
+}
