@@ -50,10 +50,14 @@ export const COMMANDS = {
   configVdom: 'config vdom',
   configGlobal: 'config global',
   end: 'end',
+  /** Logs out of the CLI (sent by the driver's close()). */
+  exit: 'exit',
   editVdom: (vdom: string) => `edit ${vdom}`,
   systemSettings: 'show full-configuration system settings',
   sessionHelper: 'show system session-helper',
   firewallPolicy: 'show firewall policy',
+  /** Resolves the ports of custom services on policies (R7). */
+  serviceCustom: 'show firewall service custom',
   voipProfile: 'show full-configuration voip profile',
   sipProxyStats: 'diagnose sys sip-proxy stats',
   sipProxyCalls: 'diagnose sys sip-proxy calls list',
@@ -79,3 +83,22 @@ export type VdomMode = 'disable' | 'enable' | 'multiple' | 'split-task';
 export function vdomModeIsMulti(mode: VdomMode | undefined): boolean {
   return mode === 'enable' || mode === 'multiple' || mode === 'split-task';
 }
+
+/**
+ * Texts FortiOS prints (the simulator prints them; the driver detects them with CLI_ERRORS / PROMPT_TAIL).
+ * `-61` follows a parse error; `-37` is the refusal a read-only admin profile gets for `diagnose debug`.
+ */
+export const CLI_MESSAGES = {
+  unknownAction: 'Unknown action 0',
+  parseError: (word: string) => `command parse error before '${word}'`,
+  commandFail: (code: number) => `Command fail. Return code ${code}`,
+  entryNotFound: 'entry not found in datasource',
+  parseErrorCode: -61,
+  permissionDeniedCode: -37,
+  entryNotFoundCode: -3,
+  /** `config vdom` / `edit X` answers with the VDOM and its index. */
+  currentVf: (vdom: string, index: number) => `current vf=${vdom}:${index}`,
+  /** The pager's redraw after a key: CR, spaces over `--More-- `, CR. */
+  pagerRedraw: '\r         \r',
+  bannerAccept: "(Press 'a' to accept):",
+} as const;
