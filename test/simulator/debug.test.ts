@@ -1,0 +1,148 @@
+import { join } from 'node:path';
+import { COMMANDS } from '../../src/fortigate/cli';
+import { FortiGateSimulator, isDebugClean, loadScenario, parseScenario } from '../../src/simulator';
+import { login, type ShellClient } from './sshShell';
+
+const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
+const USERS = [{ username: 'admin', password: 'admin' }];
+const READ_LINE = /sip port \d+ read \[\(0,\d+\)/;
+
+const sims: FortiGateSimulator[] = [];
+const shells: ShellClient[] = [];
+
+async function startSim(opts: Partial<ConstructorParameters<typeof FortiGateSimulator>[0]> = {}): Promise<FortiGateSimulator> {
+  const sim = new FortiGateSimulator({ scenario: loadScenario(DEMO), users: USERS, ...opts });
+  sims.push(sim);
+  await sim.start();
+  return sim;
+}
+
+async function shellOn(sim: FortiGateSimulator): Promise<ShellClient> {
+  const shell = await login(sim.port);
+  shells.push(shell);
+  return shell;
+}
+
+afterEach(async () => {
+  for (const s of shells.splice(0)) s.end();
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+describe('debug state machine', () => {
+  it('keeps levels across disable, clears them on reset, and counts enables and resets', async () => {
+    const sim = await startSim();
+    const shell = await shellOn(sim);
+    expect(isDebugClean(sim.state)).toBe(true);
+    await shell.run(COMMANDS.debugTimestamp);
+    await shell.run(COMMANDS.debugDuration(5));
+    await shell.run(COMMANDS.debugSip(-1));
+    await shell.run(COMMANDS.debugIm);
+    expect(sim.state.debug).toMatchObject({ enabled: false, levels: { sip: -1, im: 31 }, consoleTimestamp: true, durationMinutes: 5 });
+    expect(isDebugClean(sim.state)).toBe(false);
+    await shell.run(COMMANDS.debugEnable);
+    expect(sim.state.debug.enabled).toBe(true);
+    await shell.run(COMMANDS.debugDisable);
+    expect(sim.state.debug.enabled).toBe(false);
+    expect(sim.state.debug.levels).toEqual({ sip: -1, im: 31 });
+    expect(await shell.run('diagnose debug application sip')).toBe('sip debug level is -1 (0xffffffff)');
+    await shell.run(COMMANDS.debugReset);
+    expect(sim.state.debug.levels).toEqual({});
+    expect(sim.state.debug).toMatchObject({ enables: 1, resets: 1 });
+    expect(isDebugClean(sim.state)).toBe(true);
+  });
+
+  it('keeps device debug state across a reconnect', async () => {
+    const sim = await startSim();
+    const first = await shellOn(sim);
+    await first.run(COMMANDS.debugSip(-1));
+    first.end();
+    await first.waitClosed();
+    const second = await shellOn(sim);
+    expect(sim.state.debug.levels).toEqual({ sip: -1 });
+    expect(await second.run('diagnose debug info')).toContain('sip debug level:        -1');
+    await second.run(COMMANDS.debugReset);
+    expect(isDebugClean(sim.state)).toBe(true);
+  });
+
+  it('streams SIP debug lines after enable (after the prompt, asynchronously) and stops on disable', async () => {
+    const sim = await startSim();
+    const shell = await shellOn(sim);
+    await shell.run(COMMANDS.debugTimestamp);
+    await shell.run(COMMANDS.debugSip(-1));
+    shell.write(`${COMMANDS.debugEnable}\r`);
+    const text = await shell.waitFor(/sip port \d+ read \[[^\r\n]*\)\]\r\n/);
+    // The enable command's own answer is just the prompt; debug lines follow it on the same line.
+    expect(text).toMatch(/^diagnose debug enable\r\nFGT-DEMO # 2026-11-25 10:15:02 sip port 4 locate session for 10\.10\.20\.15:5060 -> 198\.51\.100\.10:5060\r\n/);
+    shell.write(`${COMMANDS.debugDisable}\r`);
+    await shell.waitFor(/\r\nFGT-DEMO # $/);
+    const settled = shell.buffer.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(shell.buffer.length).toBe(settled);
+    await shell.run(COMMANDS.debugReset);
+    expect(isDebugClean(sim.state)).toBe(true);
+  });
+
+  it('prints nothing while no sip level is set, and drops timestamps unless console timestamps are enabled', async () => {
+    const sim = await startSim({ scenario: { ...loadScenario(DEMO), debugLinesPerSecond: 1000 } });
+    const shell = await shellOn(sim);
+    await shell.run(COMMANDS.debugEnable);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(shell.unread).toBe('');
+    shell.write(`${COMMANDS.debugSip(-1)}\r`);
+    const text = await shell.waitFor(READ_LINE);
+    expect(text).toMatch(/\r\nFGT-DEMO # sip port 4 locate session for /);
+    expect(text).not.toMatch(/2026-11-25/);
+  });
+
+  it('emits the configured rate in chunks that sometimes split a line across writes, and loops', async () => {
+    const scenario = parseScenario(
+      `---\ndebugLinesPerSecond: 2000\n---\nFGT-L # diagnose debug enable\n${Array.from({ length: 10 }, (_, i) => `2026-11-25 10:00:0${i} sip line ${i}`).join('\n')}\nFGT-L # `,
+      'loop',
+    );
+    const sim = await startSim({ scenario, seed: 7 });
+    const chunks: string[] = [];
+    const shell = await shellOn(sim);
+    shell.stream.on('data', (d: Buffer) => chunks.push(d.toString('latin1')));
+    await shell.run(COMMANDS.debugTimestamp);
+    await shell.run(COMMANDS.debugSip(-1));
+    await shell.run(COMMANDS.debugEnable);
+    // 25 lines means the 10 recorded lines were replayed more than twice, with timestamps moving on.
+    while ((shell.buffer.match(/sip line \d\r\n/g) ?? []).length < 25) await shell.waitFor(/sip line \d\r\n/);
+    expect(shell.buffer).toContain('\r\n2026-11-25 10:00:09 sip line 9\r\n2026-11-25 10:00:10 sip line 0\r\n');
+    expect(shell.buffer).toContain('\r\n2026-11-25 10:00:19 sip line 9\r\n2026-11-25 10:00:20 sip line 0\r\n');
+    // Some writes end in the middle of a line: the client has to rejoin it with the next write.
+    const debugChunks = chunks.filter((c) => c.includes('sip line'));
+    expect(debugChunks.some((c) => !c.endsWith('\r\n'))).toBe(true);
+    // ...and rejoined, every line is whole.
+    const lines = shell.buffer.split('\r\n').filter((l) => l.includes('sip line'));
+    for (const l of lines) expect(l).toMatch(/(?:^|# )2026-11-25 10:00:\d\d sip line \d$/);
+    await shell.run(COMMANDS.debugDisable);
+  });
+
+  it('stops debug output when the diagnose debug duration runs out (device-side dead-man timer)', async () => {
+    const sim = await startSim({ minuteMs: 100 });
+    const shell = await shellOn(sim);
+    await shell.run(COMMANDS.debugDuration(1));
+    await shell.run(COMMANDS.debugSip(-1));
+    await shell.run(COMMANDS.debugEnable);
+    await shell.waitFor(READ_LINE);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sim.state.debug.enabled).toBe(false);
+    expect(sim.state.debug.levels).toEqual({ sip: -1 });
+    const settled = shell.buffer.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(shell.buffer.length).toBe(settled);
+  });
+
+  it('refuses diagnose debug to a read-only admin profile', async () => {
+    const scenario = { ...loadScenario(DEMO), adminProfile: '$' as const };
+    const sim = await startSim({ scenario });
+    const shell = await login(sim.port);
+    shells.push(shell);
+    expect(shell.buffer).toBe('FGT-DEMO $ ');
+    expect(await shell.run(COMMANDS.debugSip(-1))).toBe('Command fail. Return code -37');
+    expect(await shell.run(COMMANDS.debugEnable)).toBe('Command fail. Return code -37');
+    expect(isDebugClean(sim.state)).toBe(true);
+    expect(await shell.run(COMMANDS.sipHelperStatus)).toContain('dialogs:');
+  });
+});
