@@ -15,12 +15,16 @@ export interface FirewallEntry {
   allow: { users: string[]; userGroups: string[]; channels: string[] };
   /** `legacy` appends SHA-1 key exchanges for old FortiOS (SSH.md). */
   algorithms: 'default' | 'legacy';
+  /** Built-in `fw-demo` entry of the console adapter (`demoInventoryEntry`); never set from an inventory file. */
+  demo?: true;
 }
 
 export interface Inventory {
   /** Where it was read from, for error messages. */
   source: string;
   firewalls: FirewallEntry[];
+  /** Non-fatal findings at load time (entries usable by nobody, unset env vars, unreadable key files). */
+  warnings?: string[];
 }
 
 /** Capture bounds and check limits, from the environment with safe defaults. */

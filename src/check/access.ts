@@ -1,0 +1,58 @@
+import type { FirewallEntry, Inventory } from '../config/types';
+import { CheckError } from './errors';
+import type { Requester } from './types';
+
+/**
+ * Who may check which firewall. Semantics, per firewall (`allow` in the inventory):
+ * - a request is granted when ANY one of these matches: the requester's user ID is in `users`, one of the
+ *   requester's user-group IDs is in `user_groups`, or the channel the command was typed in is in `channels`
+ *   (a channel grant lets everyone in that channel check the firewall: use it for the network team's channel);
+ * - no rule at all means nobody (deny by default; a malformed inventory never loads, so it fails closed);
+ * - matching is by Slack IDs only, never display names;
+ * - the console adapter's built-in demo entry (`demo: true`) is usable from the console adapter only.
+ * A firewall that does not exist and one the requester may not use get the same answer
+ * (`unknown-firewall`, listing only what the requester may use), so names are not revealed.
+ */
+export type AuthorizeResult = { ok: true } | { ok: false; error: CheckError };
+
+export function isAllowed(entry: FirewallEntry, requester: Requester): boolean {
+  if (entry.demo === true) return requester.adapter === 'console';
+  const { users, userGroups, channels } = entry.allow;
+  if (users.includes(requester.userId)) return true;
+  if ((requester.userGroups ?? []).some((group) => userGroups.includes(group))) return true;
+  return channels.includes(requester.channelId);
+}
+
+/** Names of the firewalls this requester may check, in inventory order (for help and error messages). */
+export function allowedFirewalls(inventory: Inventory, requester: Requester): string[] {
+  return inventory.firewalls.filter((entry) => isAllowed(entry, requester)).map((entry) => entry.name);
+}
+
+/** The one reply for "no such firewall" and "not yours": identical text for both. */
+export function unknownFirewallError(name: string, visible: readonly string[]): CheckError {
+  const list = visible.length > 0 ? `Firewalls you may check here: ${visible.join(', ')}.` : 'You may not check any firewall from here.';
+  return new CheckError('unknown-firewall', `Unknown firewall \`${name}\`. ${list}`, { firewall: name });
+}
+
+/**
+ * `entry` is the inventory entry of the requested name (undefined when there is none); `visible` lists the
+ * names the requester may use (from `allowedFirewalls`), shown in the refusal. The name shown for a missing
+ * entry is `requestedName` (already validated by `parseCheckCommand`).
+ */
+export function authorize(entry: FirewallEntry | undefined, requester: Requester, visible: readonly string[] = [], requestedName?: string): AuthorizeResult {
+  if (entry !== undefined && isAllowed(entry, requester)) return { ok: true };
+  return { ok: false, error: unknownFirewallError(entry?.name ?? requestedName ?? '?', visible) };
+}
+
+/** Lookup and authorization in one step: what the check service calls. Names match exactly. */
+export function authorizeByName(
+  inventory: Inventory,
+  firewall: string,
+  requester: Requester,
+): { ok: true; entry: FirewallEntry } | { ok: false; error: CheckError } {
+  const entry = inventory.firewalls.find((candidate) => candidate.name === firewall);
+  const visible = allowedFirewalls(inventory, requester);
+  const result = authorize(entry, requester, visible, firewall);
+  if (!result.ok) return result;
+  return entry !== undefined ? { ok: true, entry } : { ok: false, error: unknownFirewallError(firewall, visible) };
+}

@@ -1,0 +1,163 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Crash journal for debug safety. `begin` is written durably BEFORE debug is enabled on a firewall and
+ * `finish` after debug is confirmed reset; whatever is still in the journal at start-up is a firewall the
+ * previous process may have left with debug running, to be reset (and audited as `recovery`).
+ *
+ * Durable = write a temp file, fsync it, rename it over the journal, fsync the directory: after a crash
+ * the file is either the old or the new version, never half of each.
+ *
+ * File format: `{ "version": 1, "entries": [JournalEntry, ...] }`, one entry per running check.
+ */
+export interface JournalEntry {
+  checkId: string;
+  firewall: string;
+  /** ISO-8601. */
+  startedAt: string;
+  pid: number;
+}
+
+interface JournalFile {
+  version: 1;
+  entries: JournalEntry[];
+}
+
+/** Our own file, but read at start-up after a crash: bound what we are willing to parse. */
+const MAX_JOURNAL_BYTES = 1024 * 1024;
+
+export interface DebugJournalOptions {
+  /** Start-up findings (corrupt journal kept aside). Default: ignored. */
+  warn?: (message: string) => void;
+}
+
+export class DebugJournal {
+  private entries: Map<string, JournalEntry> | undefined;
+  private readonly warn: (message: string) => void;
+
+  constructor(
+    readonly file: string,
+    options: DebugJournalOptions = {},
+  ) {
+    this.warn = options.warn ?? (() => undefined);
+  }
+
+  /**
+   * Entries left by a previous run, read from disk (call once at start-up). A missing file is an empty
+   * journal; an unreadable or corrupt one is renamed to `<file>.corrupt` with a warning and the journal
+   * starts empty.
+   */
+  pending(): JournalEntry[] {
+    this.entries = this.read();
+    return [...this.entries.values()];
+  }
+
+  /** Records a check about to enable debug. Throws if the record cannot be made durable: do not enable debug then. */
+  begin(entry: JournalEntry): void {
+    const entries = this.current();
+    const next = new Map(entries);
+    next.set(entry.checkId, { checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, pid: entry.pid });
+    this.persist(next);
+    this.entries = next;
+  }
+
+  /** Debug was reset (or never enabled): the check leaves the journal. Unknown ids are ignored. */
+  finish(checkId: string): void {
+    const entries = this.current();
+    if (!entries.has(checkId)) return;
+    const next = new Map(entries);
+    next.delete(checkId);
+    this.persist(next);
+    this.entries = next;
+  }
+
+  private current(): Map<string, JournalEntry> {
+    // Entries of a previous run stay until recovery finishes them.
+    if (this.entries === undefined) this.entries = this.read();
+    return this.entries;
+  }
+
+  private read(): Map<string, JournalEntry> {
+    let text: string;
+    try {
+      const size = fs.statSync(this.file).size;
+      if (size > MAX_JOURNAL_BYTES) return this.setAside(`larger than ${MAX_JOURNAL_BYTES} bytes`);
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return new Map();
+      return this.setAside(`unreadable (${code ?? 'error'})`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return this.setAside('not valid JSON');
+    }
+    const entries = parseJournal(parsed);
+    if (!entries) return this.setAside('not a journal (expected {"version":1,"entries":[...]})');
+    return new Map(entries.map((e) => [e.checkId, e]));
+  }
+
+  private setAside(reason: string): Map<string, JournalEntry> {
+    const aside = `${this.file}.corrupt`;
+    try {
+      fs.renameSync(this.file, aside);
+      this.warn(`crash journal ${this.file} is ${reason}: kept as ${aside}, starting empty; check firewalls that were being debugged when the bot stopped`);
+    } catch (e) {
+      this.warn(`crash journal ${this.file} is ${reason} and could not be moved aside (${(e as NodeJS.ErrnoException).code ?? 'error'}); starting empty`);
+    }
+    return new Map();
+  }
+
+  private persist(entries: Map<string, JournalEntry>): void {
+    const dir = path.dirname(this.file);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const body: JournalFile = { version: 1, entries: [...entries.values()] };
+    const temp = `${this.file}.tmp-${process.pid}`;
+    try {
+      const fd = fs.openSync(temp, 'w', 0o600);
+      try {
+        fs.writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temp, this.file);
+    } catch (e) {
+      fs.rmSync(temp, { force: true });
+      throw e;
+    }
+    syncDirectory(dir);
+  }
+}
+
+/** Makes the rename itself durable. Not supported everywhere (Windows): best effort. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // The data is already fsynced; only the directory entry's durability is best effort.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function parseJournal(value: unknown): JournalEntry[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { version, entries } = value as { version?: unknown; entries?: unknown };
+  if (version !== 1 || !Array.isArray(entries)) return undefined;
+  const out: JournalEntry[] = [];
+  for (const item of entries) {
+    if (typeof item !== 'object' || item === null) return undefined;
+    const { checkId, firewall, startedAt, pid } = item as Record<string, unknown>;
+    if (typeof checkId !== 'string' || typeof firewall !== 'string' || typeof startedAt !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid)) {
+      return undefined;
+    }
+    out.push({ checkId, firewall, startedAt, pid });
+  }
+  return out;
+}

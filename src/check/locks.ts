@@ -1,0 +1,78 @@
+import { CheckError } from './errors';
+
+/**
+ * Concurrency guards. Both refuse instead of queueing: a queued check would start minutes later, after
+ * the user's attention (and Slack's `response_url`, 30 min) has moved on, and a queue is unbounded
+ * memory. The user is told at once (`busy` / `overloaded`, both retryable) and tries again.
+ */
+
+export interface LockHolder {
+  requestedBy: string;
+  startedAt: Date;
+  checkId: string;
+}
+
+/** A release function when acquired, else who holds the firewall. */
+export type LockResult = (() => void) | { busy: LockHolder };
+
+/** One check per firewall at a time: two debug sessions on one unit would reset each other's debug. */
+export class FirewallLocks {
+  private readonly held = new Map<string, LockHolder>();
+
+  tryAcquire(firewall: string, holder: LockHolder): LockResult {
+    const current = this.held.get(firewall);
+    if (current !== undefined) return { busy: current };
+    this.held.set(firewall, holder);
+    // Idempotent, and only ever releases this holder's own lock (a late second call must not free a newer check's lock).
+    return () => {
+      if (this.held.get(firewall) === holder) this.held.delete(firewall);
+    };
+  }
+
+  holder(firewall: string): LockHolder | undefined {
+    return this.held.get(firewall);
+  }
+
+  /** Every running check, e.g. for shutdown. */
+  entries(): Array<{ firewall: string; holder: LockHolder }> {
+    return [...this.held].map(([firewall, holder]) => ({ firewall, holder }));
+  }
+}
+
+export function busyError(firewall: string, holder: LockHolder): CheckError {
+  return new CheckError(
+    'busy',
+    `A check of ${firewall} is already running (started by <@${holder.requestedBy}> at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
+    { firewall, checkId: holder.checkId, startedAt: holder.startedAt.toISOString() },
+    true,
+  );
+}
+
+/** A global cap on running checks (SSH sessions, memory for captures), without a queue. */
+export class Semaphore {
+  private used = 0;
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** A release function (idempotent), or null when all slots are taken: refuse with `overloadedError`. */
+  tryAcquire(): (() => void) | null {
+    if (this.used >= this.limit) return null;
+    this.used++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.used--;
+    };
+  }
+}
+
+export function overloadedError(limit: number): CheckError {
+  return new CheckError('overloaded', `${limit} checks are already running, the most this bot runs at once.`, { limit }, true);
+}

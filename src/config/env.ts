@@ -1,0 +1,273 @@
+import { ConfigError } from './errors';
+import type { CheckLimits } from './types';
+
+/**
+ * Application settings from the environment, validated once at start-up.
+ * Every problem names the variable, the bad value (never for secrets) and what is expected;
+ * all problems are collected and thrown together as one `ConfigError`.
+ */
+
+export type RedactMode = 'none' | 'users' | 'addresses' | 'all';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface RateLimitConfig {
+  /** Checks a user may start ... */
+  count: number;
+  /** ... within this sliding window. */
+  windowSeconds: number;
+}
+
+interface CommonConfig {
+  /** Inventory file; always set in Slack modes. In console mode the built-in `fw-demo` is added. */
+  inventoryPath?: string;
+  limits: CheckLimits;
+  /** Checks running at once across all firewalls; more are refused (`overloaded`), not queued. */
+  maxConcurrent: number;
+  /** Per-user limit on check starts. */
+  rateLimit: RateLimitConfig;
+  auditPath: string;
+  journalPath: string;
+  /** Console mode: where attachments (transcripts, captures) are written. */
+  attachmentsDir: string;
+  /** Console mode: log lines go to this file so they do not interleave with the terminal thread. */
+  logFile: string;
+  /** What to mask in posted SIP summaries: SIP users, IP addresses, both, or nothing. */
+  redact: RedactMode;
+  logLevel: LogLevel;
+  /** Not fatal, worth logging at start-up (e.g. both an app token and a signing secret are set). */
+  warnings: string[];
+}
+
+/**
+ * How the bot talks to Slack, inferred from which secrets are set. `slack` carries every secret key in every
+ * Slack mode (the unused one `undefined`), so code that only narrowed away `console` can read them.
+ */
+export type SlackConfig =
+  /** Outbound WebSocket: bot token + app-level token (`connections:write`). */
+  | { mode: 'socket'; slack: { botToken: string; appToken: string; signingSecret?: undefined } }
+  /** Public HTTPS endpoint: bot token + signing secret. */
+  | { mode: 'http'; slack: { botToken: string; signingSecret: string; appToken?: undefined }; port: number }
+  /** No Slack at all: the terminal demo. */
+  | { mode: 'console'; slack?: undefined };
+
+export type AppConfig = CommonConfig & SlackConfig;
+
+/** Hard ceiling of the capture window, whatever the environment says: a debug left on a busy unit costs CPU. */
+export const MAX_CAPTURE_SECONDS = 300;
+
+export const ENV_DEFAULTS = {
+  port: 3000,
+  defaultSeconds: 20,
+  maxSeconds: 300,
+  maxBytes: 20 * 1024 * 1024,
+  maxLines: 200_000,
+  defaultLevel: -1,
+  commandTimeoutMs: 15_000,
+  /** Added to the longest capture window for the overall check timeout (connect, config reads, cleanup). */
+  checkOverheadMs: 120_000,
+  connectTimeoutMs: 20_000,
+  keepaliveMs: 15_000,
+  debugIm: false,
+  maxConcurrent: 10,
+  rateLimit: '5/600',
+  auditPath: 'var/audit.jsonl',
+  journalPath: 'var/journal.json',
+  attachmentsDir: 'var/attachments',
+  logFile: 'var/sip-check.log',
+  redact: 'none' as RedactMode,
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** Reads and validates every variable; throws one `ConfigError` listing all problems. */
+export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const reader = new EnvReader(env, problems);
+
+  const slack = readSlackMode(reader, problems, warnings);
+
+  const inventoryPath = reader.path('SIP_CHECK_INVENTORY');
+  // Any Slack secret means Slack was intended, even when that part is wrong: report the inventory too.
+  const wantsSlack = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'].some((name) => reader.raw(name) !== undefined);
+  if (wantsSlack && inventoryPath === undefined) {
+    problems.push('SIP_CHECK_INVENTORY is not set: expected the path of the inventory file (required with Slack; see inventory.example.yml)');
+  }
+
+  const maxSeconds = reader.int('SIP_CHECK_MAX_SECONDS', ENV_DEFAULTS.maxSeconds, 1, MAX_CAPTURE_SECONDS, 'seconds');
+  const defaultSeconds = reader.int('SIP_CHECK_DEFAULT_SECONDS', ENV_DEFAULTS.defaultSeconds, 1, MAX_CAPTURE_SECONDS, 'seconds');
+  if (maxSeconds !== undefined && defaultSeconds !== undefined && defaultSeconds > maxSeconds) {
+    problems.push(`SIP_CHECK_DEFAULT_SECONDS=${defaultSeconds} is larger than SIP_CHECK_MAX_SECONDS=${maxSeconds}: expected at most ${maxSeconds}`);
+  }
+  const maxBytes = reader.int('SIP_CHECK_MAX_BYTES', ENV_DEFAULTS.maxBytes, 1024, 1024 * 1024 * 1024, 'bytes');
+  const maxLines = reader.int('SIP_CHECK_MAX_LINES', ENV_DEFAULTS.maxLines, 1, 10_000_000, 'lines');
+  const defaultLevel = reader.int('SIP_CHECK_DEFAULT_LEVEL', ENV_DEFAULTS.defaultLevel, -1, 4095, 'debug level');
+  const commandTimeoutMs = reader.int('SIP_CHECK_COMMAND_TIMEOUT_MS', ENV_DEFAULTS.commandTimeoutMs, 1000, 600_000, 'milliseconds');
+  const windowMs = (maxSeconds ?? ENV_DEFAULTS.maxSeconds) * 1000;
+  const checkTimeoutMs = reader.int('SIP_CHECK_TIMEOUT_MS', windowMs + ENV_DEFAULTS.checkOverheadMs, 1000, 3_600_000, 'milliseconds');
+  if (checkTimeoutMs !== undefined && maxSeconds !== undefined && checkTimeoutMs <= windowMs) {
+    problems.push(
+      `SIP_CHECK_TIMEOUT_MS=${checkTimeoutMs} is not longer than the longest capture (SIP_CHECK_MAX_SECONDS=${maxSeconds}): expected more than ${windowMs} (default ${windowMs + ENV_DEFAULTS.checkOverheadMs})`,
+    );
+  }
+  const connectTimeoutMs = reader.int('SIP_CHECK_CONNECT_TIMEOUT_MS', ENV_DEFAULTS.connectTimeoutMs, 1000, 300_000, 'milliseconds');
+  const keepaliveMs = reader.int('SIP_CHECK_KEEPALIVE_MS', ENV_DEFAULTS.keepaliveMs, 0, 600_000, 'milliseconds (0 disables)');
+  const debugIm = reader.bool('SIP_CHECK_DEBUG_IM', ENV_DEFAULTS.debugIm);
+  const maxConcurrent = reader.int('SIP_CHECK_MAX_CONCURRENT', ENV_DEFAULTS.maxConcurrent, 1, 100, 'checks');
+  const rateLimit = readRateLimit(reader);
+  const auditPath = reader.path('SIP_CHECK_AUDIT_LOG') ?? ENV_DEFAULTS.auditPath;
+  const journalPath = reader.path('SIP_CHECK_JOURNAL') ?? ENV_DEFAULTS.journalPath;
+  const attachmentsDir = reader.path('SIP_CHECK_ATTACHMENTS_DIR') ?? ENV_DEFAULTS.attachmentsDir;
+  const logFile = reader.path('SIP_CHECK_LOG_FILE') ?? ENV_DEFAULTS.logFile;
+  const redact = reader.oneOf('SIP_CHECK_REDACT', ['none', 'users', 'addresses', 'all'] as const, ENV_DEFAULTS.redact);
+  const logLevel = reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, ENV_DEFAULTS.logLevel);
+
+  if (problems.length > 0 || !slack) throw new ConfigError(problems);
+  return {
+    ...slack,
+    ...(inventoryPath !== undefined ? { inventoryPath } : {}),
+    limits: {
+      defaultSeconds: defaultSeconds!,
+      maxSeconds: maxSeconds!,
+      maxBytes: maxBytes!,
+      maxLines: maxLines!,
+      defaultLevel: defaultLevel!,
+      commandTimeoutMs: commandTimeoutMs!,
+      checkTimeoutMs: checkTimeoutMs!,
+      connectTimeoutMs: connectTimeoutMs!,
+      keepaliveMs: keepaliveMs!,
+      debugIm: debugIm!,
+    },
+    maxConcurrent: maxConcurrent!,
+    rateLimit: rateLimit!,
+    auditPath,
+    journalPath,
+    attachmentsDir,
+    logFile,
+    redact: redact!,
+    logLevel: logLevel!,
+    warnings,
+  };
+}
+
+/** Secrets are named, checked for shape, and never echoed. */
+function readSlackMode(reader: EnvReader, problems: string[], warnings: string[]): SlackConfig | undefined {
+  const botToken = reader.secret('SLACK_BOT_TOKEN', 'xoxb-', 'a bot token starting with xoxb-');
+  const appToken = reader.secret('SLACK_APP_TOKEN', 'xapp-', 'an app-level token starting with xapp-');
+  const signingSecret = reader.secret('SLACK_SIGNING_SECRET', undefined, 'the signing secret from Basic Information');
+  if (reader.failed(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'])) return undefined;
+
+  if (botToken === undefined) {
+    if (appToken === undefined && signingSecret === undefined) return { mode: 'console' };
+    const present = [appToken !== undefined ? 'SLACK_APP_TOKEN' : undefined, signingSecret !== undefined ? 'SLACK_SIGNING_SECRET' : undefined].filter(Boolean).join(' and ');
+    problems.push(`SLACK_BOT_TOKEN is not set but ${present} is: set SLACK_BOT_TOKEN (xoxb-...) too, or unset ${present} for the console demo`);
+    return undefined;
+  }
+  if (appToken !== undefined) {
+    if (signingSecret !== undefined) warnings.push('SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are both set: using Socket Mode; the signing secret is not used');
+    return { mode: 'socket', slack: { botToken, appToken } };
+  }
+  if (signingSecret !== undefined) {
+    // PORT matters only in HTTP mode (platforms set it for every process).
+    const port = reader.int('PORT', ENV_DEFAULTS.port, 1, 65535, 'a TCP port');
+    if (port === undefined) return undefined;
+    return { mode: 'http', slack: { botToken, signingSecret }, port };
+  }
+  problems.push(
+    'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-...) nor SLACK_SIGNING_SECRET (HTTP mode) is: set one of them, or unset SLACK_BOT_TOKEN for the console demo',
+  );
+  return undefined;
+}
+
+function readRateLimit(reader: EnvReader): RateLimitConfig | undefined {
+  const raw = reader.raw('SIP_CHECK_RATE_LIMIT') ?? ENV_DEFAULTS.rateLimit;
+  const match = /^([0-9]{1,4})\/([0-9]{1,6})$/.exec(raw);
+  const count = match ? Number(match[1]) : NaN;
+  const windowSeconds = match ? Number(match[2]) : NaN;
+  if (!match || count < 1 || count > 1000 || windowSeconds < 1 || windowSeconds > 86_400) {
+    reader.problem(
+      'SIP_CHECK_RATE_LIMIT',
+      raw,
+      `CHECKS/SECONDS with 1-1000 checks per 1-86400 seconds (e.g. ${ENV_DEFAULTS.rateLimit} = 5 checks per 10 minutes per user)`,
+    );
+    return undefined;
+  }
+  return { count, windowSeconds };
+}
+
+/** Reads variables, records problems; empty strings count as unset (a `.env` copied from `.env.example`). */
+class EnvReader {
+  private readonly failedNames = new Set<string>();
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly problems: string[],
+  ) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+
+  failed(names: string[]): boolean {
+    return names.some((n) => this.failedNames.has(n));
+  }
+
+  problem(name: string, value: string | undefined, expected: string): void {
+    this.failedNames.add(name);
+    // Values are shown for non-secret variables only, printable and shortened.
+    const shown = value === undefined ? '' : `=${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)}`;
+    this.problems.push(`${name}${shown} is invalid: expected ${expected}`);
+  }
+
+  int(name: string, fallback: number, min: number, max: number, unit: string): number | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?[0-9]{1,15}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      this.problem(name, raw, `an integer from ${min} to ${max} (${unit}); default ${fallback}`);
+      return undefined;
+    }
+    return Number(raw);
+  }
+
+  bool(name: string, fallback: boolean): boolean | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+    if (['false', '0', 'no', 'off'].includes(lower)) return false;
+    this.problem(name, raw, `true or false; default ${fallback}`);
+    return undefined;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const found = allowed.find((a) => a === raw.toLowerCase());
+    if (found === undefined) this.problem(name, raw, `one of ${allowed.join(', ')}; default ${fallback}`);
+    return found;
+  }
+
+  path(name: string): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    if (/[\x00-\x1f\x7f]/.test(raw)) {
+      this.problem(name, raw.replace(/[\x00-\x1f\x7f]/g, '?'), 'a file path without control characters');
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** A secret: shape-checked, never echoed (not even partly: a prefix of a token is still a leak). */
+  secret(name: string, prefix: string | undefined, expected: string): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    if ((prefix !== undefined && !raw.startsWith(prefix)) || /[\s"'\x00-\x1f\x7f]/.test(raw)) {
+      this.failedNames.add(name);
+      this.problems.push(`${name} is invalid (value not shown): expected ${expected}, without spaces or quotes`);
+      return undefined;
+    }
+    return raw;
+  }
+}

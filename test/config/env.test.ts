@@ -1,0 +1,206 @@
+import { loadAppConfig } from '../../src/config/env';
+import { ConfigError } from '../../src/config/errors';
+
+const BOT = 'xoxb-1111-2222-secretbotvalue';
+const APP = 'xapp-1-A111-3333-secretappvalue';
+const SIGNING = '8f14e45fceea167a5a36dedd4bea2543';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadAppConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadAppConfig: Slack mode', () => {
+  it('is the console demo without any Slack secret, with every default', () => {
+    const config = loadAppConfig({});
+    expect(config.mode).toBe('console');
+    expect(config.slack).toBeUndefined();
+    expect(config.inventoryPath).toBeUndefined();
+    expect(config.limits).toEqual({
+      defaultSeconds: 20,
+      maxSeconds: 300,
+      maxBytes: 20 * 1024 * 1024,
+      maxLines: 200_000,
+      defaultLevel: -1,
+      commandTimeoutMs: 15_000,
+      checkTimeoutMs: 300_000 + 120_000,
+      connectTimeoutMs: 20_000,
+      keepaliveMs: 15_000,
+      debugIm: false,
+    });
+    expect(config.maxConcurrent).toBe(10);
+    expect(config.rateLimit).toEqual({ count: 5, windowSeconds: 600 });
+    expect(config.auditPath).toBe('var/audit.jsonl');
+    expect(config.journalPath).toBe('var/journal.json');
+    expect(config.attachmentsDir).toBe('var/attachments');
+    expect(config.logFile).toBe('var/sip-check.log');
+    expect(config.redact).toBe('none');
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('uses Socket Mode with a bot token and an app token', () => {
+    const config = loadAppConfig({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, SIP_CHECK_INVENTORY: 'inventory.yml' });
+    expect(config.mode).toBe('socket');
+    expect(config.slack).toEqual({ botToken: BOT, appToken: APP });
+    expect(config.inventoryPath).toBe('inventory.yml');
+  });
+
+  it('uses HTTP mode with a bot token and a signing secret, PORT defaulting to 3000', () => {
+    const config = loadAppConfig({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING, SIP_CHECK_INVENTORY: 'i.yml' });
+    expect(config).toMatchObject({ mode: 'http', slack: { botToken: BOT, signingSecret: SIGNING }, port: 3000 });
+    expect(config.slack?.appToken).toBeUndefined();
+    expect(loadAppConfig({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING, SIP_CHECK_INVENTORY: 'i.yml', PORT: '8080' })).toMatchObject({ mode: 'http', port: 8080 });
+  });
+
+  it('ignores PORT outside HTTP mode (platforms set it for every process)', () => {
+    expect(loadAppConfig({ PORT: 'not-a-port' }).mode).toBe('console');
+  });
+
+  it('prefers Socket Mode when both an app token and a signing secret are set, with a warning', () => {
+    const config = loadAppConfig({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, SLACK_SIGNING_SECRET: SIGNING, SIP_CHECK_INVENTORY: 'i.yml' });
+    expect(config.mode).toBe('socket');
+    expect(config.slack?.signingSecret).toBeUndefined();
+    expect(config.warnings.join('\n')).toMatch(/signing secret is not used/);
+  });
+
+  it('treats empty values as unset (a .env copied from .env.example)', () => {
+    expect(loadAppConfig({ SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: ' ', SIP_CHECK_MAX_SECONDS: '' }).mode).toBe('console');
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: BOT }, /SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN .* nor SLACK_SIGNING_SECRET/],
+    [{ SLACK_APP_TOKEN: APP }, /SLACK_BOT_TOKEN is not set but SLACK_APP_TOKEN is/],
+    [{ SLACK_SIGNING_SECRET: SIGNING }, /SLACK_BOT_TOKEN is not set but SLACK_SIGNING_SECRET is/],
+  ])('refuses partial Slack config %#, saying what is missing', (env, message) => {
+    const problems = problemsOf({ ...env, SIP_CHECK_INVENTORY: 'i.yml' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('requires the inventory in Slack modes only', () => {
+    expect(problemsOf({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP })).toEqual([expect.stringMatching(/^SIP_CHECK_INVENTORY is not set/)]);
+    expect(loadAppConfig({ SIP_CHECK_INVENTORY: 'mine.yml' }).inventoryPath).toBe('mine.yml');
+  });
+
+  it('refuses tokens of the wrong kind without ever showing their value', () => {
+    const swapped = problemsOf({ SLACK_BOT_TOKEN: APP, SLACK_APP_TOKEN: BOT, SIP_CHECK_INVENTORY: 'i.yml' });
+    expect(swapped).toEqual([
+      expect.stringMatching(/^SLACK_BOT_TOKEN is invalid \(value not shown\): expected a bot token starting with xoxb-/),
+      expect.stringMatching(/^SLACK_APP_TOKEN is invalid \(value not shown\): expected an app-level token starting with xapp-/),
+    ]);
+    const text = swapped.join('\n');
+    expect(text).not.toContain('secretbotvalue');
+    expect(text).not.toContain('secretappvalue');
+    expect(text).not.toContain('1111');
+    const quoted = problemsOf({ SLACK_BOT_TOKEN: `"${BOT}"`, SLACK_APP_TOKEN: APP, SIP_CHECK_INVENTORY: 'i.yml' }).join('\n');
+    expect(quoted).toMatch(/SLACK_BOT_TOKEN is invalid \(value not shown\)/);
+    expect(quoted).not.toContain('secretbotvalue');
+    const spaced = problemsOf({ SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: 'abc def-secretsigning', SIP_CHECK_INVENTORY: 'i.yml' }).join('\n');
+    expect(spaced).toMatch(/SLACK_SIGNING_SECRET is invalid/);
+    expect(spaced).not.toContain('secretsigning');
+  });
+});
+
+describe('loadAppConfig: limits and settings', () => {
+  it('reads every variable', () => {
+    const config = loadAppConfig({
+      SIP_CHECK_DEFAULT_SECONDS: '30',
+      SIP_CHECK_MAX_SECONDS: '120',
+      SIP_CHECK_MAX_BYTES: '1048576',
+      SIP_CHECK_MAX_LINES: '5000',
+      SIP_CHECK_DEFAULT_LEVEL: '4095',
+      SIP_CHECK_COMMAND_TIMEOUT_MS: '5000',
+      SIP_CHECK_CONNECT_TIMEOUT_MS: '7000',
+      SIP_CHECK_KEEPALIVE_MS: '0',
+      SIP_CHECK_DEBUG_IM: 'true',
+      SIP_CHECK_MAX_CONCURRENT: '3',
+      SIP_CHECK_RATE_LIMIT: '2/60',
+      SIP_CHECK_AUDIT_LOG: '/var/log/sip-check/audit.jsonl',
+      SIP_CHECK_JOURNAL: '/var/lib/sip-check/journal.json',
+      SIP_CHECK_ATTACHMENTS_DIR: '/tmp/sip-check',
+      SIP_CHECK_LOG_FILE: '/var/log/sip-check/bot.log',
+      SIP_CHECK_REDACT: 'addresses',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.limits).toEqual({
+      defaultSeconds: 30,
+      maxSeconds: 120,
+      maxBytes: 1048576,
+      maxLines: 5000,
+      defaultLevel: 4095,
+      commandTimeoutMs: 5000,
+      // default follows the window: max seconds + 120 s
+      checkTimeoutMs: 120_000 + 120_000,
+      connectTimeoutMs: 7000,
+      keepaliveMs: 0,
+      debugIm: true,
+    });
+    expect(config).toMatchObject({
+      maxConcurrent: 3,
+      rateLimit: { count: 2, windowSeconds: 60 },
+      auditPath: '/var/log/sip-check/audit.jsonl',
+      journalPath: '/var/lib/sip-check/journal.json',
+      attachmentsDir: '/tmp/sip-check',
+      logFile: '/var/log/sip-check/bot.log',
+      redact: 'addresses',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['SIP_CHECK_MAX_SECONDS', '301', /SIP_CHECK_MAX_SECONDS="301" is invalid: expected an integer from 1 to 300/],
+    ['SIP_CHECK_MAX_SECONDS', '0', /SIP_CHECK_MAX_SECONDS="0" is invalid/],
+    ['SIP_CHECK_DEFAULT_SECONDS', '20s', /SIP_CHECK_DEFAULT_SECONDS="20s" is invalid: expected an integer/],
+    ['SIP_CHECK_MAX_BYTES', '20MiB', /SIP_CHECK_MAX_BYTES="20MiB" is invalid: expected an integer from 1024/],
+    ['SIP_CHECK_MAX_LINES', '-5', /SIP_CHECK_MAX_LINES="-5" is invalid/],
+    ['SIP_CHECK_DEFAULT_LEVEL', '-2', /SIP_CHECK_DEFAULT_LEVEL="-2" is invalid: expected an integer from -1 to 4095/],
+    ['SIP_CHECK_DEFAULT_LEVEL', '0x1f', /SIP_CHECK_DEFAULT_LEVEL="0x1f" is invalid/],
+    ['SIP_CHECK_COMMAND_TIMEOUT_MS', '1e4', /SIP_CHECK_COMMAND_TIMEOUT_MS="1e4" is invalid/],
+    ['SIP_CHECK_CONNECT_TIMEOUT_MS', '999', /SIP_CHECK_CONNECT_TIMEOUT_MS="999" is invalid: expected an integer from 1000/],
+    ['SIP_CHECK_KEEPALIVE_MS', 'yes', /SIP_CHECK_KEEPALIVE_MS="yes" is invalid/],
+    ['SIP_CHECK_DEBUG_IM', 'maybe', /SIP_CHECK_DEBUG_IM="maybe" is invalid: expected true or false/],
+    ['SIP_CHECK_MAX_CONCURRENT', '0', /SIP_CHECK_MAX_CONCURRENT="0" is invalid: expected an integer from 1 to 100/],
+    ['SIP_CHECK_RATE_LIMIT', '5', /SIP_CHECK_RATE_LIMIT="5" is invalid: expected CHECKS\/SECONDS/],
+    ['SIP_CHECK_RATE_LIMIT', '0/600', /SIP_CHECK_RATE_LIMIT="0\/600" is invalid/],
+    ['SIP_CHECK_RATE_LIMIT', '5/0', /SIP_CHECK_RATE_LIMIT="5\/0" is invalid/],
+    ['SIP_CHECK_RATE_LIMIT', 'off', /SIP_CHECK_RATE_LIMIT="off" is invalid/],
+    ['SIP_CHECK_REDACT', 'everything', /SIP_CHECK_REDACT="everything" is invalid: expected one of none, users, addresses, all/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL="verbose" is invalid: expected one of debug, info, warn, error/],
+    ['SIP_CHECK_AUDIT_LOG', 'var/a\u0007.jsonl', /SIP_CHECK_AUDIT_LOG="var\/a\?\.jsonl" is invalid: expected a file path/],
+  ])('refuses %s=%j naming the variable, the value and what is expected', (name, value, message) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('refuses a default window above the maximum and an overall timeout shorter than the window', () => {
+    expect(problemsOf({ SIP_CHECK_DEFAULT_SECONDS: '90', SIP_CHECK_MAX_SECONDS: '60' })).toEqual([
+      'SIP_CHECK_DEFAULT_SECONDS=90 is larger than SIP_CHECK_MAX_SECONDS=60: expected at most 60',
+    ]);
+    expect(problemsOf({ SIP_CHECK_MAX_SECONDS: '60', SIP_CHECK_TIMEOUT_MS: '60000' })[0]).toMatch(
+      /SIP_CHECK_TIMEOUT_MS=60000 is not longer than the longest capture \(SIP_CHECK_MAX_SECONDS=60\): expected more than 60000/,
+    );
+    expect(loadAppConfig({ SIP_CHECK_MAX_SECONDS: '60', SIP_CHECK_TIMEOUT_MS: '90000' }).limits.checkTimeoutMs).toBe(90_000);
+  });
+
+  it('collects every problem into one error', () => {
+    const error = (() => {
+      try {
+        loadAppConfig({ SLACK_BOT_TOKEN: BOT, SIP_CHECK_MAX_SECONDS: 'abc', LOG_LEVEL: 'loud' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems).toHaveLength(4);
+    expect(error.message).toMatch(/^4 configuration problems:\n- /);
+    for (const name of ['SLACK_BOT_TOKEN', 'SIP_CHECK_INVENTORY', 'SIP_CHECK_MAX_SECONDS', 'LOG_LEVEL']) expect(error.message).toContain(name);
+    expect(error.message).not.toContain(BOT);
+  });
+});
