@@ -1,0 +1,412 @@
+import { COMMANDS } from '../fortigate/cli';
+import { sessionHandler, sipProxyStatsDelta } from '../fortigate/parsers';
+import type { Facts, PolicyFacts, VdomFacts } from './facts';
+import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
+import { remediationFor } from './remediation';
+import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
+
+/**
+ * The verdict: who handles SIP, per accepting policy, per VDOM and overall (DOMAIN.md R1-R8). Pure.
+ * Config decides; strong runtime evidence (counters, session flags, debug flow) that contradicts it
+ * makes a `mismatch` (R8). Whether the debug capture printed SIP is weak evidence: both handlers print.
+ */
+
+/** What the capture saw, from the SIP summary (weak evidence). */
+export interface CaptureEvidence {
+  messages: number;
+  lines: number;
+}
+
+export const HANDLER_LABEL: Record<OverallHandler, string> = {
+  'sip-alg': 'SIP ALG',
+  'sip-alg+ips': 'SIP ALG + IPS',
+  'flow-sip-ips': 'flow-based SIP inspection (IPS)',
+  'session-helper': 'SIP session helper',
+  none: 'nothing (no SIP handler)',
+  mixed: 'mixed',
+  mismatch: 'mismatch',
+  unknown: 'unknown',
+};
+
+const HANDLER_MEANING: Record<PolicyHandler, string> = {
+  'sip-alg': 'the SIP ALG (voipd proxy in user space: rewrites SIP/SDP for NAT, opens RTP pinholes, checks and logs SIP)',
+  'sip-alg+ips': 'the SIP ALG (voipd proxy) plus IPS SIP signatures',
+  'flow-sip-ips': 'flow-based SIP inspection in the IPS engine, not the SIP ALG proxy',
+  'session-helper': 'the legacy kernel SIP session helper (basic SIP/SDP NAT and pinholes only)',
+  none: 'nothing: the firewall passes SIP as plain traffic, with no SIP-aware NAT or pinholes',
+};
+
+interface Version {
+  major?: number;
+  minor?: number;
+}
+
+type PolicyOutcome = { verdict: PolicyVerdict; notes: string[] } | { missing: string; notes: string[] };
+
+interface Context {
+  vdom: VdomFacts;
+  helpers?: SessionHelperEntry[];
+  version: Version;
+  /** SIP ports the traffic may use when a policy allows any port. */
+  sipPorts: Array<{ proto: number; port: number }>;
+}
+
+function is70or72(v: Version): boolean {
+  return v.major === 7 && (v.minor === 0 || v.minor === 2);
+}
+
+function atLeast74(v: Version): boolean {
+  return v.major !== undefined && (v.major > 7 || (v.major === 7 && (v.minor ?? 0) >= 4));
+}
+
+function sipHelperEntries(helpers: SessionHelperEntry[]): SessionHelperEntry[] {
+  return helpers.filter((h) => h.name === 'sip');
+}
+
+/** Helper entries that cover the traffic the policy carries (helper watches its entry's port: R5/R7). */
+function coveringHelpers(ctx: Context, ports: PolicyPorts): SessionHelperEntry[] {
+  const sip = sipHelperEntries(ctx.helpers ?? []);
+  const filter = ctx.vdom.evidence.filterPort;
+  return sip.filter((h) => {
+    if (!covers(ports.ranges, h.protocol, h.port)) return false;
+    // The port under test (session filter) is the traffic's port when the policy allows any.
+    return filter === undefined || ports.ranges !== null || h.port === filter;
+  });
+}
+
+function algPorts(vdom: VdomFacts): Array<{ proto: number; port: number }> {
+  const s = vdom.settings;
+  const udp = s?.sipUdpPorts ?? [5060];
+  const tcp = [...(s?.sipTcpPorts ?? [5060]), ...(s?.sipSslPorts ?? [5061])];
+  return [...udp.map((port) => ({ proto: PROTO.UDP, port })), ...tcp.map((port) => ({ proto: PROTO.TCP, port }))];
+}
+
+/** Whether the ALG watches a port the policy carries (R7). */
+function algCovers(ctx: Context, ports: PolicyPorts): boolean {
+  const filter = ctx.vdom.evidence.filterPort;
+  const watched = algPorts(ctx.vdom);
+  if (ports.ranges === null) return filter === undefined || watched.some((w) => w.port === filter);
+  return watched.some((w) => covers(ports.ranges, w.proto, w.port));
+}
+
+function portText(ports: PolicyPorts, filter?: number): string {
+  if (ports.ranges === null) return filter !== undefined ? `port ${filter}` : 'any port';
+  return ports.ranges.map((r) => `${r.proto === PROTO.UDP ? 'udp' : r.proto === PROTO.TCP ? 'tcp' : r.proto}/${r.low === r.high ? r.low : `${r.low}-${r.high}`}`).join(', ');
+}
+
+function verdictOf(p: PolicyFacts, handler: PolicyHandler, rule: RuleId, reason: string): PolicyVerdict {
+  const v: PolicyVerdict = { id: p.id, handler, rule, reason };
+  if (p.name) v.name = p.name;
+  return v;
+}
+
+/** The ALG path (R1, R3, R4, R6) with the version and port qualifiers. */
+function algOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: RuleId, reason: string, profileFeatureSet?: string): PolicyOutcome {
+  const notes: string[] = [];
+  if (!algCovers(ctx, ports)) {
+    const s = ctx.vdom.settings;
+    return {
+      verdict: verdictOf(p, 'none', 'R7', `${reason}, but the SIP ALG watches only udp ${(s?.sipUdpPorts ?? [5060]).join(' ')} / tcp ${(s?.sipTcpPorts ?? [5060]).join(' ')} / tls ${(s?.sipSslPorts ?? [5061]).join(' ')} (\`config system settings\`) and this policy carries ${portText(ports, ctx.vdom.evidence.filterPort)}: SIP there escapes the ALG`),
+      notes,
+    };
+  }
+  // 7.4+: `feature-set ips` (7.0/7.2: `flow`) profiles inspect SIP in the IPS engine (KB 306398).
+  if (profileFeatureSet === 'flow' || profileFeatureSet === 'ips') {
+    return { verdict: verdictOf(p, 'flow-sip-ips', rule, `${reason}; the profile's \`feature-set ${profileFeatureSet}\` inspects SIP in the IPS engine (KB 306398)`), notes };
+  }
+  // 7.0/7.2: the ALG needs a proxy-inspection policy; flow-mode policies get flow SIP inspection (KB 217022, KB 306398).
+  if (is70or72(ctx.version) && p.inspectionMode !== 'proxy') {
+    return {
+      verdict: verdictOf(p, 'flow-sip-ips', rule, `${reason}; on FortiOS ${ctx.version.major}.${ctx.version.minor} the ALG needs \`set inspection-mode proxy\` and this policy is in ${p.inspectionMode} mode (KB 217022)`),
+      notes,
+    };
+  }
+  if (ctx.version.major === undefined && p.inspectionMode !== 'proxy') {
+    notes.push(`FortiOS version unknown (\`${COMMANDS.systemStatus}\` missing): on 7.0/7.2 a ${p.inspectionMode}-mode policy such as ${p.id} would get flow-based SIP inspection instead.`);
+  }
+  // 7.4+: `ips-voip-filter` beside the VoIP profile adds IPS SIP signatures (7.4 admin guide).
+  if (p.ipsVoipFilter && rule === 'R1' && (atLeast74(ctx.version) || ctx.version.major === undefined)) {
+    return { verdict: verdictOf(p, 'sip-alg+ips', rule, `${reason}; \`ips-voip-filter "${p.ipsVoipFilter}"\` adds IPS SIP signatures`), notes };
+  }
+  return { verdict: verdictOf(p, 'sip-alg', rule, reason), notes };
+}
+
+/** The helper path (R2, R5): the helper handles SIP only on a port a `sip` entry covers. */
+function helperOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: RuleId, reason: string): PolicyOutcome {
+  if (!ctx.helpers) return { missing: COMMANDS.sessionHelper, notes: [] };
+  const covering = coveringHelpers(ctx, ports);
+  if (covering.length) {
+    const h = covering[0];
+    return { verdict: verdictOf(p, 'session-helper', rule, `${reason}; session-helper entry ${h.id} (\`sip\`, protocol ${h.protocol}, port ${h.port}) covers it`), notes: [] };
+  }
+  const sip = sipHelperEntries(ctx.helpers);
+  const why = sip.length
+    ? `the \`sip\` session-helper entr${sip.length > 1 ? 'ies watch' : 'y watches'} ${sip.map((h) => `${h.protocol === PROTO.UDP ? 'udp' : 'tcp'}/${h.port}`).join(', ')}, not ${portText(ports, ctx.vdom.evidence.filterPort)}`
+    : 'there is no `sip` entry in `config system session-helper`';
+  return { verdict: verdictOf(p, 'none', rule, `${reason}, but ${why}: nothing handles SIP`), notes: [] };
+}
+
+function decidePolicy(ctx: Context, p: PolicyFacts, ports: PolicyPorts): PolicyOutcome {
+  const v = ctx.vdom;
+  const settings = v.settings;
+  // R6: NGFW policy-based mode: no VoIP profile can be chosen; `default` applies (KB 306398).
+  if (settings?.ngfwMode === 'policy-based') {
+    if (settings.defaultVoipAlgMode === 'kernel-helper-based') {
+      return helperOutcome(ctx, p, ports, 'R5', 'NGFW policy-based mode (no VoIP profile can be set) with `default-voip-alg-mode kernel-helper-based`');
+    }
+    return algOutcome(ctx, p, ports, 'R6', 'NGFW policy-based mode: VoIP profiles cannot be chosen, the `default` profile applies (KB 306398)');
+  }
+  const profileName = p.voipProfile && p.utmStatus !== 'disable' ? p.voipProfile : undefined;
+  if (profileName) {
+    if (!v.voipProfiles) return { missing: COMMANDS.voipProfile, notes: [] };
+    const profile = v.voipProfiles[profileName];
+    if (!profile) return { missing: COMMANDS.voipProfile, notes: [`VoIP profile "${profileName}" of policy ${p.id} is not in the \`voip profile\` output.`] };
+    if (profile.sipStatus === 'disable') {
+      // R2: SIP disabled in the profile hands SIP to the helper, if any (KB 211669 point 4; KB 192004).
+      return helperOutcome(ctx, p, ports, 'R2', `VoIP profile "${profileName}" has \`config sip\` / \`set status disable\``);
+    }
+    // R1: a VoIP profile with SIP enabled wins over default-voip-alg-mode (KB 211669 point 5; 7.4 guide).
+    return algOutcome(ctx, p, ports, 'R1', `VoIP profile "${profileName}" with SIP enabled is on the policy`, profile.featureSet);
+  }
+  if (!settings) return { missing: COMMANDS.systemSettings, notes: [] };
+  if (settings.defaultVoipAlgMode === 'kernel-helper-based') {
+    // R5: no profile, kernel-helper-based → the helper on its entry's port (5.2; KB 194651).
+    return helperOutcome(ctx, p, ports, 'R5', 'no VoIP profile and `default-voip-alg-mode kernel-helper-based`');
+  }
+  const modeText = settings.defaultVoipAlgModeShown ? '`default-voip-alg-mode proxy-based`' : '`default-voip-alg-mode` proxy-based (the default; plain `show` omits it)';
+  // R4: proxy-based with the `sip` helper deleted still uses the ALG (KB 306398, KB 270884; KB 211669 point 3 disagrees).
+  if (ctx.helpers && sipHelperEntries(ctx.helpers).length === 0) {
+    return algOutcome(ctx, p, ports, 'R4', `no VoIP profile, ${modeText}, and no \`sip\` session-helper entry: the \`default\` VoIP profile applies`);
+  }
+  const notes = ctx.helpers ? [] : [`\`${COMMANDS.sessionHelper}\` was not read: R3 and R4 give the same handler, but the helper table is unknown.`];
+  const out = algOutcome(ctx, p, ports, 'R3', `no VoIP profile and ${modeText}: the \`default\` VoIP profile applies (KB 270884)`);
+  out.notes.push(...notes);
+  return out;
+}
+
+// ---------------------------------------------------------------- runtime evidence
+
+type EvidenceHandler = 'sip-alg' | 'session-helper' | 'flow-sip-ips';
+
+interface Signal {
+  handler: EvidenceHandler;
+  evidence: Evidence;
+  /** Session-level evidence (existing sessions keep their handler: R8). */
+  session: boolean;
+}
+
+interface EvidenceRead {
+  signals: Signal[];
+  /** Informational lines (counters flat, capture volume). */
+  quotes: Evidence[];
+  notes: string[];
+}
+
+function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): EvidenceRead {
+  const ev = v.evidence;
+  const out: EvidenceRead = { signals: [], quotes: [], notes: [] };
+  const statsCmd = COMMANDS.sipProxyStats;
+  if (ev.proxyStats.length >= 2) {
+    const first = ev.proxyStats[0];
+    const last = ev.proxyStats[ev.proxyStats.length - 1];
+    const delta = sipProxyStatsDelta(first.stats, last.stats)[v.name] ?? {};
+    const risen = Object.keys(delta).filter((k) => k !== 'active-sessions' && k !== 'calls-active' && k !== 'registers-active');
+    if (risen.length) {
+      const lines = quoteCounterLines(last.output, risen);
+      out.signals.push({ handler: 'sip-alg', session: false, evidence: { source: `${statsCmd} (after vs before)`, text: `${lines.join('\n')}\n(rose: ${risen.slice(0, 6).map((k) => `${k} +${delta[k]}`).join(', ')})` } });
+    } else {
+      out.quotes.push({ source: statsCmd, text: 'ALG counters did not move between the two readings' });
+    }
+  }
+  if (ev.proxyCalls) {
+    if (ev.proxyCalls.callLines.length) {
+      out.signals.push({ handler: 'sip-alg', session: true, evidence: { source: COMMANDS.sipProxyCalls, text: ev.proxyCalls.callLines.slice(0, 3).join('\n') } });
+    } else {
+      out.quotes.push({ source: COMMANDS.sipProxyCalls, text: 'sip calls (header only: the ALG holds no call)' });
+    }
+  }
+  const hs = ev.helperStatus;
+  if (hs && hs.lines.length) {
+    if ((hs.dialogsUsed ?? 0) > 0 || (hs.mappingsUsed ?? 0) > 0) out.signals.push({ handler: 'session-helper', session: false, evidence: { source: COMMANDS.sipHelperStatus, text: hs.lines.join('\n') } });
+    else out.quotes.push({ source: COMMANDS.sipHelperStatus, text: hs.lines.join('\n') });
+  }
+  if (ev.sessions) {
+    const seen = new Set<EvidenceHandler>();
+    for (const s of ev.sessions.sessions) {
+      const h = sessionHandler(s);
+      if (!h || seen.has(h)) continue;
+      seen.add(h);
+      out.signals.push({ handler: h, session: true, evidence: { source: COMMANDS.sessionList, text: s.quote.join('\n') } });
+    }
+    if (!seen.size) out.quotes.push({ source: COMMANDS.sessionList, text: ev.sessions.sessions.length ? `${ev.sessions.sessions.length} session(s), none with SIP handler flags` : `total session ${ev.sessions.total ?? 0}` });
+  }
+  if (ev.flow.helperRuns.length) out.signals.push({ handler: 'session-helper', session: true, evidence: { source: 'diagnose debug flow', text: ev.flow.helperRuns.slice(0, 2).join('\n') } });
+  if (ev.flow.expectationHits.length) out.quotes.push({ source: 'diagnose debug flow', text: ev.flow.expectationHits[0] });
+  // Per-VDOM kernel flags (informational: the table in DOMAIN.md lists them, no rule reads them).
+  const vd = facts.vdList?.find((e) => e.name === v.name);
+  if (vd && (vd.sipHelper !== undefined || vd.sipNatTrace !== undefined)) {
+    out.quotes.push({ source: COMMANDS.vdList, text: `name=${vd.name} sip_helper=${vd.sipHelper ?? '?'}, sip_nat_trace=${vd.sipNatTrace ?? '?'}` });
+  }
+  if (capture && capture.messages > 0) {
+    out.quotes.push({ source: COMMANDS.debugSip(-1), text: `the capture printed ${capture.messages} SIP message(s) (weak evidence: both handlers can print here)` });
+  }
+  return out;
+}
+
+function quoteCounterLines(output: string, names: string[]): string[] {
+  const wanted = new Set(names.map((n) => n.split('#')[0]));
+  const lines: string[] = [];
+  for (const line of output.split('\n')) {
+    const t = line.trim();
+    const word = t.split(/[\s:]/)[0];
+    if (wanted.has(word)) lines.push(t);
+    if (lines.length >= 4) break;
+  }
+  return lines;
+}
+
+function compatible(evidence: EvidenceHandler, config: PolicyHandler): boolean {
+  if (evidence === 'sip-alg') return config === 'sip-alg' || config === 'sip-alg+ips';
+  // IPS beside the ALG (7.4 `ips-voip-filter`) may mark sessions `ndr` too.
+  if (evidence === 'flow-sip-ips') return config === 'flow-sip-ips' || config === 'sip-alg+ips';
+  return evidence === config;
+}
+
+// ---------------------------------------------------------------- per VDOM, overall
+
+/** `Policy 1, 2: reason.` when the reasons agree, else one sentence per policy (first few). */
+function reasonsText(policies: PolicyVerdict[]): string {
+  const byReason = new Map<string, number[]>();
+  for (const p of policies) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.id]);
+  const parts = [...byReason].slice(0, 3).map(([reason, ids]) => `Policy ${ids.join(', ')}: ${reason}.`);
+  if (byReason.size > 3) parts.push(`(${byReason.size - 3} more reasons in the table.)`);
+  return parts.join(' ');
+}
+
+function ruleOf(policies: PolicyVerdict[]): string {
+  return [...new Set(policies.map((p) => p.rule))].sort().join(', ');
+}
+
+function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): VdomVerdict {
+  const status = facts.status;
+  const ctx: Context = {
+    vdom: v,
+    helpers: facts.sessionHelpers,
+    version: { major: status?.versionMajor, minor: status?.versionMinor },
+    sipPorts: [],
+  };
+  const missing = new Set<string>();
+  const notes: string[] = [];
+  const policies: PolicyVerdict[] = [];
+  const guessed = new Set<string>();
+  const filter = v.evidence.filterPort;
+  const sipPorts = [
+    { proto: PROTO.UDP, port: 5060 },
+    { proto: PROTO.TCP, port: 5060 },
+    ...algPorts(v),
+    ...sipHelperEntries(facts.sessionHelpers ?? []).map((h) => ({ proto: h.protocol, port: h.port })),
+    ...(filter !== undefined ? [{ proto: PROTO.UDP, port: filter }, { proto: PROTO.TCP, port: filter }] : []),
+  ];
+  ctx.sipPorts = sipPorts;
+
+  if (!v.policies) missing.add(COMMANDS.firewallPolicy);
+  for (const p of v.policies ?? []) {
+    if (p.action !== 'accept' || p.status === 'disable') continue;
+    const ports = policyPorts(p, v);
+    ports.guessed.forEach((g) => guessed.add(g));
+    const byName = p.services.some((s) => SIP_NAME.test(s));
+    if (!carriesSip(ports, sipPorts) && !byName) continue;
+    const outcome = decidePolicy(ctx, p, ports);
+    notes.push(...outcome.notes);
+    if ('missing' in outcome) missing.add(outcome.missing);
+    else policies.push(outcome.verdict);
+  }
+  if (guessed.size) {
+    const judged = [...guessed].map((g) => `"${g}" as ${SIP_NAME.test(g) ? 'SIP (5060)' : 'not SIP'}`);
+    notes.push(`Custom services not resolved (no \`show firewall service custom\` in the transcript), judged by name: ${judged.join('; ')}.`);
+  }
+
+  const read = readEvidence(facts, v, capture);
+  const evidence: Evidence[] = [...read.signals.map((s) => s.evidence), ...read.quotes];
+  notes.push(...read.notes);
+
+  const configHandlers = [...new Set(policies.map((p) => p.handler))];
+  const split: Partial<Record<PolicyHandler, number[]>> = {};
+  for (const p of policies) (split[p.handler] ??= []).push(p.id);
+  const rules = policies.map((p) => p.rule);
+  if (rules.includes('R4')) {
+    notes.push(
+      'Sources disagree about a deleted `sip` session helper in proxy-based mode: KB 306398 and KB 270884 (official) say the helper does not matter and the SIP ALG still handles SIP; KB 211669 point 3 says nothing processes SIP then. This report follows the official documents; ' +
+        (read.signals.some((s) => s.handler === 'sip-alg') ? 'the runtime evidence (ALG activity) confirms it.' : 'run the check during a call to let the ALG counters settle it.'),
+    );
+  }
+
+  let handler: OverallHandler;
+  let rule: string;
+  let explanation: string;
+  const base = { name: v.name, policies, evidence, missing: [...missing], notes };
+
+  if (missing.size) {
+    handler = 'unknown';
+    rule = 'unknown';
+    const hint = read.signals.length ? ` Runtime evidence points to the ${HANDLER_LABEL[read.signals[0].handler]}.` : '';
+    explanation = `Cannot tell who handles SIP${facts.multiVdom ? ` in VDOM ${v.name}` : ''}: the output of ${[...missing].map((m) => `\`${m}\``).join(', ')} is missing from the transcript.${hint}`;
+  } else {
+    const contradicting = read.signals.filter((s) => !configHandlers.some((c) => compatible(s.handler, c)));
+    if (contradicting.length) {
+      handler = 'mismatch';
+      rule = 'R8';
+      const configText = configHandlers.length ? configHandlers.map((h) => HANDLER_LABEL[h]).join(' / ') : 'no SIP-carrying policy';
+      const seen = [...new Set(contradicting.map((s) => HANDLER_LABEL[s.handler]))].join(' and ');
+      explanation =
+        `Mismatch${facts.multiVdom ? ` in VDOM ${v.name}` : ''}: the config says ${configText} (${ruleOf(policies) || 'no policy'}), but the firewall shows the ${seen} at work. ` +
+        'Existing SIP sessions keep the handler they started with after a mode change, until they expire or are cleared (KB 384586); re-enabling the ALG may even need a reboot before its counters move (KB 192004). ' +
+        'Clear the SIP sessions (commands below) and check again.';
+      notes.push(`Config: ${configText}; evidence: ${seen}.`);
+    } else if (!policies.length) {
+      handler = 'none';
+      rule = 'no SIP policy';
+      explanation = `No enabled accepting policy${facts.multiVdom ? ` in VDOM ${v.name}` : ''} carries SIP ports, so no handler applies to SIP here.`;
+    } else if (configHandlers.length === 1) {
+      handler = configHandlers[0];
+      rule = ruleOf(policies);
+      explanation = `SIP${facts.multiVdom ? ` in VDOM ${v.name}` : ''} is handled by ${HANDLER_MEANING[handler]}. ${reasonsText(policies)}`;
+      if (read.signals.length) explanation += ' The runtime evidence agrees.';
+    } else {
+      handler = 'mixed';
+      rule = ruleOf(policies);
+      explanation =
+        `Policies${facts.multiVdom ? ` in VDOM ${v.name}` : ''} differ: ` +
+        configHandlers.map((h) => `${HANDLER_LABEL[h]} on policy ${split[h]?.join(', ')}`).join('; ') +
+        '. Which one applies depends on the policy the SIP traffic matches.';
+    }
+  }
+  const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: '' };
+  if (handler === 'mixed') verdict.split = split;
+  verdict.remediation = remediationFor(facts, v, verdict);
+  return verdict;
+}
+
+/** Decides per VDOM, then overall. `capture` is the SIP summary's message count (weak evidence). */
+export function decide(facts: Facts, capture?: CaptureEvidence): Verdict {
+  const vdoms = facts.vdoms.length ? facts.vdoms : [{ name: 'root', evidence: { proxyStats: [], flow: { helperRuns: [], expectationHits: [] }, captureLines: 0 } }];
+  const verdicts = vdoms.map((v) => decideVdom(facts, v, capture));
+  if (verdicts.length === 1) {
+    const only = verdicts[0];
+    return { handler: only.handler, vdoms: verdicts, rule: only.rule, explanation: only.explanation, evidence: only.evidence, remediation: only.remediation };
+  }
+  const handlers = new Set(verdicts.map((v) => v.handler));
+  let handler: OverallHandler;
+  if (handlers.has('mismatch')) handler = 'mismatch';
+  else if (handlers.size === 1) handler = verdicts[0].handler;
+  else if (handlers.has('unknown')) handler = 'unknown';
+  else handler = 'mixed';
+  return {
+    handler,
+    vdoms: verdicts,
+    rule: verdicts.map((v) => `${v.name}: ${v.rule}`).join('; '),
+    explanation: (handlers.size === 1 ? '' : 'VDOMs differ. ') + verdicts.map((v) => `VDOM ${v.name}: ${HANDLER_LABEL[v.handler]}. ${v.explanation}`).join('\n'),
+    evidence: verdicts.flatMap((v) => v.evidence.map((e) => ({ source: `${v.name}: ${e.source}`, text: e.text }))),
+    remediation: verdicts.map((v) => v.remediation).filter(Boolean).join('\n\n'),
+  };
+}

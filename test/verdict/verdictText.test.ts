@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyseTranscript } from '../../src/check/analyse';
+import { parseTranscript } from '../../src/fortigate/transcript';
+import { renderVerdictText } from '../../src/report/verdictText';
+
+const render = (file: string) => renderVerdictText(analyseTranscript(parseTranscript(readFileSync(join(__dirname, '..', 'fixtures', 'verdict', file), 'utf8'))));
+
+describe('renderVerdictText', () => {
+  it('puts the verdict first, then explanation, table (rules differ), evidence, notes, remediation', () => {
+    const text = render('r1-alg-74.txt');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('*SIP handler: SIP ALG* (R1, R3) on FGT-A, FortiGate-VM64 v7.4.5,build2702,240806 (GA.M)');
+    expect(lines[1]).toMatch(/^SIP is handled by the SIP ALG/);
+    const order = ['policy  name', '*Evidence*', '*Remediation*'].map((s) => text.indexOf(s));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(text).toMatch(/1\s+LAN-to-WAN\s+SIP ALG\s+R3/);
+    expect(text).toMatch(/```\n# Switch SIP to the session helper:[\s\S]*```$/);
+  });
+
+  it('omits the table when one policy decides, and shows notes (R4 disagreement)', () => {
+    const text = render('r4-helper-deleted.txt');
+    expect(text).not.toContain('policy  name');
+    expect(text).toContain('*Notes*\n• Sources disagree');
+  });
+
+  it('renders one section per VDOM', () => {
+    const text = render('multi-vdom.txt');
+    expect(text.split('\n')[0]).toMatch(/^\*SIP handler: mixed\*/);
+    expect(text).toContain('*VDOM root: SIP ALG* (R1)');
+    expect(text).toContain('*VDOM voice: SIP session helper* (R5)');
+  });
+
+  it('names missing commands when the verdict is unknown, without remediation', () => {
+    const text = render('missing-commands.txt');
+    expect(text.split('\n')[0]).toMatch(/^\*SIP handler: unknown\* on FGT-A/);
+    expect(text).toContain('Missing: `show full-configuration system settings`');
+    expect(text).not.toContain('*Remediation*');
+  });
+});
