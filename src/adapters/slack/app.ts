@@ -1,0 +1,88 @@
+/**
+ * Builds the Bolt app (bolt-js-starter-template: a thin builder, then `registerListeners`). Socket Mode by
+ * default (no inbound HTTP); HTTP mode verifies Slack's signatures with the default receiver.
+ */
+import { App, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
+import { CheckError } from '../../check/errors';
+import type { CheckService, HandleOutcome } from '../../check/service';
+import type { Requester } from '../../check/types';
+import { registerListeners, type ListenerDeps } from './listeners';
+import type { SlackReporterDeps } from './reporter';
+
+export interface SlackAppOptions {
+  mode: 'socket' | 'http';
+  /** `xoxb-` bot token. */
+  botToken: string;
+  /** `xapp-` app-level token with `connections:write` (Socket Mode). */
+  appToken?: string;
+  /** Signing secret (HTTP mode). */
+  signingSecret?: string;
+  service: CheckService;
+  /** Another Web API base URL (the local fake in tests): skips `auth.test` and needs `botId`/`botUserId`. */
+  slackApiUrl?: string;
+  botId?: string;
+  botUserId?: string;
+  logger?: Logger;
+  logLevel?: LogLevel;
+  /** Applied to every text posted (messages and text files). */
+  redact?: (text: string) => string;
+  /** Milliseconds, for progress coalescing. */
+  clock?: () => number;
+  /** Longest capture allowed (`CheckLimits.maxSeconds`); "Longer capture" doubles up to it. Default 120. */
+  maxCaptureSeconds?: number;
+  /** Progress edit spacing per message; default 1,500 ms. */
+  minEditIntervalMs?: number;
+  /** Retries of the client that posts verdicts, files and final edits; default five retries in five minutes. */
+  postRetryConfig?: webApi.RetryOptions;
+  /** Socket Mode ping timeout (also the reconnect back-off unit); default 5,000 ms. */
+  clientPingTimeout?: number;
+  /** Every handled command's outcome (tests await `done`; metrics). */
+  onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
+}
+
+export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
+
+export function createSlackApp(opts: SlackAppOptions): App {
+  const clientOptions: webApi.WebClientOptions = opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {};
+  // Against a non-Slack API (the fake) there is no auth.test: the IDs are given.
+  const identity = opts.slackApiUrl ? { tokenVerificationEnabled: false, botId: opts.botId ?? 'B0SIPCHECK', botUserId: opts.botUserId ?? 'U0SIPCHECK' } : {};
+  const common = { token: opts.botToken, logger: opts.logger, logLevel: opts.logLevel, clientOptions, ...identity };
+
+  let app: App;
+  if (opts.mode === 'http') {
+    if (!opts.signingSecret) throw new CheckError('config', 'HTTP mode needs SLACK_SIGNING_SECRET.');
+    app = new App({ ...common, signingSecret: opts.signingSecret });
+  } else {
+    if (!opts.appToken) throw new CheckError('config', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).');
+    // An explicit receiver, so `apps.connections.open` goes to `slackApiUrl` too (SLACK.md "bolt 5 specifics").
+    const receiver = new SocketModeReceiver({
+      appToken: opts.appToken,
+      logger: opts.logger,
+      logLevel: opts.logLevel,
+      clientPingTimeout: opts.clientPingTimeout,
+      installerOptions: { clientOptions },
+    });
+    app = new App({ ...common, receiver });
+  }
+
+  const logger = app.logger;
+  // Verdicts must arrive: retries kept, but bounded (web-api's default retries for ~30 minutes).
+  const client = new webApi.WebClient(opts.botToken, { ...clientOptions, logger, retryConfig: opts.postRetryConfig ?? webApi.retryPolicies.fiveRetriesInFiveMinutes });
+  // Progress edits must not: a rate-limited edit is dropped, never replayed late.
+  const progressClient = new webApi.WebClient(opts.botToken, { ...clientOptions, logger, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+  const reporterDeps: SlackReporterDeps = {
+    client,
+    progressClient,
+    logger,
+    clock: opts.clock ?? Date.now,
+    redact: opts.redact,
+    maxSeconds: opts.maxCaptureSeconds ?? DEFAULT_MAX_CAPTURE_SECONDS,
+    minEditIntervalMs: opts.minEditIntervalMs,
+  };
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome };
+  registerListeners(app, deps);
+  app.error(async (error) => {
+    logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);
+  });
+  return app;
+}

@@ -1,0 +1,555 @@
+/**
+ * Pure Block Kit builders: every message the Slack adapter posts. Slack's limits (SLACK.md "Size limits")
+ * are enforced by construction in `BlockBudget`: what does not fit is cut, with a line saying where the
+ * full output is. Every message carries a top-level `text` fallback.
+ *
+ * The card and summary are built from the typed `CheckResult` (so limits hold by construction); the plain
+ * fallbacks posted when Slack refuses a card use the shared text renderers (`renderVerdictText`,
+ * `renderSipSummaryText`, src/report/), so their wording matches the terminal and the attached report.
+ */
+import type { types } from '@slack/bolt';
+import { DEBUG_CLEANUP } from '../../fortigate/cli';
+import { describeError, type CheckError } from '../../check/errors';
+import type { Analysis } from '../../check/analyse';
+import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import { renderSipSummaryText } from '../../report/sipText';
+import { renderVerdictText } from '../../report/verdictText';
+import type { SipCallSummary, SipSummary } from '../../sip/types';
+import type { OverallHandler, PolicyHandler, VdomVerdict } from '../../verdict/types';
+
+export type KnownBlock = types.KnownBlock;
+
+export interface SlackMessage {
+  /** Notification and accessibility fallback; always present. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  fields: 10,
+  fieldText: 2000,
+  actionsElements: 25,
+  buttonValue: 2000,
+  /** Our own budget for all block text: Slack fails near ~11,300 chars (bolt-js #2509, #2867). */
+  totalBlockText: 8000,
+  /** Top-level `text`: keep well under Slack's 4,000-char comfort zone (getnao/nao#1323). */
+  messageText: 3500,
+} as const;
+
+export const ACTION_IDS = {
+  captureAgain: 'sip_check_again',
+  longerCapture: 'sip_check_longer',
+  showRemediation: 'sip_check_remediation',
+} as const;
+
+/** What a button carries: the canonical command text and the check it came from. */
+export interface ButtonValue {
+  command: string;
+  checkId: string;
+}
+
+export function encodeButtonValue(v: ButtonValue): string {
+  return JSON.stringify({ c: v.command, id: v.checkId });
+}
+
+/** Parses a button value; undefined when it is not ours (never trust the payload's shape). */
+export function decodeButtonValue(value: string | undefined): ButtonValue | undefined {
+  if (!value || value.length > SLACK_LIMITS.buttonValue) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed && typeof parsed === 'object') {
+      const { c, id } = parsed as { c?: unknown; id?: unknown };
+      if (typeof c === 'string' && typeof id === 'string') return { command: c, checkId: id };
+    }
+  } catch {
+    // not ours
+  }
+  return undefined;
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control (`&`, `<`, `>`). */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text safe inside a ``` block: escaped, and no fence that would close it early. */
+export function codeBlock(lines: string): string {
+  return '```' + escapeMrkdwn(lines).replace(/```/g, "'''") + '```';
+}
+
+/** A top-level `text`: Slack renders it as mrkdwn too (and pings on `<!channel>`), so it is escaped. */
+export function fallbackText(s: string): string {
+  return truncate(escapeMrkdwn(s), SLACK_LIMITS.messageText);
+}
+
+export function truncate(s: string, max: number, tail = '…'): string {
+  if (s.length <= max) return s;
+  return s.slice(0, Math.max(0, max - tail.length)) + tail;
+}
+
+/** Truncates a code block's content so the fenced result fits `max`. */
+function fencedWithin(content: string, max: number): string {
+  const fenced = codeBlock(content);
+  if (fenced.length <= max) return fenced;
+  const inner = fenced.slice(3, -3);
+  return '```' + truncate(inner, max - 6, '\n…') + '```';
+}
+
+/** The command text a user would type for these options; what buttons carry back to `CheckService.handle`. */
+export function commandTextOf(firewall: string, options: CheckOptions): string {
+  const parts = [firewall, `seconds=${options.seconds}`, `level=${options.level}`];
+  if (options.vdom !== undefined) parts.push(`vdom=${options.vdom}`);
+  if (options.peer !== undefined) parts.push(`peer=${options.peer}`);
+  if (options.port !== undefined) parts.push(`port=${options.port}`);
+  return parts.join(' ');
+}
+
+const HANDLER_WORDS: Record<OverallHandler, string> = {
+  'sip-alg': 'SIP ALG (voipd proxy)',
+  'sip-alg+ips': 'SIP ALG with IPS SIP signatures',
+  'flow-sip-ips': 'flow-based SIP inspection (IPS engine)',
+  'session-helper': 'SIP session helper (kernel)',
+  none: 'neither: no SIP awareness',
+  mixed: 'mixed: policies differ',
+  mismatch: 'MISMATCH: config and runtime evidence disagree',
+  unknown: 'unknown: evidence missing',
+};
+
+const HANDLER_EMOJI: Record<OverallHandler, string> = {
+  'sip-alg': ':large_blue_circle:',
+  'sip-alg+ips': ':large_blue_circle:',
+  'flow-sip-ips': ':large_purple_circle:',
+  'session-helper': ':large_green_circle:',
+  none: ':white_circle:',
+  mixed: ':warning:',
+  mismatch: ':rotating_light:',
+  unknown: ':grey_question:',
+};
+
+export function handlerWords(h: OverallHandler): string {
+  return HANDLER_WORDS[h];
+}
+
+const PHASE_WORDS: Record<ProgressUpdate['phase'], string> = {
+  queued: 'queued',
+  connecting: 'connecting',
+  'reading-config': 'reading config',
+  capturing: 'capturing',
+  analysing: 'analysing',
+  'cleaning-up': 'cleaning up',
+  done: 'done',
+  failed: 'failed',
+};
+
+/** One status line, e.g. `capturing 12/20 s`. */
+export function progressLine(update: ProgressUpdate): string {
+  let line = PHASE_WORDS[update.phase];
+  if (update.phase === 'capturing' && update.elapsedSeconds !== undefined && update.totalSeconds !== undefined) {
+    line += ` ${Math.min(update.elapsedSeconds, update.totalSeconds)}/${update.totalSeconds} s`;
+  }
+  if (update.detail) line += `: ${update.detail}`;
+  return line;
+}
+
+/**
+ * Adds blocks while keeping every Slack limit; once the budget is spent it stops and ends the message
+ * with `cutNotice`, so nothing disappears silently.
+ */
+export class BlockBudget {
+  private readonly blocks: KnownBlock[] = [];
+  private chars = 0;
+  private cut = false;
+
+  constructor(
+    private readonly cutNotice: string,
+    private readonly maxChars: number = SLACK_LIMITS.totalBlockText,
+    private readonly maxBlocks: number = SLACK_LIMITS.blocks,
+  ) {}
+
+  get wasCut(): boolean {
+    return this.cut;
+  }
+
+  /** Room left for text, after reserving the cut notice. */
+  private room(): number {
+    return this.maxChars - this.chars - this.cutNotice.length;
+  }
+
+  private push(block: KnownBlock, chars: number): boolean {
+    // One block slot is always kept for the cut notice.
+    if (this.cut || this.blocks.length >= this.maxBlocks - 1 || chars > this.room()) {
+      this.cut = true;
+      return false;
+    }
+    this.blocks.push(block);
+    this.chars += chars;
+    return true;
+  }
+
+  header(text: string): boolean {
+    const t = truncate(text, SLACK_LIMITS.headerText);
+    return this.push({ type: 'header', text: { type: 'plain_text', text: t, emoji: true } }, t.length);
+  }
+
+  /** A mrkdwn section; long text is truncated to the section limit (and the remaining budget) and marks the message cut. */
+  section(text: string, opts: { allowTruncate?: boolean } = {}): boolean {
+    if (text.length === 0) return true;
+    const limit = Math.min(SLACK_LIMITS.sectionText, this.room());
+    let t = text;
+    if (t.length > limit) {
+      if (!opts.allowTruncate || limit < 200) {
+        this.cut = true;
+        return false;
+      }
+      t = truncate(t, limit);
+      this.cut = true;
+    }
+    const ok = this.push({ type: 'section', text: { type: 'mrkdwn', text: t } }, t.length);
+    // truncation above already marked the cut; keep going so the notice lands last
+    return ok;
+  }
+
+  /** A section holding a code block, trimmed to fit. */
+  code(content: string): boolean {
+    if (content.length === 0) return true;
+    const limit = Math.min(SLACK_LIMITS.sectionText, this.room());
+    if (limit < 200) {
+      this.cut = true;
+      return false;
+    }
+    const t = fencedWithin(content, limit);
+    if (t !== codeBlock(content)) this.cut = true;
+    return this.push({ type: 'section', text: { type: 'mrkdwn', text: t } }, t.length);
+  }
+
+  fields(pairs: Array<[string, string]>): boolean {
+    const texts = pairs
+      .filter(([, v]) => v !== '')
+      .slice(0, SLACK_LIMITS.fields)
+      .map(([k, v]) => truncate(`*${k}*\n${v}`, SLACK_LIMITS.fieldText));
+    if (texts.length === 0) return true;
+    const chars = texts.reduce((n, t) => n + t.length, 0);
+    return this.push({ type: 'section', fields: texts.map((t) => ({ type: 'mrkdwn' as const, text: t })) }, chars);
+  }
+
+  context(text: string): boolean {
+    const t = truncate(text, SLACK_LIMITS.fieldText);
+    return this.push({ type: 'context', elements: [{ type: 'mrkdwn', text: t }] }, t.length);
+  }
+
+  divider(): boolean {
+    return this.push({ type: 'divider' }, 0);
+  }
+
+  actions(block: KnownBlock): boolean {
+    return this.push(block, 0);
+  }
+
+  build(): KnownBlock[] {
+    const out = [...this.blocks];
+    if (this.cut) out.push({ type: 'context', elements: [{ type: 'mrkdwn', text: this.cutNotice }] });
+    return out;
+  }
+}
+
+const REPORT_NOTICE = ':scissors: Cut to fit Slack: the full report is in the attached file.';
+
+function requestLine(request: CheckRequest): string {
+  return `\`${escapeMrkdwn(request.firewall)}\` ${escapeMrkdwn(optionsEcho(request.options))}`;
+}
+
+function optionsEcho(o: CheckOptions): string {
+  return commandTextOf('', o).trim();
+}
+
+function requestedBy(request: CheckRequest): string {
+  return /^[UW][A-Z0-9]+$/.test(request.requester.userId) ? `<@${request.requester.userId}>` : escapeMrkdwn(request.requester.userId);
+}
+
+/** The parent message while the check runs: firewall, options echoed, who asked, and the phase. */
+export function buildParentMessage(request: CheckRequest, status: ProgressUpdate): SlackMessage {
+  const line = progressLine(status);
+  const icon = status.phase === 'failed' ? ':x:' : status.phase === 'done' ? ':white_check_mark:' : ':hourglass_flowing_sand:';
+  const text = `SIP check of ${request.firewall} (${optionsEcho(request.options)}): ${line}`;
+  const b = new BlockBudget(REPORT_NOTICE);
+  b.section(`${icon} *SIP check* ${requestLine(request)}\n*Status:* ${escapeMrkdwn(line)}`, { allowTruncate: true });
+  b.context(`Requested by ${requestedBy(request)} · check \`${escapeMrkdwn(request.id)}\``);
+  return { text: fallbackText(text), blocks: b.build() };
+}
+
+/** "Who handles SIP" as a sentence; summary states (mismatch, mixed, unknown, none) read differently. */
+export function handlerSentence(handler: OverallHandler): string {
+  switch (handler) {
+    case 'mismatch':
+      return 'MISMATCH: the config and the runtime evidence disagree on who handles SIP';
+    case 'mixed':
+      return 'mixed: policies use different SIP handlers';
+    case 'unknown':
+      return 'SIP handler unknown: evidence is missing';
+    case 'none':
+      return 'neither the SIP ALG nor the session helper handles SIP';
+    default:
+      return `SIP handled by ${handlerWords(handler)}`;
+  }
+}
+
+/** One line the channel view shows once the check is done. */
+export function verdictOneLiner(result: CheckResult): string {
+  const v = result.verdict;
+  const calls = result.sip.calls.length;
+  const problems = result.sip.problems.length;
+  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture`;
+}
+
+export interface FinalParentOptions {
+  /** Longest capture the bot allows; the "Longer capture" button doubles up to it. */
+  maxSeconds: number;
+}
+
+/** The capture length "Longer capture" asks for, or undefined when already at the cap. */
+export function longerSeconds(current: number, maxSeconds: number): number | undefined {
+  const next = Math.min(current * 2, maxSeconds);
+  return next > current ? next : undefined;
+}
+
+/** The parent once the check is done: the verdict in one line, with the buttons. */
+export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOptions): SlackMessage {
+  const { request, verdict } = result;
+  const oneLiner = verdictOneLiner(result);
+  const b = new BlockBudget(REPORT_NOTICE);
+  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}). Details in the thread.`, { allowTruncate: true });
+  b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${result.sip.calls.length} calls, ${result.sip.problems.length} problems · check \`${escapeMrkdwn(request.id)}\``);
+  b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
+  return { text: fallbackText(oneLiner), blocks: b.build() };
+}
+
+export function buildButtons(request: CheckRequest, maxSeconds: number, withRemediation: boolean): KnownBlock {
+  const again = commandTextOf(request.firewall, request.options);
+  const elements: types.Button[] = [
+    { type: 'button', action_id: ACTION_IDS.captureAgain, text: { type: 'plain_text', text: 'Capture again' }, value: encodeButtonValue({ command: again, checkId: request.id }) },
+  ];
+  const longer = longerSeconds(request.options.seconds, maxSeconds);
+  if (longer !== undefined) {
+    const cmd = commandTextOf(request.firewall, { ...request.options, seconds: longer });
+    elements.push({ type: 'button', action_id: ACTION_IDS.longerCapture, text: { type: 'plain_text', text: `Longer capture (${longer} s)` }, value: encodeButtonValue({ command: cmd, checkId: request.id }) });
+  }
+  if (withRemediation) {
+    elements.push({ type: 'button', action_id: ACTION_IDS.showRemediation, text: { type: 'plain_text', text: 'Show remediation' }, value: encodeButtonValue({ command: again, checkId: request.id }) });
+  }
+  return { type: 'actions', block_id: 'sip_check_actions', elements };
+}
+
+function policyLine(p: { id: number; name?: string; handler: PolicyHandler; rule: string; reason: string }): string {
+  const name = p.name ? ` (${p.name})` : '';
+  return `• policy ${p.id}${escapeMrkdwn(name)}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${escapeMrkdwn(p.reason)}`;
+}
+
+function vdomsDiffer(vdoms: VdomVerdict[]): boolean {
+  return new Set(vdoms.map((v) => v.handler)).size > 1;
+}
+
+function policiesDiffer(v: VdomVerdict): boolean {
+  return new Set(v.policies.map((p) => p.handler)).size > 1;
+}
+
+/** The verdict card: handler, firewall facts, the rule in plain words, evidence, per-policy results when they differ. */
+export function buildVerdictMessage(result: CheckResult): SlackMessage {
+  const { request, verdict, config, capture } = result;
+  const alarming = verdict.handler === 'mismatch' || verdict.handler === 'mixed';
+  const b = new BlockBudget(REPORT_NOTICE);
+  b.header(`${HANDLER_EMOJI[verdict.handler]} ${request.firewall}: ${handlerWords(verdict.handler)}`);
+  if (alarming) {
+    const notes = verdict.vdoms.flatMap((v) => v.notes.map((n) => `${v.name}: ${n}`));
+    const lead = verdict.handler === 'mismatch' ? '*Mismatch:* the configuration says one handler, the firewall\'s runtime evidence shows another.' : '*Mixed:* policies in this check use different SIP handlers.';
+    b.section(`:warning: ${lead}${notes.length ? '\n' + notes.map((n) => `• ${escapeMrkdwn(n)}`).join('\n') : ''}`, { allowTruncate: true });
+  }
+  const vdoms = verdict.vdoms.map((v) => v.name).join(', ') || request.options.vdom || '';
+  const helpers = config.sipHelpers.map((h) => `sip ${h.port}/${h.protocol === 6 ? 'TCP' : h.protocol === 17 ? 'UDP' : `proto ${h.protocol}`} (id ${h.id})`).join(', ');
+  b.fields([
+    ['Firewall', escapeMrkdwn(request.firewall)],
+    ['Hostname', escapeMrkdwn(result.hostname ?? config.hostname ?? '')],
+    ['FortiOS', escapeMrkdwn(result.version ?? config.version ?? '')],
+    ['VDOM', escapeMrkdwn(vdoms)],
+    ['default-voip-alg-mode', escapeMrkdwn(config.defaultVoipAlgMode)],
+    ['Session helper', escapeMrkdwn(helpers || 'no sip entry')],
+  ]);
+  b.section(`*Rule ${escapeMrkdwn(verdict.rule)}:* ${escapeMrkdwn(verdict.explanation)}`, { allowTruncate: true });
+  if (verdict.evidence.length > 0) {
+    b.section('*Evidence from the firewall*');
+    b.code(verdict.evidence.map((e) => `# ${e.source}\n${e.text}`).join('\n'));
+  }
+  if (verdict.vdoms.length > 1 && vdomsDiffer(verdict.vdoms)) {
+    b.section('*Per VDOM*\n' + verdict.vdoms.map((v) => `• ${escapeMrkdwn(v.name)}: *${escapeMrkdwn(handlerWords(v.handler))}* (${escapeMrkdwn(v.rule)})`).join('\n'), { allowTruncate: true });
+  }
+  for (const v of verdict.vdoms) {
+    if (!policiesDiffer(v)) continue;
+    const lines = v.policies.map(policyLine);
+    b.section(`*Policies in ${escapeMrkdwn(v.name)} differ*\n` + lines.join('\n'), { allowTruncate: true });
+  }
+  const missing = [...new Set(verdict.vdoms.flatMap((v) => v.missing))];
+  if (missing.length) b.section(`*Output missing for:* ${missing.map((m) => `\`${escapeMrkdwn(m)}\``).join(', ')}`, { allowTruncate: true });
+  b.context(captureLine(capture));
+  for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
+  const text = `${verdictOneLiner(result)}. Rule ${verdict.rule}: ${verdict.explanation}`;
+  return { text: fallbackText(text), blocks: b.build() };
+}
+
+function captureLine(c: CheckResult['capture']): string {
+  if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
+  const reset = c.debugReset ? 'debug disabled and reset on the firewall (confirmed)' : `:warning: debug reset NOT confirmed: run \`${DEBUG_CLEANUP.join('` and `')}\``;
+  return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}.`;
+}
+
+function countList(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}
+
+function callLine(c: SipCallSummary): string {
+  const status = c.finalStatus !== null ? ` ${c.finalStatus}${c.finalReason ? ' ' + c.finalReason : ''}` : '';
+  const timing = [c.postDialDelayMs !== undefined ? `PDD ${c.postDialDelayMs} ms` : '', c.durationMs !== undefined ? `${Math.round(c.durationMs / 1000)} s` : ''].filter(Boolean).join(', ');
+  const codecs = [...new Set(c.media.flatMap((m) => m.codecs))].join('/');
+  const extra = [timing, codecs].filter(Boolean).join('; ');
+  return `• ${escapeMrkdwn(truncate(c.from, 80))} → ${escapeMrkdwn(truncate(c.to, 80))}: *${c.state}*${escapeMrkdwn(status)}${extra ? ` (${escapeMrkdwn(extra)})` : ''}`;
+}
+
+/**
+ * Appends bullet lines as sections of ≤ the section limit, spending at most `maxChars` on this part so
+ * later parts still fit; what is left out is counted in a closing line.
+ */
+function bulletSections(b: BlockBudget, title: string, lines: string[], maxChars: number): void {
+  let chunk = title;
+  let spent = title.length;
+  let shown = 0;
+  for (const line of lines) {
+    const l = truncate(line, 500);
+    if (spent + l.length + 1 > maxChars) break;
+    if (chunk.length + 1 + l.length > SLACK_LIMITS.sectionText) {
+      if (!b.section(chunk)) return;
+      chunk = l;
+    } else {
+      chunk += '\n' + l;
+    }
+    spent += l.length + 1;
+    shown += 1;
+  }
+  if (lines.length > shown) chunk += `\n…and ${lines.length - shown} more in the attached report.`;
+  b.section(chunk, { allowTruncate: true });
+}
+
+/** The SIP summary reply: problems first, then counts, calls and registrations. */
+export function buildSummaryMessage(result: CheckResult): SlackMessage {
+  const sip: SipSummary = result.sip;
+  const b = new BlockBudget(REPORT_NOTICE);
+  b.header(`SIP summary: ${result.request.firewall}`);
+  if (sip.dropped && (sip.dropped.calls > 0 || sip.dropped.problems > 0)) {
+    b.context(`:information_source: Memory caps hit during the capture: ${sip.dropped.calls} calls counted but not kept, ${sip.dropped.problems} problems not kept.`);
+  }
+  if (sip.messages === 0) {
+    b.section('No SIP messages were seen during the capture. Check that calls or registrations happened in the window, and the `peer`/`port` filter.');
+  }
+  if (sip.problems.length > 0) {
+    bulletSections(b, `:warning: *Problems (${sip.problems.length})*`, sip.problems.map((p) => `• *${p.kind}*: ${escapeMrkdwn(p.message)}`), 2400);
+  }
+  const states = new Map<string, number>();
+  for (const c of sip.calls) states.set(c.state, (states.get(c.state) ?? 0) + 1);
+  b.fields([
+    ['Messages', String(sip.messages)],
+    ['Retransmissions', String(sip.retransmissions)],
+    ['Requests', escapeMrkdwn(truncate(countList(sip.requests), 1500)) || 'none'],
+    ['Responses', escapeMrkdwn(truncate(countList(sip.responses), 1500)) || 'none'],
+    ['Calls', `${sip.calls.length}${states.size ? ' (' + escapeMrkdwn(truncate(countList(Object.fromEntries(states)), 1500)) + ')' : ''}`],
+    ['Registrations', String(sip.registrations.length)],
+    ['Other transactions', escapeMrkdwn(truncate(sip.otherTransactions.map((t) => `${t.method} ${t.count}${t.unanswered ? ` (${t.unanswered} unanswered)` : ''}`).join(', '), 1500)) || 'none'],
+    ['Debug lines', `${sip.lines.total} (${sip.lines.unknown} not recognised)`],
+  ]);
+  if (sip.calls.length > 0) bulletSections(b, `*Calls (${sip.calls.length})*`, sip.calls.map(callLine), 2400);
+  if (sip.registrations.length > 0) {
+    bulletSections(
+      b,
+      `*Registrations (${sip.registrations.length})*`,
+      sip.registrations.map((r) => `• ${escapeMrkdwn(truncate(r.aor, 120))}: ${escapeMrkdwn(r.outcome)}${r.expires !== undefined ? `, expires ${r.expires} s` : ''}`),
+      1000,
+    );
+  }
+  const text = `SIP summary for ${result.request.firewall}: ${sip.messages} messages, ${sip.calls.length} calls, ${sip.registrations.length} registrations, ${sip.problems.length} problems.`;
+  return { text: fallbackText(text), blocks: b.build() };
+}
+
+/** The `Analysis` the shared text renderers read, from a check's result. */
+export function analysisOf(result: CheckResult): Analysis {
+  const status: Analysis['status'] = {};
+  const hostname = result.hostname ?? result.config.hostname;
+  const version = result.version ?? result.config.version;
+  if (hostname) status.hostname = hostname;
+  if (version) status.version = version;
+  if (result.config.vdomMode) status.vdomMode = result.config.vdomMode;
+  return { verdict: result.verdict, config: result.config, sip: result.sip, status };
+}
+
+/** Plain text of the verdict for a fallback post (the shared renderer, bounded by the caller). */
+export function verdictFallbackText(result: CheckResult): string {
+  return `${result.request.firewall}: ${renderVerdictText(analysisOf(result))}`;
+}
+
+/** Plain text of the SIP summary for a fallback post. */
+export function summaryFallbackText(result: CheckResult): string {
+  return renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 5 });
+}
+
+/** The short message posted when a rich one was refused (`msg_too_long`, `invalid_blocks`, ...). */
+export function buildFallbackMessage(what: string, summary: string, slackError: string): SlackMessage {
+  // The notice goes first so truncation can never cut it.
+  const text = fallbackText(`(The ${what} did not fit in a Slack message (${slackError}); the full output is in the attached report file in this thread.)\n${summary}`);
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } }] };
+}
+
+/** The failure reply in the thread: the error (via `describeError`) and what became of debug on the firewall. */
+export function buildFailureMessage(request: CheckRequest, error: CheckError, cleanup: { debugReset: boolean | null }): SlackMessage {
+  const described = describeError(error);
+  const resetLine =
+    cleanup.debugReset === true
+      ? ':white_check_mark: Debug was disabled and reset on the firewall (confirmed).'
+      : cleanup.debugReset === false
+        ? `:warning: Debug reset on the firewall could NOT be confirmed. Log in to ${request.firewall} and run \`${DEBUG_CLEANUP.join('` then `')}\`.`
+        : 'No debug was started on the firewall.';
+  const b = new BlockBudget(REPORT_NOTICE);
+  b.section(`:x: *SIP check of ${escapeMrkdwn(request.firewall)} failed*\n${escapeMrkdwn(described)}`, { allowTruncate: true });
+  b.section(resetLine);
+  const plainReset = resetLine.replace(/:[a-z_]+: /, '');
+  return { text: fallbackText(`SIP check of ${request.firewall} failed: ${described}\n${plainReset}`), blocks: b.build() };
+}
+
+/** The parent after a failure: the final state, in one line. */
+export function buildFailedParentMessage(request: CheckRequest, error: CheckError): SlackMessage {
+  const first = error.message.split('\n')[0];
+  return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) });
+}
+
+/** The remediation snippet, posted in the thread; the bot never runs it. */
+export function buildRemediationMessage(firewall: string, snippet: string, requesterId: string): SlackMessage {
+  const b = new BlockBudget(':scissors: Cut to fit Slack: the full snippet is in the attached report file.');
+  b.section(`*Remediation for ${escapeMrkdwn(firewall)}* (requested by <@${requesterId}>). Review it and paste it yourself: the bot never runs it.`);
+  b.code(snippet);
+  return { text: fallbackText(`Remediation for ${firewall} (not run by the bot):\n${truncate(snippet, 3000)}`), blocks: b.build() };
+}
+
+/** Help and refusals, as ephemeral plain text. */
+export function buildEphemeral(text: string): SlackMessage {
+  const t = fallbackText(text);
+  return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(t, SLACK_LIMITS.sectionText) } }] };
+}
+
+/** What to tell a user whose channel the bot cannot post in. */
+export function notInChannelText(slackError: string): string {
+  return [
+    `I can't post in this channel (\`${slackError}\`), so the check was not run.`,
+    '• Invite me: `/invite @sip-check`, then run the command again.',
+    '• Or, for public channels, the workspace admin can add the `chat:write.public` scope to the app.',
+  ].join('\n');
+}

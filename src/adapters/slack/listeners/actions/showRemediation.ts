@@ -1,0 +1,30 @@
+import { describeError } from '../../../../check/errors';
+import { buildRemediationMessage } from '../../blocks';
+import { redactMessage } from '../../reporter';
+import { slackErrorCode } from '../../slackErrors';
+import type { ListenerDeps } from '../deps';
+import { replyEphemeral } from '../reply';
+import { ackAndDecode, stringField, type ButtonArgs } from './rerun';
+
+/** "Show remediation": posts the check's remediation snippet in its thread. The bot never runs it. */
+export function showRemediationAction(deps: ListenerDeps) {
+  return async function showRemediation(args: ButtonArgs): Promise<void> {
+    const { value, requester, ephemeral } = await ackAndDecode(deps, args);
+    if (!value) return;
+    const found = deps.service.remediation(value.checkId, requester);
+    if (found.kind === 'rejected') {
+      await replyEphemeral(deps, ephemeral, describeError(found.error));
+      return;
+    }
+    const container = args.body.container;
+    const threadTs = stringField(container, 'thread_ts') ?? stringField(container, 'message_ts');
+    const message = redactMessage(buildRemediationMessage(found.firewall, found.text, requester.userId), deps.reporterDeps.redact);
+    try {
+      await deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks });
+    } catch (e) {
+      const code = slackErrorCode(e);
+      deps.logger.warn(`sip-check: posting remediation failed: ${code}`);
+      await replyEphemeral(deps, ephemeral, `The remediation could not be posted in the thread (${code}):\n${message.text}`);
+    }
+  };
+}

@@ -1,0 +1,24 @@
+import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { describeError, toCheckError } from '../../../../check/errors';
+import type { Requester } from '../../../../check/types';
+import { runThroughService, type ListenerDeps } from '../deps';
+import { outcomeText, replyEphemeral } from '../reply';
+
+export type SipCheckCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
+
+/** `/sip-check <firewall> [options] | help`. Acks before any I/O (SLACK.md: 3 s or the user sees a timeout). */
+export function sipCheckCommand(deps: ListenerDeps) {
+  return async function sipCheck({ command, ack, respond }: SipCheckCommandArgs): Promise<void> {
+    await ack();
+    const requester: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, adapter: 'slack' };
+    const ephemeralTarget = { respond, channelId: command.channel_id, userId: command.user_id };
+    try {
+      const { outcome, reporter } = await runThroughService(deps, command.text ?? '', requester, { channelId: command.channel_id });
+      const text = outcomeText(outcome, reporter);
+      if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);
+    } catch (e) {
+      deps.logger.error(`sip-check: /sip-check failed: ${String(e)}`);
+      await replyEphemeral(deps, ephemeralTarget, describeError(toCheckError(e)));
+    }
+  };
+}

@@ -1,0 +1,38 @@
+import type { Logger, webApi } from '@slack/bolt';
+import type { CheckService, HandleOutcome } from '../../../check/service';
+import type { Requester } from '../../../check/types';
+import { SlackThreadReporter, type SlackReporterDeps, type SlackThreadTarget } from '../reporter';
+
+/** What every listener needs: the platform-neutral service and how to build a thread reporter. */
+export interface ListenerDeps {
+  service: CheckService;
+  logger: Logger;
+  reporterDeps: SlackReporterDeps;
+  /** Posts ephemerals and remediation replies (retries kept). */
+  client: webApi.WebClient;
+  /** Called with every outcome, so callers (tests, metrics) can await a running check's `done`. */
+  onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
+}
+
+/**
+ * Runs `text` through `service.handle` with a reporter bound to `target`, and returns the outcome plus the
+ * reporter (if one was made) so the caller can tell a Slack refusal of the parent from other rejections.
+ */
+export async function runThroughService(
+  deps: ListenerDeps,
+  text: string,
+  requester: Requester,
+  target: SlackThreadTarget,
+): Promise<{ outcome: HandleOutcome; reporter?: SlackThreadReporter }> {
+  let reporter: SlackThreadReporter | undefined;
+  const outcome = await deps.service.handle(text, requester, () => {
+    reporter = new SlackThreadReporter(deps.reporterDeps, target);
+    return reporter;
+  });
+  deps.onOutcome?.(outcome, requester);
+  if (outcome.kind === 'started') {
+    // The check reports through the reporter; only failures of the service itself land here.
+    outcome.done.catch((e: unknown) => deps.logger.error(`sip-check: check ${outcome.checkId} ended with an unhandled error: ${String(e)}`));
+  }
+  return { outcome, reporter };
+}

@@ -1,0 +1,35 @@
+import type { SlackEventMiddlewareArgs } from '@slack/bolt';
+import { describeError, toCheckError } from '../../../../check/errors';
+import type { Requester } from '../../../../check/types';
+import { runThroughService, type ListenerDeps } from '../deps';
+import { outcomeText, replyEphemeral } from '../reply';
+
+export type AppMentionArgs = Pick<SlackEventMiddlewareArgs<'app_mention'>, 'event' | 'body'>;
+
+/** Leading `<@U…>` mentions (the bot's), removed to leave the command text. */
+const LEADING_MENTIONS = /^(?:\s*<@[A-Z0-9]{2,40}(?:\|[^>]{0,80})?>)+/;
+
+export function mentionCommandText(text: string): string {
+  return text.replace(LEADING_MENTIONS, '').trim();
+}
+
+/**
+ * `@sip-check fw01 seconds=30`: slash commands cannot run inside threads (SLACK.md), so a mention does the
+ * same check and answers in the mention's thread (an incident thread, or a new one under the mention).
+ */
+export function appMentionEvent(deps: ListenerDeps) {
+  return async function appMention({ event, body }: AppMentionArgs): Promise<void> {
+    if (!event.user) return;
+    const threadTs = event.thread_ts ?? event.ts;
+    const requester: Requester = { userId: event.user, channelId: event.channel, teamId: body.team_id ?? event.team, adapter: 'slack' };
+    const ephemeralTarget = { channelId: event.channel, userId: event.user, threadTs };
+    try {
+      const { outcome, reporter } = await runThroughService(deps, mentionCommandText(event.text), requester, { channelId: event.channel, threadTs });
+      const text = outcomeText(outcome, reporter);
+      if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);
+    } catch (e) {
+      deps.logger.error(`sip-check: app_mention failed: ${String(e)}`);
+      await replyEphemeral(deps, ephemeralTarget, describeError(toCheckError(e)));
+    }
+  };
+}

@@ -1,0 +1,55 @@
+import type { RespondFn } from '@slack/bolt';
+import { describeError } from '../../../check/errors';
+import type { HandleOutcome } from '../../../check/service';
+import { buildEphemeral, notInChannelText } from '../blocks';
+import type { SlackThreadReporter } from '../reporter';
+import { NOT_IN_CHANNEL_ERRORS, slackErrorCode } from '../slackErrors';
+import type { ListenerDeps } from './deps';
+
+/** Where an ephemeral answer goes: the command's response_url first, `chat.postEphemeral` as fallback. */
+export interface EphemeralTarget {
+  respond?: RespondFn;
+  channelId: string;
+  userId: string;
+  threadTs?: string;
+}
+
+/** Sends an ephemeral answer; never throws (an expired response_url falls back to chat.postEphemeral). */
+export async function replyEphemeral(deps: ListenerDeps, target: EphemeralTarget, text: string): Promise<void> {
+  const message = buildEphemeral(text);
+  if (target.respond) {
+    try {
+      await target.respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+      return;
+    } catch (e) {
+      deps.logger.warn(`sip-check: respond() failed (${e instanceof Error ? e.message : String(e)}); trying chat.postEphemeral`);
+    }
+  }
+  try {
+    await deps.client.chat.postEphemeral({
+      channel: target.channelId,
+      user: target.userId,
+      ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      text: message.text,
+      blocks: message.blocks,
+    });
+  } catch (e) {
+    deps.logger.error(`sip-check: could not tell ${target.userId} in ${target.channelId}: ${slackErrorCode(e)}`);
+  }
+}
+
+/** The ephemeral text for a non-started outcome, or undefined when the check started (the reporter speaks). */
+export function outcomeText(outcome: HandleOutcome, reporter: SlackThreadReporter | undefined): string | undefined {
+  switch (outcome.kind) {
+    case 'help':
+      return outcome.text;
+    case 'rejected': {
+      const slackError = reporter?.startFailure;
+      if (slackError && NOT_IN_CHANNEL_ERRORS.has(slackError)) return notInChannelText(slackError);
+      if (slackError) return `Slack refused to post the check's message (\`${slackError}\`), so the check was not run. Try again in a moment.`;
+      return describeError(outcome.error);
+    }
+    case 'started':
+      return undefined;
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * `CheckReporter` for Slack: one thread per check (SLACK.md "The thread"). The parent message shows the
+ * phase while the check runs (edited, coalesced) and the verdict in one line at the end; everything else
+ * goes in the thread. Slack failures are caught and logged here, never thrown into the check (whose
+ * cleanup must run), except from `start()`, where a failure means the check must not run.
+ */
+import type { Logger, webApi } from '@slack/bolt';
+import { CheckError, describeError } from '../../check/errors';
+import type { CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from '../../check/types';
+import { renderTranscript } from '../../fortigate/transcript';
+import {
+  buildFailedParentMessage,
+  buildFailureMessage,
+  buildFallbackMessage,
+  buildFinalParentMessage,
+  buildParentMessage,
+  buildSummaryMessage,
+  buildVerdictMessage,
+  fallbackText,
+  summaryFallbackText,
+  verdictFallbackText,
+  verdictOneLiner,
+  type SlackMessage,
+} from './blocks';
+import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
+
+type WebClient = webApi.WebClient;
+
+export interface SlackReporterDeps {
+  /** Thread posts, uploads and the final edit: retries kept, a verdict must arrive. */
+  client: WebClient;
+  /** Progress edits only: `rejectRateLimitedCalls`, no retries, so stale edits never arrive late. */
+  progressClient: WebClient;
+  logger: Logger;
+  /** Milliseconds; injected so coalescing is testable without timers. */
+  clock: () => number;
+  /** Applied to every text the reporter posts (messages and text attachments). */
+  redact?: (text: string) => string;
+  /** Longest capture the bot allows (for the "Longer capture" button). */
+  maxSeconds: number;
+  /** At most one progress edit per this many ms per message (SLACK.md: chat.update is Tier 3). */
+  minEditIntervalMs?: number;
+  /** Wakes a deferred progress edit; returns a cancel function. Tests inject a manual scheduler. */
+  schedule?: (fn: () => void, ms: number) => () => void;
+}
+
+export interface SlackThreadTarget {
+  channelId: string;
+  /** Reply inside this existing thread (an app mention in an incident thread) instead of starting one. */
+  threadTs?: string;
+}
+
+const DEFAULT_EDIT_INTERVAL_MS = 1500;
+
+function defaultSchedule(fn: () => void, ms: number): () => void {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
+}
+
+export class SlackThreadReporter implements CheckReporter {
+  /** Slack's error code when `start()` could not post the parent (e.g. `not_in_channel`). */
+  startFailure?: string;
+  /** `ts` of the status message (the thread's parent, unless replying in an existing thread). */
+  parentTs?: string;
+  /** Counts of what happened, for logs and tests. */
+  readonly stats = { progressEdits: 0, progressDropped: 0, postFailures: 0 };
+
+  private request?: CheckRequest;
+  private readonly interval: number;
+  private readonly schedule: (fn: () => void, ms: number) => () => void;
+  private lastEditAt = Number.NEGATIVE_INFINITY;
+  private editing = false;
+  private chain: Promise<void> = Promise.resolve();
+  private pending?: SlackMessage;
+  private cancelTimer?: () => void;
+  private finished = false;
+
+  constructor(
+    private readonly deps: SlackReporterDeps,
+    private readonly target: SlackThreadTarget,
+  ) {
+    this.interval = deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS;
+    this.schedule = deps.schedule ?? defaultSchedule;
+  }
+
+  /** Where replies go: the existing thread, or the parent we posted. */
+  get threadTs(): string | undefined {
+    return this.target.threadTs ?? this.parentTs;
+  }
+
+  get channelId(): string {
+    return this.target.channelId;
+  }
+
+  /** Resolves once the progress edit in flight (if any) has been answered. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  async start(request: CheckRequest): Promise<void> {
+    this.request = request;
+    const message = this.redacted(buildParentMessage(request, { phase: 'queued' }));
+    try {
+      const res = await this.deps.client.chat.postMessage({
+        channel: this.target.channelId,
+        ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}),
+        text: message.text,
+        blocks: message.blocks,
+      });
+      this.parentTs = res.ts;
+      this.lastEditAt = this.deps.clock();
+    } catch (e) {
+      const code = slackErrorCode(e);
+      this.startFailure = code;
+      this.deps.logger.warn(`sip-check: could not post the parent message in ${this.target.channelId}: ${code}`);
+      // Thrown on purpose: the service must not run a check nobody can see.
+      throw new CheckError('internal', `Slack refused the check's first message (${code}).`, { slackError: code });
+    }
+  }
+
+  async progress(update: ProgressUpdate): Promise<void> {
+    if (!this.request || !this.parentTs || this.finished) return;
+    const message = this.redacted(buildParentMessage(this.request, update));
+    const wait = this.lastEditAt + this.interval - this.deps.clock();
+    if (wait <= 0 && !this.editing) {
+      this.pending = undefined;
+      this.sendProgress(message);
+      return;
+    }
+    if (this.pending) this.stats.progressDropped += 1;
+    this.pending = message;
+    if (!this.cancelTimer) {
+      this.cancelTimer = this.schedule(() => this.wake(), Math.max(wait, 50));
+    }
+  }
+
+  async note(text: string): Promise<void> {
+    if (!this.threadTs) return;
+    await this.postInThread({ text: fallbackText(text), blocks: [] }, 'note', () => text);
+  }
+
+  async result(result: CheckResult): Promise<void> {
+    await this.settleEdits();
+    const oneLiner = verdictOneLiner(result);
+    if (this.threadTs) {
+      await this.postInThread(buildVerdictMessage(result), 'verdict card', () => verdictFallbackText(result));
+      await this.postInThread(buildSummaryMessage(result), 'SIP summary', () => summaryFallbackText(result));
+      await this.upload(result);
+    }
+    await this.finalEdit(buildFinalParentMessage(result, { maxSeconds: this.deps.maxSeconds }), oneLiner);
+  }
+
+  async failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void> {
+    await this.settleEdits();
+    if (!this.request) {
+      this.deps.logger.error(`sip-check: check failed before start: ${error.kind}: ${error.message}`);
+      return;
+    }
+    const plain = `SIP check of ${this.request.firewall} failed: ${describeError(error)}`;
+    if (this.threadTs) await this.postInThread(buildFailureMessage(this.request, error, cleanup), 'error message', () => plain);
+    await this.finalEdit(buildFailedParentMessage(this.request, error), plain);
+  }
+
+  private redacted(m: SlackMessage): SlackMessage {
+    return redactMessage(m, this.deps.redact);
+  }
+
+  private sendProgress(message: SlackMessage): void {
+    this.editing = true;
+    this.lastEditAt = this.deps.clock();
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.deps.progressClient.chat.update({ channel: this.target.channelId, ts: this.parentTs!, text: message.text, blocks: message.blocks });
+        this.stats.progressEdits += 1;
+      } catch (e) {
+        // A dropped progress edit is harmless: the final edit always follows.
+        this.stats.progressDropped += 1;
+        this.deps.logger.debug(`sip-check: progress edit dropped: ${slackErrorCode(e)}`);
+      } finally {
+        this.editing = false;
+      }
+    });
+  }
+
+  private wake(): void {
+    this.cancelTimer = undefined;
+    if (this.finished || !this.pending) return;
+    if (this.editing) {
+      this.cancelTimer = this.schedule(() => this.wake(), this.interval);
+      return;
+    }
+    const message = this.pending;
+    this.pending = undefined;
+    this.sendProgress(message);
+  }
+
+  /** Stops progress edits and waits for the one in flight, so the final edit is the last. */
+  private async settleEdits(): Promise<void> {
+    this.finished = true;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    if (this.pending) this.stats.progressDropped += 1;
+    this.pending = undefined;
+    await this.chain;
+  }
+
+  private async finalEdit(message: SlackMessage, plain: string): Promise<void> {
+    if (!this.parentTs) return;
+    const m = this.redacted(message);
+    try {
+      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs, text: m.text, blocks: m.blocks });
+      return;
+    } catch (e) {
+      this.stats.postFailures += 1;
+      this.deps.logger.warn(`sip-check: final edit of the parent failed: ${slackErrorCode(e)}`);
+    }
+    try {
+      const text = this.redacted({ text: fallbackText(plain), blocks: [] }).text;
+      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs, text, blocks: [] });
+    } catch (e) {
+      this.deps.logger.error(`sip-check: the parent message could not show the final state: ${slackErrorCode(e)}`);
+    }
+  }
+
+  /**
+   * Posts in the thread; on a refused body posts a shorter text that says where the full output is.
+   * Never throws.
+   */
+  private async postInThread(message: SlackMessage, what: string, fallback: () => string): Promise<boolean> {
+    const m = this.redacted(message);
+    try {
+      await this.deps.client.chat.postMessage({
+        channel: this.target.channelId,
+        thread_ts: this.threadTs!,
+        reply_broadcast: false,
+        text: m.text,
+        ...(m.blocks.length ? { blocks: m.blocks } : {}),
+      });
+      return true;
+    } catch (e) {
+      const code = slackErrorCode(e);
+      this.stats.postFailures += 1;
+      this.deps.logger.warn(`sip-check: posting the ${what} failed: ${code}`);
+      let summary: string;
+      try {
+        summary = fallback();
+      } catch (renderError) {
+        // A renderer bug must not silence the thread.
+        summary = `(${what}: rendering failed: ${renderError instanceof Error ? renderError.message : String(renderError)})`;
+      }
+      const short = this.redacted(
+        TOO_BIG_ERRORS.has(code)
+          ? buildFallbackMessage(what, summary, code)
+          : { text: fallbackText(`(The ${what} could not be posted: ${code}. The full output is in the attached report file, if it could be uploaded.)\n${summary}`), blocks: [] },
+      );
+      try {
+        await this.deps.client.chat.postMessage({ channel: this.target.channelId, thread_ts: this.threadTs!, text: short.text });
+        return false;
+      } catch (e2) {
+        this.deps.logger.error(`sip-check: the ${what} and its fallback could not be posted: ${slackErrorCode(e2)}`);
+        return false;
+      }
+    }
+  }
+
+  /** The check's attachments (capture, report, ladder PNG) and the transcript, in one `filesUploadV2`. */
+  private async upload(result: CheckResult): Promise<void> {
+    const files = attachmentsFor(result).map((a) => ({
+      file: a.mimeType.startsWith('text/') && this.deps.redact ? Buffer.from(this.deps.redact(a.content.toString('utf8')), 'utf8') : a.content,
+      filename: a.filename,
+      title: a.title,
+      ...(a.mimeType.startsWith('image/') ? { alt_text: a.title } : {}),
+    }));
+    if (files.length === 0) return;
+    try {
+      await this.deps.client.filesUploadV2({ channel_id: this.target.channelId, thread_ts: this.threadTs!, file_uploads: files });
+    } catch (e) {
+      const code = slackErrorCode(e);
+      this.stats.postFailures += 1;
+      this.deps.logger.warn(`sip-check: file upload failed: ${code}`);
+      const names = files.map((f) => f.filename).join(', ');
+      await this.postInThread({ text: fallbackText(`The files (${names}) could not be attached (${code}). Run the check again or use \`sip-check analyze\` on a saved transcript.`), blocks: [] }, 'upload notice', () => `Upload failed: ${code}`);
+    }
+  }
+}
+
+/** The check's attachments, plus a transcript rendered from `outputs` when the check did not attach one. */
+export function attachmentsFor(result: CheckResult): FileAttachment[] {
+  const files = [...result.attachments];
+  const hasTranscript = files.some((f) => /transcript/i.test(f.filename));
+  if (!hasTranscript && result.outputs.length > 0) {
+    const host = result.hostname ?? result.config.hostname ?? result.request.firewall;
+    files.push({
+      filename: `${result.request.firewall}-transcript.txt`,
+      title: `CLI transcript of ${result.request.firewall}`,
+      content: Buffer.from(renderTranscript(result.outputs, host), 'utf8'),
+      mimeType: 'text/plain',
+    });
+  }
+  return files;
+}
+
+/** Applies `redact` to a message's fallback text and every `text` string in its blocks. */
+export function redactMessage(m: SlackMessage, redact: ((text: string) => string) | undefined): SlackMessage {
+  if (!redact) return m;
+  return { text: redact(m.text), blocks: redactTexts(m.blocks, redact) as SlackMessage['blocks'] };
+}
+
+/** Applies `redact` to every `text` string in a block tree. */
+function redactTexts(value: unknown, redact: (s: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactTexts(v, redact));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = k === 'text' && typeof v === 'string' ? redact(v) : redactTexts(v, redact);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,343 @@
+/**
+ * The real Bolt app in HTTP mode on loopback, with signed requests (SLACK.md "HTTP end to end") and the fake
+ * Slack Web API behind it. The check itself is a stub service driving the real reporter.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '@slack/bolt';
+import { createSlackApp } from '../../../src/adapters/slack/app';
+import { ACTION_IDS, decodeButtonValue, SLACK_LIMITS } from '../../../src/adapters/slack/blocks';
+import type { HandleOutcome } from '../../../src/check/service';
+import { FakeSlack, signSlackRequest } from '../../support/fakeSlack';
+import { happyScript, makeResult, makeSipSummary, recordingLogger, StubService } from './fixtures';
+
+const SECRET = 'test-signing-secret-0123456789abcdef';
+const TOKEN = 'xoxb-test-token';
+
+describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
+  let fake: FakeSlack;
+  let service: StubService;
+  let app: App;
+  let url: string;
+  let outcomes: HandleOutcome[];
+  let outcomeWaiters: Array<(o: HandleOutcome) => void>;
+  let tick: number;
+
+  beforeEach(async () => {
+    fake = await FakeSlack.start();
+    service = new StubService(['fw01', 'fw02']);
+    outcomes = [];
+    outcomeWaiters = [];
+    tick = 0;
+    app = createSlackApp({
+      mode: 'http',
+      botToken: TOKEN,
+      signingSecret: SECRET,
+      service,
+      slackApiUrl: fake.apiUrl,
+      botId: 'B0SIPCHECK',
+      botUserId: 'U0SIPCHECK',
+      logger: recordingLogger(),
+      // every reading is 2 s later: no progress edit is held back by coalescing
+      clock: () => (tick += 2000),
+      postRetryConfig: { retries: 0 },
+      maxCaptureSeconds: 120,
+      onOutcome: (o) => {
+        outcomes.push(o);
+        outcomeWaiters.shift()?.(o);
+      },
+    });
+    const server = (await app.start(0)) as Server;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  });
+
+  afterEach(async () => {
+    await service.settled().catch(() => undefined);
+    await app.stop();
+    await fake.close();
+  });
+
+  function nextOutcome(): Promise<HandleOutcome> {
+    return new Promise((resolve) => outcomeWaiters.push(resolve));
+  }
+
+  function commandBody(text: string, user = 'U024BE7LH'): string {
+    return new URLSearchParams({
+      token: 'legacy-verification-token',
+      team_id: 'T0FAKE',
+      team_domain: 'example',
+      channel_id: 'C0INCIDENT',
+      channel_name: 'voip-incidents',
+      user_id: user,
+      user_name: 'alice',
+      command: '/sip-check',
+      text,
+      api_app_id: 'A0SIPCHECK',
+      response_url: fake.responseUrl(),
+      trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    }).toString();
+  }
+
+  async function post(body: string, opts: { secret?: string; ageSeconds?: number; alter?: (b: string) => string } = {}): Promise<Response> {
+    const ts = Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0);
+    const headers = signSlackRequest(opts.secret ?? SECRET, body, ts);
+    return fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: opts.alter ? opts.alter(body) : body });
+  }
+
+  async function runCheck(text = 'fw01'): Promise<void> {
+    const started = nextOutcome();
+    const res = await post(commandBody(text));
+    expect(res.status).toBe(200);
+    const outcome = await started;
+    if (outcome.kind !== 'started') throw new Error(`not started: ${outcome.kind}`);
+    await outcome.done;
+  }
+
+  function firstParentTs(): string {
+    const parent = fake.parents()[0];
+    if (!parent) throw new Error('no parent posted');
+    return parent.ts;
+  }
+
+  it('acks with 200 before the check finishes, then reports in one thread with edits and files', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    service.script = async (reporter, request) => {
+      await gate;
+      await happyScript(reporter, request);
+    };
+    const started = nextOutcome();
+    const res = await post(commandBody('fw01 seconds=20'));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    const outcome = await started;
+    expect(outcome.kind).toBe('started');
+    // acked while the check is still held at the gate: nothing but the parent exists yet
+    expect(fake.calls('chat.update')).toHaveLength(0);
+    release();
+    if (outcome.kind === 'started') await outcome.done;
+
+    const parentTs = firstParentTs();
+    const parent = fake.message(parentTs)!;
+    expect(fake.calls('chat.postMessage')[0].token).toBe(TOKEN);
+    expect(fake.calls('chat.postMessage')[0].body.text).toContain('SIP check of fw01 (seconds=20 level=-1): queued');
+    expect(parent.edits.length).toBeGreaterThanOrEqual(2);
+    expect(parent.edits[0].text).toContain('connecting');
+    expect(parent.edits.at(-1)?.text).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\)/);
+
+    const replies = fake.thread(parentTs);
+    expect(replies.map((m) => m.text?.slice(0, 40))).toEqual([expect.stringContaining('fw01: SIP handled by'), expect.stringContaining('SIP summary for fw01')]);
+    const uploadSeq = fake.calls().filter((c) => c.method.startsWith('files.') || c.method === 'upload').map((c) => c.method);
+    expect(uploadSeq.filter((m) => m === 'files.getUploadURLExternal')).toHaveLength(4);
+    expect(uploadSeq.filter((m) => m === 'upload')).toHaveLength(4);
+    expect(uploadSeq.at(-1)).toBe('files.completeUploadExternal');
+    expect(fake.uploadedFiles().every((f) => f.completed && f.threadTs === parentTs)).toBe(true);
+    expect(fake.ephemeralResponses()).toHaveLength(0);
+  });
+
+  it('acks even while Slack is slow to take the parent post', async () => {
+    fake.setFault('chat.postMessage', { kind: 'slow', delayMs: 800, times: 1 });
+    const o = nextOutcome();
+    const res = await post(commandBody('fw01'));
+    expect(res.status).toBe(200);
+    // the fake records a call only once it answers: the ack came first
+    expect(fake.calls('chat.postMessage')).toHaveLength(0);
+    const outcome = await o;
+    if (outcome.kind === 'started') await outcome.done;
+    expect(fake.calls('chat.postMessage').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('falls back to chat.postEphemeral when the response_url has expired', async () => {
+    fake.setFault('respond', { kind: 'expired' });
+    const o = nextOutcome();
+    await post(commandBody('help'));
+    await o;
+    await waitFor(() => fake.ephemeralResponses().length === 1);
+    expect(fake.calls('respond')[0].error).toBe('expired_url');
+    expect(fake.ephemeralResponses()[0]).toMatchObject({ via: 'chat.postEphemeral', user: 'U024BE7LH', channel: 'C0INCIDENT' });
+  });
+
+  it('refuses a wrong signature, a 6-minute-old timestamp and an altered body with 401', async () => {
+    expect((await post(commandBody('fw01'), { secret: 'wrong-secret' })).status).toBe(401);
+    expect((await post(commandBody('fw01'), { ageSeconds: 6 * 60 })).status).toBe(401);
+    expect((await post(commandBody('fw01'), { alter: (b) => b.replace('text=fw01', 'text=fw02') })).status).toBe(401);
+    expect(service.handled).toHaveLength(0);
+    expect(fake.calls()).toHaveLength(0);
+  });
+
+  it('answers help and refusals ephemerally through response_url', async () => {
+    const help = nextOutcome();
+    await post(commandBody('help'));
+    await help;
+    const refused = nextOutcome();
+    await post(commandBody('fw99'));
+    await refused;
+    await waitFor(() => fake.ephemeralResponses().length === 2);
+    const [h, r] = fake.ephemeralResponses();
+    expect(h).toMatchObject({ via: 'respond', responseType: 'ephemeral' });
+    expect(h.text).toContain('Usage');
+    expect(r.text).toContain('Unknown firewall "fw99".');
+    expect(fake.calls('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('tells the user how to invite the bot on not_in_channel', async () => {
+    fake.setFault('chat.postMessage', { kind: 'error', error: 'not_in_channel' });
+    const o = nextOutcome();
+    await post(commandBody('fw01'));
+    expect((await o).kind).toBe('rejected');
+    await waitFor(() => fake.ephemeralResponses().length === 1);
+    expect(fake.ephemeralResponses()[0].text).toContain('/invite @sip-check');
+    expect(service.running).toHaveLength(0);
+  });
+
+  it('a Slack failure while posting the result does not throw out of the reporter', async () => {
+    service.script = async (reporter, request) => {
+      await reporter.progress({ phase: 'analysing' });
+      fake.setFault('chat.postMessage', { kind: 'http', status: 500 });
+      await reporter.result(makeResult({ request }));
+    };
+    const o = nextOutcome();
+    await post(commandBody('fw01'));
+    const outcome = await o;
+    if (outcome.kind !== 'started') throw new Error('not started');
+    await expect(outcome.done).resolves.toBeUndefined();
+    expect(fake.calls('chat.postMessage').filter((c) => c.error === 'http_500').length).toBeGreaterThanOrEqual(2);
+    // the channel view still ends on the verdict
+    expect(fake.message(firstParentTs())?.text).toContain('fw01: SIP handled by');
+  });
+
+  it('keeps every recorded block message within limits for a 5,000-call result', async () => {
+    service.script = async (reporter, request) => {
+      await reporter.result(makeResult({ request, sip: makeSipSummary(5000) }));
+    };
+    await runCheck();
+    const posted = [...fake.calls('chat.postMessage'), ...fake.calls('chat.update')];
+    expect(posted.length).toBeGreaterThanOrEqual(4);
+    for (const c of posted) {
+      expect(c.ok).toBe(true);
+      const blocks = (c.body.blocks ?? []) as Array<{ type: string; text?: { text: string } }>;
+      expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+      for (const b of blocks) if (b.type === 'section') expect(b.text?.text.length ?? 0).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      expect(String(c.body.text).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('runs an @mention inside an incident thread and answers in that thread', async () => {
+    const root = fake.addUserMessage('C0INCIDENT', 'U0ONCALL', 'P1: calls to the carrier drop after 32 s');
+    const mentionTs = fake.addUserMessage('C0INCIDENT', 'U024BE7LH', '<@U0SIPCHECK> fw01 seconds=30', root);
+    const body = JSON.stringify({
+      token: 'legacy-verification-token',
+      team_id: 'T0FAKE',
+      api_app_id: 'A0SIPCHECK',
+      type: 'event_callback',
+      event_id: 'Ev0MENTION1',
+      event_time: 1764000100,
+      authorizations: [{ enterprise_id: null, team_id: 'T0FAKE', user_id: 'U0SIPCHECK', is_bot: true, is_enterprise_install: false }],
+      event: { type: 'app_mention', user: 'U024BE7LH', text: '<@U0SIPCHECK> fw01 seconds=30', ts: mentionTs, thread_ts: root, channel: 'C0INCIDENT', event_ts: mentionTs },
+    });
+    const o = nextOutcome();
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(url, { method: 'POST', headers: { ...signSlackRequest(SECRET, body, ts), 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    const outcome = await o;
+    expect(outcome.kind).toBe('started');
+    if (outcome.kind === 'started') await outcome.done;
+    expect(service.handled[0]).toEqual({ text: 'fw01 seconds=30', requester: { userId: 'U024BE7LH', channelId: 'C0INCIDENT', teamId: 'T0FAKE', adapter: 'slack' } });
+    expect(fake.parents()).toHaveLength(0); // nothing top-level: all in the incident thread
+    const replies = fake.thread(root);
+    const fromApp = replies.filter((m) => m.byUser === undefined);
+    expect(fromApp).toHaveLength(3);
+    expect(fromApp[0].edits.at(-1)?.text).toMatch(/^fw01: SIP handled by/); // the status message, edited to the verdict
+    expect(fromApp[1].text).toContain('Rule R5');
+    expect(fromApp[2].text).toContain('SIP summary for fw01');
+    expect(fake.uploadedFiles().every((f) => f.threadTs === root)).toBe(true);
+  });
+
+  describe('buttons on the final message', () => {
+    async function finalButtons(): Promise<{ parentTs: string; values: Map<string, string> }> {
+      await runCheck('fw01 seconds=20');
+      const parentTs = firstParentTs();
+      const actions = (fake.message(parentTs)!.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions');
+      const values = new Map((actions?.elements ?? []).map((e) => [e.action_id, e.value]));
+      return { parentTs, values };
+    }
+
+    function clickBody(actionId: string, value: string, parentTs: string, user = 'U024BE7LH'): string {
+      const payload = {
+        type: 'block_actions',
+        user: { id: user, username: 'alice', name: 'alice', team_id: 'T0FAKE' },
+        api_app_id: 'A0SIPCHECK',
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: parentTs, channel_id: 'C0INCIDENT', is_ephemeral: false },
+        trigger_id: '13345224609.738474920.8088930838d88f008e0',
+        team: { id: 'T0FAKE', domain: 'example' },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: 'C0INCIDENT', name: 'voip-incidents' },
+        message: { type: 'message', ts: parentTs, text: 'fw01: SIP handled by ...' },
+        response_url: fake.responseUrl(),
+        actions: [{ type: 'button', action_id: actionId, block_id: 'sip_check_actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1764000100.000100' }],
+      };
+      return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    }
+
+    it('"Capture again" runs the same command through service.handle', async () => {
+      const { parentTs, values } = await finalButtons();
+      const o = nextOutcome();
+      const res = await post(clickBody(ACTION_IDS.captureAgain, values.get(ACTION_IDS.captureAgain)!, parentTs));
+      expect(res.status).toBe(200);
+      const outcome = await o;
+      expect(outcome.kind).toBe('started');
+      if (outcome.kind === 'started') await outcome.done;
+      expect(service.handled.map((h) => h.text)).toEqual(['fw01 seconds=20', 'fw01 seconds=20 level=-1']);
+      // a new thread, with its own parent
+      expect(fake.calls('chat.postMessage').filter((c) => c.body.thread_ts === undefined)).toHaveLength(2);
+    });
+
+    it('"Longer capture" doubles the seconds', async () => {
+      const { parentTs, values } = await finalButtons();
+      expect(decodeButtonValue(values.get(ACTION_IDS.longerCapture))?.command).toBe('fw01 seconds=40 level=-1');
+      const o = nextOutcome();
+      await post(clickBody(ACTION_IDS.longerCapture, values.get(ACTION_IDS.longerCapture)!, parentTs));
+      const outcome = await o;
+      if (outcome.kind === 'started') await outcome.done;
+      expect(service.handled[1].text).toBe('fw01 seconds=40 level=-1');
+      expect(outcome.kind === 'started' && outcome.options.seconds).toBe(40);
+    });
+
+    it('"Show remediation" posts the snippet in the thread and runs nothing', async () => {
+      const { parentTs, values } = await finalButtons();
+      const before = fake.thread(parentTs).length;
+      await post(clickBody(ACTION_IDS.showRemediation, values.get(ACTION_IDS.showRemediation)!, parentTs));
+      await waitFor(() => fake.thread(parentTs).length === before + 1);
+      const reply = fake.thread(parentTs).at(-1)!;
+      expect(reply.text).toContain('Remediation for fw01 (not run by the bot)');
+      expect(reply.text).toContain('set default-voip-alg-mode proxy-based');
+      expect(service.handled).toHaveLength(1);
+    });
+
+    it('a denied click gets an ephemeral refusal and starts nothing', async () => {
+      const { parentTs, values } = await finalButtons();
+      service.denied.add('U0MALLORY');
+      const o = nextOutcome();
+      await post(clickBody(ACTION_IDS.captureAgain, values.get(ACTION_IDS.captureAgain)!, parentTs, 'U0MALLORY'));
+      expect((await o).kind).toBe('rejected');
+      await waitFor(() => fake.ephemeralResponses().length === 1);
+      expect(fake.ephemeralResponses()[0].text).toContain('You may not check fw01.');
+      expect(fake.ephemeralResponses()[0].text).toContain('allow');
+      expect(service.handled.at(-1)?.requester.userId).toBe('U0MALLORY');
+      await post(clickBody(ACTION_IDS.showRemediation, values.get(ACTION_IDS.showRemediation)!, parentTs, 'U0MALLORY'));
+      await waitFor(() => fake.ephemeralResponses().length === 2);
+      expect(fake.ephemeralResponses()[1].text).toContain('You may not see this remediation.');
+    });
+  });
+});
+
+/** Polls a condition driven by the loopback servers (no fixed sleeps in assertions). */
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

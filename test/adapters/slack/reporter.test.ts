@@ -1,0 +1,221 @@
+import { webApi } from '@slack/bolt';
+import { SlackThreadReporter, type SlackReporterDeps } from '../../../src/adapters/slack/reporter';
+import { CheckError } from '../../../src/check/errors';
+import { FakeSlack } from '../../support/fakeSlack';
+import { makeRequest, makeResult, makeSipSummary, recordingLogger } from './fixtures';
+
+const TOKEN = 'xoxb-test-token';
+
+describe('SlackThreadReporter against the fake Slack Web API', () => {
+  let fake: FakeSlack;
+  let now: number;
+  let timers: Array<() => void>;
+  let logger: ReturnType<typeof recordingLogger>;
+
+  beforeEach(async () => {
+    fake = await FakeSlack.start();
+    now = 0;
+    timers = [];
+    logger = recordingLogger();
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  function deps(overrides: Partial<SlackReporterDeps> = {}): SlackReporterDeps {
+    return {
+      client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger }),
+      progressClient: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger }),
+      logger,
+      clock: () => now,
+      maxSeconds: 120,
+      schedule: (fn) => {
+        timers.push(fn);
+        return () => {
+          const i = timers.indexOf(fn);
+          if (i >= 0) timers.splice(i, 1);
+        };
+      },
+      ...overrides,
+    };
+  }
+
+  function runTimers(): void {
+    const due = timers.splice(0);
+    for (const fn of due) fn();
+  }
+
+  const editTexts = (ts: string): string[] => (fake.message(ts)?.edits ?? []).map((e) => e.text ?? '');
+
+  it('coalesces progress edits with the injected clock and ends with the verdict line', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    const request = makeRequest();
+    await r.start(request);
+    const parent = r.parentTs!;
+    expect(fake.message(parent)?.text).toContain('queued');
+
+    now = 100;
+    await r.progress({ phase: 'connecting' }); // within 1.5 s of the parent post: deferred
+    now = 200;
+    await r.progress({ phase: 'reading-config' }); // replaces the deferred one
+    expect(fake.calls('chat.update')).toHaveLength(0);
+    runTimers(); // the trailing wake-up sends the latest state
+    await r.idle();
+    expect(editTexts(parent)).toEqual([expect.stringContaining('reading config')]);
+
+    now = 1000;
+    await r.progress({ phase: 'capturing', elapsedSeconds: 1, totalSeconds: 20 }); // 800 ms after the last edit
+    now = 1800;
+    await r.progress({ phase: 'capturing', elapsedSeconds: 2, totalSeconds: 20 }); // 1.6 s: sent now
+    await r.idle();
+    now = 2000;
+    await r.progress({ phase: 'analysing' }); // deferred, then superseded by the result
+    await r.result(makeResult({ request }));
+
+    const edits = editTexts(parent);
+    expect(edits).toHaveLength(3);
+    expect(edits[1]).toContain('capturing 2/20 s');
+    expect(edits.join('\n')).not.toContain('connecting');
+    expect(edits[2]).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\)/);
+    expect(fake.message(parent)?.blocks?.some((b) => (b as { type: string }).type === 'actions')).toBe(true);
+    expect(r.stats.progressDropped).toBeGreaterThanOrEqual(2);
+  });
+
+  it('posts the verdict card, the summary and the files in the thread, without broadcasting', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    const request = makeRequest();
+    await r.start(request);
+    await r.result(makeResult({ request }));
+    const parent = r.parentTs!;
+
+    const replies = fake.thread(parent);
+    expect(replies).toHaveLength(2);
+    expect(replies[0].text).toContain('Rule R5');
+    expect(replies[1].text).toContain('SIP summary for fw01');
+    for (const call of fake.calls('chat.postMessage').slice(1)) {
+      expect(call.body.thread_ts).toBe(parent);
+      expect(call.body.reply_broadcast).toBe('false');
+    }
+
+    // one filesUploadV2: a URL and a byte POST per file, then one completion naming the thread
+    const sequence = fake.calls().filter((c) => c.method.startsWith('files.') || c.method === 'upload').map((c) => c.method);
+    expect(sequence).toEqual([...Array(4).fill('files.getUploadURLExternal'), ...Array(4).fill('upload'), 'files.completeUploadExternal']);
+    const files = fake.uploadedFiles();
+    expect(files.map((f) => f.filename)).toEqual(['fw01-sip-capture.txt', 'fw01-report.txt', 'fw01-ladder.png', 'fw01-transcript.txt']);
+    for (const f of files) {
+      expect(f.completed).toBe(true);
+      expect(f.threadTs).toBe(parent);
+      expect(f.channelId).toBe('C0INCIDENT');
+    }
+    expect(files[2].bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(files[3].bytes.toString()).toContain('FGT-EDGE-01 # get system status');
+  });
+
+  it('replies inside an existing (incident) thread when given one', async () => {
+    const root = fake.addUserMessage('C0INCIDENT', 'U0ONCALL', 'P1: calls to the carrier drop after 32 s');
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT', threadTs: root });
+    await r.start(makeRequest());
+    await r.result(makeResult());
+    const replies = fake.thread(root);
+    expect(replies.map((m) => m.ts)).toContain(r.parentTs);
+    expect(replies).toHaveLength(3);
+    expect(fake.uploadedFiles().every((f) => f.threadTs === root)).toBe(true);
+  });
+
+  it('falls back to a shorter text that says where the output is when Slack refuses the card', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    fake.setFault('chat.postMessage', { kind: 'error', error: 'msg_blocks_too_long', times: 1 });
+    await expect(r.result(makeResult())).resolves.toBeUndefined();
+    const replies = fake.thread(r.parentTs!);
+    expect(replies[0].blocks).toBeUndefined();
+    expect(replies[0].text).toContain('msg_blocks_too_long');
+    expect(replies[0].text).toContain('attached report file');
+    // the shared text renderer's wording (src/report/verdictText.ts)
+    expect(replies[0].text).toContain('fw01: *SIP handler: SIP session helper* (R5)');
+    expect(replies[1].text).toContain('SIP summary');
+    expect(fake.uploadedFiles()).toHaveLength(4);
+  });
+
+  it('does not throw when Slack fails while posting the result, and still edits the parent', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    fake.setFault('chat.postMessage', { kind: 'http', status: 503 });
+    fake.setFault('files.getUploadURLExternal', { kind: 'error', error: 'not_allowed_token_type' });
+    await expect(r.result(makeResult())).resolves.toBeUndefined();
+    expect(logger.lines.some((l) => l.level === 'warn' && l.text.includes('http_503'))).toBe(true);
+    expect(logger.lines.some((l) => l.text.includes('not_allowed_token_type'))).toBe(true);
+    expect(editTexts(r.parentTs!).at(-1)).toContain('fw01: SIP handled by');
+  });
+
+  it('keeps every block message within limits for a 5,000-call capture', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    await r.result(makeResult({ sip: makeSipSummary(5000) }));
+    const posts = [...fake.calls('chat.postMessage'), ...fake.calls('chat.update')];
+    expect(posts.length).toBeGreaterThanOrEqual(4);
+    for (const c of posts) expect(c.ok).toBe(true);
+  });
+
+  it('on failure posts describeError and the debug state, and the last edit shows the failure', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    now = 5000;
+    await r.progress({ phase: 'capturing', elapsedSeconds: 3, totalSeconds: 20 });
+    now = 5100;
+    await r.progress({ phase: 'capturing', elapsedSeconds: 4, totalSeconds: 20 }); // deferred
+    await r.failed(new CheckError('disconnected', 'The SSH connection to fw01 dropped during the capture.'), { debugReset: false });
+    runTimers(); // a late wake-up must not overwrite the final state
+    await r.idle();
+    const replies = fake.thread(r.parentTs!);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].text).toContain('The SSH connection to fw01 dropped during the capture.');
+    expect(replies[0].text).toContain('The SSH connection was lost.');
+    expect(replies[0].text).toContain('could NOT be confirmed');
+    const edits = editTexts(r.parentTs!);
+    expect(edits.at(-1)).toContain('failed: The SSH connection to fw01 dropped');
+  });
+
+  it('drops a rate-limited progress edit instead of retrying it late', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    fake.setFault('chat.update', { kind: 'rate-limited', retryAfter: 30, times: 1 });
+    now = 2000;
+    await r.progress({ phase: 'connecting' });
+    await r.idle();
+    await r.result(makeResult());
+    const updates = fake.calls('chat.update');
+    expect(updates.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
+    expect(updates[1].body.text).toContain('fw01: SIP handled by');
+  });
+
+  it('retries a rate-limited verdict post after Retry-After (verdicts must arrive)', async () => {
+    const retrying = new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 20 }, logger });
+    const r = new SlackThreadReporter(deps({ client: retrying }), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    fake.setFault('chat.postMessage', { kind: 'rate-limited', retryAfter: 1, times: 1 });
+    await r.result(makeResult());
+    const posts = fake.calls('chat.postMessage');
+    expect(posts.map((c) => c.error ?? 'ok')).toEqual(['ok', 'ratelimited', 'ok', 'ok']);
+    expect(posts[2].body.text).toContain('Rule R5');
+    expect(r.stats.postFailures).toBe(0);
+  });
+
+  it('start() rethrows not_in_channel and remembers it for the listener', async () => {
+    fake.setFault('chat.postMessage', { kind: 'error', error: 'not_in_channel' });
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0PRIVATE' });
+    await expect(r.start(makeRequest())).rejects.toBeInstanceOf(CheckError);
+    expect(r.startFailure).toBe('not_in_channel');
+    expect(r.parentTs).toBeUndefined();
+  });
+
+  it('redacts every posted text and text file', async () => {
+    const r = new SlackThreadReporter(deps({ redact: (s) => s.split('FGT-EDGE-01').join('[host]') }), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    await r.result(makeResult());
+    const everything = JSON.stringify(fake.calls().map((c) => c.body));
+    expect(everything).not.toContain('FGT-EDGE-01');
+    expect(everything).toContain('[host]');
+    expect(fake.uploadedFiles().find((f) => f.filename.endsWith('transcript.txt'))?.bytes.toString()).not.toContain('FGT-EDGE-01');
+  });
+});
