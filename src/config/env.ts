@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { SLACK_USER_ID } from './patterns';
 import type { CheckLimits } from './types';
 
 /**
@@ -31,6 +32,11 @@ interface CommonConfig {
   attachmentsDir: string;
   /** Console mode: log lines go to this file so they do not interleave with the terminal thread. */
   logFile: string;
+  /**
+   * Console mode: the Slack user ID the terminal acts as, so inventory grants apply to it as in Slack.
+   * Unset: the terminal may use the built-in `fw-demo` only.
+   */
+  consoleUser?: string;
   /** What to mask in posted SIP summaries: SIP users, IP addresses, both, or nothing. */
   redact: RedactMode;
   logLevel: LogLevel;
@@ -118,6 +124,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   const journalPath = reader.path('SIP_CHECK_JOURNAL') ?? ENV_DEFAULTS.journalPath;
   const attachmentsDir = reader.path('SIP_CHECK_ATTACHMENTS_DIR') ?? ENV_DEFAULTS.attachmentsDir;
   const logFile = reader.path('SIP_CHECK_LOG_FILE') ?? ENV_DEFAULTS.logFile;
+  const consoleUser = reader.raw('SIP_CHECK_CONSOLE_USER');
+  if (consoleUser !== undefined && !SLACK_USER_ID.test(consoleUser)) {
+    reader.problem('SIP_CHECK_CONSOLE_USER', consoleUser.replace(/[\x00-\x1f\x7f]/g, '?'), 'a Slack user ID such as U012ABCDEF');
+  }
   const redact = reader.oneOf('SIP_CHECK_REDACT', ['none', 'users', 'addresses', 'all'] as const, ENV_DEFAULTS.redact);
   const logLevel = reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, ENV_DEFAULTS.logLevel);
 
@@ -143,6 +153,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     journalPath,
     attachmentsDir,
     logFile,
+    ...(consoleUser !== undefined && SLACK_USER_ID.test(consoleUser) ? { consoleUser } : {}),
     redact: redact!,
     logLevel: logLevel!,
     warnings,

@@ -204,3 +204,15 @@ describe('loadAppConfig: limits and settings', () => {
     expect(error.message).not.toContain(BOT);
   });
 });
+
+describe('loadAppConfig: the terminal user', () => {
+  it('acts as nobody in particular by default (fw-demo only)', () => {
+    expect(loadAppConfig({}).consoleUser).toBeUndefined();
+  });
+  it('takes a Slack user ID so inventory grants apply in the terminal', () => {
+    expect(loadAppConfig({ SIP_CHECK_CONSOLE_USER: 'U012ABCDEF' }).consoleUser).toBe('U012ABCDEF');
+  });
+  it.each(['alice', '@alice', 'C012ABCDEF', 'U012ABCDEF\nexecute'])('refuses %j', (value) => {
+    expect(problemsOf({ SIP_CHECK_CONSOLE_USER: value }).join('\n')).toMatch(/SIP_CHECK_CONSOLE_USER.*Slack user ID/);
+  });
+});

@@ -1,0 +1,62 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { describeError } from '../../check/errors';
+import type { CheckService } from '../../check/service';
+import type { Requester } from '../../check/types';
+import { ConsoleThreadReporter } from './reporter';
+
+export interface ConsoleOptions {
+  input: Readable;
+  output: Writable;
+  service: CheckService;
+  attachmentsDir: string;
+  tty: boolean;
+  redact?: (t: string) => string;
+  /** The Slack user ID the terminal acts as (SIP_CHECK_CONSOLE_USER), else `console` (fw-demo only). */
+  userId?: string;
+}
+
+/**
+ * The terminal adapter (like Hubot's shell adapter): type `/sip-check fw-demo` and watch the thread.
+ * Resolves when the input ends (`quit`, Ctrl-D) and running checks have finished.
+ */
+export async function runConsole(opts: ConsoleOptions): Promise<void> {
+  const rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
+  const pending = new Set<Promise<void>>();
+  const requester: Requester = { userId: opts.userId ?? 'console', channelId: 'console', adapter: 'console' };
+  const prompt = () => {
+    if (opts.tty) rl.prompt();
+  };
+  rl.setPrompt('sip-check> ');
+  opts.output.write('sip-check terminal: type `/sip-check help`, `/sip-check fw-demo`, or `quit`.\n');
+  prompt();
+
+  for await (const rawLine of rl) {
+    const line = rawLine.trim();
+    if (line === '') {
+      prompt();
+      continue;
+    }
+    if (line === 'quit' || line === 'exit') break;
+    const match = /^\/?sip-check(?:\s+([\s\S]*))?$/.exec(line);
+    if (!match) {
+      opts.output.write('Commands start with `/sip-check` (try `/sip-check help`), or type `quit`.\n');
+      prompt();
+      continue;
+    }
+    const outcome = await opts.service.handle(match[1] ?? '', requester, () => new ConsoleThreadReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
+    if (outcome.kind === 'help') opts.output.write(`${outcome.text}\n`);
+    else if (outcome.kind === 'rejected') opts.output.write(`✘ ${describeError(outcome.error)}\n`);
+    else {
+      const done = outcome.done.finally(() => {
+        pending.delete(done);
+        prompt();
+      });
+      pending.add(done);
+      continue;
+    }
+    prompt();
+  }
+  rl.close();
+  await Promise.allSettled([...pending]);
+}

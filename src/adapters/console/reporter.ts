@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { describeError, type CheckError } from '../../check/errors';
+import { formatOptions } from '../../check/options';
+import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import { renderSipSummaryText } from '../../report/sipText';
+import { renderVerdictText } from '../../report/verdictText';
+
+const PHASE_TEXT: Record<ProgressUpdate['phase'], string> = {
+  queued: 'queued',
+  connecting: 'connecting',
+  'reading-config': 'reading the configuration',
+  capturing: 'capturing SIP debug',
+  analysing: 'analysing',
+  'cleaning-up': 'resetting debug on the firewall',
+  done: 'done',
+  failed: 'failed',
+};
+
+/**
+ * The thread Slack would show, in a terminal: a parent line, then indented replies. Files go to a directory
+ * and their paths are printed (the Slack adapter uploads them instead).
+ */
+export class ConsoleThreadReporter implements CheckReporter {
+  private lastPhase: string | null = null;
+  private readonly redact: (t: string) => string;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly attachmentsDir: string,
+    private readonly opts: { tty: boolean; redact?: (t: string) => string } = { tty: false },
+  ) {
+    this.redact = opts.redact ?? ((t) => t);
+  }
+
+  async start(request: CheckRequest): Promise<void> {
+    this.write(`\n● SIP check on ${request.firewall}  (${formatOptions(request.firewall, request.options).split(' ').slice(1).join(' ')})  requested by ${request.requester.userId}\n`);
+  }
+
+  async progress(update: ProgressUpdate): Promise<void> {
+    const label = PHASE_TEXT[update.phase];
+    if (update.phase === 'capturing' && update.totalSeconds !== undefined) {
+      const text = `  … ${label} ${update.elapsedSeconds ?? 0}/${update.totalSeconds} s`;
+      // On a terminal the countdown redraws one line; in a pipe only the phase change is printed.
+      if (this.opts.tty) this.out.write(`\r${text}   `);
+      else if (this.lastPhase !== update.phase) this.write(`${text}\n`);
+      this.lastPhase = update.phase;
+      return;
+    }
+    if (this.lastPhase === update.phase) return;
+    if (this.opts.tty && this.lastPhase === 'capturing') this.out.write('\n');
+    this.lastPhase = update.phase;
+    this.write(`  … ${label}${update.detail ? ` (${update.detail})` : ''}\n`);
+  }
+
+  async note(text: string): Promise<void> {
+    this.endProgressLine();
+    this.reply(`ℹ ${text}`);
+  }
+
+  async result(result: CheckResult): Promise<void> {
+    this.endProgressLine();
+    const analysis = { verdict: result.verdict, config: result.config, sip: result.sip, status: { hostname: result.hostname, version: result.version } };
+    this.reply(this.redact(renderVerdictText(analysis)));
+    this.reply(this.redact(renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 10 })));
+    const dir = path.join(this.attachmentsDir, result.request.id);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const lines = result.attachments.map((a) => {
+      const file = path.join(dir, a.filename);
+      writeFileSync(file, a.content, { mode: 0o600 });
+      return `  ${a.title}: ${file}`;
+    });
+    this.reply(`Debug on the firewall: ${result.capture.debugReset ? 'disabled and reset ✔' : 'NOT confirmed reset ✘'}  (captured ${result.capture.lines} lines, ${result.capture.bytes} bytes in ${result.capture.seconds} s, stopped by ${result.capture.stoppedBy})\nFiles:\n${lines.join('\n')}`);
+    this.write(`● ${result.request.firewall}: ${result.verdict.handler}: ${oneLine(result.verdict.explanation)}\n`);
+  }
+
+  async failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void> {
+    this.endProgressLine();
+    const debug = cleanup.debugReset === null ? 'debug was never enabled' : cleanup.debugReset ? 'debug was disabled and reset' : 'debug reset NOT confirmed: run `diagnose debug reset` on the firewall';
+    this.reply(`✘ ${describeError(error)}\n(${debug})`);
+  }
+
+  private endProgressLine(): void {
+    if (this.opts.tty && this.lastPhase === 'capturing') this.out.write('\n');
+    this.lastPhase = null;
+  }
+
+  private reply(text: string): void {
+    this.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : `    ${l}`)).join('\n') + '\n');
+  }
+
+  private write(text: string): void {
+    this.out.write(text);
+  }
+}
+
+function oneLine(text: string): string {
+  const first = text.split('\n')[0];
+  return first.length > 160 ? `${first.slice(0, 157)}…` : first;
+}

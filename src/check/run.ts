@@ -1,0 +1,323 @@
+import { gzipSync } from 'node:zlib';
+import type { CheckLimits, FirewallEntry } from '../config/types';
+import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortigate/cli';
+import type { CommandResult, FortiSession } from '../fortigate/types';
+import { renderTranscript } from '../fortigate/transcript';
+import { parseSystemStatus, parseVdList } from '../fortigate/parsers';
+import { SipCaptureAnalyzer } from '../sip';
+import { analyse } from './analyse';
+import { CheckError, toCheckError } from './errors';
+import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
+import { renderFullReport } from '../report/fullReport';
+import { renderLadderPng } from '../report/ladder';
+import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment } from './types';
+
+/** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
+export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
+
+export interface CheckJournal {
+  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number }): void;
+  finish(checkId: string): void;
+}
+
+export interface RunDeps {
+  entry: FirewallEntry;
+  limits: CheckLimits;
+  openSession: SessionOpener;
+  reporter: CheckReporter;
+  journal: CheckJournal;
+  /** Aborted on user cancel or process shutdown. */
+  signal: AbortSignal;
+  now: () => Date;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Applied to every text posted and to the raw capture attachment (SIP_CHECK_REDACT). */
+  redact?: (text: string) => string;
+}
+
+export interface RunOutcome {
+  result?: CheckResult;
+  error?: CheckError;
+  /** Debug confirmed disabled and reset (true), never enabled (null), or not confirmed (false). */
+  debugReset: boolean | null;
+}
+
+/** Raw capture kept in memory for the attachment; the analyzer sees everything within the byte bound. */
+const RAW_ATTACHMENT_CAP = 8 * 1024 * 1024;
+const GZIP_ABOVE = 512 * 1024;
+
+/**
+ * One SIP check: connect → read config → capture (bounded) → cleanup (always) → analyse → report.
+ * Debug cleanup runs on every exit path while the firewall can be reached, and before anything is posted,
+ * so a Slack failure can never leave debug running.
+ */
+export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<RunOutcome> {
+  const { limits, reporter, entry } = deps;
+  const startedAt = deps.now();
+  const outputs: CommandResult[] = [];
+  const notes: string[] = [];
+  const analyzer = new SipCaptureAnalyzer();
+  const raw = new RawCapture(RAW_ATTACHMENT_CAP);
+  const capture: CaptureStats = { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: request.options.level, debugReset: false };
+  let session: FortiSession | undefined;
+  let debugTouched = false;
+  let lastCommandTimedOut = false;
+
+  const overall = new AbortController();
+  const onAbort = () => overall.abort(deps.signal.reason);
+  deps.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => overall.abort(new CheckError('timeout', `the check did not finish within ${Math.round(limits.checkTimeoutMs / 1000)} s`)), limits.checkTimeoutMs);
+
+  const checkpoint = () => {
+    if (overall.signal.aborted) throw abortError(overall.signal.reason);
+  };
+  const run = async (command: string): Promise<CommandResult> => {
+    checkpoint();
+    if (!session) throw new CheckError('internal', 'no session');
+    try {
+      const result = await session.run(command, { timeoutMs: limits.commandTimeoutMs });
+      outputs.push(result);
+      return result;
+    } catch (e) {
+      if (e instanceof CheckError && e.kind === 'timeout') lastCommandTimedOut = true;
+      throw e;
+    }
+  };
+  const mustSucceed = (result: CommandResult) => {
+    if (result.error) {
+      const kind = result.error.kind === 'permission-denied' ? 'permission-denied' : 'cli-error';
+      throw new CheckError(kind, `\`${result.command}\` failed on ${entry.name}: ${result.error.text}`, { command: result.command });
+    }
+    return result;
+  };
+
+  let error: CheckError | undefined;
+  let debugReset: boolean | null = null;
+  try {
+    await reporter.progress({ phase: 'connecting', detail: `${entry.host}:${entry.port}` });
+    session = await deps.openSession(entry);
+    checkpoint();
+
+    await reporter.progress({ phase: 'reading-config' });
+    const status = parseSystemStatus(mustSucceed(await run(COMMANDS.systemStatus)).output);
+    const multiVdom = vdomModeIsMulti(status.vdomMode);
+    const sipPort = sipPortFor(request.options);
+    let vdoms: string[] = [];
+    if (multiVdom) {
+      await session.enterGlobal();
+      for (const command of GLOBAL_READS) await run(command);
+      await session.leaveContext();
+      const known = parseVdList(outputs.find((o) => o.command === COMMANDS.vdList)?.output ?? '').map((v) => v.name);
+      const wanted = request.options.vdom ?? entry.vdom;
+      if (wanted) {
+        // `edit NAME` under `config vdom` creates a VDOM that does not exist: a config write. Only enter names
+        // the firewall listed (root always exists).
+        if (wanted !== 'root' && !known.includes(wanted)) {
+          throw new CheckError('usage', known.length
+            ? `VDOM \`${wanted}\` does not exist on ${entry.name}. VDOMs: ${known.join(', ')}`
+            : `Could not list the VDOMs of ${entry.name} (\`${COMMANDS.vdList}\`), so \`vdom=${wanted}\` cannot be checked safely.`);
+        }
+        vdoms = [wanted];
+      } else {
+        vdoms = known.length ? known : ['root'];
+      }
+    } else {
+      if (request.options.vdom && request.options.vdom !== 'root') {
+        throw new CheckError('usage', `${entry.name} runs without VDOMs; \`vdom=${request.options.vdom}\` does not apply.`);
+      }
+      for (const command of SINGLE_VDOM_GLOBAL_READS) await run(command);
+    }
+    for (const vdom of multiVdom ? vdoms : [null]) {
+      if (vdom) await session.enterVdom(vdom);
+      for (const command of vdomReads(sipPort)) await run(command);
+      if (vdom) await session.leaveContext();
+    }
+
+    // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
+    const captureVdom = multiVdom ? vdoms[0] : null;
+    if (captureVdom) await session.enterVdom(captureVdom);
+    deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid });
+    debugTouched = true;
+    debugReset = false;
+    let debugChanged = false;
+    for (const command of captureStartCommands(request.options, limits)) {
+      const result = await run(command);
+      if (result.error && !debugChanged) {
+        // Refused before anything was switched on (a read-only admin profile): nothing to undo.
+        debugTouched = false;
+        debugReset = null;
+        deps.journal.finish(request.id);
+      }
+      mustSucceed(result);
+      if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
+    }
+    await reporter.progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
+    const stats = await session.capture({
+      windowMs: request.options.seconds * 1000,
+      maxBytes: limits.maxBytes,
+      maxLines: limits.maxLines,
+      signal: overall.signal,
+      onLine: (line) => {
+        analyzer.pushLine(line);
+        raw.push(line);
+      },
+      onTick: (elapsedMs) => {
+        void reporter.progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
+      },
+    });
+    Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
+    // The capture already sent `diagnose debug disable`; reset clears the levels (they keep running otherwise).
+    mustSucceed(await run(COMMANDS.debugReset));
+    debugReset = true;
+    capture.debugReset = true;
+    deps.journal.finish(request.id);
+    if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
+    if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
+    await run(COMMANDS.sipProxyStats);
+    if (captureVdom) await session.leaveContext();
+  } catch (e) {
+    error = e instanceof CheckError ? e : toCheckError(e);
+  } finally {
+    clearTimeout(timer);
+    deps.signal.removeEventListener('abort', onAbort);
+  }
+
+  if (debugTouched && debugReset !== true) {
+    await reporter.progress({ phase: 'cleaning-up' });
+    debugReset = await resetDebug(session, lastCommandTimedOut, deps, notes);
+    capture.debugReset = debugReset;
+    if (debugReset) deps.journal.finish(request.id);
+  }
+  if (session) await session.close();
+
+  if (error) {
+    deps.log(error.kind === 'internal' ? 'error' : 'warn', 'check failed', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message });
+    for (const note of notes) await safely(() => reporter.note(note), deps);
+    await safely(() => reporter.failed(error as CheckError, { debugReset }), deps);
+    return { error, debugReset };
+  }
+
+  await reporter.progress({ phase: 'analysing' });
+  const sip = analyzer.summary();
+  const analysis = analyse(outputs, sip);
+  const ladders = analyzer.ladders(3);
+  const redact = deps.redact ?? ((t: string) => t);
+  const attachments: FileAttachment[] = [];
+  const report = redact(renderFullReport(analysis, ladders));
+  attachments.push({ filename: `sip-check-${entry.name}-report.txt`, title: 'Full report', content: Buffer.from(report), mimeType: 'text/plain' });
+  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(renderTranscript(outputs, analysis.status.hostname ?? entry.name))), mimeType: 'text/plain' });
+  if (raw.bytes > 0) attachments.push(raw.attachment(entry.name, redact));
+  if (ladders.length) {
+    try {
+      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: renderLadderPng(ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
+    } catch (e) {
+      notes.push(`The ladder picture could not be drawn (${toCheckError(e).message}); the text ladder is in the full report.`);
+    }
+  }
+  const result: CheckResult = {
+    request,
+    hostname: analysis.status.hostname,
+    version: analysis.status.version,
+    verdict: analysis.verdict,
+    config: analysis.config,
+    sip: analysis.sip,
+    capture,
+    outputs,
+    attachments,
+    notes,
+    startedAt,
+    finishedAt: deps.now(),
+  };
+  for (const note of notes) await safely(() => reporter.note(note), deps);
+  await safely(() => reporter.result(result), deps);
+  return { result, debugReset };
+}
+
+/**
+ * `diagnose debug disable` + `diagnose debug reset` on the session if it is still usable, else on a fresh one
+ * (a hung command leaves the channel mid-output; a dropped connection leaves nothing): reconnect once.
+ */
+async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[]): Promise<boolean> {
+  const attempt = async (s: FortiSession) => {
+    for (const command of DEBUG_CLEANUP) {
+      const r = await s.run(command, { timeoutMs: deps.limits.commandTimeoutMs });
+      if (r.error) return false;
+    }
+    return true;
+  };
+  if (session && session.alive && !sessionSuspect) {
+    try {
+      if (await attempt(session)) return true;
+    } catch (e) {
+      deps.log('warn', 'debug reset on the check session failed', { firewall: deps.entry.name, kind: toCheckError(e).kind });
+    }
+  }
+  if (session) await session.close();
+  let fresh: FortiSession | undefined;
+  try {
+    fresh = await deps.openSession(deps.entry);
+    const ok = await attempt(fresh);
+    notes.push(ok
+      ? `The SSH session to ${deps.entry.name} was lost or stuck during the check; the bot reconnected and reset debug (\`diagnose debug disable\`, \`diagnose debug reset\`).`
+      : `The bot reconnected to ${deps.entry.name} but could not confirm the debug reset: run \`diagnose debug disable\` and \`diagnose debug reset\` on it.`);
+    return ok;
+  } catch (e) {
+    notes.push(`The bot could not reconnect to ${deps.entry.name} to reset debug (${toCheckError(e).kind}). The device-side timer (\`diagnose debug duration\`) stops the output; run \`diagnose debug reset\` on it, or the bot will retry at its next start.`);
+    return false;
+  } finally {
+    if (fresh) await fresh.close();
+  }
+}
+
+async function safely(fn: () => Promise<void>, deps: RunDeps): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    deps.log('error', 'reporting failed', { firewall: deps.entry.name, message: toCheckError(e).message });
+  }
+}
+
+function abortError(reason: unknown): CheckError {
+  if (reason instanceof CheckError) return reason;
+  return new CheckError('cancelled', 'the check was cancelled');
+}
+
+function describeBound(stop: string, limits: CheckLimits): string {
+  if (stop === 'bytes') return `${Math.round(limits.maxBytes / 1024 / 1024)} MiB`;
+  if (stop === 'lines') return `${limits.maxLines} lines`;
+  return stop;
+}
+
+function redactLadder<T extends { title: string; endpoints: string[]; rows: Array<{ from: string; to: string; label: string; sdp?: string }> }>(ladder: T, redact: (t: string) => string): T {
+  return {
+    ...ladder,
+    title: redact(ladder.title),
+    endpoints: ladder.endpoints.map(redact),
+    rows: ladder.rows.map((r) => ({ ...r, from: redact(r.from), to: redact(r.to), label: redact(r.label), sdp: r.sdp === undefined ? undefined : redact(r.sdp) })),
+  };
+}
+
+/** The raw debug capture for the attachment: capped in memory, gzipped when large. */
+class RawCapture {
+  private readonly chunks: string[] = [];
+  bytes = 0;
+  truncated = false;
+  constructor(private readonly cap: number) {}
+  push(line: string): void {
+    const size = Buffer.byteLength(line) + 1;
+    if (this.bytes + size > this.cap) {
+      this.truncated = true;
+      return;
+    }
+    this.chunks.push(line);
+    this.bytes += size;
+  }
+  attachment(firewall: string, redact: (t: string) => string): FileAttachment {
+    let text = redact(this.chunks.join('\n') + '\n');
+    if (this.truncated) text += `[sip-check: raw capture cut at ${Math.round(this.cap / 1024 / 1024)} MiB; the summary saw all of it]\n`;
+    const buffer = Buffer.from(text);
+    if (buffer.length > GZIP_ABOVE) {
+      return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: gzipSync(buffer), mimeType: 'application/gzip' };
+    }
+    return { filename: `sip-check-${firewall}-sip-debug.log`, title: 'Raw SIP debug capture', content: buffer, mimeType: 'text/plain' };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The fault matrix: every way a check can go wrong against the simulated FortiGate, in one table.
+ * Whatever happens, the firewall must end with debug disabled and reset, no config written, and the user
+ * must get a clear message. Process-level cases (SIGTERM, kill -9 + restart) are in test/e2e/process.test.ts.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCheck } from '../../src/check/run';
+import type { CheckErrorKind } from '../../src/check/errors';
+import type { CheckLimits } from '../../src/config/types';
+import { isDebugClean, parseScenario } from '../../src/simulator';
+import type { Faults } from '../../src/simulator';
+import { DEMO_SCENARIO, MemoryJournal, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+
+interface FaultCase {
+  name: string;
+  faults?: Partial<Faults>;
+  limits?: Partial<CheckLimits>;
+  seconds?: number;
+  /** Cancel the check once the capture has started. */
+  cancelDuringCapture?: boolean;
+  wrongPassword?: boolean;
+  wrongHostKey?: boolean;
+  readOnlyAdmin?: boolean;
+  slackFailsOnResult?: boolean;
+  expect: {
+    outcome: 'ok' | CheckErrorKind | CheckErrorKind[];
+    /** Debug was enabled at some point, so a confirmed reset is required. */
+    debugTouched: boolean;
+    note?: RegExp;
+    message?: RegExp;
+    stoppedBy?: string;
+  };
+}
+
+const MATRIX: FaultCase[] = [
+  { name: 'normal end', expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'window' } },
+  { name: 'TCP drop during the SSH handshake', faults: { dropOn: 'handshake' }, expect: { outcome: ['unreachable', 'disconnected', 'timeout'], debugTouched: false } },
+  { name: 'TCP drop on a config read', faults: { dropOn: { command: 'show firewall policy' } }, expect: { outcome: 'disconnected', debugTouched: false } },
+  { name: 'TCP drop mid-capture: reconnect once and reset', faults: { dropOn: { debugLines: 5 } }, seconds: 5, expect: { outcome: 'disconnected', debugTouched: true, note: /reconnected and reset debug/ } },
+  { name: 'command hangs before debug', faults: { hangOn: 'diagnose sys sip status' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debugTouched: false, message: /diagnose sys sip status/ } },
+  { name: 'command hangs while enabling debug', faults: { hangOn: 'diagnose debug application sip' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debugTouched: true, note: /reconnected and reset debug/ } },
+  { name: 'debug output floods: the byte bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxBytes: 256 * 1024 }, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'bytes', note: /bytes bound/ } },
+  { name: 'debug output floods: the line bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxLines: 500 }, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'lines', note: /lines bound/ } },
+  { name: 'slow prompt', faults: { slowPromptMs: 40 }, expect: { outcome: 'ok', debugTouched: true } },
+  { name: 'wrong password', wrongPassword: true, expect: { outcome: 'auth-failed', debugTouched: false, message: /admin/ } },
+  { name: 'changed host key', wrongHostKey: true, expect: { outcome: 'host-key-mismatch', debugTouched: false, message: /SHA256:AAAA/ } },
+  { name: 'maximum admins logged in', faults: { maxAdmins: true }, expect: { outcome: 'max-admins', debugTouched: false } },
+  { name: 'overall check timeout mid-capture', seconds: 20, limits: { checkTimeoutMs: 2500 }, expect: { outcome: 'timeout', debugTouched: true } },
+  { name: 'user cancel mid-capture', seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debugTouched: true } },
+  { name: 'read-only admin: diagnose refused, nothing to undo', readOnlyAdmin: true, expect: { outcome: ['permission-denied', 'cli-error'], debugTouched: false } },
+  { name: 'Slack fails while posting the result', slackFailsOnResult: true, expect: { outcome: 'ok', debugTouched: true } },
+];
+
+describe('fault matrix: debug always ends disabled and reset', () => {
+  let fw: SimulatedFirewall | undefined;
+  afterEach(async () => {
+    await fw?.sim.close();
+    fw = undefined;
+  });
+
+  test.each(MATRIX.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const scenario = c.readOnlyAdmin ? readOnlyScenarioFile() : undefined;
+    fw = await startFirewall({ faults: c.faults, scenario });
+    const limits = testLimits(c.limits);
+    const entry = { ...fw.entry };
+    if (c.wrongHostKey) entry.hostKey = { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] };
+    const env = c.wrongPassword ? { ...fw.env, SIP_CHECK_TEST_PASSWORD: 'not-the-password' } : fw.env;
+    const controller = new AbortController();
+    const reporter = new RecordingReporter(c.slackFailsOnResult ? { result: new Error('slack: msg_too_long') } : {}, (u) => {
+      if (c.cancelDuringCapture && u.phase === 'capturing' && (u.elapsedSeconds ?? 0) >= 1) controller.abort();
+    });
+    const journal = new MemoryJournal();
+    const opener = openerFor({ ...fw, env }, limits);
+    const outcome = await runCheck(request('fw01', { seconds: c.seconds ?? 2 }), {
+      entry,
+      limits,
+      openSession: opener,
+      reporter,
+      journal,
+      signal: controller.signal,
+      now: () => new Date(),
+      log: () => undefined,
+    });
+
+    // The firewall is left clean, whatever happened.
+    expect(isDebugClean(fw.sim.state)).toBe(true);
+    expect(fw.sim.state.configWrites).toEqual([]);
+    expect(journal.open.size).toBe(0);
+    if (c.expect.debugTouched) expect(outcome.debugReset).toBe(true);
+    else expect(outcome.debugReset).toBeNull();
+
+    // The user got a clear message.
+    const expected = Array.isArray(c.expect.outcome) ? c.expect.outcome : [c.expect.outcome];
+    if (c.expect.outcome === 'ok') {
+      expect(outcome.error).toBeUndefined();
+      expect(reporter.finalResult?.verdict.handler).toBeTruthy();
+      if (c.expect.stoppedBy) expect(reporter.finalResult?.capture.stoppedBy).toBe(c.expect.stoppedBy);
+    } else {
+      expect(expected).toContain(outcome.error?.kind);
+      expect(reporter.failure?.error.kind).toBe(outcome.error?.kind);
+      expect(reporter.failure?.debugReset).toBe(outcome.debugReset);
+      if (c.expect.message) expect(reporter.failure?.error.message).toMatch(c.expect.message);
+    }
+    if (c.expect.note) expect(reporter.notes.join('\n')).toMatch(c.expect.note);
+    if (c.wrongHostKey) expect(fw.sim.commandLog).toEqual([]);
+  });
+});
+
+let readOnlyFile: string | undefined;
+/** The demo scenario served to a read-only (`$`) admin profile. */
+function readOnlyScenarioFile(): string {
+  if (readOnlyFile) return readOnlyFile;
+  const text = readFileSync(DEMO_SCENARIO, 'utf8');
+  const body = text.startsWith('---\n')
+    ? text.replace(/^---\n([\s\S]*?)\n---\n/, (_m, fm: string) => `---\n${fm.replace(/^adminProfile:.*$/m, '')}\nadminProfile: "$"\n---\n`)
+    : `---\nadminProfile: "$"\n---\n${text}`;
+  parseScenario(body, 'read-only'); // fails loudly here if the front matter is wrong
+  readOnlyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sipcheck-')), 'read-only.txt');
+  writeFileSync(readOnlyFile, body);
+  return readOnlyFile;
+}

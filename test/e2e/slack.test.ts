@@ -1,0 +1,176 @@
+/**
+ * Everything real: the Bolt app in HTTP mode receiving signed slash commands, the check service, the FortiGate
+ * driver over SSH to the simulator, and the local Slack Web API recording what users would see.
+ * Also the secrets test: a known password and a known private-key passphrase appear nowhere the bot wrote.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import type { App } from '@slack/bolt';
+import { utils } from 'ssh2';
+import { createSlackApp } from '../../src/adapters/slack/app';
+import { AuditLog } from '../../src/check/audit';
+import { makeSessionOpener } from '../../src/check/connect';
+import { RateLimiter } from '../../src/check/rateLimit';
+import { createCheckService, type CheckService, type HandleOutcome } from '../../src/check/service';
+import type { FirewallEntry } from '../../src/config/types';
+import { createLogger } from '../../src/log';
+import { FortiGateSimulator, isDebugClean, loadScenario } from '../../src/simulator';
+import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
+import { recordingLogger } from '../adapters/slack/fixtures';
+import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, testLimits } from '../support/harness';
+
+const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
+const BOT_TOKEN = 'xoxb-e2e-bot-token-value';
+const PASSPHRASE = 'Key-Passphrase-9f8e7d';
+const PASSPHRASE_ENV = 'SIP_CHECK_TEST_PASSPHRASE';
+const USER = 'U0NETOPS';
+
+describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the simulator)', () => {
+  let fake: FakeSlack;
+  let sims: FortiGateSimulator[];
+  let app: App;
+  let service: CheckService;
+  let url: string;
+  let dir: string;
+  let logText: () => string;
+  let boltLogger: ReturnType<typeof recordingLogger>;
+  let outcomeWaiters: Array<(o: HandleOutcome) => void> = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-slack-e2e-'));
+    const key = utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-cbc', rounds: 16 });
+    const keyFile = path.join(dir, 'fw02.key');
+    writeFileSync(keyFile, key.private, { mode: 0o600 });
+    sims = [
+      new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'admin', password: TEST_PASSWORD }] }),
+      new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'keyadmin', publicKeys: [key.public] }] }),
+    ];
+    const ports = await Promise.all(sims.map((s) => s.start()));
+    const base = { host: '127.0.0.1', algorithms: 'default' as const, allow: { users: [USER], userGroups: [], channels: [] } };
+    const firewalls: FirewallEntry[] = [
+      { ...base, name: 'fw01', port: ports[0], username: 'admin', auth: { type: 'password', passwordEnv: PASSWORD_ENV }, hostKey: { fingerprints: [sims[0].hostKeyFingerprint] } },
+      { ...base, name: 'fw02', port: ports[1], username: 'keyadmin', auth: { type: 'privateKey', privateKeyPath: keyFile, passphraseEnv: PASSPHRASE_ENV }, hostKey: { fingerprints: [sims[1].hostKeyFingerprint] } },
+    ];
+    const env = { [PASSWORD_ENV]: TEST_PASSWORD, [PASSPHRASE_ENV]: PASSPHRASE };
+    const logStream = new PassThrough();
+    let logged = '';
+    logStream.on('data', (d: Buffer) => (logged += d.toString()));
+    logText = () => logged;
+    const log = createLogger('debug', logStream);
+    const limits = testLimits();
+    service = createCheckService({
+      inventory: { source: 'e2e', firewalls },
+      limits,
+      // The SSH handshake trace too: it is what a bug report would contain.
+      openSession: makeSessionOpener(limits, env, { sshDebug: (line) => log('debug', 'ssh', { line }) }),
+      journal: new MemoryJournal(),
+      audit: new AuditLog(path.join(dir, 'audit.jsonl'), { secrets: [TEST_PASSWORD, PASSPHRASE] }),
+      rateLimiter: new RateLimiter({ count: 100, windowSeconds: 60 }),
+      rateLimit: { count: 100, windowSeconds: 60 },
+      maxConcurrent: 10,
+      log,
+    });
+    fake = await FakeSlack.start();
+    boltLogger = recordingLogger();
+    app = createSlackApp({
+      mode: 'http',
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      service,
+      slackApiUrl: fake.apiUrl,
+      logger: boltLogger,
+      postRetryConfig: { retries: 0 },
+      maxCaptureSeconds: limits.maxSeconds,
+      onOutcome: (o) => outcomeWaiters.shift()?.(o),
+    });
+    const server = (await app.start(0)) as Server;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  });
+
+  afterAll(async () => {
+    await service.shutdown(5000);
+    await app.stop();
+    await fake.close();
+    await Promise.all(sims.map((s) => s.close()));
+  });
+
+  async function slash(text: string, opts: { secret?: string } = {}): Promise<{ status: number; outcome?: HandleOutcome }> {
+    const body = new URLSearchParams({
+      team_id: 'T0FAKE', channel_id: 'C0VOIP', channel_name: 'voip', user_id: USER, user_name: 'netops',
+      command: '/sip-check', text, api_app_id: 'A0SIPCHECK', response_url: fake.responseUrl(), trigger_id: '1.2.3',
+    }).toString();
+    const next = new Promise<HandleOutcome>((resolve) => outcomeWaiters.push(resolve));
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...signSlackRequest(opts.secret ?? SIGNING_SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    if (res.status !== 200) {
+      outcomeWaiters = [];
+      return { status: res.status };
+    }
+    const outcome = await next;
+    if (outcome.kind === 'started') await outcome.done;
+    return { status: res.status, outcome };
+  }
+
+  test('/sip-check fw01: ack, parent, progress edits, verdict and summary in the thread, files, debug reset', async () => {
+    const { status, outcome } = await slash('fw01 seconds=2');
+    expect(status).toBe(200);
+    expect(outcome?.kind).toBe('started');
+    const parent = fake.parents().at(-1)!;
+    expect(parent.channel).toBe('C0VOIP');
+    expect(parent.text).toMatch(/fw01/);
+    // The channel view alone answers the question.
+    expect(parent.edits.at(-1)?.text).toMatch(/^fw01: SIP handled by SIP ALG/);
+    const thread = fake.thread(parent.ts);
+    expect(thread[0].text).toMatch(/SIP ALG/);
+    expect(JSON.stringify(thread[0].blocks)).toMatch(/R1/);
+    expect(thread.some((m) => /SIP summary for fw01/.test(m.text ?? ''))).toBe(true);
+    const files = fake.uploadedFiles().filter((f) => f.threadTs === parent.ts);
+    expect(files.map((f) => f.filename).sort()).toEqual(['sip-check-fw01-ladder.png', 'sip-check-fw01-report.txt', 'sip-check-fw01-sip-debug.log', 'sip-check-fw01-transcript.txt']);
+    expect(isDebugClean(sims[0].state)).toBe(true);
+    expect(sims[0].state.configWrites).toEqual([]);
+  });
+
+  test('a request with a bad signature is rejected and nothing runs', async () => {
+    const before = sims[0].commandLog.length;
+    const { status } = await slash('fw01', { secret: 'not-the-signing-secret' });
+    expect(status).toBe(401);
+    expect(sims[0].commandLog.length).toBe(before);
+  });
+
+  test('the known password and key passphrase appear nowhere the bot wrote', async () => {
+    const { outcome } = await slash('fw02 seconds=1');
+    expect(outcome?.kind).toBe('started');
+    expect(isDebugClean(sims[1].state)).toBe(true);
+    // An auth failure path too: its error text must not carry the secret either.
+    const badEnvService = makeSessionOpener(testLimits(), { [PASSWORD_ENV]: `${TEST_PASSWORD}-wrong` });
+    await badEnvService({ name: 'fw01', host: '127.0.0.1', port: sims[0].port, username: 'admin', auth: { type: 'password', passwordEnv: PASSWORD_ENV }, hostKey: { fingerprints: [sims[0].hostKeyFingerprint] }, allow: { users: [], userGroups: [], channels: [] }, algorithms: 'default' }).then(
+      () => { throw new Error('expected auth failure'); },
+      (e: Error) => expect(e.message).not.toContain(TEST_PASSWORD),
+    );
+
+    const written: Array<[string, string]> = [
+      ['bot log', logText()],
+      ['bolt log', boltLogger.lines.map((l) => l.text).join('\n')],
+      // Bodies only: the bot token is rightly in each call's Authorization header.
+      ['Slack API calls', JSON.stringify(fake.calls().map((c) => c.body))],
+      ['ephemeral replies', JSON.stringify(fake.ephemeralResponses())],
+      ['audit log', readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')],
+      ...fake.uploadedFiles().map((f): [string, string] => [`file ${f.filename}`, (f.filename.endsWith('.gz') ? gunzipSync(f.bytes) : f.bytes).toString('latin1')]),
+    ];
+    expect(logText()).toMatch(/ssh/); // the SSH trace was captured, so the check below means something
+    expect(fake.uploadedFiles().length).toBeGreaterThanOrEqual(8);
+    for (const [where, text] of written) {
+      for (const secret of [TEST_PASSWORD, PASSPHRASE, BOT_TOKEN, SIGNING_SECRET]) {
+        if (text.includes(secret)) throw new Error(`${where} contains a secret: ${text.slice(Math.max(0, text.indexOf(secret) - 300), text.indexOf(secret) + 50)}`);
+      }
+    }
+  });
+});
