@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     service,
     redact,
     maxCaptureSeconds: config.limits.maxSeconds,
+    userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
   });
   if (config.mode === 'http') await app.start(config.port);
   else await app.start();

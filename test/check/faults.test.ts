@@ -1,9 +1,10 @@
 /**
  * The fault matrix: every way a check can go wrong against the simulated FortiGate, in one table.
  * Whatever happens, the firewall must end with debug disabled and reset, no config written, and the user
- * must get a clear message. Process-level cases (SIGTERM, kill -9 + restart) are in test/e2e/process.test.ts.
+ * must get a clear message. Rows marked `process` run the real bot in a child process (test/support/bot.ts)
+ * and signal it mid-capture.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCheck } from '../../src/check/run';
@@ -11,7 +12,10 @@ import type { CheckErrorKind } from '../../src/check/errors';
 import type { CheckLimits } from '../../src/config/types';
 import { isDebugClean, parseScenario } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
-import { DEMO_SCENARIO, MemoryJournal, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { BotProcess } from '../support/bot';
+import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+
+jest.setTimeout(90_000);
 
 interface FaultCase {
   name: string;
@@ -24,6 +28,8 @@ interface FaultCase {
   wrongHostKey?: boolean;
   readOnlyAdmin?: boolean;
   slackFailsOnResult?: boolean;
+  /** Run the bot as a process and send this signal mid-capture (`SIGKILL` is followed by a restart). */
+  process?: 'SIGTERM' | 'SIGKILL';
   expect: {
     outcome: 'ok' | CheckErrorKind | CheckErrorKind[];
     /** Debug was enabled at some point, so a confirmed reset is required. */
@@ -51,6 +57,8 @@ const MATRIX: FaultCase[] = [
   { name: 'user cancel mid-capture', seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debugTouched: true } },
   { name: 'read-only admin: diagnose refused, nothing to undo', readOnlyAdmin: true, expect: { outcome: ['permission-denied', 'cli-error'], debugTouched: false } },
   { name: 'Slack fails while posting the result', slackFailsOnResult: true, expect: { outcome: 'ok', debugTouched: true } },
+  { name: 'SIGTERM mid-capture: graceful shutdown resets debug before exit', process: 'SIGTERM', expect: { outcome: 'shutdown', debugTouched: true } },
+  { name: 'kill -9 mid-capture, then restart: the journal resets debug', process: 'SIGKILL', expect: { outcome: 'shutdown', debugTouched: true } },
 ];
 
 describe('fault matrix: debug always ends disabled and reset', () => {
@@ -61,6 +69,11 @@ describe('fault matrix: debug always ends disabled and reset', () => {
   });
 
   test.each(MATRIX.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    if (c.process) {
+      fw = await startFirewall();
+      await processCase(fw, c.process);
+      return;
+    }
     const scenario = c.readOnlyAdmin ? readOnlyScenarioFile() : undefined;
     fw = await startFirewall({ faults: c.faults, scenario });
     const limits = testLimits(c.limits);
@@ -107,6 +120,40 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     if (c.wrongHostKey) expect(fw.sim.commandLog).toEqual([]);
   });
 });
+
+/** The bot as a process, checking `fw01` on the simulator from its terminal adapter, signalled mid-capture. */
+async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'sip-check-proc-'));
+  writeFileSync(
+    path.join(cwd, 'inventory.yml'),
+    `firewalls:\n  - name: fw01\n    host: 127.0.0.1\n    port: ${fw.entry.port}\n    username: admin\n    password_env: ${PASSWORD_ENV}\n    host_key: ${fw.sim.hostKeyFingerprint}\n    allow:\n      users: [U0TESTER]\n`,
+  );
+  const env = { SIP_CHECK_INVENTORY: 'inventory.yml', SIP_CHECK_CONSOLE_USER: 'U0TESTER', [PASSWORD_ENV]: TEST_PASSWORD };
+  const bot = new BotProcess(cwd, env);
+  await bot.waitFor(/type `\/sip-check help`/);
+  bot.type('/sip-check fw01 seconds=120');
+  await bot.waitFor(/capturing SIP debug/);
+  expect(fw.sim.state.debug.enabled).toBe(true);
+  bot.kill(signal);
+  const exit = await bot.exited;
+  const journalFile = path.join(cwd, 'var', 'journal.json');
+  if (signal === 'SIGTERM') {
+    expect(exit.code).toBe(0);
+    expect(bot.stdout).toMatch(/shutting down[\s\S]*debug was disabled and reset/);
+  } else {
+    // The device keeps its debug levels when the session dies; the journal remembers the firewall.
+    expect(isDebugClean(fw.sim.state)).toBe(false);
+    expect(readFileSync(journalFile, 'utf8')).toContain('fw01');
+    const restarted = new BotProcess(cwd, env);
+    await restarted.waitFor(/type `\/sip-check help`/);
+    restarted.type('quit');
+    expect((await restarted.exited).code).toBe(0);
+    expect(readFileSync(path.join(cwd, 'var', 'audit.jsonl'), 'utf8')).toMatch(/"event":"recovery"[^\n]*"debugReset":true/);
+  }
+  expect(isDebugClean(fw.sim.state)).toBe(true);
+  expect(fw.sim.state.configWrites).toEqual([]);
+  expect(existsSync(journalFile) ? readFileSync(journalFile, 'utf8') : '').not.toContain('fw01');
+}
 
 let readOnlyFile: string | undefined;
 /** The demo scenario served to a read-only (`$`) admin profile. */

@@ -174,3 +174,59 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
     }
   });
 });
+
+describe('user-group grants (Slack sends no groups with a command)', () => {
+  let fake: FakeSlack;
+  let sim: FortiGateSimulator;
+  let app: App;
+  let service: CheckService;
+  let url: string;
+
+  beforeAll(async () => {
+    sim = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'admin', password: TEST_PASSWORD }] });
+    const port = await sim.start();
+    const limits = testLimits();
+    const entry: FirewallEntry = {
+      name: 'fw01', host: '127.0.0.1', port, username: 'admin', algorithms: 'default',
+      auth: { type: 'password', passwordEnv: PASSWORD_ENV }, hostKey: { fingerprints: [sim.hostKeyFingerprint] },
+      allow: { users: [], userGroups: ['S0VOIPTEAM'], channels: [] },
+    };
+    service = createCheckService({
+      inventory: { source: 'e2e', firewalls: [entry] },
+      limits,
+      openSession: makeSessionOpener(limits, { [PASSWORD_ENV]: TEST_PASSWORD }),
+      journal: new MemoryJournal(),
+      audit: new AuditLog(path.join(mkdtempSync(path.join(os.tmpdir(), 'sip-check-ug-')), 'audit.jsonl')),
+      rateLimiter: new RateLimiter({ count: 100, windowSeconds: 60 }),
+      rateLimit: { count: 100, windowSeconds: 60 },
+      maxConcurrent: 10,
+      log: () => undefined,
+    });
+    fake = await FakeSlack.start();
+    fake.setUserGroup('S0VOIPTEAM', ['U0MEMBER']);
+    app = createSlackApp({ mode: 'http', botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, service, slackApiUrl: fake.apiUrl, logger: recordingLogger(), postRetryConfig: { retries: 0 }, userGroupIds: ['S0VOIPTEAM'] });
+    const server = (await app.start(0)) as Server;
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  });
+  afterAll(async () => {
+    await service.shutdown(5000);
+    await app.stop();
+    await fake.close();
+    await sim.close();
+  });
+
+  async function helpFor(user: string): Promise<string> {
+    const body = new URLSearchParams({ team_id: 'T0FAKE', channel_id: 'C0VOIP', user_id: user, command: '/sip-check', text: 'help', response_url: fake.responseUrl(), trigger_id: '1.2.3' }).toString();
+    const before = fake.ephemeralResponses().length;
+    const res = await fetch(url, { method: 'POST', headers: { ...signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(res.status).toBe(200);
+    for (let i = 0; i < 200 && fake.ephemeralResponses().length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    return fake.ephemeralResponses().at(-1)?.text ?? '';
+  }
+
+  test('a member of a granted group may check the firewall; others may not', async () => {
+    expect(await helpFor('U0MEMBER')).toMatch(/Firewalls you may check: `fw01`/);
+    expect(await helpFor('U0OUTSIDER')).toMatch(/Firewalls you may check: none/);
+    expect(fake.calls('usergroups.users.list').length).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -113,6 +113,7 @@ export class FakeSlack {
   private files = new Map<string, UploadedFile>();
   private ephemerals: EphemeralResponse[] = [];
   private faults = new Map<string, Fault>();
+  private userGroups = new Map<string, string[]>();
   private tsCounter = 0;
   private fileCounter = 0;
   private respondCounter = 0;
@@ -415,9 +416,19 @@ export class FakeSlack {
         const shares = shared ? { public: { [file.channelId!]: [{ ts: this.nextTs(), thread_ts: file.threadTs }] } } : {};
         return { ok: true, file: { id: file.fileId, name: file.filename, title: file.title, size: file.length, shares } };
       }
+      case 'usergroups.users.list': {
+        const members = this.userGroups.get(str('usergroup') ?? '');
+        if (!members) return { ok: false, error: 'no_such_subteam' };
+        return { ok: true, users: [...members] };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Members of a Slack user group (`usergroups.users.list`). */
+  setUserGroup(groupId: string, userIds: string[]): void {
+    this.userGroups.set(groupId, userIds);
   }
 
   private handleUpload(fileId: string, raw: Buffer, token: string | undefined, res: ServerResponse): void {

@@ -8,6 +8,7 @@ import type { CheckService, HandleOutcome } from '../../check/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';
 import type { SlackReporterDeps } from './reporter';
+import { UserGroupDirectory } from './userGroups';
 
 export interface SlackAppOptions {
   mode: 'socket' | 'http';
@@ -36,6 +37,8 @@ export interface SlackAppOptions {
   postRetryConfig?: webApi.RetryOptions;
   /** Socket Mode ping timeout (also the reconnect back-off unit); default 5,000 ms. */
   clientPingTimeout?: number;
+  /** User-group IDs the inventory grants access to; members are looked up with `usergroups.users.list`. */
+  userGroupIds?: readonly string[];
   /** Every handled command's outcome (tests await `done`; metrics). */
   onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
 }
@@ -79,7 +82,8 @@ export function createSlackApp(opts: SlackAppOptions): App {
     maxSeconds: opts.maxCaptureSeconds ?? DEFAULT_MAX_CAPTURE_SECONDS,
     minEditIntervalMs: opts.minEditIntervalMs,
   };
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome };
+  const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock }) : undefined;
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);

@@ -37,7 +37,8 @@ describe('manifest.yml', () => {
   });
 
   it('asks for exactly the scopes the code uses', () => {
-    const expected = ['commands', 'chat:write', 'files:write'];
+    // usergroups:read: UserGroupDirectory calls usergroups.users.list for `user_groups` grants.
+    const expected = ['commands', 'chat:write', 'files:write', 'usergroups:read'];
     if ((BOT_EVENTS as readonly string[]).includes('app_mention')) expected.push('app_mentions:read');
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(expected.sort());
     expect(manifest.oauth_config.scopes.user).toBeUndefined();

@@ -2,6 +2,7 @@ import type { Logger, webApi } from '@slack/bolt';
 import type { CheckService, HandleOutcome } from '../../../check/service';
 import type { Requester } from '../../../check/types';
 import { SlackThreadReporter, type SlackReporterDeps, type SlackThreadTarget } from '../reporter';
+import type { UserGroupDirectory } from '../userGroups';
 
 /** What every listener needs: the platform-neutral service and how to build a thread reporter. */
 export interface ListenerDeps {
@@ -12,6 +13,14 @@ export interface ListenerDeps {
   client: webApi.WebClient;
   /** Called with every outcome, so callers (tests, metrics) can await a running check's `done`. */
   onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
+  /** Resolves the requester's user groups when the inventory grants any. */
+  userGroups?: UserGroupDirectory;
+}
+
+/** The requester with the user groups the inventory cares about (Slack does not send them). */
+export async function withUserGroups(deps: ListenerDeps, requester: Requester): Promise<Requester> {
+  if (!deps.userGroups) return requester;
+  return { ...requester, userGroups: await deps.userGroups.groupsOf(requester.userId) };
 }
 
 /**
@@ -25,6 +34,7 @@ export async function runThroughService(
   target: SlackThreadTarget,
 ): Promise<{ outcome: HandleOutcome; reporter?: SlackThreadReporter }> {
   let reporter: SlackThreadReporter | undefined;
+  requester = await withUserGroups(deps, requester);
   const outcome = await deps.service.handle(text, requester, () => {
     reporter = new SlackThreadReporter(deps.reporterDeps, target);
     return reporter;

@@ -2,7 +2,7 @@ import { describeError } from '../../../../check/errors';
 import { buildRemediationMessage } from '../../blocks';
 import { redactMessage } from '../../reporter';
 import { slackErrorCode } from '../../slackErrors';
-import type { ListenerDeps } from '../deps';
+import { withUserGroups, type ListenerDeps } from '../deps';
 import { replyEphemeral } from '../reply';
 import { ackAndDecode, stringField, type ButtonArgs } from './rerun';
 
@@ -11,7 +11,7 @@ export function showRemediationAction(deps: ListenerDeps) {
   return async function showRemediation(args: ButtonArgs): Promise<void> {
     const { value, requester, ephemeral } = await ackAndDecode(deps, args);
     if (!value) return;
-    const found = deps.service.remediation(value.checkId, requester);
+    const found = deps.service.remediation(value.checkId, await withUserGroups(deps, requester));
     if (found.kind === 'rejected') {
       await replyEphemeral(deps, ephemeral, describeError(found.error));
       return;

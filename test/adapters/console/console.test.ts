@@ -1,0 +1,48 @@
+/**
+ * The terminal adapter as a user runs it (`npm start` with no .env): a child process driven through stdin and
+ * stdout, against the embedded simulated `fw-demo`.
+ */
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BotProcess } from '../../support/bot';
+
+jest.setTimeout(120_000);
+
+function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'sip-check-e2e-'));
+}
+
+describe('terminal adapter (npm start with no .env)', () => {
+  test('help, an unknown firewall, then a full check of fw-demo in a thread', async () => {
+    const cwd = tempDir();
+    const bot = new BotProcess(cwd, {});
+    await bot.waitFor(/type `\/sip-check help`/);
+    bot.type('/sip-check help');
+    await bot.waitFor(/Firewalls you may check: `fw-demo`/);
+    bot.type('/sip-check fw99');
+    await bot.waitFor(/Unknown firewall `fw99`[^\n]*fw-demo/);
+    bot.type('/sip-check fw-demo seconds=2 ; execute reboot');
+    await bot.waitFor(/✘[^\n]*\n(?:[^\n]*\n)*?[^\n]*sip-check help/);
+    bot.type('/sip-check fw-demo seconds=2');
+    await bot.waitFor(/^● fw-demo: sip-alg/m);
+    bot.type('quit');
+    expect(await bot.exited).toEqual({ code: 0, signal: null });
+
+    const out = bot.stdout;
+    expect(out).toMatch(/● SIP check on fw-demo {2}\(seconds=2 level=-1\)/);
+    expect(out).toMatch(/└ \*SIP handler: SIP ALG\*/);
+    expect(out).toMatch(/Debug on the firewall: disabled and reset ✔/);
+    expect(out).toMatch(/Calls:/);
+    // The files the Slack adapter would upload are saved under the attachments directory.
+    const checks = readdirSync(path.join(cwd, 'var', 'attachments'));
+    expect(checks).toHaveLength(1);
+    const files = readdirSync(path.join(cwd, 'var', 'attachments', checks[0])).sort();
+    expect(files).toEqual(['sip-check-fw-demo-ladder.png', 'sip-check-fw-demo-report.txt', 'sip-check-fw-demo-sip-debug.log', 'sip-check-fw-demo-transcript.txt']);
+    // Audit: one start, one end, debug reset confirmed.
+    const audit = readFileSync(path.join(cwd, 'var', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const end = audit.find((r) => r.event === 'check-end');
+    expect(end).toMatchObject({ firewall: 'fw-demo', outcome: 'ok', verdict: 'sip-alg', debugReset: true });
+    expect(audit.filter((r) => r.event === 'rejected' || r.event === 'denied')).toHaveLength(2);
+  });
+});
