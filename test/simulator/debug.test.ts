@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { COMMANDS } from '../../src/fortigate/cli';
 import { FortiGateSimulator, isDebugClean, loadScenario, parseScenario } from '../../src/simulator';
+import { renewDialogIds } from '../../src/simulator/debugStream';
 import { login, type ShellClient } from './sshShell';
 
 const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
@@ -144,5 +145,21 @@ describe('debug state machine', () => {
     expect(await shell.run(COMMANDS.debugEnable)).toBe('Command fail. Return code -37');
     expect(isDebugClean(sim.state)).toBe(true);
     expect(await shell.run(COMMANDS.sipHelperStatus)).toContain('dialogs:');
+  });
+});
+
+describe('looping stream: each pass is new traffic, not a replay', () => {
+  it('renews Call-ID, tags and branches and re-encodes the record exactly', () => {
+    const line = loadScenario(DEMO).debugStream.find((l) => l.includes('read [(0,'))!;
+    const renewed = renewDialogIds(line, 3);
+    const m = /read \[\(0,(\d+)\)\(([0-9a-f]+)\)\((.*)\)\]$/.exec(renewed)!;
+    const message = Buffer.from(m[2], 'hex').toString('latin1');
+    expect(Number(m[1])).toBe(Buffer.from(m[2], 'hex').length);
+    expect(m[3]).toBe(message.replace(/[\r\n]/g, '.'));
+    const original = Buffer.from(/\(([0-9a-f]+)\)\(/.exec(line)![1], 'hex').toString('latin1');
+    const callId = (text: string) => /^Call-ID:\s*(\S+)/im.exec(text)![1];
+    expect(callId(message)).not.toBe(callId(original));
+    expect(message.replace(/x3/g, '')).toBe(original);
+    expect(renewDialogIds('2024-01-01 10:00:00 sip port 4 locate session for 1.2.3.4:5060 -> 5.6.7.8:5060', 3)).toBe('2024-01-01 10:00:00 sip port 4 locate session for 1.2.3.4:5060 -> 5.6.7.8:5060');
   });
 });

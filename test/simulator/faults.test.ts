@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { COMMANDS, MAX_ADMINS } from '../../src/fortigate/cli';
 import { FortiGateSimulator, loadScenario } from '../../src/simulator';
+import { renewDialogIds } from '../../src/simulator/debugStream';
 import { connect, login, openShell, type ShellClient } from './sshShell';
 
 const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
@@ -112,8 +113,9 @@ describe('faults', () => {
     expect(chunks.some((c) => c.length >= 16 * 1024)).toBe(true);
     expect(chunks.filter((c) => c.includes('sip ')).some((c) => !c.endsWith('\r\n'))).toBe(true);
     expect(sim.state.debug.enabled).toBe(false);
-    // Rejoined, the stream is made of whole recorded lines.
-    const recorded = new Set(loadScenario(DEMO).debugStream.map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, '')));
+    // Rejoined, the stream is made of whole recorded lines (later passes with renewed dialog IDs).
+    const stream = loadScenario(DEMO).debugStream.map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, ''));
+    const recorded = new Set(stream.flatMap((l) => [l, ...Array.from({ length: 200 }, (_, pass) => renewDialogIds(l, pass + 1))]));
     const body = shell.buffer.slice(shell.buffer.indexOf('FGT-DEMO # ', shell.buffer.indexOf('debug enable')) + 11, shell.buffer.indexOf('diagnose debug disable'));
     const lines = body.split('\r\n').slice(0, -1);
     expect(lines.length).toBeGreaterThan(1000);
