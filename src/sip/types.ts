@@ -11,6 +11,8 @@ export interface SipSummary {
   problems: SipProblem[];
   /** Debug lines seen, and those the parser did not recognise (counted, never fatal). */
   lines: { total: number; unknown: number };
+  /** Present when a memory cap was hit: calls seen but not kept (counted in `messages` still), problems not kept. */
+  dropped?: { calls: number; problems: number };
 }
 
 export type SipCallState = 'setup' | 'ringing' | 'in-call' | 'completed' | 'cancelled' | 'busy' | 'rejected' | 'diverted' | 'no-answer';
@@ -59,4 +61,29 @@ export interface SipProblem {
   callId?: string;
   /** Lines quoted from the capture. */
   evidence: string[];
+}
+
+/** One call drawn as a ladder (sngrep's call flow): lanes are `IP:port` endpoints, rows are messages in capture order. */
+export interface SipLadder {
+  callId: string;
+  title: string;
+  /** IP:port, first-seen order. */
+  endpoints: string[];
+  rows: SipLadderRow[];
+}
+
+export interface SipLadderRow {
+  /** Time of day from the console timestamp (`10:11:12`), when the capture has timestamps. */
+  time?: string;
+  /** Since the previous row of the same ladder. */
+  deltaMs?: number;
+  from: string;
+  to: string;
+  /** Method, or `code reason` for a response. */
+  label: string;
+  kind: 'request' | 'response';
+  status?: number;
+  retransmission: boolean;
+  /** `ip:port codec` of the first media line, when the message carries SDP. */
+  sdp?: string;
 }

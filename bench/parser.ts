@@ -1,0 +1,229 @@
+/**
+ * Parser benchmark: generates `diagnose debug application sip -1` logs (hex + ASCII dumps, thousands of calls) of the
+ * given sizes, then reads each with a stream through SipLineSplitter → SipCaptureAnalyzer in a child process
+ * (throughput MB/s, peak RSS from `process.resourceUsage().maxRSS`), with `grep -c` over the same file as reference.
+ * Targets: ≥ 100 MB/s, peak RSS < 150 MB whatever the size.
+ *
+ *   npx ts-node --transpile-only bench/parser.ts 10 [500 ...]
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchFigure } from './figures';
+
+const MB = 1024 * 1024;
+
+export async function benchParser(opts: { sizesMB: number[]; tmpDir: string }): Promise<BenchFigure[]> {
+  mkdirSync(opts.tmpDir, { recursive: true });
+  const runner = buildChild();
+  const figures: BenchFigure[] = [];
+  for (const size of opts.sizesMB) {
+    const file = path.join(opts.tmpDir, `sip-debug-${size}MB.log`);
+    try {
+      const generated = await generateLog(file, size * MB);
+      const run = await runChild(runner, file);
+      const grep = await timeGrep(file);
+      const bytesMB = generated.bytes / MB;
+      const tag = `${size}MB`;
+      figures.push(
+        { name: `parser.throughput.${tag}`, value: round(bytesMB / run.seconds), unit: 'MB/s', note: `${run.messages} messages, ${generated.calls} calls, target ≥ 100` },
+        { name: `parser.seconds.${tag}`, value: round(run.seconds), unit: 's' },
+        // CPU time is what the parser itself costs when other processes share the cores (wall time then lies).
+        { name: `parser.cpuThroughput.${tag}`, value: round(bytesMB / run.cpuSeconds), unit: 'MB/s', note: 'bytes / (user + system CPU seconds of the child)' },
+        { name: `parser.peakRss.${tag}`, value: round(run.maxRssKB / 1024), unit: 'MB', note: `child maxRSS with ${CHILD_FLAGS.join(' ')}, target < 150` },
+        { name: `grep.throughput.${tag}`, value: round(bytesMB / grep.seconds), unit: 'MB/s', note: `grep -c 'read \\[' (${grep.count} records)` },
+        { name: `grep.seconds.${tag}`, value: round(grep.seconds), unit: 's' },
+      );
+    } finally {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return figures;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+// ------------------------------------------------------------------ generator
+
+const PHONE = '192.168.1.10:5060';
+const FGT = '203.0.113.2:5060';
+const PBX = '198.51.100.7:5060';
+
+function sip(start: string, headers: string[], body = ''): string {
+  return [start, ...headers, `Content-Length: ${Buffer.byteLength(body)}`].join('\r\n') + '\r\n\r\n' + body;
+}
+
+function sdp(ip: string, port: number): string {
+  return ['v=0', `o=- ${port} ${port} IN IP4 ${ip}`, 's=call', `c=IN IP4 ${ip}`, 't=0 0', `m=audio ${port} RTP/AVP 0 8 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
+}
+
+function record(ts: string, port: number, src: string, dst: string, message: string): string {
+  const bytes = Buffer.from(message, 'utf8');
+  const text = message.replace(/[\r\n]/g, '.');
+  return (
+    `${ts} sip port ${port} locate session for ${src} -> ${dst}\n` +
+    `${ts} sip sess 0x979df38 found for ${src} -> ${dst}\n` +
+    `${ts} sip port ${port} ${src} -> ${dst}\n` +
+    `${ts} sip port ${port} read [(0,${bytes.length})(${bytes.toString('hex')})(${text})]\n`
+  );
+}
+
+function timestamp(second: number): string {
+  const d = new Date(Date.UTC(2024, 4, 2, 8, 0, 0) + second * 1000);
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** One call's worth of debug output; every 10th call is busy, every 5th has a REGISTER 401→200 and an OPTIONS. */
+function callText(i: number): string {
+  const ts = (s: number) => timestamp(i * 3 + s);
+  const id = `bench-${i}@192.168.1.10`;
+  const from = `From: "Ext ${1000 + (i % 500)}" <sip:${1000 + (i % 500)}@pbx.example.com>;tag=f${i}`;
+  const to = `To: <sip:${2000 + (i % 300)}@pbx.example.com>`;
+  const toT = `${to};tag=t${i}`;
+  const via = (b: string, host = '192.168.1.10:5060') => `Via: SIP/2.0/UDP ${host};branch=z9hG4bK-${i}-${b};rport`;
+  const out: string[] = [];
+  out.push(record(ts(0), 26, PHONE, PBX, sip(`INVITE sip:${2000 + (i % 300)}@pbx.example.com SIP/2.0`, [via('a'), from, to, `Call-ID: ${id}`, 'CSeq: 1 INVITE', `Contact: <sip:${1000 + (i % 500)}@192.168.1.10:5060>`, 'Max-Forwards: 70', 'User-Agent: Yealink SIP-T46S 66.86.0.15', 'Content-Type: application/sdp'], sdp('192.168.1.10', 16384 + (i % 1000) * 2))));
+  out.push(record(ts(0), 27, PBX, FGT, sip('SIP/2.0 100 Trying', [via('a', '203.0.113.2:5060'), from, to, `Call-ID: ${id}`, 'CSeq: 1 INVITE', 'Server: Asterisk PBX 18.20.0'])));
+  if (i % 10 === 9) {
+    out.push(record(ts(1), 27, PBX, FGT, sip('SIP/2.0 486 Busy Here', [via('a', '203.0.113.2:5060'), from, toT, `Call-ID: ${id}`, 'CSeq: 1 INVITE', 'Server: Asterisk PBX 18.20.0'])));
+    out.push(record(ts(1), 26, PHONE, PBX, sip(`ACK sip:${2000 + (i % 300)}@pbx.example.com SIP/2.0`, [via('a'), from, toT, `Call-ID: ${id}`, 'CSeq: 1 ACK', 'Max-Forwards: 70'])));
+  } else {
+    out.push(record(ts(1), 27, PBX, FGT, sip('SIP/2.0 180 Ringing', [via('a', '203.0.113.2:5060'), from, toT, `Call-ID: ${id}`, 'CSeq: 1 INVITE', 'Server: Asterisk PBX 18.20.0'])));
+    out.push(record(ts(2), 27, PBX, FGT, sip('SIP/2.0 200 OK', [via('a', '203.0.113.2:5060'), from, toT, `Call-ID: ${id}`, 'CSeq: 1 INVITE', `Contact: <sip:${2000 + (i % 300)}@198.51.100.7:5060>`, 'Server: Asterisk PBX 18.20.0', 'Content-Type: application/sdp'], sdp('198.51.100.20', 30000 + (i % 1000) * 2))));
+    out.push(record(ts(2), 26, PHONE, PBX, sip(`ACK sip:${2000 + (i % 300)}@198.51.100.7:5060 SIP/2.0`, [via('b'), from, toT, `Call-ID: ${id}`, 'CSeq: 1 ACK', 'Max-Forwards: 70'])));
+    out.push(record(ts(3), 26, PHONE, PBX, sip(`BYE sip:${2000 + (i % 300)}@198.51.100.7:5060 SIP/2.0`, [via('c'), from, toT, `Call-ID: ${id}`, 'CSeq: 2 BYE', 'Max-Forwards: 70'])));
+    out.push(record(ts(3), 27, PBX, FGT, sip('SIP/2.0 200 OK', [via('c', '203.0.113.2:5060'), from, toT, `Call-ID: ${id}`, 'CSeq: 2 BYE', 'Server: Asterisk PBX 18.20.0'])));
+  }
+  if (i % 5 === 0) {
+    const reg = `Call-ID: reg-${i % 500}@192.168.1.10`;
+    const aor = `<sip:${1000 + (i % 500)}@pbx.example.com>`;
+    out.push(record(ts(0), 26, PHONE, PBX, sip('REGISTER sip:pbx.example.com SIP/2.0', [via('r1'), `From: ${aor};tag=r${i}`, `To: ${aor}`, reg, `CSeq: ${i} REGISTER`, `Contact: ${aor.replace('pbx.example.com', '192.168.1.10:5060')};expires=3600`])));
+    out.push(record(ts(0), 27, PBX, FGT, sip('SIP/2.0 401 Unauthorized', [via('r1', '203.0.113.2:5060'), `From: ${aor};tag=r${i}`, `To: ${aor};tag=s${i}`, reg, `CSeq: ${i} REGISTER`, 'WWW-Authenticate: Digest realm="pbx.example.com", nonce="abc"'])));
+    out.push(record(ts(1), 26, PHONE, PBX, sip('REGISTER sip:pbx.example.com SIP/2.0', [via('r2'), `From: ${aor};tag=r${i}`, `To: ${aor}`, reg, `CSeq: ${i + 1} REGISTER`, 'Authorization: Digest username="x", response="y"'])));
+    out.push(record(ts(1), 27, PBX, FGT, sip('SIP/2.0 200 OK', [via('r2', '203.0.113.2:5060'), `From: ${aor};tag=r${i}`, `To: ${aor};tag=s${i}`, reg, `CSeq: ${i + 1} REGISTER`, 'Expires: 600'])));
+    out.push(record(ts(2), 26, PHONE, PBX, sip('OPTIONS sip:pbx.example.com SIP/2.0', [via('o'), `From: ${aor};tag=o${i}`, 'To: <sip:pbx.example.com>', `Call-ID: opt-${i}@192.168.1.10`, `CSeq: 1 OPTIONS`])));
+    out.push(record(ts(2), 27, PBX, FGT, sip('SIP/2.0 200 OK', [via('o', '203.0.113.2:5060'), `From: ${aor};tag=o${i}`, 'To: <sip:pbx.example.com>;tag=x', `Call-ID: opt-${i}@192.168.1.10`, `CSeq: 1 OPTIONS`])));
+  }
+  return out.join('');
+}
+
+/** Streams generated calls to `file` until it holds `bytes`; honours back-pressure so memory stays flat. */
+export async function generateLog(file: string, bytes: number): Promise<{ bytes: number; calls: number }> {
+  const stream = createWriteStream(file, { highWaterMark: 4 * MB });
+  let written = 0;
+  let calls = 0;
+  while (written < bytes) {
+    const chunk = callText(calls++);
+    written += Buffer.byteLength(chunk);
+    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  }
+  await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return { bytes: statSync(file).size, calls };
+}
+
+// ------------------------------------------------------------------ measuring
+
+interface ChildResult {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssKB: number;
+  messages: number;
+  calls: number;
+}
+
+/**
+ * Transpiles src/sip to plain JS under bench/out (inside the repo so `sdp-transform` resolves) and writes a small
+ * runner: the child then runs without ts-node or TypeScript loaded, so its peak RSS is the parser's own.
+ */
+export function buildChild(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const root = path.join(__dirname, '..');
+  const outDir = path.join(__dirname, 'out', 'sip');
+  mkdirSync(outDir, { recursive: true });
+  const srcDir = path.join(root, 'src', 'sip');
+  for (const name of readdirSync(srcDir)) {
+    if (!name.endsWith('.ts')) continue;
+    const js = ts.transpileModule(readFileSync(path.join(srcDir, name), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    writeFileSync(path.join(outDir, name.replace(/\.ts$/, '.js')), js.outputText);
+  }
+  const runner = path.join(__dirname, 'out', 'parser-child.js');
+  writeFileSync(runner, CHILD_SOURCE);
+  return runner;
+}
+
+/** The child: stream the file through the analyzer; report time, CPU time and peak RSS as one JSON line. */
+const CHILD_SOURCE = `'use strict';
+const { createReadStream } = require('node:fs');
+const { SipCaptureAnalyzer, SipLineSplitter } = require('./sip/index.js');
+const analyzer = new SipCaptureAnalyzer();
+const splitter = new SipLineSplitter((line) => analyzer.pushLine(line));
+const start = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
+createReadStream(process.argv[2], { highWaterMark: 1024 * 1024 })
+  .on('data', (chunk) => splitter.push(chunk))
+  .on('error', (err) => { console.error(err); process.exit(1); })
+  .on('end', () => {
+    splitter.end();
+    const summary = analyzer.summary();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssKB: process.resourceUsage().maxRSS, messages: summary.messages, calls: summary.calls.length }) + '\\n');
+  });
+`;
+
+/**
+ * A heap budget for the child: V8 otherwise grows its heap lazily far beyond what the parser retains (~20 MB), so an
+ * unflagged RSS says more about the GC's appetite than about the parser. A capped heap that never runs out over
+ * 500 MB is the proof that memory is bounded.
+ */
+const CHILD_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8'];
+
+function runChild(runner: string, file: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CHILD_FLAGS, runner, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench child exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function timeGrep(file: string): Promise<{ seconds: number; count: number }> {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    execFile('grep', ['-c', 'read \\[', file], (err, stdout) => {
+      if (err && (err as { code?: number }).code !== 1) return reject(err);
+      resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, count: Number(stdout.trim()) || 0 });
+    });
+  });
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  {
+    const sizesMB = (args.length ? args : ['10']).map(Number).filter((n) => n > 0);
+    benchParser({ sizesMB, tmpDir: path.join(os.tmpdir(), 'sip-check-bench') })
+      .then((figures) => {
+        for (const f of figures) console.log(`${f.name} ${f.value} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
+      })
+      .catch((err) => {
+        console.error(err);
+        process.exit(1);
+      });
+  }
+}

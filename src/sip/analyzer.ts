@@ -1,0 +1,657 @@
+import { hostOf, isNonRoutable, isPublic } from './address';
+import { parseSipMessages, uriLabel, type SipMessage } from './message';
+import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reader';
+import { sdpMedia } from './sdp';
+import type {
+  SipCallState,
+  SipCallSummary,
+  SipLadder,
+  SipLadderRow,
+  SipProblem,
+  SipProblemKind,
+  SipRegistrationSummary,
+  SipSummary,
+} from './types';
+
+/**
+ * Debug lines → SIP messages → calls, registrations and other transactions → summary. Pure and streaming: no I/O,
+ * no clock (times come from console timestamps), bounded memory (caps on everything kept; counters keep counting).
+ *
+ * Call states follow sngrep's INVITE state machine (irontec/sngrep src/sip_call.c, ../shared/SIP.md), with `ringing`
+ * for 180/183 and `no-answer` for an INVITE nobody answered in the window.
+ */
+
+export interface SipCaptureAnalyzerOptions {
+  maxCallsTracked?: number;
+  maxMessagesPerCall?: number;
+}
+
+const MAX_REGISTRATIONS = 500;
+const MAX_PROBLEMS = 300;
+const MAX_EVIDENCE = 6;
+const MAX_RETRANS_KEYS = 20000;
+const MAX_PENDING_OTHER = 4096;
+const MAX_METHOD_KEYS = 64;
+const MAX_ENDPOINTS = 12;
+const MAX_MEDIA_PER_CALL = 8;
+const AUTH_LOOP_THRESHOLD = 3;
+/** Dialog methods: their messages belong to the call of their Call-ID. */
+const CALL_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'PRACK', 'UPDATE', 'INFO', 'REFER']);
+
+interface Pending {
+  method: string;
+  evidence: string[];
+}
+
+interface CallRecord {
+  callId: string;
+  /** Order of first appearance (the map order changes when eviction rotates calls). */
+  seq: number;
+  from: string;
+  to: string;
+  state: SipCallState;
+  inviteSeq?: number;
+  finalStatus: number | null;
+  finalReason?: string;
+  startedAt?: string;
+  startMs?: number;
+  ringMs?: number;
+  answerMs?: number;
+  byeMs?: number;
+  messages: number;
+  rows: Array<SipLadderRow & { timeMs?: number }>;
+  endpoints: string[];
+  media: SipCallSummary['media'];
+  pending: Map<string, Pending>;
+  challengesInARow: number;
+  retransmissions: number;
+  retransLabels: Map<string, number>;
+  retransEvidence: string[];
+  problems: number;
+  anyResponse: boolean;
+}
+
+interface RegistrationRecord {
+  aor: string;
+  contact?: string;
+  expires?: number;
+  chain: number[];
+  chainPending: boolean;
+  challenges: number;
+  challengesInARow: number;
+  pending: Map<number, Pending>;
+}
+
+interface Aggregate {
+  count: number;
+  evidence: string[];
+}
+
+export class SipCaptureAnalyzer {
+  private readonly maxCalls: number;
+  private readonly maxRows: number;
+  private readonly reader: SipDebugReader;
+
+  private messages = 0;
+  private readonly requests = new Map<string, number>();
+  private readonly responses = new Map<string, number>();
+  private retransmissions = 0;
+  /** Keys of recent messages, for retransmission detection: the last MAX_RETRANS_KEYS/2 to MAX_RETRANS_KEYS. */
+  private recentKeys = new Map<number, number>();
+  private olderKeys = new Map<number, number>();
+  private callSeq = 0;
+
+  private readonly calls = new Map<string, CallRecord>();
+  private callsNotTracked = 0;
+  private readonly registrations = new Map<string, RegistrationRecord>();
+  private readonly otherCounts = new Map<string, number>();
+  private readonly otherPending = new Map<string, Pending>();
+  private readonly otherRetrans = new Map<string, Aggregate>();
+  private readonly otherErrors = new Map<string, Aggregate & { method: string; status: number; reason: string }>();
+
+  private readonly problems: SipProblem[] = [];
+  private readonly problemKeys = new Set<string>();
+  private problemsDropped = 0;
+  private readonly algProblems = new Map<'alg-blocked' | 'alg-parse-error', Aggregate>();
+
+  constructor(opts: SipCaptureAnalyzerOptions = {}) {
+    this.maxCalls = Math.max(1, opts.maxCallsTracked ?? 500);
+    this.maxRows = Math.max(4, opts.maxMessagesPerCall ?? 100);
+    this.reader = new SipDebugReader((e) => this.onEvent(e));
+  }
+
+  /** One console line (no line end); records split across lines are rejoined inside. */
+  pushLine(line: string): void {
+    this.reader.pushLine(line);
+  }
+
+  /** Characters examined so far (lines, rejoined records, decoded payloads): lets tests check linear work without clocks. */
+  get workCount(): number {
+    return this.reader.work;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private onEvent(event: DebugEvent): void {
+    if (event.type === 'alg-problem') {
+      const agg = this.algProblems.get(event.kind) ?? { count: 0, evidence: [] };
+      agg.count++;
+      if (agg.evidence.length < MAX_EVIDENCE) agg.evidence.push(event.line);
+      this.algProblems.set(event.kind, agg);
+      return;
+    }
+    this.reader.work += event.payload.length;
+    const parsed = parseSipMessages(event.payload);
+    if (parsed.length === 0) {
+      this.reader.unknown++;
+      return;
+    }
+    for (const msg of parsed) this.onMessage(event, msg);
+  }
+
+  private onMessage(ev: DebugMessageEvent, msg: SipMessage): void {
+    this.messages++;
+    if (msg.kind === 'request') bump(this.requests, msg.method!);
+    else bump(this.responses, String(msg.status));
+
+    const callId = msg.callId ?? '';
+    const cseqMethod = msg.cseq?.method ?? msg.method ?? '?';
+    const what = msg.kind === 'request' ? msg.method! : String(msg.status);
+    // RFC 3261 §17: a retransmission repeats the transaction (branch, CSeq) and the message, in the same direction.
+    // Kept as two 30-bit hashes (small integers: no per-message string or heap object survives); a false match
+    // needs both to collide.
+    const parts = [callId, String(msg.cseq?.seq ?? ''), cseqMethod, what, msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? ''];
+    const h1 = hashParts(parts, 0x811c9dc5, 0x01000193);
+    const h2 = hashParts(parts, 0x5bd1e995, 0x0100019d);
+    const retransmission = this.recentKeys.get(h1) === h2 || this.olderKeys.get(h1) === h2;
+    if (retransmission) this.retransmissions++;
+    else {
+      // Two generations instead of evicting the oldest key one by one (O(1), no iterator over deleted slots).
+      if (this.recentKeys.size >= MAX_RETRANS_KEYS / 2) {
+        this.olderKeys = this.recentKeys;
+        this.recentKeys = new Map();
+      }
+      this.recentKeys.set(h1, h2);
+    }
+
+    if (!retransmission) this.checkNat(ev, msg);
+
+    let call = this.calls.get(callId);
+    if (!call && msg.kind === 'request' && msg.method === 'INVITE' && callId) call = this.newCall(callId, msg);
+    if (call) {
+      this.onCallMessage(call, ev, msg, retransmission);
+      return;
+    }
+    if (CALL_METHODS.has(cseqMethod)) {
+      // A dialog we do not track (cap reached, or begun before the capture): counted, errors still reported.
+      if (msg.kind === 'response' && msg.status! >= 400 && msg.status !== 401 && msg.status !== 407 && msg.status !== 487 && !retransmission) {
+        this.addProblem('error-response', `${cseqMethod} answered ${msg.status} ${msg.reason ?? ''}`.trim(), callId, this.evidence(ev, msg), `${callId}|${msg.status}`);
+      }
+      return;
+    }
+    if (cseqMethod === 'REGISTER') this.onRegister(ev, msg, retransmission);
+    else this.onOther(ev, msg, cseqMethod, retransmission);
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  private newCall(callId: string, msg: SipMessage): CallRecord | undefined {
+    if (this.calls.size >= this.maxCalls && !this.evictOneCall()) {
+      this.callsNotTracked++;
+      return undefined;
+    }
+    const call: CallRecord = {
+      callId,
+      seq: this.callSeq++,
+      from: uriLabel(msg.from),
+      to: uriLabel(msg.to),
+      state: 'setup',
+      finalStatus: null,
+      messages: 0,
+      rows: [],
+      endpoints: [],
+      media: [],
+      pending: new Map(),
+      challengesInARow: 0,
+      retransmissions: 0,
+      retransLabels: new Map(),
+      retransEvidence: [],
+      problems: 0,
+      anyResponse: false,
+    };
+    this.calls.set(callId, call);
+    return call;
+  }
+
+  /**
+   * Frees the oldest finished call without problems (those stay: they are what the summary is for). Calls that
+   * cannot go are moved to the back, so the scan does not walk over the same ones again and again.
+   */
+  private evictOneCall(): boolean {
+    let scanned = 0;
+    for (const [id, c] of this.calls) {
+      if (++scanned > 64) break;
+      const finished = c.state !== 'setup' && c.state !== 'ringing' && c.state !== 'in-call';
+      this.calls.delete(id);
+      if (finished && c.problems === 0 && c.retransmissions === 0 && c.pending.size === 0) {
+        this.callsNotTracked++;
+        return true;
+      }
+      this.calls.set(id, c);
+    }
+    return false;
+  }
+
+  private onCallMessage(call: CallRecord, ev: DebugMessageEvent, msg: SipMessage, retransmission: boolean): void {
+    call.messages++;
+    const src = ev.src ?? '?';
+    const dst = ev.dst ?? '?';
+    for (const ep of [src, dst]) if (!call.endpoints.includes(ep) && call.endpoints.length < MAX_ENDPOINTS) call.endpoints.push(ep);
+    const label = msg.kind === 'request' ? msg.method! : `${msg.status} ${msg.reason ?? ''}`.trim();
+
+    let sdp: string | undefined;
+    if (msg.body && !retransmission && (msg.contentType?.includes('sdp') || msg.body.startsWith('v='))) {
+      const media = sdpMedia(msg.body);
+      for (const m of media) {
+        if (call.media.length >= MAX_MEDIA_PER_CALL) break;
+        const entry: SipCallSummary['media'][number] = { leg: `${label} ${src}→${dst}`, address: m.address, port: m.port, codecs: m.codecs };
+        if (m.direction) entry.direction = m.direction;
+        // A re-sent offer (after a 401/407 challenge) repeats the same media: keep one.
+        const same = call.media.some((x) => x.leg === entry.leg && x.address === entry.address && x.port === entry.port && x.codecs.join() === entry.codecs.join());
+        if (!same) call.media.push(entry);
+      }
+      if (media[0]) sdp = `${media[0].address}:${media[0].port} ${media[0].codecs[0] ?? ''}`.trim();
+    }
+    if (call.rows.length < this.maxRows) {
+      const row: SipLadderRow & { timeMs?: number } = { from: src, to: dst, label, kind: msg.kind, retransmission };
+      if (ev.timestamp) row.time = timeOfDay(ev.timestamp);
+      if (ev.timeMs !== undefined) row.timeMs = ev.timeMs;
+      if (msg.status !== undefined) row.status = msg.status;
+      if (sdp) row.sdp = sdp;
+      call.rows.push(row);
+    }
+    if (retransmission) {
+      call.retransmissions++;
+      call.retransLabels.set(label, (call.retransLabels.get(label) ?? 0) + 1);
+      if (call.retransEvidence.length < 3) call.retransEvidence.push(...this.evidence(ev, msg).slice(0, 2));
+      return;
+    }
+
+    const t = ev.timeMs;
+    const seq = msg.cseq?.seq;
+    const cseqMethod = msg.cseq?.method ?? msg.method ?? '?';
+    if (msg.kind === 'request') {
+      const method = msg.method!;
+      if (method !== 'ACK') call.pending.set(`${seq} ${method}`, { method, evidence: this.evidence(ev, msg) });
+      if (method === 'INVITE') {
+        if (call.state !== 'in-call') {
+          call.state = 'setup';
+          call.inviteSeq = seq;
+        }
+        if (call.startMs === undefined && call.startedAt === undefined) {
+          call.startedAt = ev.timestamp;
+          call.startMs = t;
+        }
+      } else if (method === 'CANCEL' && (call.state === 'setup' || call.state === 'ringing')) {
+        call.state = 'cancelled';
+      } else if (method === 'BYE' && call.state === 'in-call') {
+        call.state = 'completed';
+        call.byeMs ??= t;
+      }
+      return;
+    }
+
+    const status = msg.status!;
+    call.anyResponse = true;
+    if (status >= 200) call.pending.delete(`${seq} ${cseqMethod}`);
+    const setupPhase = call.state === 'setup' || call.state === 'ringing';
+    if (cseqMethod === 'INVITE') {
+      if (status === 180 || status === 183) {
+        if (call.state === 'setup') call.state = 'ringing';
+        if (call.ringMs === undefined && t !== undefined) call.ringMs = t;
+      } else if (status === 181) {
+        if (setupPhase) call.state = 'diverted';
+      } else if (status >= 200) {
+        if (setupPhase || call.finalStatus === null) {
+          call.finalStatus = status;
+          call.finalReason = msg.reason;
+        }
+        if (status < 300) {
+          call.challengesInARow = 0;
+          if (setupPhase) call.state = 'in-call';
+          if (call.answerMs === undefined && t !== undefined) call.answerMs = t;
+        } else if (setupPhase) {
+          if (status === 301 || status === 302) call.state = 'diverted';
+          else if (status === 480 || status === 486 || status === 600) call.state = 'busy';
+          else call.state = 'rejected';
+        }
+      }
+    }
+    if (status === 401 || status === 407) {
+      call.challengesInARow++;
+      if (call.challengesInARow === AUTH_LOOP_THRESHOLD) {
+        this.addCallProblem(call, 'auth-loop', `${cseqMethod} ${call.from} → ${call.to} challenged ${AUTH_LOOP_THRESHOLD} times in a row (${status}): credentials refused?`, this.evidence(ev, msg), `auth|${call.callId}`);
+      }
+    } else if (status >= 400 && !(status === 487 && call.state === 'cancelled')) {
+      this.addCallProblem(call, 'error-response', `${cseqMethod} ${call.from} → ${call.to} answered ${status} ${msg.reason ?? ''}`.trim(), this.evidence(ev, msg, ['reason', 'warning']), `${call.callId}|${cseqMethod}|${status}`);
+    }
+  }
+
+  private addCallProblem(call: CallRecord, kind: SipProblemKind, message: string, evidence: string[], key: string): void {
+    if (this.addProblem(kind, message, call.callId, evidence, key)) call.problems++;
+  }
+
+  // ---------------------------------------------------------------- registrations
+
+  private onRegister(ev: DebugMessageEvent, msg: SipMessage, retransmission: boolean): void {
+    if (retransmission) {
+      this.aggregate(this.otherRetrans, 'REGISTER', this.evidence(ev, msg).slice(0, 2));
+      return;
+    }
+    const aor = uriLabel(msg.to);
+    let reg = this.registrations.get(aor);
+    if (!reg) {
+      if (this.registrations.size >= MAX_REGISTRATIONS) return;
+      reg = { aor, chain: [], chainPending: false, challenges: 0, challengesInARow: 0, pending: new Map() };
+      this.registrations.set(aor, reg);
+    }
+    const seq = msg.cseq?.seq ?? -1;
+    if (msg.kind === 'request') {
+      const last = reg.chain[reg.chain.length - 1];
+      // A new attempt chain starts unless we are answering a challenge.
+      if (last !== 401 && last !== 407) reg.chain = [];
+      reg.chainPending = true;
+      if (msg.contact?.uri) reg.contact = uriLabel(msg.contact) + (msg.contact.uri.port ? `:${msg.contact.uri.port}` : '');
+      const expires = msg.contact?.expires ?? msg.expires;
+      if (expires !== undefined) reg.expires = expires;
+      if (reg.pending.size < 64) reg.pending.set(seq, { method: 'REGISTER', evidence: this.evidence(ev, msg) });
+      return;
+    }
+    const status = msg.status!;
+    if (status < 200) return;
+    reg.pending.delete(seq);
+    reg.chainPending = false;
+    if (reg.chain.length >= 6) reg.chain.shift();
+    reg.chain.push(status);
+    if (status < 300) {
+      reg.challengesInARow = 0;
+      const expires = msg.contact?.expires ?? msg.expires;
+      if (expires !== undefined) reg.expires = expires;
+    } else if (status === 401 || status === 407) {
+      reg.challenges++;
+      reg.challengesInARow++;
+      if (reg.challengesInARow === AUTH_LOOP_THRESHOLD) {
+        this.addProblem('auth-loop', `REGISTER ${aor} challenged ${AUTH_LOOP_THRESHOLD} times in a row (${status}): credentials refused?`, msg.callId, this.evidence(ev, msg), `auth|reg|${aor}`);
+      }
+    } else {
+      this.addProblem('error-response', `REGISTER ${aor} answered ${status} ${msg.reason ?? ''}`.trim(), msg.callId, this.evidence(ev, msg, ['reason', 'warning']), `reg|${aor}|${status}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- other transactions
+
+  private onOther(ev: DebugMessageEvent, msg: SipMessage, method: string, retransmission: boolean): void {
+    if (retransmission) {
+      this.aggregate(this.otherRetrans, method, this.evidence(ev, msg).slice(0, 2));
+      return;
+    }
+    const key = `${msg.callId ?? ''}|${msg.cseq?.seq ?? ''}|${method}`;
+    if (msg.kind === 'request') {
+      if (this.otherCounts.size < MAX_METHOD_KEYS || this.otherCounts.has(method)) bump(this.otherCounts, method);
+      if (this.otherPending.size >= MAX_PENDING_OTHER) this.otherPending.delete(this.otherPending.keys().next().value!);
+      this.otherPending.set(key, { method, evidence: this.evidence(ev, msg) });
+      return;
+    }
+    const status = msg.status!;
+    if (status >= 200) this.otherPending.delete(key);
+    if (status >= 400) {
+      const aggKey = `${method} ${status}`;
+      const agg = this.otherErrors.get(aggKey) ?? { count: 0, evidence: [], method, status, reason: msg.reason ?? '' };
+      agg.count++;
+      if (agg.evidence.length < 3) agg.evidence.push(...this.evidence(ev, msg).slice(0, 3));
+      if (this.otherErrors.size < MAX_METHOD_KEYS || this.otherErrors.has(aggKey)) this.otherErrors.set(aggKey, agg);
+    }
+  }
+
+  // ---------------------------------------------------------------- NAT
+
+  /**
+   * On the public side (source and destination both public), SDP `c=`, Contact and the top Via must hold public
+   * addresses: the ALG rewrites them (Fortinet 6.0 handbook, "How the SIP ALG translates IP addresses in the SIP
+   * body"). A private one there means NAT was not applied: the classic one-way-audio sign (../shared/SIP.md).
+   */
+  private checkNat(ev: DebugMessageEvent, msg: SipMessage): void {
+    if (!ev.src || !ev.dst) return;
+    const srcHost = hostOf(ev.src);
+    if (!isPublic(srcHost) || !isPublic(hostOf(ev.dst))) return;
+    const callId = msg.callId;
+    const label = msg.kind === 'request' ? msg.method! : String(msg.status);
+    const viaHost = msg.via?.host;
+    let headerFlagged = false;
+    if (msg.kind === 'request' && viaHost && viaHost !== srcHost && isNonRoutable(viaHost)) {
+      headerFlagged = true;
+      this.addProblemForCall('nat-not-rewritten', `${label} from ${ev.src} has Via ${viaHost} (private) on the public side: NAT not applied to SIP headers`, callId, this.evidence(ev, msg, ['via', 'contact']), `nat|${callId}|${viaHost}`);
+    }
+    const contactHost = msg.contact?.uri?.host;
+    if (!headerFlagged && contactHost && isNonRoutable(contactHost)) {
+      this.addProblemForCall('private-address-in-contact', `${label} ${ev.src} → ${ev.dst} has Contact ${contactHost} (private) on the public side`, callId, this.evidence(ev, msg, ['contact']), `contact|${callId}|${contactHost}`);
+    }
+    if (msg.body && hasNonRoutableConnection(msg.body)) {
+      for (const m of sdpMedia(msg.body)) {
+        if (m.address && isNonRoutable(m.address)) {
+          const cLine = msg.body.split(/\r?\n/).find((l) => l.startsWith('c=') && l.includes(m.address));
+          const evidence = this.evidence(ev, msg);
+          if (cLine) evidence.push('  ' + cLine.slice(0, 120));
+          this.addProblemForCall('private-address-in-sdp', `${label} ${ev.src} → ${ev.dst} offers media at ${m.address}:${m.port} (private) on the public side: expect one-way or no audio`, callId, evidence, `sdp|${callId}|${m.address}`);
+          break;
+        }
+      }
+    }
+  }
+
+  private addProblemForCall(kind: SipProblemKind, message: string, callId: string | undefined, evidence: string[], key: string): void {
+    const call = callId ? this.calls.get(callId) : undefined;
+    if (this.addProblem(kind, message, callId, evidence, key) && call) call.problems++;
+  }
+
+  // ---------------------------------------------------------------- problems
+
+  private addProblem(kind: SipProblemKind, message: string, callId: string | undefined, evidence: string[], key: string): boolean {
+    const fullKey = `${kind}|${key}`;
+    if (this.problemKeys.has(fullKey)) return false;
+    if (this.problems.length >= MAX_PROBLEMS) {
+      this.problemsDropped++;
+      return false;
+    }
+    this.problemKeys.add(fullKey);
+    const p: SipProblem = { kind, message, evidence: evidence.slice(0, MAX_EVIDENCE) };
+    if (callId) p.callId = callId;
+    this.problems.push(p);
+    return true;
+  }
+
+  private aggregate(map: Map<string, Aggregate>, key: string, evidence: string[]): void {
+    let agg = map.get(key);
+    if (!agg) {
+      if (map.size >= MAX_METHOD_KEYS) return;
+      agg = { count: 0, evidence: [] };
+      map.set(key, agg);
+    }
+    agg.count++;
+    if (agg.evidence.length < 4) agg.evidence.push(...evidence);
+  }
+
+  /** Quoted evidence: the `sip port N A -> B` line as captured, the start line, and the named headers as written. */
+  private evidence(ev: DebugMessageEvent, msg: SipMessage, headers: string[] = []): string[] {
+    const out: string[] = [];
+    const ts = ev.timestamp ? ev.timestamp + ' ' : '';
+    // The `sip port N A -> B` line as captured (rebuilt from its parts: the reader matched it exactly).
+    if (ev.src !== undefined && ev.dst !== undefined) out.push(`${ev.addressTimestamp ? ev.addressTimestamp + ' ' : ''}sip port ${ev.port} ${ev.src} -> ${ev.dst}`);
+    else out.push(`${ts}sip port ${ev.port} ${ev.io}`);
+    out.push('  ' + msg.startLine.slice(0, 160));
+    if (msg.callId) out.push('  Call-ID: ' + msg.callId.slice(0, 100));
+    for (const h of headers) {
+      const line = msg.headerLines.find((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === h);
+      if (line) out.push('  ' + line.slice(0, 160));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Ends any record still open (a capture cut mid-record), then summarises. Call at the end of the capture. */
+  summary(): SipSummary {
+    this.reader.flush();
+    const problems: SipProblem[] = [...this.problems];
+    const pendingProblems: SipProblem[] = [];
+
+    for (const call of this.calls.values()) {
+      for (const p of call.pending.values()) {
+        pendingProblems.push({ kind: 'no-final-response', message: `${p.method} ${call.from} → ${call.to}: no final response in the capture window`, callId: call.callId, evidence: p.evidence });
+      }
+      if (call.retransmissions > 0) {
+        const what = [...call.retransLabels].map(([l, n]) => `${l} ×${n}`).join(', ');
+        pendingProblems.push({ kind: 'retransmission', message: `${call.from} → ${call.to}: ${call.retransmissions} retransmission(s): ${what}`, callId: call.callId, evidence: call.retransEvidence.slice(0, MAX_EVIDENCE) });
+      }
+    }
+    for (const reg of this.registrations.values()) {
+      for (const p of reg.pending.values()) {
+        pendingProblems.push({ kind: 'no-final-response', message: `REGISTER ${reg.aor}: no final response in the capture window`, evidence: p.evidence });
+      }
+    }
+    const otherUnanswered = new Map<string, Aggregate>();
+    for (const p of this.otherPending.values()) {
+      const agg = otherUnanswered.get(p.method) ?? { count: 0, evidence: [] };
+      agg.count++;
+      if (agg.evidence.length < 4) agg.evidence.push(...p.evidence.slice(0, 3));
+      otherUnanswered.set(p.method, agg);
+    }
+    for (const [method, agg] of otherUnanswered) {
+      pendingProblems.push({ kind: 'no-final-response', message: `${agg.count} ${method} without a final response in the capture window`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
+    }
+    for (const [method, agg] of this.otherRetrans) {
+      pendingProblems.push({ kind: 'retransmission', message: `${method}: ${agg.count} retransmission(s)`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
+    }
+    for (const agg of this.otherErrors.values()) {
+      pendingProblems.push({ kind: 'error-response', message: `${agg.method} answered ${agg.status} ${agg.reason}`.trim() + (agg.count > 1 ? ` ×${agg.count}` : ''), evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
+    }
+    for (const [kind, agg] of this.algProblems) {
+      const what = kind === 'alg-blocked' ? 'SIP ALG blocked or dropped a message' : 'SIP ALG could not parse a message';
+      pendingProblems.push({ kind, message: `${what} (${agg.count} line${agg.count > 1 ? 's' : ''})`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
+    }
+
+    const all = [...problems, ...pendingProblems].sort((a, b) => PROBLEM_ORDER.indexOf(a.kind) - PROBLEM_ORDER.indexOf(b.kind));
+    const problemCalls = new Set(all.map((p) => p.callId).filter((id): id is string => id !== undefined));
+
+    const calls = [...this.calls.values()]
+      .map((c) => ({ c, index: c.seq, bad: problemCalls.has(c.callId) }))
+      .sort((a, b) => Number(b.bad) - Number(a.bad) || a.index - b.index)
+      .map(({ c }) => this.callSummary(c));
+
+    const registrations: SipRegistrationSummary[] = [...this.registrations.values()].map((r) => {
+      let outcome = r.chain.join('→');
+      if (r.chainPending) outcome = outcome ? `${outcome}→no answer` : 'no answer';
+      const s: SipRegistrationSummary = { aor: r.aor, outcome, challenges: r.challenges };
+      if (r.contact) s.contact = r.contact;
+      if (r.expires !== undefined) s.expires = r.expires;
+      return s;
+    });
+
+    const otherTransactions = [...this.otherCounts].map(([method, count]) => ({ method, count, unanswered: otherUnanswered.get(method)?.count ?? 0 }));
+    const summary: SipSummary = {
+      messages: this.messages,
+      requests: Object.fromEntries(this.requests),
+      responses: Object.fromEntries(this.responses),
+      retransmissions: this.retransmissions,
+      calls,
+      registrations,
+      otherTransactions,
+      problems: all,
+      lines: { total: this.reader.total, unknown: this.reader.unknown },
+    };
+    if (this.callsNotTracked > 0 || this.problemsDropped > 0) summary.dropped = { calls: this.callsNotTracked, problems: this.problemsDropped };
+    return summary;
+  }
+
+  private callSummary(c: CallRecord): SipCallSummary {
+    let state = c.state;
+    // An INVITE nobody answered at all (not even 100 Trying) in the window.
+    if (state === 'setup' && !c.anyResponse) state = 'no-answer';
+    const s: SipCallSummary = { callId: c.callId, from: c.from, to: c.to, state, finalStatus: c.finalStatus, messages: c.messages, media: c.media };
+    if (c.finalReason !== undefined) s.finalReason = c.finalReason;
+    if (c.startedAt) s.startedAt = c.startedAt;
+    if (c.startMs !== undefined) {
+      if (c.ringMs !== undefined) s.postDialDelayMs = c.ringMs - c.startMs;
+      if (c.answerMs !== undefined) s.setupMs = c.answerMs - c.startMs;
+    }
+    if (c.answerMs !== undefined && c.byeMs !== undefined) s.durationMs = c.byeMs - c.answerMs;
+    return s;
+  }
+
+  /** The most relevant calls as ladders: calls with problems first, then those with the most messages. */
+  ladders(maxCalls = 3): SipLadder[] {
+    const summary = this.summary();
+    const bad = new Set(summary.problems.map((p) => p.callId));
+    const chosen = [...this.calls.values()]
+      .map((c) => ({ c, index: c.seq }))
+      .sort((a, b) => Number(bad.has(b.c.callId)) - Number(bad.has(a.c.callId)) || b.c.messages - a.c.messages || a.index - b.index)
+      .slice(0, Math.max(0, maxCalls));
+    return chosen.map(({ c }) => {
+      const call = summary.calls.find((x) => x.callId === c.callId)!;
+      let prev: number | undefined;
+      const rows: SipLadderRow[] = c.rows.map(({ timeMs, ...row }) => {
+        const out: SipLadderRow = { ...row };
+        if (timeMs !== undefined && prev !== undefined) out.deltaMs = timeMs - prev;
+        if (timeMs !== undefined) prev = timeMs;
+        return out;
+      });
+      const final = call.finalStatus !== null ? ` ${call.finalStatus}${call.finalReason ? ' ' + call.finalReason : ''}` : '';
+      return { callId: c.callId, title: `${c.from} → ${c.to} · ${call.state}${final}`, endpoints: [...c.endpoints], rows };
+    });
+  }
+}
+
+/** The order problems are listed in: what breaks calls first. */
+const PROBLEM_ORDER: SipProblemKind[] = [
+  'alg-blocked',
+  'alg-parse-error',
+  'private-address-in-sdp',
+  'nat-not-rewritten',
+  'private-address-in-contact',
+  'auth-loop',
+  'error-response',
+  'no-final-response',
+  'retransmission',
+];
+
+/** FNV-1a-style hash over the parts (with a separator), folded to 30 bits so V8 keeps it as a small integer. */
+function hashParts(parts: string[], seed: number, prime: number): number {
+  let h = seed | 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), prime);
+    h = Math.imul(h ^ 0x7c, prime);
+  }
+  return (h >>> 2) & 0x3fffffff;
+}
+
+/** Cheap pre-check before a full SDP parse: any `c=IN IP4` line with a non-routable address. */
+function hasNonRoutableConnection(body: string): boolean {
+  let i = body.indexOf('c=IN IP4 ');
+  while (i >= 0) {
+    let end = i + 9;
+    while (end < body.length && end < i + 25 && body.charCodeAt(end) > 32 && body[end] !== '/') end++;
+    if (isNonRoutable(body.slice(i + 9, end))) return true;
+    i = body.indexOf('c=IN IP4 ', end);
+  }
+  return false;
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  const k = map.size >= MAX_METHOD_KEYS && !map.has(key) ? 'OTHER' : key;
+  map.set(k, (map.get(k) ?? 0) + 1);
+}
+
+function timeOfDay(timestamp: string): string {
+  const space = timestamp.search(/[ T]/);
+  return space >= 0 ? timestamp.slice(space + 1) : timestamp;
+}

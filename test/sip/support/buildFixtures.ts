@@ -1,0 +1,229 @@
+/**
+ * Regenerates test/fixtures/sip/*.log: `npx ts-node --transpile-only test/sip/support/buildFixtures.ts`.
+ * Scenario: phone 1001 at 192.168.1.10 behind a FortiGate whose public address is 203.0.113.2; the provider's
+ * proxy is 198.51.100.7:5060 and its media server 198.51.100.20. The ALG reads the LAN leg on port 26 and the WAN
+ * leg on port 27 (FortiOS 5.2 handbook sample shape).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { debugLog, sdpBody, sipMessage, type DebugRecordSpec } from './debugLog';
+
+const PHONE = '192.168.1.10:5060';
+const FGT = '203.0.113.2:5060';
+const PBX = '198.51.100.7:5060';
+const DIR = path.join(__dirname, '../../fixtures/sip');
+
+function call(id: string, from = '1001', to = '2002') {
+  const base = (cseq: string, branch: string, via = '192.168.1.10:5060', toTag = '') => [
+    `Via: SIP/2.0/UDP ${via};branch=${branch};rport`,
+    `From: "Alice" <sip:${from}@pbx.example.com>;tag=${id}-ft`,
+    `To: <sip:${to}@pbx.example.com>${toTag ? ';tag=' + toTag : ''}`,
+    `Call-ID: ${id}@192.168.1.10`,
+    `CSeq: ${cseq}`,
+  ];
+  const offer = sdpBody('192.168.1.10', 16384, [[0, 'PCMU'], [8, 'PCMA'], [101, 'telephone-event']]);
+  const answer = sdpBody('198.51.100.20', 30000, [[0, 'PCMU'], [101, 'telephone-event']]);
+  return {
+    invite: (cseq = 1, branch = `z9hG4bK-${id}-1`, extra: string[] = []) =>
+      sipMessage(`INVITE sip:${to}@pbx.example.com SIP/2.0`, [...base(`${cseq} INVITE`, branch), ...extra, `Contact: <sip:${from}@192.168.1.10:5060>`, 'Max-Forwards: 70', 'User-Agent: Yealink SIP-T46S 66.86.0.15', 'Content-Type: application/sdp'], offer),
+    response: (status: string, cseq: string, branch: string, opts: { toTag?: string; sdp?: boolean; extra?: string[] } = {}) =>
+      sipMessage(`SIP/2.0 ${status}`, [...base(cseq, branch, '203.0.113.2:5060', opts.toTag), ...(opts.extra ?? []), ...(opts.sdp ? [`Contact: <sip:${to}@198.51.100.7:5060>`, 'Content-Type: application/sdp'] : []), 'Server: Asterisk PBX 18.20.0'], opts.sdp ? answer : ''),
+    request: (method: string, cseq: number, branch: string, toTag?: string) =>
+      sipMessage(`${method} sip:${to}@198.51.100.7:5060 SIP/2.0`, [...base(`${cseq} ${method}`, branch, '192.168.1.10:5060', toTag), 'Max-Forwards: 70']),
+  };
+}
+
+const day = (t: string) => `2024-05-02 ${t}`;
+const out = (ts: string | undefined, message: string): DebugRecordSpec => ({ ts, port: 26, src: PHONE, dst: PBX, message });
+const back = (ts: string | undefined, message: string): DebugRecordSpec => ({ ts, port: 27, src: PBX, dst: FGT, message });
+
+function write(name: string, text: string) {
+  writeFileSync(path.join(DIR, name), text);
+}
+
+// 1. A completed call with SDP both ways: INVITE → 100 → 180 → 200 → ACK → BYE → 200. Timestamps, one line per record.
+{
+  const c = call('basic1');
+  write('basic-call.log', debugLog([
+    out(day('10:11:12'), c.invite()),
+    back(day('10:11:12'), c.response('100 Trying', '1 INVITE', 'z9hG4bK-basic1-1')),
+    back(day('10:11:13'), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-basic1-1', { toTag: 'pbx-77' })),
+    back(day('10:11:16'), c.response('200 OK', '1 INVITE', 'z9hG4bK-basic1-1', { toTag: 'pbx-77', sdp: true })),
+    out(day('10:11:16'), c.request('ACK', 1, 'z9hG4bK-basic1-2', 'pbx-77')),
+    out(day('10:11:46'), c.request('BYE', 2, 'z9hG4bK-basic1-3', 'pbx-77')),
+    back(day('10:11:46'), c.response('200 OK', '2 BYE', 'z9hG4bK-basic1-3', { toTag: 'pbx-77' })),
+  ]));
+}
+
+// 2. REGISTER challenged (401) then accepted (200). No timestamps, CRLF line ends.
+{
+  const reg = (cseq: number, branch: string, auth: boolean) =>
+    sipMessage('REGISTER sip:pbx.example.com SIP/2.0', [
+      `Via: SIP/2.0/UDP 192.168.1.10:5060;branch=${branch};rport`,
+      'From: "Alice" <sip:1001@pbx.example.com>;tag=reg-ft',
+      'To: "Alice" <sip:1001@pbx.example.com>',
+      'Call-ID: reg-1001@192.168.1.10',
+      `CSeq: ${cseq} REGISTER`,
+      'Contact: <sip:1001@192.168.1.10:5060>;expires=3600',
+      ...(auth ? ['Authorization: Digest username="1001", realm="pbx.example.com", nonce="4f1a", uri="sip:pbx.example.com", response="0c5d"'] : []),
+      'Max-Forwards: 70',
+      'User-Agent: Yealink SIP-T46S 66.86.0.15',
+    ]);
+  const resp = (status: string, cseq: number, branch: string, extra: string[]) =>
+    sipMessage(`SIP/2.0 ${status}`, [
+      `Via: SIP/2.0/UDP 203.0.113.2:5060;branch=${branch};rport=5060;received=203.0.113.2`,
+      'From: "Alice" <sip:1001@pbx.example.com>;tag=reg-ft',
+      'To: "Alice" <sip:1001@pbx.example.com>;tag=as5f2c',
+      'Call-ID: reg-1001@192.168.1.10',
+      `CSeq: ${cseq} REGISTER`,
+      ...extra,
+      'Server: Asterisk PBX 18.20.0',
+    ]);
+  write('register-401.log', debugLog([
+    out(undefined, reg(1, 'z9hG4bK-r1', false)),
+    back(undefined, resp('401 Unauthorized', 1, 'z9hG4bK-r1', ['WWW-Authenticate: Digest algorithm=MD5, realm="pbx.example.com", nonce="4f1a"'])),
+    out(undefined, reg(2, 'z9hG4bK-r2', true)),
+    back(undefined, resp('200 OK', 2, 'z9hG4bK-r2', ['Expires: 600', 'Contact: <sip:1001@203.0.113.2:5060>;expires=600'])),
+  ], { eol: '\r\n' }));
+}
+
+// 3. A call rejected 486 Busy Here. Timestamps, wrapped like the handbook.
+{
+  const c = call('busy1', '1001', '2003');
+  write('rejected-486.log', debugLog([
+    out(day('10:12:00'), c.invite()),
+    back(day('10:12:00'), c.response('100 Trying', '1 INVITE', 'z9hG4bK-busy1-1')),
+    back(day('10:12:02'), c.response('486 Busy Here', '1 INVITE', 'z9hG4bK-busy1-1', { toTag: 'pbx-88', extra: ['Reason: Q.850;cause=17;text="User busy"'] })),
+    out(day('10:12:02'), c.request('ACK', 1, 'z9hG4bK-busy1-1', 'pbx-88')),
+  ], { wrap: true }));
+}
+
+// 4. A cancelled call: INVITE → 100 → 180 → CANCEL → 200 (CANCEL) → 487 → ACK.
+{
+  const c = call('cancel1', '1001', '2004');
+  write('cancelled.log', debugLog([
+    out(day('10:13:00'), c.invite()),
+    back(day('10:13:00'), c.response('100 Trying', '1 INVITE', 'z9hG4bK-cancel1-1')),
+    back(day('10:13:01'), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-cancel1-1', { toTag: 'pbx-99' })),
+    out(day('10:13:05'), c.request('CANCEL', 1, 'z9hG4bK-cancel1-1')),
+    back(day('10:13:05'), c.response('200 OK', '1 CANCEL', 'z9hG4bK-cancel1-1', { toTag: 'pbx-99' })),
+    back(day('10:13:05'), c.response('487 Request Terminated', '1 INVITE', 'z9hG4bK-cancel1-1', { toTag: 'pbx-99' })),
+    out(day('10:13:05'), c.request('ACK', 1, 'z9hG4bK-cancel1-1', 'pbx-99')),
+  ]));
+}
+
+// 5. An INVITE with no final answer in the window (ringing when the capture stopped).
+{
+  const c = call('ring1', '1001', '2005');
+  write('no-final.log', debugLog([
+    out(day('10:14:00'), c.invite()),
+    back(day('10:14:00'), c.response('100 Trying', '1 INVITE', 'z9hG4bK-ring1-1')),
+    back(day('10:14:01'), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-ring1-1', { toTag: 'pbx-11' })),
+  ]));
+}
+
+// 6. A retransmitted INVITE (Timer A: same message again), then answered.
+{
+  const c = call('retx1', '1001', '2006');
+  write('retransmitted-invite.log', debugLog([
+    out(day('10:15:00'), c.invite()),
+    out(day('10:15:01'), c.invite()),
+    back(day('10:15:01'), c.response('100 Trying', '1 INVITE', 'z9hG4bK-retx1-1')),
+    back(day('10:15:02'), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-retx1-1', { toTag: 'pbx-12' })),
+    back(day('10:15:04'), c.response('200 OK', '1 INVITE', 'z9hG4bK-retx1-1', { toTag: 'pbx-12', sdp: true })),
+    out(day('10:15:04'), c.request('ACK', 1, 'z9hG4bK-retx1-2', 'pbx-12')),
+  ]));
+}
+
+// 7. A 407 loop: three INVITEs, each challenged again (wrong password).
+{
+  const c = call('auth1', '1001', '2007');
+  const records: DebugRecordSpec[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const auth = i > 1 ? ['Proxy-Authorization: Digest username="1001", realm="pbx.example.com", nonce="9a", response="bad"'] : [];
+    records.push(out(day(`10:16:0${i}`), c.invite(i, `z9hG4bK-auth1-${i}`, auth)));
+    records.push(back(day(`10:16:0${i}`), c.response('407 Proxy Authentication Required', `${i} INVITE`, `z9hG4bK-auth1-${i}`, { toTag: `pbx-a${i}`, extra: ['Proxy-Authenticate: Digest realm="pbx.example.com", nonce="9a"'] })));
+    records.push(out(day(`10:16:0${i}`), c.request('ACK', i, `z9hG4bK-auth1-${i}`, `pbx-a${i}`)));
+  }
+  write('auth-loop-407.log', debugLog(records));
+}
+
+// 8. NAT not applied on the public side: an outbound INVITE leaves the firewall's public address with the phone's
+//    private Via, Contact and c=; an inbound INVITE carries the ALG's NAT trace (`i=`), which must not be flagged.
+{
+  const id = 'nat1';
+  const invite = sipMessage('INVITE sip:2008@pbx.example.com SIP/2.0', [
+    `Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-${id}-1;rport`,
+    `From: "Alice" <sip:1001@pbx.example.com>;tag=${id}-ft`,
+    'To: <sip:2008@pbx.example.com>',
+    `Call-ID: ${id}@192.168.1.10`,
+    'CSeq: 1 INVITE',
+    'Contact: <sip:1001@192.168.1.10:5060>',
+    'Max-Forwards: 69',
+    'Content-Type: application/sdp',
+  ], sdpBody('192.168.1.10', 16384, [[0, 'PCMU']]));
+  const inbound = sipMessage('INVITE sip:1001@203.0.113.2:5060 SIP/2.0', [
+    'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-in1-1',
+    'From: <sip:+441632960123@pbx.example.com>;tag=in1-ft',
+    'To: <sip:1001@pbx.example.com>',
+    'Call-ID: in1@198.51.100.7',
+    'CSeq: 10 INVITE',
+    'Contact: <sip:+441632960123@198.51.100.7:5060>',
+    'Max-Forwards: 70',
+    'Content-Type: application/sdp',
+  ], sdpBody('198.51.100.20', 31000, [[8, 'PCMA']], ['i=(o=IN IP4 10.9.9.9)']));
+  write('private-sdp.log', debugLog([
+    { ts: day('10:17:00'), port: 27, src: FGT, dst: PBX, message: invite },
+    { ts: day('10:17:05'), port: 27, src: PBX, dst: FGT, message: inbound },
+  ]));
+}
+
+// 9. OPTIONS keepalives every 30 s: two answered, the last one not.
+{
+  const opt = (n: number) =>
+    sipMessage('OPTIONS sip:pbx.example.com SIP/2.0', [
+      `Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-opt${n}`,
+      `From: <sip:1001@pbx.example.com>;tag=opt${n}`,
+      'To: <sip:pbx.example.com>',
+      `Call-ID: opt-${n}@192.168.1.10`,
+      `CSeq: ${n} OPTIONS`,
+      'Max-Forwards: 70',
+    ]);
+  const ok = (n: number) =>
+    sipMessage('SIP/2.0 200 OK', [
+      `Via: SIP/2.0/UDP 203.0.113.2:5060;branch=z9hG4bK-opt${n};received=203.0.113.2`,
+      `From: <sip:1001@pbx.example.com>;tag=opt${n}`,
+      'To: <sip:pbx.example.com>;tag=srv',
+      `Call-ID: opt-${n}@192.168.1.10`,
+      `CSeq: ${n} OPTIONS`,
+      'Allow: INVITE, ACK, CANCEL, OPTIONS, BYE',
+    ]);
+  write('options.log', debugLog([
+    out(day('10:18:00'), opt(1)),
+    back(day('10:18:00'), ok(1)),
+    out(day('10:18:30'), opt(2)),
+    back(day('10:18:30'), ok(2)),
+    out(day('10:19:00'), opt(3)),
+  ]));
+}
+
+// 10. The handbook's own SIPp INVITE (FortiOS 5.2 "SIP debug log format"), wrapped as the documentation prints it, CRLF.
+{
+  const sdp = ['v=0', 'o=user1 53655765 2353687637 IN IP4 127.0.1.1', 's=-', 'c=IN IP4 127.0.1.1', 't=0 0', 'm=audio 6001 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+  const invite = [
+    'INVITE sip:service@192.168.2.100:5060 SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.1.1:5061;branch=z9hG4bK-6827-620-0',
+    'From: sipp <sip:sipp@127.0.1.1:5061>;tag=6827SIPpTag00620',
+    'To: sut <sip:service@192.168.2.100:5060>',
+    'Call-ID: 620-6827@127.0.1.1',
+    'CSeq: 1 INVITE',
+    'Contact: sip:sipp@127.0.1.1:5061',
+    'Max-Forwards: 70',
+    'Subject: Performance Test',
+    'Content-Type: application/sdp',
+    `Content-Length:  ${Buffer.byteLength(sdp)}`,
+    '',
+    sdp,
+  ].join('\r\n');
+  write('handbook-wrapped.log', debugLog([{ ts: '2010-01-04 21:39:59', port: 26, src: '192.168.2.134:5061', dst: '172.16.67.192:5060', message: invite }], { wrap: true, eol: '\r\n' }));
+}
