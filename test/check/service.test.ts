@@ -75,10 +75,31 @@ describe('check service', () => {
     expect(audit().filter((r) => r.event === 'denied').map((r) => r.firewall)).toEqual(['fw77', 'fw09']);
   });
 
-  test('bad options are refused before anything reaches the firewall', async () => {
+  const INJECTIONS = [
+    'fw01; execute reboot',
+    'fw01\nexecute factoryreset',
+    'fw01\rend',
+    'fw01 vdom=root\nend',
+    'fw01 vdom="root"',
+    "fw01 vdom='root'",
+    'fw01 vdom=root;execute',
+    'fw01 peer=1.2.3.4;',
+    'fw01 port=5060 port=5061',
+    'fw01 level=-1 && diagnose sys kill 11 1',
+    'fw01 level=$(reboot)',
+    'fw01 seconds=999999999999',
+    'fw01 execute',
+    'fw01 end',
+    `fw01 ${'a'.repeat(10_000)}`,
+    'fw０1',
+    'fw01\u200b',
+    'fw01 vdom=röot',
+    'fw01 peer=1.2.3.4\x1b[2J',
+  ];
+  test.each(INJECTIONS)('refuses %j with usage and sends nothing to the firewall', async (text) => {
     await setup();
-    const error = rejected(await service.handle('fw01 seconds=5\nexecute reboot', ALICE, () => new RecordingReporter()));
-    expect(error.kind).toBe('usage');
+    const error = rejected(await service.handle(text, ALICE, () => new RecordingReporter()));
+    expect(['usage', 'unknown-firewall']).toContain(error.kind);
     expect(firewalls[0].sim.commandLog).toEqual([]);
   });
 
