@@ -6,8 +6,7 @@
  */
 import type { Logger, webApi } from '@slack/bolt';
 import { CheckError, describeError } from '../../check/errors';
-import type { CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from '../../check/types';
-import { renderTranscript } from '../../fortigate/transcript';
+import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import {
   buildFailedParentMessage,
   buildFailureMessage,
@@ -264,10 +263,13 @@ export class SlackThreadReporter implements CheckReporter {
     }
   }
 
-  /** The check's attachments (capture, report, ladder PNG) and the transcript, in one `filesUploadV2`. */
+  /**
+   * The check's attachments (report, transcript, raw capture, ladder PNG) in one `filesUploadV2`. They arrive
+   * already redacted by the check (SIP_CHECK_REDACT), with the same redactor as the messages: not again here.
+   */
   private async upload(result: CheckResult): Promise<void> {
-    const files = attachmentsFor(result).map((a) => ({
-      file: a.mimeType.startsWith('text/') && this.deps.redact ? Buffer.from(this.deps.redact(a.content.toString('utf8')), 'utf8') : a.content,
+    const files = result.attachments.map((a) => ({
+      file: a.content,
       filename: a.filename,
       title: a.title,
       ...(a.mimeType.startsWith('image/') ? { alt_text: a.title } : {}),
@@ -286,21 +288,6 @@ export class SlackThreadReporter implements CheckReporter {
 }
 
 /** The check's attachments, plus a transcript rendered from `outputs` when the check did not attach one. */
-export function attachmentsFor(result: CheckResult): FileAttachment[] {
-  const files = [...result.attachments];
-  const hasTranscript = files.some((f) => /transcript/i.test(f.filename));
-  if (!hasTranscript && result.outputs.length > 0) {
-    const host = result.hostname ?? result.config.hostname ?? result.request.firewall;
-    files.push({
-      filename: `${result.request.firewall}-transcript.txt`,
-      title: `CLI transcript of ${result.request.firewall}`,
-      content: Buffer.from(renderTranscript(result.outputs, host), 'utf8'),
-      mimeType: 'text/plain',
-    });
-  }
-  return files;
-}
-
 /** Applies `redact` to a message's fallback text and every `text` string in its blocks. */
 export function redactMessage(m: SlackMessage, redact: ((text: string) => string) | undefined): SlackMessage {
   if (!redact) return m;

@@ -115,6 +115,7 @@ export function makeResult(overrides: Partial<CheckResult> = {}): CheckResult {
       { filename: 'fw01-sip-capture.txt', title: 'SIP debug capture (fw01)', content: Buffer.from('2026-11-25 17:40:01 sip session 0x7f2a: INVITE sip:+442079460001@trunk.carrier.example SIP/2.0\n'), mimeType: 'text/plain' },
       { filename: 'fw01-report.txt', title: 'Full report (fw01)', content: Buffer.from('sip-check report for fw01\nHandler: session-helper (R5)\n'), mimeType: 'text/plain' },
       { filename: 'fw01-ladder.png', title: 'SIP ladder (fw01)', content: TINY_PNG, mimeType: 'image/png' },
+      { filename: 'fw01-transcript.txt', title: 'CLI transcript (fw01)', content: Buffer.from('FGT-EDGE-01 # get system status\nHostname: FGT-EDGE-01\n'), mimeType: 'text/plain' },
     ],
     notes: [],
     startedAt: new Date('2026-11-25T17:40:00Z'),
