@@ -11,6 +11,7 @@ import {
   parseDebugFlow, parseSessionList, parseSipHelperStatus, parseSipProxyCalls, parseSipProxyStats, parseSystemStatus, parseVdList,
 } from '../../src/fortigate/parsers';
 import { parseTranscript } from '../../src/fortigate/transcript';
+import { seededRandom } from '../../src/simulator/debugStream';
 
 const PARSERS: Array<[string, (text: string) => unknown]> = [
   ['parseConfig', parseConfig],
@@ -24,16 +25,6 @@ const PARSERS: Array<[string, (text: string) => unknown]> = [
   ['parseTranscript', parseTranscript],
   ['analyseTranscript(parseTranscript)', (t) => analyseTranscript(parseTranscript(t))],
 ];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIXTURE_DIR = path.join(__dirname, '..', 'fixtures', 'verdict');
 const REAL = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.txt')).map((f) => readFileSync(path.join(FIXTURE_DIR, f), 'latin1'));
@@ -55,7 +46,7 @@ function mutate(text: string, random: () => number): string {
 
 describe('parsers of firewall output under hostile input', () => {
   test.each(PARSERS)('%s never throws on random bytes or mutated real output', (_name, parse) => {
-    const random = rng(0x5eed);
+    const random = seededRandom(0x5eed);
     for (let i = 0; i < 60; i++) {
       const noise = Array.from({ length: Math.floor(random() * 3000) }, () => String.fromCharCode(Math.floor(random() * 256))).join('');
       expect(() => parse(noise)).not.toThrow();

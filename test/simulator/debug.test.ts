@@ -1,33 +1,10 @@
-import { join } from 'node:path';
 import { COMMANDS } from '../../src/fortigate/cli';
-import { FortiGateSimulator, isDebugClean, loadScenario, parseScenario } from '../../src/simulator';
+import { isDebugClean, loadScenario, parseScenario } from '../../src/simulator';
 import { renewDialogIds } from '../../src/simulator/debugStream';
-import { login, type ShellClient } from './sshShell';
-
-const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
-const USERS = [{ username: 'admin', password: 'admin' }];
+import { DEMO_SCENARIO as DEMO, login, useSimulators } from './sshShell';
 const READ_LINE = /sip port \d+ read \[\(0,\d+\)/;
 
-const sims: FortiGateSimulator[] = [];
-const shells: ShellClient[] = [];
-
-async function startSim(opts: Partial<ConstructorParameters<typeof FortiGateSimulator>[0]> = {}): Promise<FortiGateSimulator> {
-  const sim = new FortiGateSimulator({ scenario: loadScenario(DEMO), users: USERS, ...opts });
-  sims.push(sim);
-  await sim.start();
-  return sim;
-}
-
-async function shellOn(sim: FortiGateSimulator): Promise<ShellClient> {
-  const shell = await login(sim.port);
-  shells.push(shell);
-  return shell;
-}
-
-afterEach(async () => {
-  for (const s of shells.splice(0)) s.end();
-  await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const { startSim, shellOn, track } = useSimulators();
 
 describe('debug state machine', () => {
   it('keeps levels across disable, clears them on reset, and counts enables and resets', async () => {
@@ -139,7 +116,7 @@ describe('debug state machine', () => {
     const scenario = { ...loadScenario(DEMO), adminProfile: '$' as const };
     const sim = await startSim({ scenario });
     const shell = await login(sim.port);
-    shells.push(shell);
+    track(shell);
     expect(shell.buffer).toBe('FGT-DEMO $ ');
     expect(await shell.run(COMMANDS.debugSip(-1))).toBe('Command fail. Return code -37');
     expect(await shell.run(COMMANDS.debugEnable)).toBe('Command fail. Return code -37');

@@ -1,32 +1,9 @@
-import { join } from 'node:path';
 import { COMMANDS, MAX_ADMINS } from '../../src/fortigate/cli';
-import { FortiGateSimulator, loadScenario } from '../../src/simulator';
+import { loadScenario } from '../../src/simulator';
 import { renewDialogIds } from '../../src/simulator/debugStream';
-import { connect, login, openShell, type ShellClient } from './sshShell';
+import { connect, DEMO_SCENARIO as DEMO, openShell, useSimulators } from './sshShell';
 
-const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
-const USERS = [{ username: 'admin', password: 'admin' }];
-
-const sims: FortiGateSimulator[] = [];
-const shells: ShellClient[] = [];
-
-async function startSim(opts: Partial<ConstructorParameters<typeof FortiGateSimulator>[0]> = {}): Promise<FortiGateSimulator> {
-  const sim = new FortiGateSimulator({ scenario: loadScenario(DEMO), users: USERS, ...opts });
-  sims.push(sim);
-  await sim.start();
-  return sim;
-}
-
-async function shellOn(sim: FortiGateSimulator): Promise<ShellClient> {
-  const shell = await login(sim.port);
-  shells.push(shell);
-  return shell;
-}
-
-afterEach(async () => {
-  for (const s of shells.splice(0)) s.end();
-  await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const { startSim, shellOn, track } = useSimulators();
 
 describe('faults', () => {
   it('drops the TCP connection when a given command is typed', async () => {
@@ -76,7 +53,7 @@ describe('faults', () => {
     const sim = await startSim({ faults: { maxAdmins: true } });
     const conn = await connect(sim.port, { password: 'admin' });
     const shell = await openShell(conn);
-    shells.push(shell);
+    track(shell);
     expect(await shell.waitFor(/\r\n$/)).toBe(`${MAX_ADMINS}\r\n`);
     await shell.waitClosed();
     expect(shell.unread).toBe('');

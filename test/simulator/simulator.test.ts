@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, utils } from 'ssh2';
 import { COMMANDS, MAX_ADMINS } from '../../src/fortigate/cli';
-import { DEFAULT_HOST_KEY, DEFAULT_HOST_KEY_FINGERPRINT, FortiGateSimulator, loadScenario, parseScenario } from '../../src/simulator';
-import { connect, login, openShell, type ShellClient } from './sshShell';
-
-const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
-const USERS = [{ username: 'admin', password: 'admin' }];
+import { DEFAULT_HOST_KEY, DEFAULT_HOST_KEY_FINGERPRINT, loadScenario, parseScenario } from '../../src/simulator';
+import { connect, login, openShell, useSimulators } from './sshShell';
 
 const MULTI_VDOM = `---
 vdoms: [root, voice]
@@ -37,33 +34,14 @@ end
 FGT-MV #
 `;
 
-const sims: FortiGateSimulator[] = [];
-const shells: ShellClient[] = [];
-
-async function startSim(opts: Partial<ConstructorParameters<typeof FortiGateSimulator>[0]> = {}): Promise<FortiGateSimulator> {
-  const sim = new FortiGateSimulator({ scenario: loadScenario(DEMO), users: USERS, ...opts });
-  sims.push(sim);
-  await sim.start();
-  return sim;
-}
-
-async function shellOn(sim: FortiGateSimulator, opts: Parameters<typeof login>[1] = {}): Promise<ShellClient> {
-  const shell = await login(sim.port, opts);
-  shells.push(shell);
-  return shell;
-}
-
-afterEach(async () => {
-  for (const s of shells.splice(0)) s.end();
-  await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const { startSim, shellOn, track } = useSimulators();
 
 describe('FortiGateSimulator: shell', () => {
   it('shows the prompt, echoes typed characters and answers CR with CRLF', async () => {
     const sim = await startSim();
     const conn = await connect(sim.port, { password: 'admin' });
     const shell = await openShell(conn);
-    shells.push(shell);
+    track(shell);
     expect(await shell.waitPrompt()).toBe('FGT-DEMO # ');
     shell.write('diagnose sys');
     expect(await shell.waitFor(/diagnose sys$/)).toBe('diagnose sys');
@@ -269,7 +247,7 @@ describe('FortiGateSimulator: login', () => {
     const other = utils.generateKeyPairSync('ed25519');
     const sim = await startSim({ users: [{ username: 'svc-sip', publicKeys: [good.public] }] });
     const shell = await login(sim.port, { username: 'svc-sip', password: undefined, privateKey: good.private });
-    shells.push(shell);
+    track(shell);
     expect(await shell.run('get system status')).toContain('Hostname: FGT-DEMO');
     await expect(connect(sim.port, { username: 'svc-sip', privateKey: other.private })).rejects.toMatchObject({ level: 'client-authentication' });
   });
@@ -283,7 +261,7 @@ describe('FortiGateSimulator: login', () => {
     let banner = '';
     const conn = await connect(sim.port, { password: 'admin', onBanner: (m) => (banner = m) });
     const shell = await openShell(conn);
-    shells.push(shell);
+    track(shell);
     expect(await shell.waitFor(/\(Press 'a' to accept\):$/)).toBe("Corp # notice: all sessions are logged\r\n(Press 'a' to accept):");
     shell.write('x');
     await new Promise((r) => setTimeout(r, 50));
@@ -298,7 +276,7 @@ describe('FortiGateSimulator: login', () => {
     await shellOn(sim);
     const conn = await connect(sim.port, { password: 'admin' });
     const second = await openShell(conn);
-    shells.push(second);
+    track(second);
     expect(await second.waitFor(/administrators\.\r\n/)).toBe(`${MAX_ADMINS}\r\n`);
     await second.waitClosed();
     expect(sim.state.adminSessions).toBe(1);
@@ -345,7 +323,7 @@ describe('shipped scenarios', () => {
     const sim = await startSim({ scenario: loadScenario(join(dir, 'fw-multi-vdom.txt')) });
     const conn = await connect(sim.port, { password: 'admin' });
     const shell = await openShell(conn);
-    shells.push(shell);
+    track(shell);
     await shell.waitFor(/\(Press 'a' to accept\):$/);
     shell.write('a');
     await shell.waitPrompt();

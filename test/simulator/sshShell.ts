@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { FortiGateSimulator, loadScenario, type SimulatorOptions } from '../../src/simulator';
 
 /**
  * A tiny prompt-waiting SSH shell for the simulator tests (the product's driver is written elsewhere).
@@ -167,4 +169,38 @@ export async function login(port: number, opts: ConnectOptions = {}): Promise<Sh
   const shell = await openShell(conn);
   await shell.waitPrompt();
   return shell;
+}
+
+export const DEMO_SCENARIO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');
+export const DEMO_USERS = [{ username: 'admin', password: 'admin' }];
+
+/**
+ * Simulators and shells for one test file, closed after each test: `startSim` serves the demo scenario to
+ * `admin`/`admin` unless told otherwise; `shellOn` logs in.
+ */
+export function useSimulators() {
+  const sims: FortiGateSimulator[] = [];
+  const shells: ShellClient[] = [];
+  afterEach(async () => {
+    for (const s of shells.splice(0)) s.end();
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+  });
+  return {
+    async startSim(opts: Partial<SimulatorOptions> = {}): Promise<FortiGateSimulator> {
+      const sim = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: DEMO_USERS, ...opts });
+      sims.push(sim);
+      await sim.start();
+      return sim;
+    },
+    async shellOn(sim: FortiGateSimulator, opts: ConnectOptions = {}): Promise<ShellClient> {
+      const shell = await login(sim.port, opts);
+      shells.push(shell);
+      return shell;
+    },
+    /** Closes a shell opened another way after the test. */
+    track(shell: ShellClient): ShellClient {
+      shells.push(shell);
+      return shell;
+    },
+  };
 }
