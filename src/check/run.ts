@@ -10,7 +10,7 @@ import { CheckError, toCheckError } from './errors';
 import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
 import { renderFullReport } from '../report/fullReport';
 import { renderLadderPng } from '../report/ladder';
-import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment } from './types';
+import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
@@ -67,6 +67,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   deps.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => overall.abort(new CheckError('timeout', `the check did not finish within ${Math.round(limits.checkTimeoutMs / 1000)} s`)), limits.checkTimeoutMs);
 
+  // Progress is best effort: a chat failure must never skip the cleanup below.
+  const progress = (update: ProgressUpdate) => safely(() => reporter.progress(update), deps);
   const checkpoint = () => {
     if (overall.signal.aborted) throw abortError(overall.signal.reason);
   };
@@ -93,11 +95,11 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   let error: CheckError | undefined;
   let debugReset: boolean | null = null;
   try {
-    await reporter.progress({ phase: 'connecting', detail: `${entry.host}:${entry.port}` });
+    await progress({ phase: 'connecting', detail: `${entry.host}:${entry.port}` });
     session = await deps.openSession(entry);
     checkpoint();
 
-    await reporter.progress({ phase: 'reading-config' });
+    await progress({ phase: 'reading-config' });
     const status = parseSystemStatus(mustSucceed(await run(COMMANDS.systemStatus)).output);
     const multiVdom = vdomModeIsMulti(status.vdomMode);
     const sipPort = sipPortFor(request.options);
@@ -150,7 +152,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       mustSucceed(result);
       if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
     }
-    await reporter.progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
+    await progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
     const stats = await session.capture({
       windowMs: request.options.seconds * 1000,
       maxBytes: limits.maxBytes,
@@ -161,7 +163,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
         raw.push(line);
       },
       onTick: (elapsedMs) => {
-        void reporter.progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
+        void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
       },
     });
     Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
@@ -182,7 +184,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   }
 
   if (debugTouched && debugReset !== true) {
-    await reporter.progress({ phase: 'cleaning-up' });
+    await progress({ phase: 'cleaning-up' });
     debugReset = await resetDebug(session, lastCommandTimedOut, deps, notes);
     capture.debugReset = debugReset;
     if (debugReset) deps.journal.finish(request.id);
@@ -196,7 +198,31 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     return { error, debugReset };
   }
 
-  await reporter.progress({ phase: 'analysing' });
+  await progress({ phase: 'analysing' });
+  let result: CheckResult;
+  try {
+    result = buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw });
+  } catch (e) {
+    // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
+    const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
+    deps.log('error', 'analysis failed', { checkId: request.id, firewall: entry.name, message: failure.message });
+    await safely(() => reporter.failed(failure, { debugReset }), deps);
+    return { error: failure, debugReset };
+  }
+  for (const note of notes) await safely(() => reporter.note(note), deps);
+  await safely(() => reporter.result(result), deps);
+  return { result, debugReset };
+}
+
+
+/** Analysis and attachments, after the firewall is left clean. Pure but for the clock. */
+function buildResult(
+  request: CheckRequest,
+  deps: RunDeps,
+  collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture },
+): CheckResult {
+  const { outputs, notes, capture, startedAt, analyzer, raw } = collected;
+  const entry = deps.entry;
   const sip = analyzer.summary();
   const analysis = analyse(outputs, sip);
   const ladders = analyzer.ladders(3);
@@ -213,7 +239,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       notes.push(`The ladder picture could not be drawn (${toCheckError(e).message}); the text ladder is in the full report.`);
     }
   }
-  const result: CheckResult = {
+  return {
     request,
     hostname: analysis.status.hostname,
     version: analysis.status.version,
@@ -227,9 +253,6 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     startedAt,
     finishedAt: deps.now(),
   };
-  for (const note of notes) await safely(() => reporter.note(note), deps);
-  await safely(() => reporter.result(result), deps);
-  return { result, debugReset };
 }
 
 /**

@@ -28,6 +28,7 @@ interface FaultCase {
   wrongHostKey?: boolean;
   readOnlyAdmin?: boolean;
   slackFailsOnResult?: boolean;
+  slackFailsOnProgress?: boolean;
   /** Run the bot as a process and send this signal mid-capture (`SIGKILL` is followed by a restart). */
   process?: 'SIGTERM' | 'SIGKILL';
   expect: {
@@ -57,6 +58,8 @@ const MATRIX: FaultCase[] = [
   { name: 'user cancel mid-capture', seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debugTouched: true } },
   { name: 'read-only admin: diagnose refused, nothing to undo', readOnlyAdmin: true, expect: { outcome: ['permission-denied', 'cli-error'], debugTouched: false } },
   { name: 'Slack fails while posting the result', slackFailsOnResult: true, expect: { outcome: 'ok', debugTouched: true } },
+  { name: 'Slack fails on every progress edit', slackFailsOnProgress: true, expect: { outcome: 'ok', debugTouched: true } },
+  { name: 'Slack fails on progress and the capture is cancelled', slackFailsOnProgress: true, seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debugTouched: true } },
   { name: 'SIGTERM mid-capture: graceful shutdown resets debug before exit', process: 'SIGTERM', expect: { outcome: 'shutdown', debugTouched: true } },
   { name: 'kill -9 mid-capture, then restart: the journal resets debug', process: 'SIGKILL', expect: { outcome: 'shutdown', debugTouched: true } },
 ];
@@ -81,7 +84,8 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     if (c.wrongHostKey) entry.hostKey = { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] };
     const env = c.wrongPassword ? { ...fw.env, SIP_CHECK_TEST_PASSWORD: 'not-the-password' } : fw.env;
     const controller = new AbortController();
-    const reporter = new RecordingReporter(c.slackFailsOnResult ? { result: new Error('slack: msg_too_long') } : {}, (u) => {
+    const failOn = { ...(c.slackFailsOnResult ? { result: new Error('slack: msg_too_long') } : {}), ...(c.slackFailsOnProgress ? { progress: new Error('slack: ratelimited') } : {}) };
+    const reporter = new RecordingReporter(failOn, (u) => {
       if (c.cancelDuringCapture && u.phase === 'capturing' && (u.elapsedSeconds ?? 0) >= 1) controller.abort();
     });
     const journal = new MemoryJournal();

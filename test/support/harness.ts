@@ -68,7 +68,7 @@ export class RecordingReporter implements CheckReporter {
     | { type: 'failed'; error: CheckError; debugReset: boolean | null }
   > = [];
   constructor(
-    private readonly failOn: Partial<Record<'start' | 'result' | 'note' | 'failed', Error>> = {},
+    private readonly failOn: Partial<Record<'start' | 'progress' | 'result' | 'note' | 'failed', Error>> = {},
     /** Called on every progress update (e.g. to cancel once the capture runs). */
     private readonly onProgress?: (update: ProgressUpdate) => void,
   ) {}
@@ -79,6 +79,7 @@ export class RecordingReporter implements CheckReporter {
   async progress(update: ProgressUpdate) {
     this.events.push({ type: 'progress', update });
     this.onProgress?.(update);
+    if (this.failOn.progress) throw this.failOn.progress;
   }
   async note(text: string) {
     this.events.push({ type: 'note', text });
