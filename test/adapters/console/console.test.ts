@@ -31,7 +31,7 @@ describe('terminal adapter (npm start with no .env)', () => {
 
     const out = bot.stdout;
     expect(out).toMatch(/● SIP check on fw-demo {2}\(seconds=2 level=-1\)/);
-    expect(out).toMatch(/└ \*SIP handler: SIP ALG\*/);
+    expect(out).toMatch(/└ SIP handler: SIP ALG \(R1\)/);
     expect(out).toMatch(/Debug on the firewall: disabled and reset ✔/);
     expect(out).toMatch(/Calls:/);
     // The files the Slack adapter would upload are saved under the attachments directory.
