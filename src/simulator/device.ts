@@ -24,6 +24,8 @@ export interface CommandOutcome {
   output: string;
   /** `exit`: close the session after the output. */
   close?: boolean;
+  /** Runs once the prompt after the output is written (debug output starts after `diagnose debug enable` returns). */
+  afterPrompt?: () => void;
 }
 
 /** Second words of `diagnose` that exist on FortiOS; others are parse errors. */

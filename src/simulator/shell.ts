@@ -109,10 +109,11 @@ export class ShellSession implements DebugSink {
     this.timers.add(t);
   }
 
-  private prompt(): void {
+  private prompt(afterWrite?: () => void): void {
     this.mode = 'busy';
     this.later(this.host.slowPromptMs(), () => {
       this.io.write(promptFor(this.host.hostname, promptLabel(this.frames), this.host.privilege));
+      afterWrite?.();
       this.mode = 'idle';
       this.pump();
     });
@@ -253,6 +254,6 @@ export class ShellSession implements DebugSink {
       this.close();
       return;
     }
-    this.prompt();
+    this.prompt(outcome.afterPrompt);
   }
 }

@@ -101,7 +101,25 @@ export class FortiGateSimulator implements ShellHost {
       (emitted) => this.onDebugLines(emitted),
     );
 
-    const serverConfig: ConstructorParameters<typeof Server>[0] = { hostKeys: [this.hostKey] };
+    const serverConfig: ConstructorParameters<typeof Server>[0] = {
+      hostKeys: [this.hostKey],
+      algorithms: {
+        // ssh2 advertises group exchange but cannot serve it ("Group exchange not implemented for server"):
+        // clients that pick it (paramiko, so Netmiko) would fail where a FortiGate works. Offer what FortiOS
+        // offers instead, including its legacy group14-sha1.
+        kex: [
+          'curve25519-sha256',
+          'curve25519-sha256@libssh.org',
+          'ecdh-sha2-nistp256',
+          'ecdh-sha2-nistp384',
+          'ecdh-sha2-nistp521',
+          'diffie-hellman-group14-sha256',
+          'diffie-hellman-group16-sha512',
+          'diffie-hellman-group18-sha512',
+          'diffie-hellman-group14-sha1',
+        ],
+      },
+    };
     if (this.scenario.preLoginBanner !== undefined) serverConfig.banner = this.scenario.preLoginBanner;
     this.sshServer = new Server(serverConfig, (client, info) => this.onClient(client, info.port));
     this.netServer = createServer((socket) => this.onSocket(socket));
@@ -185,9 +203,11 @@ export class FortiGateSimulator implements ShellHost {
     const outcome = this.device.run(shell.frames, command);
     if (command === COMMANDS.debugEnable && this.state.debug.enabled) {
       // Debug output goes to the CLI session that enabled it; the duration timer restarts with each enable.
+      // It starts once the command has returned its prompt (with device latency, not before it), then lands
+      // after that prompt, on the same line, as on a real unit.
       this.streamer.attach(shell);
       this.startDurationTimer();
-      this.syncDebug();
+      return { ...outcome, afterPrompt: () => this.syncDebug() };
     }
     return outcome;
   }

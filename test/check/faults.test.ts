@@ -29,6 +29,8 @@ interface FaultCase {
   readOnlyAdmin?: boolean;
   slackFailsOnResult?: boolean;
   slackFailsOnProgress?: boolean;
+  /** Realistic device delay per command (the debug stream must still start after the prompt). */
+  perCommandMs?: number;
   /** Run the bot as a process and send this signal mid-capture (`SIGKILL` is followed by a restart). */
   process?: 'SIGTERM' | 'SIGKILL';
   expect: {
@@ -51,6 +53,7 @@ const MATRIX: FaultCase[] = [
   { name: 'debug output floods: the byte bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxBytes: 256 * 1024 }, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'bytes', note: /bytes bound/ } },
   { name: 'debug output floods: the line bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxLines: 500 }, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'lines', note: /lines bound/ } },
   { name: 'slow prompt', faults: { slowPromptMs: 40 }, expect: { outcome: 'ok', debugTouched: true } },
+  { name: 'device latency of 20 ms per command', perCommandMs: 20, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'window' } },
   { name: 'wrong password', wrongPassword: true, expect: { outcome: 'auth-failed', debugTouched: false, message: /admin/ } },
   { name: 'changed host key', wrongHostKey: true, expect: { outcome: 'host-key-mismatch', debugTouched: false, message: /SHA256:AAAA/ } },
   { name: 'maximum admins logged in', faults: { maxAdmins: true }, expect: { outcome: 'max-admins', debugTouched: false } },
@@ -79,6 +82,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     }
     const scenario = c.readOnlyAdmin ? readOnlyScenarioFile() : undefined;
     fw = await startFirewall({ faults: c.faults, scenario });
+    if (c.perCommandMs) fw.sim.setLatency({ perCommandMs: c.perCommandMs });
     const limits = testLimits(c.limits);
     const entry = { ...fw.entry };
     if (c.wrongHostKey) entry.hostKey = { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] };

@@ -140,3 +140,17 @@ describe('looping stream: each pass is new traffic, not a replay', () => {
     expect(renewDialogIds('2024-01-01 10:00:00 sip port 4 locate session for 1.2.3.4:5060 -> 5.6.7.8:5060', 3)).toBe('2024-01-01 10:00:00 sip port 4 locate session for 1.2.3.4:5060 -> 5.6.7.8:5060');
   });
 });
+
+describe('debug output starts after the prompt of `diagnose debug enable`', () => {
+  it.each([0, 20, 60])('with %i ms of device latency per command', async (perCommandMs) => {
+    const sim = await startSim({ scenario: { ...loadScenario(DEMO), debugLinesPerSecond: 2000 }, latency: { perCommandMs, perDebugLineMs: 0 } });
+    const shell = await shellOn(sim);
+    await shell.run(COMMANDS.debugSip(-1));
+    shell.write(`${COMMANDS.debugEnable}\r`);
+    const text = await shell.waitFor(READ_LINE);
+    expect(text).toMatch(/^diagnose debug enable\r\nFGT-DEMO # (?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?sip port /);
+    await shell.run(COMMANDS.debugDisable);
+    await shell.run(COMMANDS.debugReset);
+    expect(isDebugClean(sim.state)).toBe(true);
+  });
+});
