@@ -1,0 +1,58 @@
+/**
+ * Child process of the benchmarks: N simulated FortiGates (each its own ssh2 server on a loopback port) and,
+ * on request, the local fake Slack Web API. Driven over IPC by `Environment` in lib.ts. Keeping the "device"
+ * and "Slack" out of the bot's process means the bot's event loop and RSS are its own.
+ */
+import { isDebugClean, FortiGateSimulator, loadScenario } from '../src/simulator';
+import { FakeSlack } from '../test/support/fakeSlack';
+import { BENCH_PASSWORD, type EnvironmentReply, type EnvironmentRequest } from './lib';
+
+const simulators: Array<{ name: string; sim: FortiGateSimulator }> = [];
+let slack: FakeSlack | undefined;
+
+function reply(message: EnvironmentReply): void {
+  process.send?.(message);
+}
+
+async function handle(request: EnvironmentRequest): Promise<EnvironmentReply> {
+  switch (request.type) {
+    case 'start': {
+      const scenario = loadScenario(request.scenario);
+      for (let i = 1; i <= request.count; i++) {
+        const name = `fw${String(i).padStart(2, '0')}`;
+        const sim = new FortiGateSimulator({ scenario, users: [{ username: 'admin', password: BENCH_PASSWORD }], latency: { perCommandMs: request.perCommandMs }, seed: i });
+        await sim.start();
+        simulators.push({ name, sim });
+      }
+      if (request.slack) slack = await FakeSlack.start();
+      return { type: 'ready', firewalls: simulators.map(({ name, sim }) => ({ name, port: sim.port, fingerprint: sim.hostKeyFingerprint })), slackBaseUrl: slack?.baseUrl };
+    }
+    case 'latency':
+      for (const { sim } of simulators) sim.setLatency({ perCommandMs: request.perCommandMs });
+      return { type: 'latency-set' };
+    case 'state': {
+      const slackCalls: Record<string, number> = {};
+      for (const call of slack?.calls() ?? []) slackCalls[call.method] = (slackCalls[call.method] ?? 0) + 1;
+      return {
+        type: 'state',
+        firewalls: simulators.map(({ name, sim }) => ({ name, configWrites: sim.state.configWrites.length, logins: sim.state.logins, debugClean: isDebugClean(sim.state) })),
+        slackCalls,
+      };
+    }
+    case 'stop':
+      await Promise.all(simulators.map(({ sim }) => sim.close()));
+      await slack?.close();
+      return { type: 'stopped' };
+  }
+}
+
+process.on('message', (request: EnvironmentRequest) => {
+  handle(request).then(
+    (r) => {
+      reply(r);
+      if (r.type === 'stopped') process.disconnect?.();
+    },
+    (e: unknown) => reply({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
