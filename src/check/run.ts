@@ -201,7 +201,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   await progress({ phase: 'analysing' });
   let result: CheckResult;
   try {
-    result = buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw });
+    result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw });
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
@@ -215,12 +215,12 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 }
 
 
-/** Analysis and attachments, after the firewall is left clean. Pure but for the clock. */
-function buildResult(
+/** Analysis and attachments, after the firewall is left clean. */
+async function buildResult(
   request: CheckRequest,
   deps: RunDeps,
   collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture },
-): CheckResult {
+): Promise<CheckResult> {
   const { outputs, notes, capture, startedAt, analyzer, raw } = collected;
   const entry = deps.entry;
   const sip = analyzer.summary();
@@ -234,7 +234,7 @@ function buildResult(
   if (raw.bytes > 0) attachments.push(raw.attachment(entry.name, redact));
   if (ladders.length) {
     try {
-      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: renderLadderPng(ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
+      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: await renderLadderPng(ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
     } catch (e) {
       notes.push(`The ladder picture could not be drawn (${toCheckError(e).message}); the text ladder is in the full report.`);
     }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 import type { SipLadder, SipLadderRow } from '../sip/types';
 
 /**
@@ -191,10 +191,12 @@ function xml(text: string): string {
 
 // ------------------------------------------------------------------ PNG
 
-export function renderLadderPng(ladders: readonly SipLadder[]): Buffer {
-  const resvg = new Resvg(renderLadderSvg(ladders), {
+export async function renderLadderPng(ladders: readonly SipLadder[]): Promise<Buffer> {
+  // Off the event loop (resvg's worker pool): a synchronous render took ~34 ms per check in the benchmark,
+  // the largest block of the bot's event loop, and Slack acks wait behind it.
+  const image = await renderAsync(renderLadderSvg(ladders), {
     font: { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, monospaceFamily: FONT_FAMILY },
     background: '#ffffff',
   });
-  return Buffer.from(resvg.render().asPng());
+  return Buffer.from(image.asPng());
 }

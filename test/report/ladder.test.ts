@@ -80,9 +80,9 @@ describe('renderLadderSvg', () => {
 });
 
 describe('renderLadderPng', () => {
-  it('renders a PNG of the size the layout declares', () => {
+  it('renders a PNG of the size the layout declares', async () => {
     const ladders = analyseFixtures('basic-call.log', 'rejected-486.log').ladders(2);
-    const png = renderLadderPng(ladders);
+    const png = await renderLadderPng(ladders);
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
     const L = SVG_LAYOUT;
@@ -92,8 +92,8 @@ describe('renderLadderPng', () => {
     expect(pngSize(png)).toEqual(expected);
   });
 
-  it('renders an empty picture when there is no call', () => {
-    const png = renderLadderPng([]);
+  it('renders an empty picture when there is no call', async () => {
+    const png = await renderLadderPng([]);
     expect(pngSize(png).height).toBe(80);
   });
 });
