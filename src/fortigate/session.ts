@@ -70,6 +70,8 @@ class FortiOsSession implements FortiSession {
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | null = null;
   private readonly settleQuietMs: number;
+  /** This session ran `diagnose debug enable` and has not disabled it: debug output may stream to it. */
+  private debugMayStream = false;
 
   constructor(
     private readonly client: Client,
@@ -175,16 +177,21 @@ class FortiOsSession implements FortiSession {
     const command = normaliseCommand(cmd);
     let output: string;
     let error: ChannelReply['error'];
-    if (command === COMMANDS.debugDisable) {
+    if (command === COMMANDS.debugDisable && this.debugMayStream) {
       // Debug output may still be streaming: wait for the prompt and quiet, keep what follows the echo.
       const raw = await this.channel.sendAndSettle(cmd, timeoutMs, this.settleQuietMs);
+      this.debugMayStream = false;
       const at = raw.lastIndexOf(cmd);
       output = trimBlankEdges(cleanCliText(at >= 0 ? raw.slice(at + cmd.length) : raw));
     } else {
+      // Debug output goes to the console of the session that enabled it; on any other session (the first
+      // `disable` of a capture, a cleanup after a reconnect) a plain prompt wait is enough.
       // Debug lines land right after the prompt that follows `diagnose debug enable` (DOMAIN.md).
       const reply = await this.channel.sendCommand(cmd, timeoutMs, { promptMayBeFollowed: command === COMMANDS.debugEnable });
       output = reply.output;
       error = reply.error;
+      if (command === COMMANDS.debugEnable && !error) this.debugMayStream = true;
+      if (command === COMMANDS.debugDisable || command === COMMANDS.debugReset) this.debugMayStream = false;
     }
     const result: CommandResult = { command, context, output };
     if (error) result.error = error;
@@ -288,6 +295,7 @@ class FortiOsSession implements FortiSession {
     if (failure && this.channel.closed) throw failure;
     // `diagnose debug disable` while output may still stream; then quiet and the prompt again (DOMAIN.md).
     await this.channel.sendAndSettle(COMMANDS.debugDisable, this.opts.commandTimeoutMs, this.settleQuietMs);
+    this.debugMayStream = false;
     if (failure) throw failure;
     return { stoppedBy: stoppedBy ?? 'cancelled', bytes, lines, elapsedMs };
   }
