@@ -34,13 +34,20 @@ const MAX_PENDING_OTHER = 4096;
 const MAX_METHOD_KEYS = 64;
 const MAX_ENDPOINTS = 12;
 const MAX_MEDIA_PER_CALL = 8;
+const MAX_ENDPOINT_CACHE = 4096;
 const AUTH_LOOP_THRESHOLD = 3;
 /** Dialog methods: their messages belong to the call of their Call-ID. */
 const CALL_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'PRACK', 'UPDATE', 'INFO', 'REFER']);
 
+/**
+ * A request waiting for its final response. Most get one: the evidence lines are only built at summary time, from
+ * what this keeps (the message text stays alive either way: its start line and Call-ID are views into it).
+ */
 interface Pending {
   method: string;
-  evidence: string[];
+  ev: DebugMessageEvent;
+  startLine: string;
+  callId?: string;
 }
 
 interface CallRecord {
@@ -97,8 +104,8 @@ export class SipCaptureAnalyzer {
   private readonly responses = new Map<string, number>();
   private retransmissions = 0;
   /** Keys of recent messages, for retransmission detection: the last MAX_RETRANS_KEYS/2 to MAX_RETRANS_KEYS. */
-  private recentKeys = new Map<number, number>();
-  private olderKeys = new Map<number, number>();
+  private recentKeys = new KeyTable(MAX_RETRANS_KEYS / 2);
+  private olderKeys = new KeyTable(MAX_RETRANS_KEYS / 2);
   private callSeq = 0;
 
   private readonly calls = new Map<string, CallRecord>();
@@ -113,6 +120,9 @@ export class SipCaptureAnalyzer {
   private readonly problemKeys = new Set<string>();
   private problemsDropped = 0;
   private readonly algProblems = new Map<'alg-blocked' | 'alg-parse-error', Aggregate>();
+  private readonly publicEndpoints = new Map<string, boolean>();
+  private lastTimestamp = '';
+  private lastTimeOfDay = '';
 
   constructor(opts: SipCaptureAnalyzerOptions = {}) {
     this.maxCalls = Math.max(1, opts.maxCallsTracked ?? 500);
@@ -160,16 +170,19 @@ export class SipCaptureAnalyzer {
     // RFC 3261 §17: a retransmission repeats the transaction (branch, CSeq) and the message, in the same direction.
     // Kept as two 30-bit hashes (small integers: no per-message string or heap object survives); a false match
     // needs both to collide.
-    const parts = [callId, String(msg.cseq?.seq ?? ''), cseqMethod, what, msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? ''];
-    const h1 = hashParts(parts, 0x811c9dc5, 0x01000193);
-    const h2 = hashParts(parts, 0x5bd1e995, 0x0100019d);
+    const seq = msg.cseq?.seq;
+    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '');
+    const h1 = keyHash1;
+    const h2 = keyHash2;
     const retransmission = this.recentKeys.get(h1) === h2 || this.olderKeys.get(h1) === h2;
     if (retransmission) this.retransmissions++;
     else {
       // Two generations instead of evicting the oldest key one by one (O(1), no iterator over deleted slots).
       if (this.recentKeys.size >= MAX_RETRANS_KEYS / 2) {
+        const spare = this.olderKeys;
         this.olderKeys = this.recentKeys;
-        this.recentKeys = new Map();
+        this.recentKeys = spare;
+        spare.clear();
       }
       this.recentKeys.set(h1, h2);
     }
@@ -246,7 +259,8 @@ export class SipCaptureAnalyzer {
     call.messages++;
     const src = ev.src ?? '?';
     const dst = ev.dst ?? '?';
-    for (const ep of [src, dst]) if (!call.endpoints.includes(ep) && call.endpoints.length < MAX_ENDPOINTS) call.endpoints.push(ep);
+    if (!call.endpoints.includes(src) && call.endpoints.length < MAX_ENDPOINTS) call.endpoints.push(src);
+    if (!call.endpoints.includes(dst) && call.endpoints.length < MAX_ENDPOINTS) call.endpoints.push(dst);
     const label = msg.kind === 'request' ? msg.method! : `${msg.status} ${msg.reason ?? ''}`.trim();
 
     let sdp: string | undefined;
@@ -264,7 +278,7 @@ export class SipCaptureAnalyzer {
     }
     if (call.rows.length < this.maxRows) {
       const row: SipLadderRow & { timeMs?: number } = { from: src, to: dst, label, kind: msg.kind, retransmission };
-      if (ev.timestamp) row.time = timeOfDay(ev.timestamp);
+      if (ev.timestamp) row.time = this.timeOfDay(ev.timestamp);
       if (ev.timeMs !== undefined) row.timeMs = ev.timeMs;
       if (msg.status !== undefined) row.status = msg.status;
       if (sdp) row.sdp = sdp;
@@ -282,7 +296,7 @@ export class SipCaptureAnalyzer {
     const cseqMethod = msg.cseq?.method ?? msg.method ?? '?';
     if (msg.kind === 'request') {
       const method = msg.method!;
-      if (method !== 'ACK') call.pending.set(`${seq} ${method}`, { method, evidence: this.evidence(ev, msg) });
+      if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg));
       if (method === 'INVITE') {
         if (call.state !== 'in-call') {
           call.state = 'setup';
@@ -364,7 +378,7 @@ export class SipCaptureAnalyzer {
       if (msg.contact?.uri) reg.contact = uriLabel(msg.contact) + (msg.contact.uri.port ? `:${msg.contact.uri.port}` : '');
       const expires = msg.contact?.expires ?? msg.expires;
       if (expires !== undefined) reg.expires = expires;
-      if (reg.pending.size < 64) reg.pending.set(seq, { method: 'REGISTER', evidence: this.evidence(ev, msg) });
+      if (reg.pending.size < 64) reg.pending.set(seq, pendingOf('REGISTER', ev, msg));
       return;
     }
     const status = msg.status!;
@@ -399,7 +413,7 @@ export class SipCaptureAnalyzer {
     if (msg.kind === 'request') {
       if (this.otherCounts.size < MAX_METHOD_KEYS || this.otherCounts.has(method)) bump(this.otherCounts, method);
       if (this.otherPending.size >= MAX_PENDING_OTHER) this.otherPending.delete(this.otherPending.keys().next().value!);
-      this.otherPending.set(key, { method, evidence: this.evidence(ev, msg) });
+      this.otherPending.set(key, pendingOf(method, ev, msg));
       return;
     }
     const status = msg.status!;
@@ -422,8 +436,8 @@ export class SipCaptureAnalyzer {
    */
   private checkNat(ev: DebugMessageEvent, msg: SipMessage): void {
     if (!ev.src || !ev.dst) return;
+    if (!this.publicEndpoint(ev.src) || !this.publicEndpoint(ev.dst)) return;
     const srcHost = hostOf(ev.src);
-    if (!isPublic(srcHost) || !isPublic(hostOf(ev.dst))) return;
     const callId = msg.callId;
     const label = msg.kind === 'request' ? msg.method! : String(msg.status);
     const viaHost = msg.via?.host;
@@ -447,6 +461,26 @@ export class SipCaptureAnalyzer {
         }
       }
     }
+  }
+
+  /** Rows of a call share few timestamps: the last one is remembered. */
+  private timeOfDay(timestamp: string): string {
+    if (timestamp !== this.lastTimestamp) {
+      this.lastTimestamp = timestamp;
+      this.lastTimeOfDay = timeOfDay(timestamp);
+    }
+    return this.lastTimeOfDay;
+  }
+
+  /** Whether an `IP:port` has a public IP. The reader hands out one string per endpoint: cached (bounded). */
+  private publicEndpoint(endpoint: string): boolean {
+    let known = this.publicEndpoints.get(endpoint);
+    if (known === undefined) {
+      if (this.publicEndpoints.size >= MAX_ENDPOINT_CACHE) this.publicEndpoints.clear();
+      known = isPublic(hostOf(endpoint));
+      this.publicEndpoints.set(endpoint, known);
+    }
+    return known;
   }
 
   private addProblemForCall(kind: SipProblemKind, message: string, callId: string | undefined, evidence: string[], key: string): void {
@@ -483,13 +517,7 @@ export class SipCaptureAnalyzer {
 
   /** Quoted evidence: the `sip port N A -> B` line as captured, the start line, and the named headers as written. */
   private evidence(ev: DebugMessageEvent, msg: SipMessage, headers: string[] = []): string[] {
-    const out: string[] = [];
-    const ts = ev.timestamp ? ev.timestamp + ' ' : '';
-    // The `sip port N A -> B` line as captured (rebuilt from its parts: the reader matched it exactly).
-    if (ev.src !== undefined && ev.dst !== undefined) out.push(`${ev.addressTimestamp ? ev.addressTimestamp + ' ' : ''}sip port ${ev.port} ${ev.src} -> ${ev.dst}`);
-    else out.push(`${ts}sip port ${ev.port} ${ev.io}`);
-    out.push('  ' + msg.startLine.slice(0, 160));
-    if (msg.callId) out.push('  Call-ID: ' + msg.callId.slice(0, 100));
+    const out = evidenceLines(ev, msg.startLine, msg.callId);
     for (const h of headers) {
       const line = msg.headerLines.find((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() === h);
       if (line) out.push('  ' + line.slice(0, 160));
@@ -507,7 +535,7 @@ export class SipCaptureAnalyzer {
 
     for (const call of this.calls.values()) {
       for (const p of call.pending.values()) {
-        pendingProblems.push({ kind: 'no-final-response', message: `${p.method} ${call.from} → ${call.to}: no final response in the capture window`, callId: call.callId, evidence: p.evidence });
+        pendingProblems.push({ kind: 'no-final-response', message: `${p.method} ${call.from} → ${call.to}: no final response in the capture window`, callId: call.callId, evidence: pendingEvidence(p) });
       }
       if (call.retransmissions > 0) {
         const what = [...call.retransLabels].map(([l, n]) => `${l} ×${n}`).join(', ');
@@ -516,14 +544,14 @@ export class SipCaptureAnalyzer {
     }
     for (const reg of this.registrations.values()) {
       for (const p of reg.pending.values()) {
-        pendingProblems.push({ kind: 'no-final-response', message: `REGISTER ${reg.aor}: no final response in the capture window`, evidence: p.evidence });
+        pendingProblems.push({ kind: 'no-final-response', message: `REGISTER ${reg.aor}: no final response in the capture window`, evidence: pendingEvidence(p) });
       }
     }
     const otherUnanswered = new Map<string, Aggregate>();
     for (const p of this.otherPending.values()) {
       const agg = otherUnanswered.get(p.method) ?? { count: 0, evidence: [] };
       agg.count++;
-      if (agg.evidence.length < 4) agg.evidence.push(...p.evidence.slice(0, 3));
+      if (agg.evidence.length < 4) agg.evidence.push(...pendingEvidence(p).slice(0, 3));
       otherUnanswered.set(p.method, agg);
     }
     for (const [method, agg] of otherUnanswered) {
@@ -624,14 +652,109 @@ const PROBLEM_ORDER: SipProblemKind[] = [
   'retransmission',
 ];
 
-/** FNV-1a-style hash over the parts (with a separator), folded to 30 bits so V8 keeps it as a small integer. */
-function hashParts(parts: string[], seed: number, prime: number): number {
-  let h = seed | 0;
-  for (const part of parts) {
-    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), prime);
-    h = Math.imul(h ^ 0x7c, prime);
+/**
+ * A Map<number, number> for one generation of retransmission keys (h1 → h2), as two typed arrays with linear
+ * probing: the lookup runs for every message and a 10 000-entry Map was a tenth of the analyzer's time.
+ */
+class KeyTable {
+  size = 0;
+  private readonly mask: number;
+  private readonly shift: number;
+  /** h1 + 1 (0: empty slot; h1 is at most 2^30 - 1). */
+  private readonly keys: Int32Array;
+  private readonly values: Int32Array;
+
+  constructor(maxEntries: number) {
+    let bits = 4;
+    while (1 << bits < maxEntries * 1.6) bits++;
+    this.mask = (1 << bits) - 1;
+    this.shift = 32 - bits;
+    this.keys = new Int32Array(1 << bits);
+    this.values = new Int32Array(1 << bits);
   }
-  return (h >>> 2) & 0x3fffffff;
+
+  private slot(h1: number): number {
+    const key = h1 + 1;
+    let i = Math.imul(h1, 0x9e3779b1) >>> this.shift;
+    while (this.keys[i] !== 0 && this.keys[i] !== key) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  get(h1: number): number | undefined {
+    const i = this.slot(h1);
+    return this.keys[i] === 0 ? undefined : this.values[i];
+  }
+
+  set(h1: number, h2: number): void {
+    const i = this.slot(h1);
+    if (this.keys[i] === 0) {
+      this.keys[i] = h1 + 1;
+      this.size++;
+    }
+    this.values[i] = h2;
+  }
+
+  clear(): void {
+    this.keys.fill(0);
+    this.size = 0;
+  }
+}
+
+/** The two hashes of the last `hashKey` call (module state: no array or object per message). */
+let keyHash1 = 0;
+let keyHash2 = 0;
+let hashState1 = 0;
+let hashState2 = 0;
+
+/**
+ * Two FNV-1a-style hashes over the parts (each followed by a separator), in one pass, folded to 30 bits so V8 keeps
+ * them as small integers.
+ */
+function hashKey(a: string, b: string, c: string, d: string, e: string, f: string, g: string): void {
+  hashState1 = 0x811c9dc5 | 0;
+  hashState2 = 0x5bd1e995 | 0;
+  hashPart(a);
+  hashPart(b);
+  hashPart(c);
+  hashPart(d);
+  hashPart(e);
+  hashPart(f);
+  hashPart(g);
+  keyHash1 = (hashState1 >>> 2) & 0x3fffffff;
+  keyHash2 = (hashState2 >>> 2) & 0x3fffffff;
+}
+
+function hashPart(part: string): void {
+  let h1 = hashState1;
+  let h2 = hashState2;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x0100019d);
+  }
+  hashState1 = Math.imul(h1 ^ 0x7c, 0x01000193);
+  hashState2 = Math.imul(h2 ^ 0x7c, 0x0100019d);
+}
+
+function pendingOf(method: string, ev: DebugMessageEvent, msg: SipMessage): Pending {
+  const p: Pending = { method, ev, startLine: msg.startLine };
+  if (msg.callId !== undefined) p.callId = msg.callId;
+  return p;
+}
+
+function pendingEvidence(p: Pending): string[] {
+  return evidenceLines(p.ev, p.startLine, p.callId);
+}
+
+/** The `sip port N A -> B` line as captured (rebuilt from its parts: the reader matched it exactly), the start line, the Call-ID. */
+function evidenceLines(ev: DebugMessageEvent, startLine: string, callId: string | undefined): string[] {
+  const out: string[] = [];
+  const ts = ev.timestamp ? ev.timestamp + ' ' : '';
+  if (ev.src !== undefined && ev.dst !== undefined) out.push(`${ev.addressTimestamp ? ev.addressTimestamp + ' ' : ''}sip port ${ev.port} ${ev.src} -> ${ev.dst}`);
+  else out.push(`${ts}sip port ${ev.port} ${ev.io}`);
+  out.push('  ' + startLine.slice(0, 160));
+  if (callId) out.push('  Call-ID: ' + callId.slice(0, 100));
+  return out;
 }
 
 /** Cheap pre-check before a full SDP parse: any `c=IN IP4` line with a non-routable address. */

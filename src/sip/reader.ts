@@ -43,13 +43,50 @@ export type DebugEvent = DebugMessageEvent | DebugProblemEvent;
 export const MAX_RECORD_CHARS = 256 * 1024;
 const MAX_RECORD_LINES = 4096;
 const MAX_PORTS_TRACKED = 4096;
+/** Holds any record's hex: a record is at most MAX_RECORD_CHARS characters, so its hex at most half that in bytes. */
+const hexScratch = Buffer.alloc(MAX_RECORD_CHARS / 2 + 16);
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?\s+/;
 const RECORD_START = /^sip port (\d{1,6})(?: [^[\]]{0,40})? (read|write|recv|send) \[/;
 const ADDRESS_LINE = /^sip port (\d{1,6}) (\S{1,64}) -> (\S{1,64})\s*$/;
 const KNOWN_LINE = /^sip (?:port \d{1,6} (?:locate session|accept|connect|close|create|delete|new|redirect)|sess(?:ion)? 0x[0-9a-f]{1,16} |(?:vd|vdom) )/;
 const ALG_PARSE_ERROR = /\b(?:parse (?:error|fail(?:ed|ure)?)|malformed|invalid (?:sip|message|header|request|response))\b/i;
 const ALG_BLOCKED = /\b(?:block(?:ed)?|drop(?:ped)?|den(?:y|ied)|discard(?:ed)?)\b/i;
+const DAEMON_LINE = /^(?:sip|voip|voipd|\[?sip\]?)\b/i;
+const WHITE_SPACE = /\s+/g;
+const LINE_FEEDS = /\n/g;
+const DECLARED_LENGTH = /^\s*\(\d{1,9},(\d{1,9})\)/;
+
+/** Port and direction of the last record start `recordStart` found (module state: no match array per record). */
+let recordPort = 0;
+let recordWrite = false;
+const RECORD_WORDS = ['read [', 'write [', 'recv [', 'send ['];
+
+/**
+ * Length of the RECORD_START match at the start of `rest` (which begins `sip port `), or 0. The console's own
+ * `sip port N read [` is recognised by hand; for it the pattern's optional middle group cannot match (it would need
+ * a blank where the word is), so the result is the pattern's. Anything else goes to the pattern, and only when its
+ * ` [` is within the first 62 characters it could match at.
+ */
+function recordStart(rest: string): number {
+  let i = 9;
+  while (i < rest.length && i < 16 && rest.charCodeAt(i) >= 48 && rest.charCodeAt(i) <= 57) i++;
+  if (i > 9 && i <= 15 && rest.charCodeAt(i) === 32) {
+    for (const word of RECORD_WORDS) {
+      if (rest.startsWith(word, i + 1)) {
+        recordPort = Number(rest.slice(9, i));
+        recordWrite = word === 'write [' || word === 'send [';
+        return i + 1 + word.length;
+      }
+    }
+  }
+  const bracket = rest.indexOf(' [', 9);
+  if (bracket < 0 || bracket > 64) return 0;
+  const rec = RECORD_START.exec(rest);
+  if (!rec) return 0;
+  recordPort = Number(rec[1]);
+  recordWrite = rec[2] === 'write' || rec[2] === 'send';
+  return rec[0].length;
+}
 
 /**
  * Length of a leading console timestamp (`2024-05-02 10:11:12 `, optional `.123`) and the blanks after it, or 0.
@@ -75,6 +112,15 @@ function timestampLength(line: string): number {
   return i > afterStamp ? i : 0;
 }
 
+/** A remembered session line: an address line's parts, or KNOWN for a line with nothing to keep. */
+interface SeenLine {
+  port: number;
+  src?: string;
+  dst?: string;
+}
+const KNOWN: SeenLine = { port: -1 };
+const SEEN_LINES = 8;
+
 interface PendingRecord {
   timestamp?: string;
   timeMs?: number;
@@ -93,6 +139,8 @@ export class SipDebugReader {
   private pending: PendingRecord | null = null;
   /** Last `sip port N A -> B` per port: the following read/write belongs to it. */
   private readonly addressByPort = new Map<number, { src: string; dst: string; timestamp?: string }>();
+  private readonly seenLines: Array<{ text: string; what: SeenLine }> = [];
+  private seenNext = 0;
   /** A line that ended in `->` (documentation wrap): joined with the next one. */
   private carry: string | null = null;
 
@@ -103,14 +151,39 @@ export class SipDebugReader {
 
   private lastTimestampRaw = '';
   private lastTimestamp = '';
+  private lastTimeMs: number | undefined;
+  private lastTimeMsKnown = false;
+  private readonly timestampCodes = new Uint16Array(64);
 
-  /** Consecutive lines mostly carry the same timestamp: a string compare beats hashing a fresh slice. */
-  private ownTimestamp(raw: string): string {
-    if (raw !== this.lastTimestampRaw) {
-      this.lastTimestampRaw = raw;
-      this.lastTimestamp = own(raw.trimEnd());
+  /**
+   * Consecutive lines mostly carry the same timestamp: comparing the line's prefix with the last one in place beats
+   * slicing and hashing a fresh copy per line. The time value is computed once per distinct prefix, on demand.
+   */
+  private ownTimestamp(line: string, length: number): string {
+    if (!this.sameTimestamp(line, length)) {
+      this.lastTimestampRaw = ownAscii(line.slice(0, length));
+      for (let k = 0; k < length && k < this.timestampCodes.length; k++) this.timestampCodes[k] = line.charCodeAt(k);
+      this.lastTimestamp = ownAscii(this.lastTimestampRaw.trimEnd());
+      this.lastTimeMsKnown = false;
     }
     return this.lastTimestamp;
+  }
+
+  /** Whether the line starts with the last timestamp prefix: compared by character, backwards (seconds change first). */
+  private sameTimestamp(line: string, length: number): boolean {
+    if (length !== this.lastTimestampRaw.length || length > this.timestampCodes.length) return false;
+    const codes = this.timestampCodes;
+    for (let k = length - 1; k >= 0; k--) if (line.charCodeAt(k) !== codes[k]) return false;
+    return true;
+  }
+
+  /** Milliseconds of the current timestamp prefix (the pattern only looks at the prefix `timestampLength` accepted). */
+  private currentTimeMs(): number | undefined {
+    if (!this.lastTimeMsKnown) {
+      this.lastTimeMs = timestampMs(this.lastTimestampRaw);
+      this.lastTimeMsKnown = true;
+    }
+    return this.lastTimeMs;
   }
 
   private intern(s: string): string {
@@ -159,41 +232,72 @@ export class SipDebugReader {
   }
 
   private handleLine(line: string): void {
-    const tsLength = timestampLength(line);
+    // Most lines repeat the last timestamp prefix: then its length is known (the blanks end where they ended).
+    const last = this.lastTimestampRaw.length;
+    const next = line.charCodeAt(last);
+    const tsLength = last > 0 && line.length > last && next !== 32 && next !== 9 && this.sameTimestamp(line, last) ? last : timestampLength(line);
     let rest = tsLength > 0 ? line.slice(tsLength) : line.trimStart();
-    if (rest.length === 0 || rest.trim() === '') return;
-    const timestamp = tsLength > 0 ? this.ownTimestamp(line.slice(0, tsLength)) : undefined;
+    if (rest.length === 0) return;
+    // Only a line that begins with white space can be blank (all JS white space is <= 32 or > 126).
+    const c0 = rest.charCodeAt(0);
+    if ((c0 <= 32 || c0 > 126) && rest.trim() === '') return;
+    const timestamp = tsLength > 0 ? this.ownTimestamp(line, tsLength) : undefined;
 
     if (rest.startsWith('sip ')) {
-      const rec = RECORD_START.exec(rest);
-      if (rec) {
-        const io = rec[2] === 'write' || rec[2] === 'send' ? 'write' : 'read';
-        const body = rest.slice(rec[0].length);
-        const ts = tsLength > 0 ? TIMESTAMP.exec(line) : null;
-        const timeMs = ts ? Date.UTC(+ts[1], +ts[2] - 1, +ts[3], +ts[4], +ts[5], +ts[6]) + (ts[7] ? Math.floor(Number('0.' + ts[7]) * 1000) : 0) : undefined;
-        this.pending = { timestamp, timeMs, port: Number(rec[1]), io, parts: [body], chars: body.length };
-        const declared = /^\s*\(\d{1,9},(\d{1,9})\)/.exec(body.slice(0, 32));
-        if (declared) this.pending.declaredLength = Number(declared[1]);
-        if (this.recordComplete(this.pending)) this.finishPending(false);
+      // A remembered session line is not a record (RECORD_START failed on it; trailing blanks cannot change that).
+      const trimmed = rest.trimEnd();
+      const seen = this.seenLine(trimmed);
+      if (seen) {
+        if (seen.src !== undefined) this.setAddress(seen.port, seen.src, seen.dst!, timestamp);
         return;
       }
-      rest = rest.trimEnd();
+      // RECORD_START can only match with its ` [` within the first 62 characters: a cheap scan rules most lines out.
+      const rec = rest.startsWith('port ', 4) ? recordStart(rest) : 0;
+      if (rec > 0) {
+        const io = recordWrite ? 'write' : 'read';
+        const body = rest.slice(rec);
+        const timeMs = tsLength > 0 ? this.currentTimeMs() : undefined;
+        let declaredLength: number | undefined;
+        if (body.charCodeAt(0) === 40) {
+          // `(off,len)` right away (the usual case): a hand scan of the pattern below.
+          const end = offsetLengthEnd(body, 0);
+          if (end > 0) declaredLength = Number(body.slice(body.indexOf(',') + 1, end - 1));
+        } else {
+          const declared = DECLARED_LENGTH.exec(body.slice(0, 32));
+          if (declared) declaredLength = Number(declared[1]);
+        }
+        const port = recordPort;
+        if (body.trimEnd().endsWith(')]')) {
+          // Complete on its line (what a console prints): no pending record kept.
+          this.finishRecord(timestamp, timeMs, port, io, body, 1, body.length, false);
+          return;
+        }
+        this.pending = { timestamp, timeMs, port, io, parts: [body], chars: body.length, declaredLength };
+        return;
+      }
+      rest = trimmed;
       if (rest.endsWith('->') && this.carry === null) {
         this.carry = line.trimEnd();
         return;
       }
-      const addr = ADDRESS_LINE.exec(rest);
+      const addr = rest.startsWith('port ', 4) && rest.includes(' -> ') ? ADDRESS_LINE.exec(rest) : null;
       if (addr) {
-        if (this.addressByPort.size >= MAX_PORTS_TRACKED && !this.addressByPort.has(Number(addr[1]))) this.addressByPort.clear();
         // Interned copies: a slice would keep the whole decoded input chunk alive while a call refers to it. The
         // line is not kept: evidence rebuilds it from these parts (the pattern allows no other text on it).
-        this.addressByPort.set(Number(addr[1]), { src: this.intern(addr[2]), dst: this.intern(addr[3]), timestamp });
+        const port = Number(addr[1]);
+        const src = this.intern(addr[2]);
+        const dst = this.intern(addr[3]);
+        this.setAddress(port, src, dst, timestamp);
+        this.rememberLine(rest, { port, src, dst });
         return;
       }
-      if (KNOWN_LINE.test(rest)) return;
+      if (KNOWN_LINE.test(rest)) {
+        this.rememberLine(rest, KNOWN);
+        return;
+      }
     }
     // ALG complaints: recognised conservatively, only on lines the SIP daemon prints.
-    if (/^(?:sip|voip|voipd|\[?sip\]?)\b/i.test(rest)) {
+    if (DAEMON_LINE.test(rest)) {
       if (ALG_PARSE_ERROR.test(rest)) {
         this.onEvent({ type: 'alg-problem', kind: 'alg-parse-error', timestamp, line: own(line.trim().slice(0, 300)) });
         return;
@@ -204,6 +308,30 @@ export class SipDebugReader {
       }
     }
     this.unknown++;
+  }
+
+  private setAddress(port: number, src: string, dst: string, timestamp: string | undefined): void {
+    if (this.addressByPort.size >= MAX_PORTS_TRACKED && !this.addressByPort.has(port)) this.addressByPort.clear();
+    this.addressByPort.set(port, { src, dst, timestamp });
+  }
+
+  /**
+   * The session lines before each record (`locate session`, `sess … found`, `sip port N A -> B`) repeat word for
+   * word between the same endpoints: the last few, with what they were, spare the patterns. Only lines the patterns
+   * recognised, and none ending in `->` (whether that one joins the next depends on state).
+   */
+  private seenLine(rest: string): SeenLine | undefined {
+    const lines = this.seenLines;
+    for (let k = 0; k < lines.length; k++) if (lines[k].text === rest) return lines[k].what;
+    return undefined;
+  }
+
+  private rememberLine(rest: string, what: SeenLine): void {
+    if (rest.endsWith('->') || rest.length > 200) return;
+    const entry = { text: copyExact(rest), what };
+    if (this.seenLines.length < SEEN_LINES) this.seenLines.push(entry);
+    else this.seenLines[this.seenNext] = entry;
+    this.seenNext = (this.seenNext + 1) % SEEN_LINES;
   }
 
   private appendPending(line: string): void {
@@ -233,8 +361,13 @@ export class SipDebugReader {
   private finishPending(cut: boolean): void {
     const p = this.pending!;
     this.pending = null;
-    const fields = splitRecord(p.parts);
-    this.work += p.chars;
+    this.finishRecord(p.timestamp, p.timeMs, p.port, p.io, p.parts.length === 1 ? p.parts[0] : p.parts.join('\n'), p.parts.length, p.chars, cut);
+  }
+
+  /** `joined`: the record's text after `read [`, its `lines` joined with LF. */
+  private finishRecord(timestamp: string | undefined, timeMs: number | undefined, port: number, io: 'read' | 'write', joined: string, lines: number, chars: number, cut: boolean): void {
+    const fields = splitRecord(joined, lines);
+    this.work += chars;
     if (!fields) {
       this.unknown++;
       return;
@@ -242,24 +375,26 @@ export class SipDebugReader {
     let payload = '';
     let exact = false;
     if (fields.hex) {
-      const buf = Buffer.from(fields.hex, 'hex');
-      if (fields.declaredLength !== undefined && buf.length === fields.declaredLength) {
-        payload = buf.toString('utf8');
+      // Decoded into one reused buffer (what Buffer.from(hex, 'hex') gives, without a Buffer per message).
+      const scratch = fields.hex.length >>> 1 <= hexScratch.length ? hexScratch : Buffer.allocUnsafe(fields.hex.length >>> 1);
+      const length = scratch.write(fields.hex, 0, 'hex');
+      if (fields.declaredLength !== undefined && length === fields.declaredLength) {
+        payload = scratch.toString('utf8', 0, length);
         exact = true;
-      } else if (!fields.text || buf.length >= fields.text.length) {
-        payload = buf.toString('utf8');
+      } else if (!fields.text || length >= fields.text.length) {
+        payload = scratch.toString('utf8', 0, length);
         cut = true;
       }
     }
     if (!exact && !payload) {
       payload = textRenderingToMessage(fields.text);
-      if (fields.declaredLength !== undefined && fields.text.length < fields.declaredLength - p.parts.length) cut = true;
+      if (fields.declaredLength !== undefined && fields.text.length < fields.declaredLength - lines) cut = true;
     }
     if (!fields.closed) cut = true;
-    const addr = this.addressByPort.get(p.port);
-    const event: DebugMessageEvent = { type: 'message', port: p.port, io: p.io, payload, exact, cut };
-    if (p.timestamp) event.timestamp = p.timestamp;
-    if (p.timeMs !== undefined) event.timeMs = p.timeMs;
+    const addr = this.addressByPort.get(port);
+    const event: DebugMessageEvent = { type: 'message', port, io, payload, exact, cut };
+    if (timestamp) event.timestamp = timestamp;
+    if (timeMs !== undefined) event.timeMs = timeMs;
     if (fields.declaredLength !== undefined) event.declaredLength = fields.declaredLength;
     if (addr) {
       event.src = addr.src;
@@ -278,6 +413,56 @@ export function own(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
+/**
+ * `own` for text known to be ASCII (a timestamp prefix), cheaper: slices shorter than 13 characters are copies in V8,
+ * so two of them joined refer to nothing else.
+ */
+function ownAscii(s: string): string {
+  if (s.length < 13) return s;
+  if (s.length <= 24) return s.slice(0, 12) + s.slice(12);
+  return own(s);
+}
+
+/**
+ * A flat copy that refers to nothing else, exact for any UTF-16 (`own` maps lone surrogates to U+FFFD). Flat matters:
+ * it is compared with every session line.
+ */
+function copyExact(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+function digitsAt(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let k = at; k < at + count; k++) n = n * 10 + (s.charCodeAt(k) - 48);
+  return n;
+}
+
+/**
+ * Value in ms of a prefix `timestampLength` accepted (digits in place, `.` + up to 6 digits, blanks): what TIMESTAMP
+ * /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?\s+/ gave,
+ * by position. Like the pattern, a `.` without digits is no time.
+ */
+function timestampMs(prefix: string): number | undefined {
+  let fraction = 0;
+  if (prefix.charCodeAt(19) === 46) {
+    let end = 20;
+    while (end < prefix.length && prefix.charCodeAt(end) >= 48 && prefix.charCodeAt(end) <= 57) end++;
+    if (end === 20) return undefined;
+    fraction = Math.floor(Number('0.' + prefix.slice(20, end)) * 1000);
+  }
+  // Date.UTC(y, mo, d, h, mi, s) is the day's value plus h, mi and s in ms, exactly (ECMA-262 MakeDate/MakeTime):
+  // the day's value is kept for the next timestamps of the same day.
+  const day = digitsAt(prefix, 0, 4) * 10000 + digitsAt(prefix, 5, 2) * 100 + digitsAt(prefix, 8, 2);
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayMs = Date.UTC(digitsAt(prefix, 0, 4), digitsAt(prefix, 5, 2) - 1, digitsAt(prefix, 8, 2));
+  }
+  return lastDayMs + digitsAt(prefix, 11, 2) * 3600000 + digitsAt(prefix, 14, 2) * 60000 + digitsAt(prefix, 17, 2) * 1000 + fraction;
+}
+
+let lastDay = -1;
+let lastDayMs = 0;
+
 interface RecordFields {
   declaredLength?: number;
   hex?: string;
@@ -286,19 +471,15 @@ interface RecordFields {
 }
 
 /** Splits `(off,len)(hex)(text)]` (possibly over several lines) into its fields, without regex backtracking. */
-export function splitRecord(parts: string[]): RecordFields | null {
-  const joined = parts.length === 1 ? parts[0] : parts.join('\n');
-  let i = 0;
-  const skipWs = () => {
-    while (i < joined.length && (joined[i] === ' ' || joined[i] === '\n' || joined[i] === '\t')) i++;
-  };
-  skipWs();
+export function splitRecord(joined: string, lines: number): RecordFields | null {
+  let i = skipWs(joined, 0);
   let declaredLength: number | undefined;
-  const head = /^\((\d{1,9}),(\d{1,9})\)/.exec(joined.slice(i, i + 24));
+  // `(offset,length)`: each number 1 to 9 digits (a hand scan of /^\((\d{1,9}),(\d{1,9})\)/).
+  const headEnd = offsetLengthEnd(joined, i);
+  const head = headEnd > 0;
   if (head) {
-    declaredLength = Number(head[2]);
-    i += head[0].length;
-    skipWs();
+    declaredLength = Number(joined.slice(joined.indexOf(',', i) + 1, headEnd - 1));
+    i = skipWs(joined, headEnd);
   }
   if (joined[i] !== '(') {
     if (!head) return null;
@@ -311,10 +492,9 @@ export function splitRecord(parts: string[]): RecordFields | null {
   let textStart = groupStart;
   if (looksHex(joined, groupStart, groupEnd)) {
     const firstGroup = joined.slice(groupStart, groupEnd);
-    hex = parts.length === 1 ? firstGroup : firstGroup.replace(/\s+/g, '');
+    hex = lines === 1 ? firstGroup : firstGroup.replace(WHITE_SPACE, '');
     if (close < 0) return { declaredLength, hex, text: '', closed: false };
-    i = close + 1;
-    skipWs();
+    i = skipWs(joined, close + 1);
     if (joined[i] !== '(') return { declaredLength, hex, text: '', closed: joined.trimEnd().endsWith(']') };
     textStart = i + 1;
   }
@@ -322,8 +502,37 @@ export function splitRecord(parts: string[]): RecordFields | null {
   const closed = end >= textStart;
   let text = closed ? joined.slice(textStart, end) : joined.slice(textStart);
   // Documentation wraps the text at spaces: the line break stands for the space it replaced.
-  if (parts.length > 1) text = text.replace(/\n/g, ' ');
+  if (lines > 1) text = text.replace(LINE_FEEDS, ' ');
   return { declaredLength, hex, text, closed };
+}
+
+function skipWs(s: string, from: number): number {
+  let i = from;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 9) break;
+    i++;
+  }
+  return i;
+}
+
+/** End (exclusive) of a `(digits,digits)` group at `from`, each run 1 to 9 digits; 0 when there is none. */
+function offsetLengthEnd(s: string, from: number): number {
+  if (s.charCodeAt(from) !== 40) return 0;
+  let i = from + 1;
+  for (let run = 0; run < 2; run++) {
+    const start = i;
+    while (i < s.length && i - start < 10) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 9) return 0;
+    if (s.charCodeAt(i) !== (run === 0 ? 44 : 41)) return 0;
+    i++;
+  }
+  return i;
 }
 
 /**
