@@ -55,7 +55,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const startedAt = deps.now();
   const outputs: CommandResult[] = [];
   const notes: string[] = [];
-  const analyzer = new SipCaptureAnalyzer();
+  const analyzer = new SipCaptureAnalyzer({ filter: { peer: request.options.peer, port: request.options.port } });
+  let captureEndMs: number | undefined;
   const raw = new RawCapture(RAW_ATTACHMENT_CAP);
   const capture: CaptureStats = { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: request.options.level, debugReset: false };
   let session: FortiSession | undefined;
@@ -159,13 +160,14 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       maxLines: limits.maxLines,
       signal: overall.signal,
       onLine: (line) => {
-        analyzer.pushLine(line);
+        analyzer.pushLine(line, deps.now().getTime());
         raw.push(line);
       },
       onTick: (elapsedMs) => {
         void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
       },
     });
+    captureEndMs = deps.now().getTime();
     Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
     // The capture already sent `diagnose debug disable`; reset clears the levels (they keep running otherwise).
     mustSucceed(await run(COMMANDS.debugReset));
@@ -201,7 +203,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   await progress({ phase: 'analysing' });
   let result: CheckResult;
   try {
-    result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw });
+    result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, captureEndMs });
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
@@ -219,11 +221,15 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 async function buildResult(
   request: CheckRequest,
   deps: RunDeps,
-  collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture },
+  collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture; captureEndMs?: number },
 ): Promise<CheckResult> {
-  const { outputs, notes, capture, startedAt, analyzer, raw } = collected;
+  const { outputs, notes, capture, startedAt, analyzer, raw, captureEndMs } = collected;
   const entry = deps.entry;
-  const sip = analyzer.summary();
+  const sip = analyzer.summary({ endMs: captureEndMs });
+  if (request.options.peer !== undefined || request.options.port !== undefined) {
+    const what = [request.options.peer && `peer ${request.options.peer}`, request.options.port && `port ${request.options.port}`].filter(Boolean).join(' and ');
+    notes.push(`The SIP summary keeps only messages to or from ${what}: ${sip.lines.filteredOut ?? 0} other SIP record(s) left out. The raw capture has everything.`);
+  }
   const analysis = analyse(outputs, sip);
   const ladders = analyzer.ladders(3);
   const redact = deps.redact ?? ((t: string) => t);

@@ -24,7 +24,19 @@ import type {
 export interface SipCaptureAnalyzerOptions {
   maxCallsTracked?: number;
   maxMessagesPerCall?: number;
+  /**
+   * `peer=` / `port=` of the check: keep only messages to or from this IPv4 address and/or port (either side of
+   * the packet as the firewall logged it). Messages whose addresses the log did not give are left out too.
+   */
+  filter?: { peer?: string; port?: number };
 }
+
+/**
+ * A request that arrived this close to the end of a live capture may simply not have been answered yet: it is
+ * not reported as unanswered. 4 s is RFC 3261's T2 (by then a UDP request has been retransmitted three times).
+ * Measured on the bot's clock (line arrival), since device timestamps say nothing about when the window closed.
+ */
+export const NO_ANSWER_GRACE_MS = 4000;
 
 const MAX_REGISTRATIONS = 500;
 const MAX_PROBLEMS = 300;
@@ -48,6 +60,7 @@ interface Pending {
   ev: DebugMessageEvent;
   startLine: string;
   callId?: string;
+  arrivalMs?: number;
 }
 
 interface CallRecord {
@@ -62,6 +75,8 @@ interface CallRecord {
   finalReason?: string;
   startedAt?: string;
   startMs?: number;
+  /** Arrival (bot clock) of the INVITE that opened the call, live captures only. */
+  startArrivalMs?: number;
   ringMs?: number;
   answerMs?: number;
   byeMs?: number;
@@ -124,14 +139,27 @@ export class SipCaptureAnalyzer {
   private lastTimestamp = '';
   private lastTimeOfDay = '';
 
+  private readonly filter: { peer?: string; port?: string } | undefined;
+  private filteredOut = 0;
+  /** Arrival time (bot clock) of the line being read, when the caller gives it (live captures). */
+  private arrivalMs: number | undefined;
+  /** End of the live capture (bot clock), from `summary({ endMs })`. */
+  private endMs: number | undefined;
+
   constructor(opts: SipCaptureAnalyzerOptions = {}) {
+    const f = opts.filter;
+    this.filter = f && (f.peer !== undefined || f.port !== undefined) ? { peer: f.peer, port: f.port === undefined ? undefined : String(f.port) } : undefined;
     this.maxCalls = Math.max(1, opts.maxCallsTracked ?? 500);
     this.maxRows = Math.max(4, opts.maxMessagesPerCall ?? 100);
     this.reader = new SipDebugReader((e) => this.onEvent(e));
   }
 
-  /** One console line (no line end); records split across lines are rejoined inside. */
-  pushLine(line: string): void {
+  /**
+   * One console line (no line end); records split across lines are rejoined inside. `arrivalMs` (the bot's clock,
+   * live captures only) lets `summary({ endMs })` tell requests left unanswered from requests cut by the window.
+   */
+  pushLine(line: string, arrivalMs?: number): void {
+    this.arrivalMs = arrivalMs;
     this.reader.pushLine(line);
   }
 
@@ -150,6 +178,10 @@ export class SipCaptureAnalyzer {
       this.algProblems.set(event.kind, agg);
       return;
     }
+    if (this.filter && !this.matchesFilter(event)) {
+      this.filteredOut++;
+      return;
+    }
     this.reader.work += event.payload.length;
     const parsed = parseSipMessages(event.payload);
     if (parsed.length === 0) {
@@ -157,6 +189,21 @@ export class SipCaptureAnalyzer {
       return;
     }
     for (const msg of parsed) this.onMessage(event, msg);
+  }
+
+  private matchesFilter(ev: DebugMessageEvent): boolean {
+    const { peer, port } = this.filter!;
+    const ends = [ev.src, ev.dst].filter((e): e is string => e !== undefined).map((e) => {
+      const colon = e.lastIndexOf(':');
+      return colon < 0 ? { ip: e, port: '' } : { ip: e.slice(0, colon), port: e.slice(colon + 1) };
+    });
+    return ends.some((e) => (peer === undefined || e.ip === peer) && (port === undefined || e.port === port));
+  }
+
+  /** Sent long enough before the end of the capture that silence means no answer (see NO_ANSWER_GRACE_MS). */
+  private overdue(arrivalMs: number | undefined): boolean {
+    if (arrivalMs === undefined || this.endMs === undefined) return true;
+    return this.endMs - arrivalMs >= NO_ANSWER_GRACE_MS;
   }
 
   private onMessage(ev: DebugMessageEvent, msg: SipMessage): void {
@@ -215,6 +262,7 @@ export class SipCaptureAnalyzer {
     }
     const call: CallRecord = {
       callId,
+      ...(this.arrivalMs !== undefined ? { startArrivalMs: this.arrivalMs } : {}),
       seq: this.callSeq++,
       from: uriLabel(msg.from),
       to: uriLabel(msg.to),
@@ -296,7 +344,7 @@ export class SipCaptureAnalyzer {
     const cseqMethod = msg.cseq?.method ?? msg.method ?? '?';
     if (msg.kind === 'request') {
       const method = msg.method!;
-      if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg));
+      if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg, this.arrivalMs));
       if (method === 'INVITE') {
         if (call.state !== 'in-call') {
           call.state = 'setup';
@@ -378,7 +426,7 @@ export class SipCaptureAnalyzer {
       if (msg.contact?.uri) reg.contact = uriLabel(msg.contact) + (msg.contact.uri.port ? `:${msg.contact.uri.port}` : '');
       const expires = msg.contact?.expires ?? msg.expires;
       if (expires !== undefined) reg.expires = expires;
-      if (reg.pending.size < 64) reg.pending.set(seq, pendingOf('REGISTER', ev, msg));
+      if (reg.pending.size < 64) reg.pending.set(seq, pendingOf('REGISTER', ev, msg, this.arrivalMs));
       return;
     }
     const status = msg.status!;
@@ -413,7 +461,7 @@ export class SipCaptureAnalyzer {
     if (msg.kind === 'request') {
       if (this.otherCounts.size < MAX_METHOD_KEYS || this.otherCounts.has(method)) bump(this.otherCounts, method);
       if (this.otherPending.size >= MAX_PENDING_OTHER) this.otherPending.delete(this.otherPending.keys().next().value!);
-      this.otherPending.set(key, pendingOf(method, ev, msg));
+      this.otherPending.set(key, pendingOf(method, ev, msg, this.arrivalMs));
       return;
     }
     const status = msg.status!;
@@ -528,13 +576,15 @@ export class SipCaptureAnalyzer {
   // ---------------------------------------------------------------- output
 
   /** Ends any record still open (a capture cut mid-record), then summarises. Call at the end of the capture. */
-  summary(): SipSummary {
+  summary(opts: { endMs?: number } = {}): SipSummary {
+    this.endMs = opts.endMs;
     this.reader.flush();
     const problems: SipProblem[] = [...this.problems];
     const pendingProblems: SipProblem[] = [];
 
     for (const call of this.calls.values()) {
       for (const p of call.pending.values()) {
+        if (!this.overdue(p.arrivalMs)) continue;
         pendingProblems.push({ kind: 'no-final-response', message: `${p.method} ${call.from} → ${call.to}: no final response in the capture window`, callId: call.callId, evidence: pendingEvidence(p) });
       }
       if (call.retransmissions > 0) {
@@ -544,11 +594,13 @@ export class SipCaptureAnalyzer {
     }
     for (const reg of this.registrations.values()) {
       for (const p of reg.pending.values()) {
+        if (!this.overdue(p.arrivalMs)) continue;
         pendingProblems.push({ kind: 'no-final-response', message: `REGISTER ${reg.aor}: no final response in the capture window`, evidence: pendingEvidence(p) });
       }
     }
     const otherUnanswered = new Map<string, Aggregate>();
     for (const p of this.otherPending.values()) {
+      if (!this.overdue(p.arrivalMs)) continue;
       const agg = otherUnanswered.get(p.method) ?? { count: 0, evidence: [] };
       agg.count++;
       if (agg.evidence.length < 4) agg.evidence.push(...pendingEvidence(p).slice(0, 3));
@@ -595,7 +647,7 @@ export class SipCaptureAnalyzer {
       registrations,
       otherTransactions,
       problems: all,
-      lines: { total: this.reader.total, unknown: this.reader.unknown },
+      lines: { total: this.reader.total, unknown: this.reader.unknown, ...(this.filter ? { filteredOut: this.filteredOut } : {}) },
     };
     if (this.callsNotTracked > 0 || this.problemsDropped > 0) summary.dropped = { calls: this.callsNotTracked, problems: this.problemsDropped };
     return summary;
@@ -603,8 +655,8 @@ export class SipCaptureAnalyzer {
 
   private callSummary(c: CallRecord): SipCallSummary {
     let state = c.state;
-    // An INVITE nobody answered at all (not even 100 Trying) in the window.
-    if (state === 'setup' && !c.anyResponse) state = 'no-answer';
+    // An INVITE nobody answered at all (not even 100 Trying), sent long enough before the end of the window.
+    if (state === 'setup' && !c.anyResponse && this.overdue(c.startArrivalMs)) state = 'no-answer';
     const s: SipCallSummary = { callId: c.callId, from: c.from, to: c.to, state, finalStatus: c.finalStatus, messages: c.messages, media: c.media };
     if (c.finalReason !== undefined) s.finalReason = c.finalReason;
     if (c.startedAt) s.startedAt = c.startedAt;
@@ -736,9 +788,10 @@ function hashPart(part: string): void {
   hashState2 = Math.imul(h2 ^ 0x7c, 0x0100019d);
 }
 
-function pendingOf(method: string, ev: DebugMessageEvent, msg: SipMessage): Pending {
+function pendingOf(method: string, ev: DebugMessageEvent, msg: SipMessage, arrivalMs: number | undefined): Pending {
   const p: Pending = { method, ev, startLine: msg.startLine };
   if (msg.callId !== undefined) p.callId = msg.callId;
+  if (arrivalMs !== undefined) p.arrivalMs = arrivalMs;
   return p;
 }
 

@@ -10,7 +10,8 @@ export interface SipSummary {
   otherTransactions: Array<{ method: string; count: number; unanswered: number }>;
   problems: SipProblem[];
   /** Debug lines seen, and those the parser did not recognise (counted, never fatal). */
-  lines: { total: number; unknown: number };
+  /** `filteredOut`: SIP records left out by the check's `peer=`/`port=` filter (only when one was given). */
+  lines: { total: number; unknown: number; filteredOut?: number };
   /** Present when a memory cap was hit: calls seen but not kept (counted in `messages` still), problems not kept. */
   dropped?: { calls: number; problems: number };
 }

@@ -204,3 +204,55 @@ describe('SipCaptureAnalyzer: bounded memory', () => {
     expect(a.ladders()[0].rows).toHaveLength(4);
   });
 });
+
+describe('SipCaptureAnalyzer: what the window cut is not a missing answer (live captures)', () => {
+  /** Feeds a fixture with line arrival times on the bot's clock, all at `arrivalMs`. */
+  function live(name: string, arrivalMs: number) {
+    const analyzer = new SipCaptureAnalyzer();
+    for (const line of fixture(name).toString('latin1').split(/\r?\n/)) analyzer.pushLine(line, arrivalMs);
+    return analyzer;
+  }
+
+  it('a request that arrived just before the window closed is not reported as unanswered', () => {
+    const s = live('no-final.log', 10_000).summary({ endMs: 10_000 + 1_000 });
+    expect(s.problems.filter((p) => p.kind === 'no-final-response')).toEqual([]);
+  });
+  it('the same request seconds before the end is reported', () => {
+    const s = live('no-final.log', 10_000).summary({ endMs: 10_000 + 5_000 });
+    expect(s.problems.map((p) => p.kind)).toContain('no-final-response');
+  });
+  it('an INVITE nobody answered is no-answer only once the grace has passed', () => {
+    expect(live('handbook-wrapped.log', 0).summary({ endMs: 500 }).calls[0].state).toBe('setup');
+    expect(live('handbook-wrapped.log', 0).summary({ endMs: 10_000 }).calls[0].state).toBe('no-answer');
+  });
+  it('without arrival times (offline transcripts) every pending request counts, as before', () => {
+    expect(analyseFixtures('no-final.log').summary({ endMs: 1 }).problems.map((p) => p.kind)).toContain('no-final-response');
+  });
+});
+
+describe('SipCaptureAnalyzer: the peer= / port= filter of a check', () => {
+  const all = () => analyseFixtures('basic-call.log', 'register-401.log', 'options.log').summary();
+
+  it('keeps only messages to or from the peer, and counts what it left out', () => {
+    const s = analyse([fixture('basic-call.log'), fixture('register-401.log'), fixture('options.log')], { filter: { peer: '192.168.1.10' } }).summary();
+    expect(s.messages).toBeGreaterThan(0);
+    expect(s.messages).toBeLessThan(all().messages);
+    expect(s.lines.filteredOut).toBe(all().messages - s.messages);
+    for (const call of s.calls) for (const m of call.media) expect(m.leg).toContain('192.168.1.10');
+  });
+  it('a peer that never appears leaves nothing', () => {
+    const s = analyse([fixture('basic-call.log')], { filter: { peer: '192.0.2.99' } }).summary();
+    expect(s.messages).toBe(0);
+    expect(s.lines.filteredOut).toBe(7);
+  });
+  it('filters by port on either side of the packet', () => {
+    const none = analyse([fixture('basic-call.log')], { filter: { port: 5999 } }).summary();
+    expect(none.messages).toBe(0);
+    const same = analyse([fixture('basic-call.log')], { filter: { port: 5060 } }).summary();
+    expect(same.messages).toBe(7);
+    expect(same.lines.filteredOut).toBe(0);
+  });
+  it('without a filter the summary has no filteredOut count', () => {
+    expect(all().lines.filteredOut).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * SIP_CHECK_REDACT: what the check attaches (report, transcript, raw capture, ladder) follows the setting,
- * and the redacted raw capture still parses (hex dumps are re-encoded, not garbled).
+ * What a live check does with its capture: SIP_CHECK_REDACT applies to everything it attaches (and the redacted
+ * raw capture still parses: hex dumps are re-encoded, not garbled); `peer=` / `port=` narrow the SIP summary.
  */
 import { gunzipSync } from 'node:zlib';
 import { runCheck } from '../../src/check/run';
@@ -36,5 +36,27 @@ describe('redaction of what the check attaches', () => {
     const again = new SipCaptureAnalyzer();
     for (const line of raw.split('\n')) again.pushLine(line);
     expect(again.summary().messages).toBe(result.sip.messages);
+  });
+});
+
+describe('peer= and port= narrow the SIP summary of a live check', () => {
+  let fw: SimulatedFirewall;
+  afterEach(() => fw.sim.close());
+
+  test.each([
+    ['a peer that is in the traffic', { peer: '10.10.20.15' }, (n: number) => expect(n).toBeGreaterThan(0)],
+    ['a peer that is not', { peer: '192.0.2.99' }, (n: number) => expect(n).toBe(0)],
+  ] as const)('%s', async (_name, options, expectMessages) => {
+    fw = await startFirewall();
+    const reporter = new RecordingReporter();
+    await runCheck(request('fw01', { seconds: 2, ...options }), {
+      entry: fw.entry, limits: testLimits(), openSession: openerFor(fw), reporter, journal: new MemoryJournal(),
+      signal: new AbortController().signal, now: () => new Date(), log: () => undefined,
+    });
+    const result = reporter.finalResult!;
+    expectMessages(result.sip.messages);
+    expect(result.sip.lines.filteredOut).toBeGreaterThan(0);
+    expect(result.notes.join('\n')).toMatch(new RegExp(`keeps only messages to or from peer ${options.peer.replace(/\./g, '\\.')}`));
+    for (const call of result.sip.calls) for (const m of call.media) expect(m.leg).toContain(options.peer);
   });
 });
