@@ -3,6 +3,7 @@
  * of the environment child (`bench/environment.ts`: simulated FortiGates and the fake Slack Web API in their own
  * process, so the bot side is measured without the device's CPU in its event loop).
  */
+import { loadAppConfig } from '../src/config/env';
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { CheckLimits, FirewallEntry, Inventory } from '../src/config/types';
@@ -19,19 +20,7 @@ export const TS_EXEC_ARGV = ['-r', 'ts-node/register/transpile-only'];
 
 /** The production defaults where they matter for timing (command and connect timeouts do not change the fast path). */
 export function benchLimits(over: Partial<CheckLimits> = {}): CheckLimits {
-  return {
-    defaultSeconds: 1,
-    maxSeconds: 300,
-    maxBytes: 20 * 1024 * 1024,
-    maxLines: 200_000,
-    defaultLevel: -1,
-    commandTimeoutMs: 10_000,
-    checkTimeoutMs: 120_000,
-    connectTimeoutMs: 20_000,
-    keepaliveMs: 15_000,
-    debugIm: false,
-    ...over,
-  };
+  return { ...loadAppConfig({}).limits, defaultSeconds: 1, commandTimeoutMs: 10_000, checkTimeoutMs: 120_000, ...over };
 }
 
 export interface SimulatedFirewallInfo {

@@ -1,19 +1,10 @@
 import { MAX_COMMAND_LENGTH, formatOptions, parseCheckCommand, usageText } from '../../src/check/options';
 import type { CheckOptions } from '../../src/check/types';
+import { loadAppConfig } from '../../src/config/env';
 import type { CheckLimits } from '../../src/config/types';
 
-const limits: CheckLimits = {
-  defaultSeconds: 20,
-  maxSeconds: 300,
-  maxBytes: 20 * 1024 * 1024,
-  maxLines: 200_000,
-  defaultLevel: -1,
-  commandTimeoutMs: 15_000,
-  checkTimeoutMs: 420_000,
-  connectTimeoutMs: 20_000,
-  keepaliveMs: 15_000,
-  debugIm: false,
-};
+/** The production defaults. */
+const limits: CheckLimits = loadAppConfig({}).limits;
 
 function usageError(text: string): string {
   const parsed = parseCheckCommand(text, limits);

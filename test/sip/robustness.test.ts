@@ -1,19 +1,9 @@
 import { SipCaptureAnalyzer } from '../../src/sip';
+import { seededRandom as rng } from '../../src/simulator/debugStream';
 import { analyse, fixture } from './support/load';
 
 const ALL = ['basic-call.log', 'register-401.log', 'rejected-486.log', 'cancelled.log', 'no-final.log', 'retransmitted-invite.log', 'auth-loop-407.log', 'private-sdp.log', 'options.log', 'handbook-wrapped.log'];
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('robustness', () => {
   it('the same capture split at every byte boundary into two chunks gives the identical summary', () => {

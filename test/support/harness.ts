@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadAppConfig } from '../../src/config/env';
 import type { CheckLimits, FirewallEntry } from '../../src/config/types';
 import type { CheckError } from '../../src/check/errors';
 import { makeSessionOpener } from '../../src/check/connect';
@@ -13,19 +14,7 @@ export const PASSWORD_ENV = 'SIP_CHECK_TEST_PASSWORD';
 
 /** Tight bounds so tests finish quickly; the simulator streams debug lines fast. */
 export function testLimits(over: Partial<CheckLimits> = {}): CheckLimits {
-  return {
-    defaultSeconds: 2,
-    maxSeconds: 300,
-    maxBytes: 20 * 1024 * 1024,
-    maxLines: 200_000,
-    defaultLevel: -1,
-    commandTimeoutMs: 3_000,
-    checkTimeoutMs: 30_000,
-    connectTimeoutMs: 5_000,
-    keepaliveMs: 15_000,
-    debugIm: false,
-    ...over,
-  };
+  return { ...loadAppConfig({}).limits, defaultSeconds: 2, commandTimeoutMs: 3_000, checkTimeoutMs: 30_000, connectTimeoutMs: 5_000, ...over };
 }
 
 export interface SimulatedFirewall {
