@@ -13,7 +13,7 @@ import { createCheckService } from './check/service';
 import { loadAppConfig, type AppConfig } from './config/env';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
 import { secretValues } from './config/secrets';
-import type { Inventory } from './config/types';
+import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
 import { createRedactor } from './sip/redact';
 import { FortiGateSimulator, loadScenario } from './simulator';
@@ -21,8 +21,13 @@ import { FortiGateSimulator, loadScenario } from './simulator';
 /** The built-in demo firewall's scenario, served by the embedded simulator in terminal mode. */
 const DEMO_SCENARIO = path.join(__dirname, 'simulator', 'scenarios', 'fw-demo.txt');
 const DEMO_PASSWORD_ENV = 'SIP_CHECK_DEMO_PASSWORD';
-/** Graceful shutdown waits this long for running checks to reset debug. */
-const SHUTDOWN_GRACE_MS = 20_000;
+/**
+ * Graceful shutdown waits this long for running checks to reset debug: the worst cleanup is a stuck command,
+ * a reconnect, then `diagnose debug disable` and `diagnose debug reset`.
+ */
+function shutdownGraceMs(limits: CheckLimits): number {
+  return limits.commandTimeoutMs * 3 + limits.connectTimeoutMs + 5_000;
+}
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
@@ -43,7 +48,28 @@ async function main(): Promise<void> {
   const openSession = makeSessionOpener(config.limits, process.env);
   const journal = new DebugJournal(config.journalPath);
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(process.env, inventory) });
-  const recovered = await recoverUnfinishedDebug({ journal, inventory, openSession, audit, log, commandTimeoutMs: config.limits.commandTimeoutMs });
+  // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
+  let stopAdapter: () => Promise<void> = async () => undefined;
+  let stopRunning: () => Promise<void> = async () => undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('info', 'shutting down: stopping running checks and resetting debug', { signal });
+    await stopRunning();
+    await stopAdapter();
+    await simulator?.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const recovery = recoverUnfinishedDebug({ journal, inventory, openSession, audit, log, commandTimeoutMs: config.limits.commandTimeoutMs });
+  stopRunning = async () => {
+    await recovery;
+  };
+  const recovered = await recovery;
+  if (stopping) return;
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
 
   const redact = config.redact === 'none' ? undefined : createRedactor({ users: config.redact !== 'addresses', addresses: config.redact !== 'users' });
@@ -60,19 +86,7 @@ async function main(): Promise<void> {
     redact,
   });
 
-  let stopAdapter: () => Promise<void> = async () => undefined;
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log('info', 'shutting down: stopping running checks and resetting debug', { signal });
-    await service.shutdown(SHUTDOWN_GRACE_MS);
-    await stopAdapter();
-    await simulator?.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  stopRunning = () => service.shutdown(shutdownGraceMs(config.limits));
 
   if (config.mode === 'console') {
     await runConsole({

@@ -9,7 +9,8 @@ import type { Requester } from './types';
  *   (a channel grant lets everyone in that channel check the firewall: use it for the network team's channel);
  * - no rule at all means nobody (deny by default; a malformed inventory never loads, so it fails closed);
  * - matching is by Slack IDs only, never display names;
- * - the console adapter's built-in demo entry (`demo: true`) is usable from the console adapter only.
+ * - the console adapter's built-in demo entry (`demo: true`) is usable from the console adapter only;
+ * - users of another workspace (Slack Connect shared channels) are never granted, whatever the channel grants.
  * A firewall that does not exist and one the requester may not use get the same answer
  * (`unknown-firewall`, listing only what the requester may use), so names are not revealed.
  */
@@ -17,6 +18,7 @@ export type AuthorizeResult = { ok: true } | { ok: false; error: CheckError };
 
 export function isAllowed(entry: FirewallEntry, requester: Requester): boolean {
   if (entry.demo === true) return requester.adapter === 'console';
+  if (requester.externalUser) return false;
   const { users, userGroups, channels } = entry.allow;
   if (users.includes(requester.userId)) return true;
   if ((requester.userGroups ?? []).some((group) => userGroups.includes(group))) return true;

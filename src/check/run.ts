@@ -61,7 +61,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const capture: CaptureStats = { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: request.options.level, debugReset: false };
   let session: FortiSession | undefined;
   let debugTouched = false;
-  let lastCommandTimedOut = false;
+  let sessionSuspect = false;
 
   const overall = new AbortController();
   const onAbort = () => overall.abort(deps.signal.reason);
@@ -81,8 +81,16 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       outputs.push(result);
       return result;
     } catch (e) {
-      if (e instanceof CheckError && e.kind === 'timeout') lastCommandTimedOut = true;
+      if (e instanceof CheckError && e.kind === 'timeout') sessionSuspect = true;
       throw e;
+    }
+  };
+  // The entry is only a reminder for crash recovery: failing to clear it (disk full) must not fail the check.
+  const finishJournal = () => {
+    try {
+      deps.journal.finish(request.id);
+    } catch (e) {
+      deps.log('warn', 'could not clear the debug journal entry; the next start will reset debug again', { checkId: request.id, firewall: entry.name, message: toCheckError(e).message });
     }
   };
   const mustSucceed = (result: CommandResult) => {
@@ -148,7 +156,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
         // Refused before anything was switched on (a read-only admin profile): nothing to undo.
         debugTouched = false;
         debugReset = null;
-        deps.journal.finish(request.id);
+        finishJournal();
       }
       mustSucceed(result);
       if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
@@ -166,6 +174,10 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       onTick: (elapsedMs) => {
         void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
       },
+    }).catch((e: unknown) => {
+      // Its closing `diagnose debug disable` timed out or the link broke: the channel cannot be trusted for cleanup.
+      sessionSuspect = true;
+      throw e;
     });
     captureEndMs = deps.now().getTime();
     Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
@@ -173,7 +185,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     mustSucceed(await run(COMMANDS.debugReset));
     debugReset = true;
     capture.debugReset = true;
-    deps.journal.finish(request.id);
+    finishJournal();
     if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
     if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
     await run(COMMANDS.sipProxyStats);
@@ -187,9 +199,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 
   if (debugTouched && debugReset !== true) {
     await progress({ phase: 'cleaning-up' });
-    debugReset = await resetDebug(session, lastCommandTimedOut, deps, notes);
+    debugReset = await resetDebug(session, sessionSuspect, deps, notes);
     capture.debugReset = debugReset;
-    if (debugReset) deps.journal.finish(request.id);
+    if (debugReset) finishJournal();
   }
   if (session) await session.close();
 

@@ -98,7 +98,8 @@ export function createCheckService(deps: ServiceDeps): CheckService {
       const rate = deps.rateLimiter.take(requester.userId);
       if (!rate.ok) return reject(rateLimitedError(rate.retryAfterSeconds, deps.rateLimit), requester, { firewall });
       const id = randomUUID();
-      const lock = locks.tryAcquire(firewall, { requestedBy: requester.userId, startedAt: now(), checkId: id });
+      // One debug session per device: two inventory names for one host:port share the lock.
+      const lock = locks.tryAcquire(`${entry.host}:${entry.port}`, { requestedBy: requester.userId, startedAt: now(), checkId: id });
       if (typeof lock !== 'function') {
         // A refused start does not count against the user's rate limit.
         deps.rateLimiter.refund(requester.userId);
@@ -120,7 +121,15 @@ export function createCheckService(deps: ServiceDeps): CheckService {
         await reporter.start(request);
       } catch (e) {
         release();
+        deps.rateLimiter.refund(requester.userId);
         const error = toCheckError(e);
+        return reject(error, requester, { firewall, checkId: id });
+      }
+      if (shuttingDown) {
+        // Shutdown began while the parent message was being posted: do not start what it would not wait for.
+        release();
+        const error = new CheckError('shutdown', 'The bot is shutting down; try again in a minute.');
+        await reporter.failed(error, { debugReset: null }).catch(() => undefined);
         return reject(error, requester, { firewall, checkId: id });
       }
       const controller = new AbortController();

@@ -19,6 +19,11 @@ export interface Requester {
   teamId?: string;
   /** Slack user-group IDs the user belongs to, when known. */
   userGroups?: string[];
+  /**
+   * The user belongs to another workspace than the bot's (a Slack Connect shared channel): never granted, since
+   * a channel grant is meant for the team's own members.
+   */
+  externalUser?: boolean;
   adapter: 'slack' | 'console';
 }
 

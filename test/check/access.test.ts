@@ -54,6 +54,8 @@ describe('isAllowed: any one match grants, no rule means nobody', () => {
     ['no listed group', mallory, 'fw-voice', false],
     ['user without known groups', alice, 'fw-voice', false],
     ['channel listed: anyone in it', carol, 'fw-noc', true],
+    ['channel listed, but the user is from another workspace (Slack Connect)', { ...carol, externalUser: true }, 'fw-noc', false],
+    ['user listed, but seen as from another workspace', { ...alice, externalUser: true }, 'fw-core', false],
     ['private channel listed', { ...mallory, channelId: 'G0PRIVNOC1' }, 'fw-noc', true],
     ['same user in another channel', { ...carol, channelId: 'C0RANDOM01' }, 'fw-noc', false],
     ['no allow rule: nobody', alice, 'fw-secret', false],

@@ -29,6 +29,8 @@ interface FaultCase {
   readOnlyAdmin?: boolean;
   slackFailsOnResult?: boolean;
   slackFailsOnProgress?: boolean;
+  /** A command prefix that starts hanging once the capture runs (its closing `diagnose debug disable`). */
+  hangDuringCapture?: string;
   /** Realistic device delay per command (the debug stream must still start after the prompt). */
   perCommandMs?: number;
   /** Run the bot as a process and send this signal mid-capture (`SIGKILL` is followed by a restart). */
@@ -50,6 +52,7 @@ const MATRIX: FaultCase[] = [
   { name: 'TCP drop mid-capture: reconnect once and reset', faults: { dropOn: { debugLines: 5 } }, seconds: 5, expect: { outcome: 'disconnected', debugTouched: true, note: /reconnected and reset debug/ } },
   { name: 'command hangs before debug', faults: { hangOn: 'diagnose sys sip status' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debugTouched: false, message: /diagnose sys sip status/ } },
   { name: 'command hangs while enabling debug', faults: { hangOn: 'diagnose debug application sip' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debugTouched: true, note: /reconnected and reset debug/ } },
+  { name: 'the closing diagnose debug disable hangs: reconnect at once, no retry on the stuck session', hangDuringCapture: 'diagnose debug disable', limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debugTouched: true, note: /reconnected and reset debug/ } },
   { name: 'debug output floods: the byte bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxBytes: 256 * 1024 }, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'bytes', note: /bytes bound/ } },
   { name: 'debug output floods: the line bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxLines: 500 }, expect: { outcome: 'ok', debugTouched: true, stoppedBy: 'lines', note: /lines bound/ } },
   { name: 'slow prompt', faults: { slowPromptMs: 40 }, expect: { outcome: 'ok', debugTouched: true } },
@@ -90,9 +93,13 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     const controller = new AbortController();
     const failOn = { ...(c.slackFailsOnResult ? { result: new Error('slack: msg_too_long') } : {}), ...(c.slackFailsOnProgress ? { progress: new Error('slack: ratelimited') } : {}) };
     const reporter = new RecordingReporter(failOn, (u) => {
+      // The device hangs on that command once, on the check's session; a fresh session works again.
+      if (c.hangDuringCapture && u.phase === 'capturing') fw?.sim.setFaults({ hangOn: c.hangDuringCapture });
+      if (c.hangDuringCapture && u.phase === 'cleaning-up') fw?.sim.setFaults({ hangOn: undefined });
       if (c.cancelDuringCapture && u.phase === 'capturing' && (u.elapsedSeconds ?? 0) >= 1) controller.abort();
     });
     const journal = new MemoryJournal();
+    const logged: string[] = [];
     const opener = openerFor({ ...fw, env }, limits);
     const outcome = await runCheck(request('fw01', { seconds: c.seconds ?? 2 }), {
       entry,
@@ -102,7 +109,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
       journal,
       signal: controller.signal,
       now: () => new Date(),
-      log: () => undefined,
+      log: (_level, message) => logged.push(message),
     });
 
     // The firewall is left clean, whatever happened.
@@ -126,6 +133,8 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     }
     if (c.expect.note) expect(reporter.notes.join('\n')).toMatch(c.expect.note);
     if (c.wrongHostKey) expect(fw.sim.commandLog).toEqual([]);
+    // A stuck session is replaced, never retried (a retry costs another command timeout before the reset).
+    if (c.hangDuringCapture) expect(logged).not.toContain('debug reset on the check session failed');
   });
 });
 

@@ -26,11 +26,13 @@ describe('check service', () => {
     for (let i = 0; i < (opts.count ?? 1); i++) firewalls.push(await startFirewall({ name: `fw0${i + 1}` }));
     // fw09: in the inventory, but nobody is allowed to use it.
     const hidden = { ...firewalls[0].entry, name: 'fw09', allow: { users: [], userGroups: [], channels: [] } };
+    // fw01-mgmt: the same device as fw01 under another name (a second management address in real life).
+    const alias = { ...firewalls[0].entry, name: 'fw01-mgmt' };
     auditFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sip-check-svc-')), 'audit.jsonl');
     journal = new MemoryJournal();
     const rate = opts.rate ?? { count: 100, windowSeconds: 60 };
     service = createCheckService({
-      inventory: { source: 'test', firewalls: [...firewalls.map((f) => f.entry), hidden] },
+      inventory: { source: 'test', firewalls: [...firewalls.map((f) => f.entry), hidden, alias] },
       limits: testLimits(),
       openSession: makeSessionOpener(testLimits(), firewalls[0].env),
       journal,
@@ -60,7 +62,7 @@ describe('check service', () => {
     await setup();
     const help = await service.handle('help', ALICE, () => new RecordingReporter());
     expect(help).toMatchObject({ kind: 'help' });
-    expect(help.kind === 'help' && help.text).toMatch(/Firewalls you may check: `fw01`$/);
+    expect(help.kind === 'help' && help.text).toMatch(/Firewalls you may check: `fw01`, `fw01-mgmt`$/);
     const none = await service.handle('', MALLORY, () => new RecordingReporter());
     expect(none.kind === 'help' && none.text).toMatch(/Firewalls you may check: none/);
   });
@@ -109,8 +111,10 @@ describe('check service', () => {
     const busy = rejected(await service.handle('fw01', ALICE, () => new RecordingReporter()));
     expect(busy.kind).toBe('busy');
     expect(busy.message).toMatch(/already running.*U0TESTER.*\d{4}-\d\d-\d\dT/);
+    // The same device under another name is the same debug session: refused too.
+    expect(rejected(await service.handle('fw01-mgmt', ALICE, () => new RecordingReporter())).kind).toBe('busy');
     await first.done;
-    started(await service.handle('fw01 seconds=1', ALICE, () => new RecordingReporter())).done.then(() => undefined);
+    await started(await service.handle('fw01-mgmt seconds=1', ALICE, () => new RecordingReporter())).done;
   });
 
   test('the global limit refuses checks beyond it, and a refusal does not count against the rate limit', async () => {

@@ -242,7 +242,7 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     const outcome = await o;
     expect(outcome.kind).toBe('started');
     if (outcome.kind === 'started') await outcome.done;
-    expect(service.handled[0]).toEqual({ text: 'fw01 seconds=30', requester: { userId: 'U024BE7LH', channelId: 'C0INCIDENT', teamId: 'T0FAKE', adapter: 'slack' } });
+    expect(service.handled[0]).toEqual({ text: 'fw01 seconds=30', requester: { userId: 'U024BE7LH', channelId: 'C0INCIDENT', teamId: 'T0FAKE', externalUser: false, adapter: 'slack' } });
     expect(fake.parents()).toHaveLength(0); // nothing top-level: all in the incident thread
     const replies = fake.thread(root);
     const fromApp = replies.filter((m) => m.byUser === undefined);
@@ -251,6 +251,30 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     expect(fromApp[1].text).toContain('Rule R5');
     expect(fromApp[2].text).toContain('SIP summary for fw01');
     expect(fake.uploadedFiles().every((f) => f.threadTs === root)).toBe(true);
+  });
+
+  it.each([
+    ['a member of another workspace (Slack Connect) is marked external', { user_team: 'T0OTHERORG' }, true],
+    ['a bot or workflow mention starts nothing', { bot_id: 'B0OTHERBOT' }, undefined],
+    ['an edited message starts nothing', { subtype: 'message_changed' }, undefined],
+  ])('@mention: %s', async (_name, extra, external) => {
+    const mentionTs = fake.addUserMessage('C0SHARED', 'U0EXTERNAL', '<@U0SIPCHECK> fw01');
+    const body = JSON.stringify({
+      token: 'legacy-verification-token', team_id: 'T0FAKE', api_app_id: 'A0SIPCHECK', type: 'event_callback', event_id: `Ev0${Math.random().toString(36).slice(2, 8)}`, event_time: 1764000100,
+      authorizations: [{ enterprise_id: null, team_id: 'T0FAKE', user_id: 'U0SIPCHECK', is_bot: true, is_enterprise_install: false }],
+      event: { type: 'app_mention', user: 'U0EXTERNAL', text: '<@U0SIPCHECK> fw01', ts: mentionTs, channel: 'C0SHARED', event_ts: mentionTs, ...extra },
+    });
+    const o = external === undefined ? undefined : nextOutcome();
+    const res = await fetch(url, { method: 'POST', headers: { ...signSlackRequest(SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    if (o) {
+      await o;
+      expect(service.handled.at(-1)?.requester.externalUser).toBe(external);
+    } else {
+      // Give Bolt a moment to (not) dispatch: nothing may reach the service.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(service.handled).toHaveLength(0);
+    }
   });
 
   describe('buttons on the final message', () => {

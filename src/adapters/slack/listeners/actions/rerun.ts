@@ -10,7 +10,9 @@ export type ButtonArgs = Pick<SlackActionMiddlewareArgs<BlockButtonAction>, 'bod
 /** The clicker, by IDs: buttons get the same access control as typed commands. */
 export function requesterOf(body: BlockButtonAction): Requester {
   const channelId = body.channel?.id ?? stringField(body.container, 'channel_id') ?? '';
-  return { userId: body.user.id, channelId, teamId: body.team?.id ?? body.user.team_id, adapter: 'slack' };
+  const userTeam = body.user.team_id;
+  const appTeam = body.team?.id;
+  return { userId: body.user.id, channelId, teamId: userTeam ?? appTeam, externalUser: userTeam !== undefined && appTeam !== undefined && userTeam !== appTeam, adapter: 'slack' };
 }
 
 export function stringField(o: Record<string, unknown> | undefined, key: string): string | undefined {

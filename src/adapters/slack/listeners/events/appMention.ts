@@ -19,9 +19,17 @@ export function mentionCommandText(text: string): string {
  */
 export function appMentionEvent(deps: ListenerDeps) {
   return async function appMention({ event, body }: AppMentionArgs): Promise<void> {
-    if (!event.user) return;
+    // Only people start checks: not other bots, workflows or edited/system messages.
+    if (!event.user || event.bot_id !== undefined || event.subtype !== undefined) return;
     const threadTs = event.thread_ts ?? event.ts;
-    const requester: Requester = { userId: event.user, channelId: event.channel, teamId: body.team_id ?? event.team, adapter: 'slack' };
+    const userTeam = event.user_team ?? event.team;
+    const requester: Requester = {
+      userId: event.user,
+      channelId: event.channel,
+      teamId: userTeam ?? body.team_id,
+      externalUser: userTeam !== undefined && body.team_id !== undefined && userTeam !== body.team_id,
+      adapter: 'slack',
+    };
     const ephemeralTarget = { channelId: event.channel, userId: event.user, threadTs };
     try {
       const { outcome, reporter } = await runThroughService(deps, mentionCommandText(event.text), requester, { channelId: event.channel, threadTs });
