@@ -17,6 +17,9 @@ export interface JournalEntry {
   /** ISO-8601. */
   startedAt: string;
   pid: number;
+  /** Where the device was: recovery finds it by address when the inventory renamed the firewall. */
+  host?: string;
+  port?: number;
 }
 
 interface JournalFile {
@@ -57,7 +60,9 @@ export class DebugJournal {
   begin(entry: JournalEntry): void {
     const entries = this.current();
     const next = new Map(entries);
-    next.set(entry.checkId, { checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, pid: entry.pid });
+    const kept: JournalEntry = { checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, pid: entry.pid };
+    if (entry.host !== undefined && entry.port !== undefined) Object.assign(kept, { host: entry.host, port: entry.port });
+    next.set(entry.checkId, kept);
     this.persist(next);
     this.entries = next;
   }
@@ -153,11 +158,13 @@ function parseJournal(value: unknown): JournalEntry[] | undefined {
   const out: JournalEntry[] = [];
   for (const item of entries) {
     if (typeof item !== 'object' || item === null) return undefined;
-    const { checkId, firewall, startedAt, pid } = item as Record<string, unknown>;
+    const { checkId, firewall, startedAt, pid, host, port } = item as Record<string, unknown>;
     if (typeof checkId !== 'string' || typeof firewall !== 'string' || typeof startedAt !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid)) {
       return undefined;
     }
-    out.push({ checkId, firewall, startedAt, pid });
+    const entry: JournalEntry = { checkId, firewall, startedAt, pid };
+    if (typeof host === 'string' && typeof port === 'number') Object.assign(entry, { host, port });
+    out.push(entry);
   }
   return out;
 }

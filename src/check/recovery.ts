@@ -21,10 +21,13 @@ export async function recoverUnfinishedDebug(deps: {
 }): Promise<string[]> {
   const recovered: string[] = [];
   for (const entry of deps.journal.pending()) {
-    const firewall = deps.inventory.firewalls.find((f) => f.name === entry.firewall);
+    // By name, else by address (the firewall was renamed in the inventory since the crash).
+    const firewall =
+      deps.inventory.firewalls.find((f) => f.name === entry.firewall) ??
+      deps.inventory.firewalls.find((f) => entry.host !== undefined && f.host === entry.host && f.port === entry.port);
     if (!firewall) {
-      deps.log('warn', 'journal names a firewall that is no longer in the inventory; dropping the entry', { firewall: entry.firewall, checkId: entry.checkId });
-      deps.journal.finish(entry.checkId);
+      // Kept, not dropped: debug may still be on there. An admin resets it by hand and removes the entry.
+      deps.log('error', 'journal names a firewall the inventory no longer has: run `diagnose debug reset` on it by hand, then remove the entry from the journal', { firewall: entry.firewall, host: entry.host, checkId: entry.checkId });
       continue;
     }
     let ok = false;

@@ -16,7 +16,7 @@ import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttach
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
 
 export interface CheckJournal {
-  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number }): void;
+  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void;
   finish(checkId: string): void;
 }
 
@@ -146,7 +146,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
-    deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid });
+    deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
     debugTouched = true;
     debugReset = false;
     let debugChanged = false;
