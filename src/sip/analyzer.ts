@@ -262,7 +262,8 @@ export class SipCaptureAnalyzer {
     }
     const call: CallRecord = {
       callId,
-      ...(this.arrivalMs !== undefined ? { startArrivalMs: this.arrivalMs } : {}),
+      // Always present (undefined in a file capture): one object shape for every call, no spread per call.
+      startArrivalMs: this.arrivalMs,
       seq: this.callSeq++,
       from: uriLabel(msg.from),
       to: uriLabel(msg.to),

@@ -235,13 +235,15 @@ export class SipDebugReader {
     // Most lines repeat the last timestamp prefix: then its length is known (the blanks end where they ended).
     const last = this.lastTimestampRaw.length;
     const next = line.charCodeAt(last);
-    const tsLength = last > 0 && line.length > last && next !== 32 && next !== 9 && this.sameTimestamp(line, last) ? last : timestampLength(line);
+    const same = last > 0 && line.length > last && next !== 32 && next !== 9 && this.sameTimestamp(line, last);
+    const tsLength = same ? last : timestampLength(line);
     let rest = tsLength > 0 ? line.slice(tsLength) : line.trimStart();
     if (rest.length === 0) return;
     // Only a line that begins with white space can be blank (all JS white space is <= 32 or > 126).
     const c0 = rest.charCodeAt(0);
     if ((c0 <= 32 || c0 > 126) && rest.trim() === '') return;
-    const timestamp = tsLength > 0 ? this.ownTimestamp(line, tsLength) : undefined;
+    // A prefix already found equal needs no second comparison in ownTimestamp: its value is the last one.
+    const timestamp = same ? this.lastTimestamp : tsLength > 0 ? this.ownTimestamp(line, tsLength) : undefined;
 
     if (rest.startsWith('sip ')) {
       // A remembered session line is not a record (RECORD_START failed on it; trailing blanks cannot change that).
