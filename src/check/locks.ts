@@ -1,3 +1,4 @@
+import { SLACK_USER_ID } from '../config/patterns';
 import { CheckError } from './errors';
 
 /**
@@ -39,10 +40,15 @@ export class FirewallLocks {
   }
 }
 
+/** A Slack user ID renders as a mention in Slack; anything else (the terminal's `console`) as plain text. */
+function mention(userId: string): string {
+  return SLACK_USER_ID.test(userId) ? `<@${userId}>` : userId;
+}
+
 export function busyError(firewall: string, holder: LockHolder): CheckError {
   return new CheckError(
     'busy',
-    `A check of ${firewall} is already running (started by <@${holder.requestedBy}> at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
+    `A check of ${firewall} is already running (started by ${mention(holder.requestedBy)} at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
     { firewall, checkId: holder.checkId, startedAt: holder.startedAt.toISOString() },
     true,
   );

@@ -35,6 +35,10 @@ describe('FirewallLocks: one check per firewall', () => {
     expect(error.retryable).toBe(true);
     expect(error.message).toBe('A check of fw01 is already running (started by <@U0ALICE01> at 2026-11-25T17:40:00.000Z, id c1).');
   });
+
+  it('names a terminal user plainly (no Slack mention syntax outside Slack IDs)', () => {
+    expect(busyError('fw-demo', { ...holder('c1'), requestedBy: 'console' }).message).toMatch(/started by console at /);
+  });
 });
 
 describe('Semaphore: global limit without a queue', () => {
