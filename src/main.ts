@@ -80,7 +80,6 @@ async function main(): Promise<void> {
     journal,
     audit,
     rateLimiter: new RateLimiter(config.rateLimit),
-    rateLimit: config.rateLimit,
     maxConcurrent: config.maxConcurrent,
     log,
     redact,

@@ -31,6 +31,11 @@ export class RateLimiter {
     this.now = options.now ?? Date.now;
   }
 
+  /** The configured limit, for the refusal message. */
+  get limit(): { count: number; windowSeconds: number } {
+    return { count: this.options.count, windowSeconds: this.options.windowSeconds };
+  }
+
   /** Counts one check for `userId` if the user is under the limit. */
   take(userId: string): TakeResult {
     const now = this.now();

@@ -44,8 +44,6 @@ export interface ServiceDeps {
   journal: CheckJournal;
   audit: AuditLog;
   rateLimiter: RateLimiter;
-  /** For the rate-limit message. */
-  rateLimit: { count: number; windowSeconds: number };
   maxConcurrent: number;
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -96,7 +94,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
       const entry = access.entry;
       if (shuttingDown) return reject(new CheckError('shutdown', 'The bot is shutting down; try again in a minute.'), requester, { firewall });
       const rate = deps.rateLimiter.take(requester.userId);
-      if (!rate.ok) return reject(rateLimitedError(rate.retryAfterSeconds, deps.rateLimit), requester, { firewall });
+      if (!rate.ok) return reject(rateLimitedError(rate.retryAfterSeconds, deps.rateLimiter.limit), requester, { firewall });
       const id = randomUUID();
       // One debug session per device: two inventory names for one host:port share the lock.
       const lock = locks.tryAcquire(`${entry.host}:${entry.port}`, { requestedBy: requester.userId, startedAt: now(), checkId: id });

@@ -38,7 +38,6 @@ describe('check service', () => {
       journal,
       audit: new AuditLog(auditFile),
       rateLimiter: new RateLimiter(rate),
-      rateLimit: rate,
       maxConcurrent: opts.maxConcurrent ?? 10,
       log: () => undefined,
     });

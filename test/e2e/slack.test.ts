@@ -71,7 +71,6 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
       journal: new MemoryJournal(),
       audit: new AuditLog(path.join(dir, 'audit.jsonl'), { secrets: [TEST_PASSWORD, PASSPHRASE] }),
       rateLimiter: new RateLimiter({ count: 100, windowSeconds: 60 }),
-      rateLimit: { count: 100, windowSeconds: 60 },
       maxConcurrent: 10,
       log,
     });
@@ -198,7 +197,6 @@ describe('user-group grants (Slack sends no groups with a command)', () => {
       journal: new MemoryJournal(),
       audit: new AuditLog(path.join(mkdtempSync(path.join(os.tmpdir(), 'sip-check-ug-')), 'audit.jsonl')),
       rateLimiter: new RateLimiter({ count: 100, windowSeconds: 60 }),
-      rateLimit: { count: 100, windowSeconds: 60 },
       maxConcurrent: 10,
       log: () => undefined,
     });
