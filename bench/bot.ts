@@ -11,7 +11,7 @@ import type { App, Logger } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import { createSlackApp } from '../src/adapters/slack/app';
 import { AuditLog } from '../src/check/audit';
-import type { CheckError } from '../src/check/errors';
+import type { CheckError } from '../src/errors';
 import { DebugJournal } from '../src/check/journal';
 import { RateLimiter } from '../src/check/rateLimit';
 import type { SessionOpener } from '../src/check/run';

@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { makeSessionOpener } from '../src/check/connect';
 import { SINGLE_VDOM_GLOBAL_READS, vdomReads } from '../src/check/plan';
-import { COMMANDS, DEFAULTS } from '../src/fortigate/cli';
+import { COMMANDS, DEFAULTS } from '../src/fortios/cli';
 import type { BenchFigure } from './figures';
 import { BENCH_ENV, BENCH_PASSWORD, benchLimits, Environment, figure, firewallEntry, median, nowMs } from './lib';
 

@@ -5,7 +5,7 @@
  */
 import { makeSessionOpener } from '../src/check/connect';
 import type { HandleOutcome } from '../src/check/service';
-import { COMMANDS } from '../src/fortigate/cli';
+import { COMMANDS } from '../src/fortios/cli';
 import { buildService, newTimeline, postSlashCommand, startHttpBot, timedOpener, timedService, type BotCounters, type CheckTimeline } from './bot';
 import type { BenchFigure } from './figures';
 import { BENCH_ENV, benchInventory, benchLimits, Environment, figure, median, nowMs } from './lib';

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { makeSessionOpener } from '../src/check/connect';
-import type { CheckError } from '../src/check/errors';
+import type { CheckError } from '../src/errors';
 import type { CheckReporter, CheckRequest, CheckResult } from '../src/check/types';
 import { buildService, type BotCounters } from './bot';
 import { BENCH_ENV, BENCH_USER, benchInventory, benchLimits, nowMs, type SimulatedFirewallInfo } from './lib';

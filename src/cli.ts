@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { analyseTranscript, type Analysis } from './check/analyse';
-import { parseTranscript } from './fortigate/transcript';
+import { parseTranscript } from './fortios/transcript';
 import { renderSipSummaryText } from './report/sipText';
 import { renderVerdictText } from './report/verdictText';
 

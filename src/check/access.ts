@@ -1,5 +1,5 @@
 import type { FirewallEntry, Inventory } from '../config/types';
-import { CheckError } from './errors';
+import { CheckError } from '../errors';
 import type { Requester } from './types';
 
 /**

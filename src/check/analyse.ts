@@ -1,5 +1,5 @@
-import { COMMANDS } from '../fortigate/cli';
-import { normaliseCommand } from '../fortigate/transcript';
+import { COMMANDS } from '../fortios/cli';
+import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult } from '../fortigate/types';
 import { SipCaptureAnalyzer } from '../sip/index';
 import type { SipSummary } from '../sip/types';

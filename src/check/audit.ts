@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OverallHandler } from '../verdict/types';
-import type { CheckErrorKind } from './errors';
+import type { CheckErrorKind } from '../errors';
 import type { CheckOptions } from './types';
 
 /**

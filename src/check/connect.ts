@@ -3,7 +3,7 @@ import type { CheckLimits, FirewallEntry } from '../config/types';
 import { resolveCredentials } from '../config/secrets';
 import { openSession, parseKnownHosts } from '../fortigate';
 import type { FortiSession } from '../fortigate/types';
-import { CheckError } from './errors';
+import { CheckError } from '../errors';
 import type { SessionOpener } from './run';
 
 /**

@@ -1,5 +1,5 @@
 import { SLACK_USER_ID } from '../config/patterns';
-import { CheckError } from './errors';
+import { CheckError } from '../errors';
 
 /**
  * Concurrency guards. Both refuse instead of queueing: a queued check would start minutes later, after

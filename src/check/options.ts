@@ -1,6 +1,6 @@
 import { FIREWALL_NAME, IPV4, VDOM_NAME } from '../config/patterns';
 import type { CheckLimits } from '../config/types';
-import { CheckError } from './errors';
+import { CheckError } from '../errors';
 import type { CheckOptions } from './types';
 
 /**

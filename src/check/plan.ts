@@ -1,4 +1,4 @@
-import { COMMANDS, DEFAULTS } from '../fortigate/cli';
+import { COMMANDS, DEFAULTS } from '../fortios/cli';
 import type { CheckLimits } from '../config/types';
 import type { CheckOptions } from './types';
 

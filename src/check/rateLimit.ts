@@ -1,4 +1,4 @@
-import { CheckError } from './errors';
+import { CheckError } from '../errors';
 
 /**
  * Per-user sliding-window limit: at most `count` checks started within any `windowSeconds`.

@@ -1,8 +1,8 @@
 import type { Inventory } from '../config/types';
-import { DEBUG_CLEANUP } from '../fortigate/cli';
+import { DEBUG_CLEANUP } from '../fortios/cli';
 import type { Logger } from '../log';
 import type { AuditLog } from './audit';
-import { toCheckError } from './errors';
+import { toCheckError } from '../errors';
 import type { DebugJournal } from './journal';
 import type { SessionOpener } from './run';
 

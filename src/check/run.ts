@@ -1,12 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import type { CheckLimits, FirewallEntry } from '../config/types';
-import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortigate/cli';
+import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { renderTranscript } from '../fortigate/transcript';
-import { parseSystemStatus, parseVdList } from '../fortigate/parsers';
+import { renderTranscript } from '../fortios/transcript';
+import { parseSystemStatus, parseVdList } from '../fortios/parsers';
 import { SipCaptureAnalyzer } from '../sip';
 import { analyse } from './analyse';
-import { CheckError, toCheckError } from './errors';
+import { CheckError, toCheckError } from '../errors';
 import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
 import { renderFullReport } from '../report/fullReport';
 import { renderLadderPng } from '../report/ladder';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CheckLimits, Inventory } from '../config/types';
 import { allowedFirewalls, authorize, authorizeByName } from './access';
 import type { AuditLog } from './audit';
-import { CheckError, toCheckError } from './errors';
+import { CheckError, toCheckError } from '../errors';
 import { FirewallLocks, Semaphore, busyError, overloadedError } from './locks';
 import { parseCheckCommand, usageText } from './options';
 import { rateLimitedError, type RateLimiter } from './rateLimit';

@@ -1,7 +1,7 @@
 import type { CaptureStop, CommandResult } from '../fortigate/types';
 import type { SipSummary } from '../sip/types';
 import type { ConfigSummary, Verdict } from '../verdict/types';
-import type { CheckError } from './errors';
+import type { CheckError } from '../errors';
 
 /** Options a user may type after the firewall name; each validated by `parseCheckCommand`. */
 export interface CheckOptions {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { CheckError } from '../check/errors';
+import { CheckError } from '../errors';
 import type { FirewallEntry, Inventory } from './types';
 
 /**

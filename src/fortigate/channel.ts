@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { CheckError } from '../check/errors';
-import { BANNER_ACCEPT, MAX_ADMINS, PAGER, PAGER_TAIL, PROMPT_LINE, PROMPT_TAIL } from './cli';
-import { cleanCliText, contextFromPrompt, detectCliError } from './transcript';
+import { CheckError } from '../errors';
+import { BANNER_ACCEPT, MAX_ADMINS, PAGER, PAGER_TAIL, PROMPT_LINE, PROMPT_TAIL } from '../fortios/cli';
+import { cleanCliText, contextFromPrompt, detectCliError } from '../fortios/transcript';
 import type { CommandResult } from './types';
 
 /**
@@ -374,7 +374,7 @@ function maxAdminsError(name: string): CheckError {
   return new CheckError('max-admins', `${name}: reached the maximum number of logged in administrators`, {}, true);
 }
 
-/** The parts of one prompt; the same shape as PROMPT_TAIL (src/fortigate/cli.ts), anchored at both ends. */
+/** The parts of one prompt; the same shape as PROMPT_TAIL (src/fortios/cli.ts), anchored at both ends. */
 const PROMPT_PARTS = /^([A-Za-z0-9][\w.\-:~]{0,63})(?:\s\(([^()\r\n]{1,40})\))? ?([#$]) $/;
 
 /** Parses a prompt such as `FGT-A (root) # `. */

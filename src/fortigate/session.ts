@@ -1,9 +1,9 @@
 import type { Client, ClientChannel } from 'ssh2';
-import { CheckError } from '../check/errors';
+import { CheckError } from '../errors';
 import { FortiChannel, DebugLineSplitter, SHELL_PTY, trimBlankEdges, type ChannelReply, type PromptInfo } from './channel';
-import { COMMANDS, type VdomMode } from './cli';
+import { COMMANDS, type VdomMode } from '../fortios/cli';
 import { connectSsh, type ConnectTarget } from './ssh';
-import { cleanCliText, normaliseCommand } from './transcript';
+import { cleanCliText, normaliseCommand } from '../fortios/transcript';
 import type { CaptureOptions, CaptureResult, CaptureStop, CommandResult, FortiSession, SessionInfo } from './types';
 
 /**

@@ -1,5 +1,5 @@
 import { Client, type Algorithms, type ConnectConfig } from 'ssh2';
-import { CheckError } from '../check/errors';
+import { CheckError } from '../errors';
 import { makeHostVerifier, normaliseFingerprint, type HostKeyResult } from './hostKey';
 
 /** Everything needed to reach one firewall. Secrets live only here, never in messages or debug lines. */

@@ -1,5 +1,5 @@
-import { CLI_MESSAGES, COMMANDS } from '../fortigate/cli';
-import { normaliseCommand } from '../fortigate/transcript';
+import { CLI_MESSAGES, COMMANDS } from '../fortios/cli';
+import { normaliseCommand } from '../fortios/transcript';
 import { responseKey, type Scenario } from './scenario';
 import type { DeviceState } from './types';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { PROMPT_LINE } from '../fortigate/cli';
-import { cleanCliText, normaliseCommand, parseTranscript } from '../fortigate/transcript';
-import { COMMANDS } from '../fortigate/cli';
+import { PROMPT_LINE } from '../fortios/cli';
+import { cleanCliText, normaliseCommand, parseTranscript } from '../fortios/transcript';
+import { COMMANDS } from '../fortios/cli';
 
 /**
  * A scenario is data: a CLI transcript the simulated FortiGate answers from, with optional YAML front matter.

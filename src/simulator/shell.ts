@@ -1,5 +1,5 @@
-import { CLI_MESSAGES } from '../fortigate/cli';
-import { promptFor } from '../fortigate/transcript';
+import { CLI_MESSAGES } from '../fortios/cli';
+import { promptFor } from '../fortios/transcript';
 import type { DebugSink } from './debugStream';
 import { promptLabel, type CommandOutcome, type Frame } from './device';
 

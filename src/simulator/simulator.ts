@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Server, utils, type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
-import { COMMANDS, MAX_ADMINS } from '../fortigate/cli';
-import { normaliseCommand } from '../fortigate/transcript';
+import { COMMANDS, MAX_ADMINS } from '../fortios/cli';
+import { normaliseCommand } from '../fortios/transcript';
 import { DebugStreamer } from './debugStream';
 import { contextOf, DeviceCli, type CommandOutcome } from './device';
 import { DEFAULT_HOST_KEY } from './hostKey';

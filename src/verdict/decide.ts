@@ -1,5 +1,5 @@
-import { COMMANDS } from '../fortigate/cli';
-import { sessionHandler, sipProxyStatsDelta } from '../fortigate/parsers';
+import { COMMANDS } from '../fortios/cli';
+import { sessionHandler, sipProxyStatsDelta } from '../fortios/parsers';
 import type { Facts, PolicyFacts, VdomFacts } from './facts';
 import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
 import { remediationFor } from './remediation';

@@ -1,5 +1,5 @@
-import { COMMANDS, DEFAULTS } from '../fortigate/cli';
-import { parseConfig, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortigate/configParser';
+import { COMMANDS, DEFAULTS } from '../fortios/cli';
+import { parseConfig, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
 import {
   parseDebugFlow,
   parseSessionList,
@@ -15,8 +15,8 @@ import {
   type SipProxyStats,
   type SystemStatus,
   type VdListEntry,
-} from '../fortigate/parsers';
-import { normaliseCommand } from '../fortigate/transcript';
+} from '../fortios/parsers';
+import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult } from '../fortigate/types';
 import type { SessionHelperEntry } from './types';
 

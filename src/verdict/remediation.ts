@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../fortigate/cli';
+import { DEFAULTS } from '../fortios/cli';
 import type { Facts, VdomFacts } from './facts';
 import type { PolicyHandler, SessionHelperEntry, VdomVerdict } from './types';
 

@@ -1,5 +1,5 @@
 import { allowedFirewalls, authorize, authorizeByName, isAllowed } from '../../src/check/access';
-import { describeError } from '../../src/check/errors';
+import { describeError } from '../../src/errors';
 import type { Requester } from '../../src/check/types';
 import { demoInventoryEntry, parseInventory, withDemoEntry } from '../../src/config/inventory';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCheck } from '../../src/check/run';
-import type { CheckErrorKind } from '../../src/check/errors';
+import type { CheckErrorKind } from '../../src/errors';
 import type { CheckLimits } from '../../src/config/types';
 import { isDebugClean, parseScenario } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyseTranscript } from '../../src/check/analyse';
 import { runCheck } from '../../src/check/run';
-import { parseTranscript } from '../../src/fortigate/transcript';
+import { parseTranscript } from '../../src/fortios/transcript';
 import { isDebugClean } from '../../src/simulator';
 import type { Verdict } from '../../src/verdict/types';
 import { MemoryJournal, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AuditLog } from '../../src/check/audit';
 import { DebugJournal } from '../../src/check/journal';
 import { recoverUnfinishedDebug } from '../../src/check/recovery';
-import { COMMANDS } from '../../src/fortigate/cli';
+import { COMMANDS } from '../../src/fortios/cli';
 import { isDebugClean } from '../../src/simulator';
 import { openerFor, startFirewall, type SimulatedFirewall } from '../support/harness';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckError, describeError } from '../../src/check/errors';
+import { CheckError, describeError } from '../../src/errors';
 import { resolveCredentials, secretValues } from '../../src/config/secrets';
 import type { FirewallEntry } from '../../src/config/types';
 

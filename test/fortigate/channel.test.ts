@@ -1,4 +1,4 @@
-import { CheckError } from '../../src/check/errors';
+import { CheckError } from '../../src/errors';
 import { DebugLineSplitter, FortiChannel, stripEcho, type ChannelReply } from '../../src/fortigate/channel';
 import { FakeShell, scriptDevice } from './support/fakeShell';
 

@@ -6,11 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyseTranscript } from '../../src/check/analyse';
-import { parseConfig } from '../../src/fortigate/configParser';
+import { parseConfig } from '../../src/fortios/configParser';
 import {
   parseDebugFlow, parseSessionList, parseSipHelperStatus, parseSipProxyCalls, parseSipProxyStats, parseSystemStatus, parseVdList,
-} from '../../src/fortigate/parsers';
-import { parseTranscript } from '../../src/fortigate/transcript';
+} from '../../src/fortios/parsers';
+import { parseTranscript } from '../../src/fortios/transcript';
 import { seededRandom } from '../../src/simulator/debugStream';
 
 const PARSERS: Array<[string, (text: string) => unknown]> = [

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { CheckError } from '../../src/check/errors';
-import { COMMANDS } from '../../src/fortigate/cli';
+import { CheckError } from '../../src/errors';
+import { COMMANDS } from '../../src/fortios/cli';
 import { openSession, type ConnectTarget, type FortiSession } from '../../src/fortigate';
-import { outputsOf, parseTranscript } from '../../src/fortigate/transcript';
+import { outputsOf, parseTranscript } from '../../src/fortios/transcript';
 import { FortiGateSimulator, isDebugClean, loadScenario, type Faults, type Scenario } from '../../src/simulator';
 
 /** Integration: the real driver against the ssh2-based FortiGate simulator on loopback. */

@@ -1,5 +1,5 @@
 import type { Client } from 'ssh2';
-import { CheckError } from '../../src/check/errors';
+import { CheckError } from '../../src/errors';
 import { algorithmsFor, answerKeyboardPrompts, connectSsh, mapConnectError, redactSecrets, type ConnectTarget } from '../../src/fortigate/ssh';
 import { closedPort, makeHostKey, MiniSshServer, silentServer } from './support/miniSshServer';
 

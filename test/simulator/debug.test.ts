@@ -1,4 +1,4 @@
-import { COMMANDS } from '../../src/fortigate/cli';
+import { COMMANDS } from '../../src/fortios/cli';
 import { isDebugClean, loadScenario, parseScenario } from '../../src/simulator';
 import { renewDialogIds } from '../../src/simulator/debugStream';
 import { DEMO_SCENARIO as DEMO, login, useSimulators } from './sshShell';

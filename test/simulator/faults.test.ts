@@ -1,4 +1,4 @@
-import { COMMANDS, MAX_ADMINS } from '../../src/fortigate/cli';
+import { COMMANDS, MAX_ADMINS } from '../../src/fortios/cli';
 import { loadScenario } from '../../src/simulator';
 import { renewDialogIds } from '../../src/simulator/debugStream';
 import { connect, DEMO_SCENARIO as DEMO, openShell, useSimulators } from './sshShell';

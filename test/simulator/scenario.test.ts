@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { COMMANDS } from '../../src/fortigate/cli';
+import { COMMANDS } from '../../src/fortios/cli';
 import { loadScenario, parseScenario, responseKey, ScenarioError } from '../../src/simulator/scenario';
 
 const DEMO = join(__dirname, '../../src/simulator/scenarios/fw-demo.txt');

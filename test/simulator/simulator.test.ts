@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, utils } from 'ssh2';
-import { COMMANDS, MAX_ADMINS } from '../../src/fortigate/cli';
+import { COMMANDS, MAX_ADMINS } from '../../src/fortios/cli';
 import { DEFAULT_HOST_KEY, DEFAULT_HOST_KEY_FINGERPRINT, loadScenario, parseScenario } from '../../src/simulator';
 import { connect, login, openShell, useSimulators } from './sshShell';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadAppConfig } from '../../src/config/env';
 import type { CheckLimits, FirewallEntry } from '../../src/config/types';
-import type { CheckError } from '../../src/check/errors';
+import type { CheckError } from '../../src/errors';
 import { makeSessionOpener } from '../../src/check/connect';
 import type { CheckJournal } from '../../src/check/run';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../src/check/types';

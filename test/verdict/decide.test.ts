@@ -1,4 +1,4 @@
-import { COMMANDS } from '../../src/fortigate/cli';
+import { COMMANDS } from '../../src/fortios/cli';
 import type { CommandResult } from '../../src/fortigate/types';
 import { decide, readFacts } from '../../src/verdict/index';
 

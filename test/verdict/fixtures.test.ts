@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseTranscript } from '../../src/check/analyse';
-import { parseTranscript } from '../../src/fortigate/transcript';
+import { parseTranscript } from '../../src/fortios/transcript';
 import type { OverallHandler, PolicyHandler } from '../../src/verdict/types';
 
 /**

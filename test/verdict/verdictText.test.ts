@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseTranscript } from '../../src/check/analyse';
-import { parseTranscript } from '../../src/fortigate/transcript';
+import { parseTranscript } from '../../src/fortios/transcript';
 import { renderVerdictText } from '../../src/report/verdictText';
 
 const render = (file: string) => renderVerdictText(analyseTranscript(parseTranscript(readFileSync(join(__dirname, '..', 'fixtures', 'verdict', file), 'utf8'))));

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { describeError } from '../../check/errors';
+import { describeError } from '../../errors';
 import type { CheckService } from '../../check/service';
 import type { Requester } from '../../check/types';
 import { ConsoleThreadReporter } from './reporter';

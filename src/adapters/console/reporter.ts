@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { describeError, type CheckError } from '../../check/errors';
+import { describeError, type CheckError } from '../../errors';
 import { formatOptions } from '../../check/options';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import { renderSipSummaryText } from '../../report/sipText';

@@ -3,7 +3,7 @@
  * default (no inbound HTTP); HTTP mode verifies Slack's signatures with the default receiver.
  */
 import { App, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
-import { CheckError } from '../../check/errors';
+import { CheckError } from '../../errors';
 import type { CheckService, HandleOutcome } from '../../check/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';

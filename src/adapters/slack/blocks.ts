@@ -8,8 +8,8 @@
  * `renderSipSummaryText`, src/report/), so their wording matches the terminal and the attached report.
  */
 import type { types } from '@slack/bolt';
-import { DEBUG_CLEANUP } from '../../fortigate/cli';
-import { describeError, type CheckError } from '../../check/errors';
+import { DEBUG_CLEANUP } from '../../fortios/cli';
+import { describeError, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import { renderSipSummaryText } from '../../report/sipText';

@@ -5,7 +5,7 @@
  * cleanup must run), except from `start()`, where a failure means the check must not run.
  */
 import type { Logger, webApi } from '@slack/bolt';
-import { CheckError, describeError } from '../../check/errors';
+import { CheckError, describeError } from '../../errors';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import {
   buildFailedParentMessage,

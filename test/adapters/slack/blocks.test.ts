@@ -14,7 +14,7 @@ import {
   type KnownBlock,
   type SlackMessage,
 } from '../../../src/adapters/slack/blocks';
-import { CheckError } from '../../../src/check/errors';
+import { CheckError } from '../../../src/errors';
 import type { Verdict } from '../../../src/verdict/types';
 import { checkMessage } from '../../support/fakeSlack';
 import { makeRequest, makeResult, makeSipSummary, SESSION_HELPER_VERDICT } from './fixtures';

@@ -3,7 +3,7 @@
  * handling SIP) and a stub `CheckService` (our own interface, not Bolt's) that drives the reporter.
  */
 import { LogLevel, type Logger } from '@slack/bolt';
-import { CheckError, toCheckError } from '../../../src/check/errors';
+import { CheckError, toCheckError } from '../../../src/errors';
 import type { CheckService, HandleOutcome } from '../../../src/check/service';
 import type { CheckOptions, CheckReporter, CheckRequest, CheckResult, Requester } from '../../../src/check/types';
 import type { SipCallSummary, SipSummary } from '../../../src/sip/types';

@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { SlackThreadReporter, type SlackReporterDeps } from '../../../src/adapters/slack/reporter';
-import { CheckError } from '../../../src/check/errors';
+import { CheckError } from '../../../src/errors';
 import { FakeSlack } from '../../support/fakeSlack';
 import { makeRequest, makeResult, makeSipSummary, recordingLogger } from './fixtures';
 

@@ -1,5 +1,5 @@
 import type { RespondFn } from '@slack/bolt';
-import { describeError } from '../../../check/errors';
+import { describeError } from '../../../errors';
 import type { HandleOutcome } from '../../../check/service';
 import { buildEphemeral, notInChannelText } from '../blocks';
 import type { SlackThreadReporter } from '../reporter';

@@ -1,5 +1,5 @@
 import type { BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { describeError, toCheckError } from '../../../../check/errors';
+import { describeError, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { decodeButtonValue, type ButtonValue } from '../../blocks';
 import { runThroughService, type ListenerDeps } from '../deps';

@@ -1,4 +1,4 @@
-import { describeError } from '../../../../check/errors';
+import { describeError } from '../../../../errors';
 import { buildRemediationMessage } from '../../blocks';
 import { redactMessage } from '../../reporter';
 import { slackErrorCode } from '../../slackErrors';

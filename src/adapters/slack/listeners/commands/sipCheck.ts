@@ -1,5 +1,5 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { describeError, toCheckError } from '../../../../check/errors';
+import { describeError, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { runThroughService, type ListenerDeps } from '../deps';
 import { outcomeText, replyEphemeral } from '../reply';

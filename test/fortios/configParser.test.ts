@@ -1,4 +1,4 @@
-import { parseConfig, settingOf, settingValues, tokenizeConfigLine } from '../../src/fortigate/configParser';
+import { parseConfig, settingOf, settingValues, tokenizeConfigLine } from '../../src/fortios/configParser';
 
 describe('tokenizeConfigLine', () => {
   it('splits words, keeps quoted values with spaces and escaped quotes', () => {

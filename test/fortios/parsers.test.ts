@@ -8,7 +8,7 @@ import {
   parseVdList,
   sessionHandler,
   sipProxyStatsDelta,
-} from '../../src/fortigate/parsers';
+} from '../../src/fortios/parsers';
 
 describe('parseSystemStatus', () => {
   it('reads version, hostname and VDOM mode', () => {
