@@ -1,4 +1,6 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { SipPcapWriter } from './pcap/writer';
 import { analyseTranscript, type Analysis } from './check/analyse';
 import { parseTranscript } from './fortios/transcript';
 import { renderSipSummaryText } from './report/sipText';
@@ -16,14 +18,16 @@ export interface CliIo {
   readStdin: () => Promise<string>;
 }
 
-export const USAGE = `Usage: sip-check analyze FILE... [--json]
+export const USAGE = `Usage: sip-check analyze FILE... [--json] [--pcap OUT.pcap]
 
 Reads FortiGate CLI transcripts (what the terminal showed: prompts, commands, outputs) and reports who
 handles SIP (SIP ALG, session helper, neither, or a mismatch) and a summary of the captured SIP.
 
-  FILE      a transcript file; several are read in order as one session; - reads stdin
-  --json    print exactly one JSON object: { verdict, config, sip, status }
-  --help    this text
+  FILE        a transcript file; several are read in order as one session; - reads stdin
+  --json      print exactly one JSON object: { verdict, config, sip, status }
+  --pcap OUT  also write the captured SIP messages to OUT, one packet each (pcapng, raw IP):
+              open it in Wireshark or with sngrep -I OUT
+  --help      this text
 
 Exit status: 0 analysed, 2 bad usage or unreadable input.`;
 
@@ -69,6 +73,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`sip-check: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}\n`);
     return 2;
   }
+  const pcap = takeValueOption(args, '--pcap');
+  if (pcap.error) {
+    io.stderr(`sip-check: ${pcap.error}\n\n${USAGE}\n`);
+    return 2;
+  }
   const json = args.includes('--json');
   const unknown = args.filter((a) => a.startsWith('--') && a !== '--json');
   if (unknown.length) {
@@ -104,13 +113,79 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`sip-check: no CLI commands found in ${files.join(', ')}: expected a transcript with prompts like "FGT-A # get system status"\n`);
     return 2;
   }
-  const analysis = analyseTranscript(outputs);
+  let analysis: Analysis;
+  if (pcap.value !== undefined) {
+    const out = openPcapOutput(pcap.value);
+    if ('error' in out) {
+      io.stderr(`sip-check: cannot write ${pcap.value}: ${out.error}\n`);
+      return 2;
+    }
+    // Offline, a capture without console timestamps is timed from now, 1 ms per message.
+    const writer = new SipPcapWriter({ write: out.write, startMs: Date.now() });
+    try {
+      analysis = analyseTranscript(outputs, { onMessage: (m) => writer.add(m) });
+    } finally {
+      out.close();
+    }
+    io.stderr(writer.packets > 0 ? `sip-check: wrote ${writer.packets} packet(s) to ${pcap.value}\n` : `sip-check: no SIP messages in the debug: ${pcap.value} holds no packets\n`);
+  } else {
+    analysis = analyseTranscript(outputs);
+  }
   if (json) io.stdout(JSON.stringify(analysisJson(analysis), null, 2) + '\n');
   else io.stdout(`${renderVerdictText(analysis)}\n\n${renderSipSummaryText(analysis.sip)}\n`);
   return 0;
 }
 
-const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' };
+/** Removes `NAME VALUE` or `NAME=VALUE` from `args`: at most once, with a value that is not an option. */
+function takeValueOption(args: string[], name: string): { value?: string; error?: string } {
+  const at = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (at < 0) return {};
+  const inline = args[at].startsWith(`${name}=`);
+  const value = inline ? args[at].slice(name.length + 1) : args[at + 1];
+  args.splice(at, inline ? 1 : 2);
+  if (value === undefined || value === '' || value.startsWith('--')) return { error: `${name} needs a file name (${name} OUT.pcap)` };
+  if (value === '-') return { error: `${name} writes a file: give a file name, not -` };
+  if (args.some((a) => a === name || a.startsWith(`${name}=`))) return { error: `${name} given twice` };
+  return { value };
+}
+
+/** The pcap file, written through a 1 MiB buffer; private to the user (it holds the capture's SIP text). */
+function openPcapOutput(path: string): { write: (chunk: Buffer) => void; close: () => void } | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w', 0o600);
+  } catch (e) {
+    return { error: readErrorText(e) };
+  }
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  let used = 0;
+  const flush = () => {
+    let done = 0;
+    while (done < used) done += writeSync(fd, buffer, done, used - done);
+    used = 0;
+  };
+  return {
+    write: (chunk) => {
+      if (used + chunk.length > buffer.length) flush();
+      if (chunk.length > buffer.length) {
+        let done = 0;
+        while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
+        return;
+      }
+      chunk.copy(buffer, used);
+      used += chunk.length;
+    },
+    close: () => {
+      try {
+        flush();
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory' };
 
 /** Errors may come from another realm (no `instanceof`): read `code`/`message` by shape. */
 function readErrorText(e: unknown): string {

@@ -1,7 +1,7 @@
 import { COMMANDS } from '../fortios/cli';
 import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult } from '../fortigate/types';
-import { SipCaptureAnalyzer } from '../sip/index';
+import { SipCaptureAnalyzer, type SipCaptureAnalyzerOptions } from '../sip/index';
 import type { SipSummary } from '../sip/types';
 import { decide, readFacts } from '../verdict/index';
 import type { ConfigSummary, Verdict } from '../verdict/types';
@@ -32,9 +32,12 @@ export function analyse(outputs: CommandResult[], sip: SipSummary): Analysis {
   return { verdict, config, sip, status };
 }
 
-/** Offline: replays the output of every `diagnose debug enable` (the capture) through the SIP analyzer, then analyses. */
-export function analyseTranscript(outputs: CommandResult[]): Analysis {
-  const analyzer = new SipCaptureAnalyzer();
+/**
+ * Offline: replays the output of every `diagnose debug enable` (the capture) through the SIP analyzer, then analyses.
+ * `onMessage` receives each SIP message in capture order (the pcap writer of `analyze --pcap`).
+ */
+export function analyseTranscript(outputs: CommandResult[], opts: Pick<SipCaptureAnalyzerOptions, 'onMessage'> = {}): Analysis {
+  const analyzer = new SipCaptureAnalyzer({ onMessage: opts.onMessage });
   const enable = normaliseCommand(COMMANDS.debugEnable);
   for (const r of outputs) {
     if (r.command !== enable) continue;

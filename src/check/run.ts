@@ -4,7 +4,9 @@ import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
 import { renderTranscript } from '../fortios/transcript';
 import { parseSystemStatus, parseVdList } from '../fortios/parsers';
-import { SipCaptureAnalyzer } from '../sip';
+import { SipCaptureAnalyzer, type CapturedSipMessage } from '../sip';
+import { packetRedactionOf } from '../sip/redact';
+import { SipPcapWriter, pcapFileName } from '../pcap/writer';
 import { analyse } from './analyse';
 import { CheckError, toCheckError } from '../errors';
 import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
@@ -55,7 +57,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const startedAt = deps.now();
   const outputs: CommandResult[] = [];
   const notes: string[] = [];
-  const analyzer = new SipCaptureAnalyzer({ filter: { peer: request.options.peer, port: request.options.port } });
+  const pcap = new PcapCapture(RAW_ATTACHMENT_CAP, startedAt.getTime(), deps.redact);
+  const analyzer = new SipCaptureAnalyzer({ filter: { peer: request.options.peer, port: request.options.port }, onMessage: pcap.onMessage });
   let captureEndMs: number | undefined;
   const raw = new RawCapture(RAW_ATTACHMENT_CAP);
   const capture: CaptureStats = { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: request.options.level, debugReset: false };
@@ -162,6 +165,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
     }
     await progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
+    pcap.startsAt(deps.now().getTime());
     const stats = await session.capture({
       windowMs: request.options.seconds * 1000,
       maxBytes: limits.maxBytes,
@@ -215,7 +219,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   await progress({ phase: 'analysing' });
   let result: CheckResult;
   try {
-    result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, captureEndMs });
+    result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
@@ -233,9 +237,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 async function buildResult(
   request: CheckRequest,
   deps: RunDeps,
-  collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture; captureEndMs?: number },
+  collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture; pcap: PcapCapture; captureEndMs?: number },
 ): Promise<CheckResult> {
-  const { outputs, notes, capture, startedAt, analyzer, raw, captureEndMs } = collected;
+  const { outputs, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs } = collected;
   const entry = deps.entry;
   const sip = analyzer.summary({ endMs: captureEndMs });
   if (request.options.peer !== undefined || request.options.port !== undefined) {
@@ -250,6 +254,8 @@ async function buildResult(
   attachments.push({ filename: `sip-check-${entry.name}-report.txt`, title: 'Full report', content: Buffer.from(report), mimeType: 'text/plain' });
   attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(renderTranscript(outputs, analysis.status.hostname ?? entry.name))), mimeType: 'text/plain' });
   if (raw.bytes > 0) attachments.push(raw.attachment(entry.name, redact));
+  const packets = pcap.attachment(entry.name, startedAt, sip.messages, notes);
+  if (packets) attachments.push(packets);
   if (ladders.length) {
     try {
       attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: await renderLadderPng(ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
@@ -360,5 +366,40 @@ class RawCapture {
       return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: gzipSync(buffer), mimeType: 'application/gzip' };
     }
     return { filename: `sip-check-${firewall}-sip-debug.log`, title: 'Raw SIP debug capture', content: buffer, mimeType: 'text/plain' };
+  }
+}
+
+/**
+ * The SIP messages as a capture file (src/pcap), built while the capture streams, within the raw capture's bound.
+ * Attached when the capture held SIP; the thread says when it was cut. A redaction that cannot produce pseudonym
+ * addresses (not made by createRedactor) gets no capture file rather than a leaking one.
+ */
+class PcapCapture {
+  private readonly chunks: Buffer[] = [];
+  private readonly writer: SipPcapWriter | undefined;
+  readonly onMessage: ((m: CapturedSipMessage) => void) | undefined;
+
+  constructor(cap: number, startMs: number, redact: ((t: string) => string) | undefined) {
+    const redaction = packetRedactionOf(redact);
+    if (redact && !redaction) return;
+    const writer = new SipPcapWriter({ write: (c) => this.chunks.push(c), startMs, maxBytes: cap, redaction });
+    this.writer = writer;
+    this.onMessage = (m) => writer.add(m);
+  }
+
+  /** No console timestamps: packets are timed from here. */
+  startsAt(ms: number): void {
+    if (this.writer) this.writer.startMs = ms;
+  }
+
+  attachment(firewall: string, startedAt: Date, messages: number, notes: string[]): FileAttachment | undefined {
+    const w = this.writer;
+    if (!w) {
+      if (messages > 0) notes.push('No capture file (pcap) was attached: the configured redaction cannot produce pseudonym addresses for it.');
+      return undefined;
+    }
+    if (w.packets === 0 && w.leftOut === 0) return undefined;
+    if (w.cut) notes.push(`The capture file (pcap) was cut at ${Math.round(RAW_ATTACHMENT_CAP / 1024 / 1024)} MiB: it holds the first ${w.packets} packet(s); ${w.leftOut} later SIP message(s) are only in the summary.`);
+    return { filename: pcapFileName(firewall, startedAt), title: 'SIP messages as a capture file (pcapng: Wireshark, sngrep -I)', content: Buffer.concat(this.chunks), mimeType: 'application/vnd.tcpdump.pcap' };
   }
 }

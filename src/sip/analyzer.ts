@@ -29,6 +29,22 @@ export interface SipCaptureAnalyzerOptions {
    * the packet as the firewall logged it). Messages whose addresses the log did not give are left out too.
    */
   filter?: { peer?: string; port?: number };
+  /**
+   * Every SIP message rebuilt from the debug, in capture order, with the record it came from (the pcap writer's
+   * feed). Messages left out by `filter` are not passed.
+   */
+  onMessage?: (message: CapturedSipMessage) => void;
+}
+
+/** One SIP message as rebuilt from the debug: what `onMessage` receives. */
+export interface CapturedSipMessage {
+  /** The debug record: endpoints, console timestamp, `sip port N`, whether the bytes are exact or cut. */
+  record: DebugMessageEvent;
+  message: SipMessage;
+  /** This message's own text (a TCP read may carry several messages). */
+  text: string;
+  /** Same transaction, same direction as an earlier message (RFC 3261 §17). */
+  retransmission: boolean;
 }
 
 /**
@@ -152,7 +168,12 @@ export class SipCaptureAnalyzer {
     this.maxCalls = Math.max(1, opts.maxCallsTracked ?? 500);
     this.maxRows = Math.max(4, opts.maxMessagesPerCall ?? 100);
     this.reader = new SipDebugReader((e) => this.onEvent(e));
+    this.listener = opts.onMessage;
   }
+
+  private readonly listener: ((message: CapturedSipMessage) => void) | undefined;
+  /** Start and end of each message of the record being read, when a listener wants the text. */
+  private readonly spans: number[] = [];
 
   /**
    * One console line (no line end); records split across lines are rejoined inside. `arrivalMs` (the bot's clock,
@@ -183,12 +204,14 @@ export class SipCaptureAnalyzer {
       return;
     }
     this.reader.work += event.payload.length;
-    const parsed = parseSipMessages(event.payload);
+    const spans = this.listener ? this.spans : undefined;
+    if (spans) spans.length = 0;
+    const parsed = parseSipMessages(event.payload, undefined, spans);
     if (parsed.length === 0) {
       this.reader.unknown++;
       return;
     }
-    for (const msg of parsed) this.onMessage(event, msg);
+    for (let i = 0; i < parsed.length; i++) this.onMessage(event, parsed[i], spans ? event.payload.slice(spans[2 * i], spans[2 * i + 1]) : undefined);
   }
 
   private matchesFilter(ev: DebugMessageEvent): boolean {
@@ -206,7 +229,7 @@ export class SipCaptureAnalyzer {
     return this.endMs - arrivalMs >= NO_ANSWER_GRACE_MS;
   }
 
-  private onMessage(ev: DebugMessageEvent, msg: SipMessage): void {
+  private onMessage(ev: DebugMessageEvent, msg: SipMessage, text: string | undefined): void {
     this.messages++;
     if (msg.kind === 'request') bump(this.requests, msg.method!);
     else bump(this.responses, String(msg.status));
@@ -222,6 +245,7 @@ export class SipCaptureAnalyzer {
     const h1 = keyHash1;
     const h2 = keyHash2;
     const retransmission = this.recentKeys.get(h1) === h2 || this.olderKeys.get(h1) === h2;
+    if (text !== undefined) this.listener!({ record: ev, message: msg, text, retransmission });
     if (retransmission) this.retransmissions++;
     else {
       // Two generations instead of evicting the oldest key one by one (O(1), no iterator over deleted slots).

@@ -86,8 +86,11 @@ export function parseSipMessage(text: string): SipMessage | null {
   return parseAt(text, 0);
 }
 
-/** Parses every message in a buffer (a TCP read may carry several), using Content-Length to find the boundaries. */
-export function parseSipMessages(text: string, max = 8): SipMessage[] {
+/**
+ * Parses every message in a buffer (a TCP read may carry several), using Content-Length to find the boundaries.
+ * `spans`, when given, receives each message's start and end offsets in `text` (for the pcap writer).
+ */
+export function parseSipMessages(text: string, max = 8, spans?: number[]): SipMessage[] {
   const out: SipMessage[] = [];
   let pos = 0;
   while (pos < text.length && out.length < max) {
@@ -96,6 +99,7 @@ export function parseSipMessages(text: string, max = 8): SipMessage[] {
     const message = parseAt(text, pos);
     if (!message) break;
     out.push(message);
+    if (spans) spans.push(pos, Math.max(pos, parsedEnd));
     if (parsedEnd <= pos) break;
     pos = parsedEnd;
   }
