@@ -34,6 +34,8 @@ export interface RunDeps {
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Applied to every text posted and to the raw capture attachment (SIP_CHECK_REDACT). */
   redact?: (text: string) => string;
+  /** Bound of the raw capture and of the capture file (pcap) attachments; RAW_ATTACHMENT_CAP by default. */
+  attachmentMaxBytes?: number;
 }
 
 export interface RunOutcome {
@@ -57,10 +59,11 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const startedAt = deps.now();
   const outputs: CommandResult[] = [];
   const notes: string[] = [];
-  const pcap = new PcapCapture(RAW_ATTACHMENT_CAP, startedAt.getTime(), deps.redact);
+  const attachmentCap = deps.attachmentMaxBytes ?? RAW_ATTACHMENT_CAP;
+  const pcap = new PcapCapture(attachmentCap, startedAt.getTime(), deps.redact);
   const analyzer = new SipCaptureAnalyzer({ filter: { peer: request.options.peer, port: request.options.port }, onMessage: pcap.onMessage });
   let captureEndMs: number | undefined;
-  const raw = new RawCapture(RAW_ATTACHMENT_CAP);
+  const raw = new RawCapture(attachmentCap);
   const capture: CaptureStats = { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: request.options.level, debugReset: false };
   let session: FortiSession | undefined;
   let debugTouched = false;
@@ -360,7 +363,7 @@ class RawCapture {
   }
   attachment(firewall: string, redact: (t: string) => string): FileAttachment {
     let text = redact(this.chunks.join('\n') + '\n');
-    if (this.truncated) text += `[sip-check: raw capture cut at ${Math.round(this.cap / 1024 / 1024)} MiB; the summary saw all of it]\n`;
+    if (this.truncated) text += `[sip-check: raw capture cut at ${formatBytes(this.cap)}; the summary saw all of it]\n`;
     const buffer = Buffer.from(text);
     if (buffer.length > GZIP_ABOVE) {
       return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: gzipSync(buffer), mimeType: 'application/gzip' };
@@ -379,7 +382,7 @@ class PcapCapture {
   private readonly writer: SipPcapWriter | undefined;
   readonly onMessage: ((m: CapturedSipMessage) => void) | undefined;
 
-  constructor(cap: number, startMs: number, redact: ((t: string) => string) | undefined) {
+  constructor(private readonly cap: number, startMs: number, redact: ((t: string) => string) | undefined) {
     const redaction = packetRedactionOf(redact);
     if (redact && !redaction) return;
     const writer = new SipPcapWriter({ write: (c) => this.chunks.push(c), startMs, maxBytes: cap, redaction });
@@ -399,7 +402,11 @@ class PcapCapture {
       return undefined;
     }
     if (w.packets === 0 && w.leftOut === 0) return undefined;
-    if (w.cut) notes.push(`The capture file (pcap) was cut at ${Math.round(RAW_ATTACHMENT_CAP / 1024 / 1024)} MiB: it holds the first ${w.packets} packet(s); ${w.leftOut} later SIP message(s) are only in the summary.`);
+    if (w.cut) notes.push(`The capture file (pcap) was cut at ${formatBytes(this.cap)}: it holds the first ${w.packets} packet(s); ${w.leftOut} later SIP message(s) are only in the summary.`);
     return { filename: pcapFileName(firewall, startedAt), title: 'SIP messages as a capture file (pcapng: Wireshark, sngrep -I)', content: Buffer.concat(this.chunks), mimeType: 'application/vnd.tcpdump.pcap' };
   }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${Math.round(n / 1024)} KiB`;
 }

@@ -132,7 +132,10 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
     expect(JSON.stringify(thread[0].blocks)).toMatch(/R1/);
     expect(thread.some((m) => /SIP summary for fw01/.test(m.text ?? ''))).toBe(true);
     const files = fake.uploadedFiles().filter((f) => f.threadTs === parent.ts);
-    expect(files.map((f) => f.filename).sort()).toEqual(['sip-check-fw01-ladder.png', 'sip-check-fw01-report.txt', 'sip-check-fw01-sip-debug.log', 'sip-check-fw01-transcript.txt']);
+    expect(files.map((f) => f.filename).sort()).toEqual([expect.stringMatching(/^sip-check-fw01-\d{8}T\d{6}Z\.pcap$/), 'sip-check-fw01-ladder.png', 'sip-check-fw01-report.txt', 'sip-check-fw01-sip-debug.log', 'sip-check-fw01-transcript.txt']);
+    // The capture file arrives whole through filesUploadV2 (a pcapng Section Header Block first).
+    const pcap = files.find((f) => f.filename.endsWith('.pcap'))!;
+    expect(pcap.bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
     expect(isDebugClean(sims[0].state)).toBe(true);
     expect(sims[0].state.configWrites).toEqual([]);
   });

@@ -38,7 +38,14 @@ describe('terminal adapter (npm start with no .env)', () => {
     const checks = readdirSync(path.join(cwd, 'var', 'attachments'));
     expect(checks).toHaveLength(1);
     const files = readdirSync(path.join(cwd, 'var', 'attachments', checks[0])).sort();
-    expect(files).toEqual(['sip-check-fw-demo-ladder.png', 'sip-check-fw-demo-report.txt', 'sip-check-fw-demo-sip-debug.log', 'sip-check-fw-demo-transcript.txt']);
+    expect(files).toEqual([
+      expect.stringMatching(/^sip-check-fw-demo-\d{8}T\d{6}Z\.pcap$/),
+      'sip-check-fw-demo-ladder.png',
+      'sip-check-fw-demo-report.txt',
+      'sip-check-fw-demo-sip-debug.log',
+      'sip-check-fw-demo-transcript.txt',
+    ]);
+    expect(out).toMatch(/SIP messages as a capture file \(pcapng: Wireshark, sngrep -I\): \S+\.pcap/);
     // Audit: one start, one end, debug reset confirmed.
     const audit = readFileSync(path.join(cwd, 'var', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const end = audit.find((r) => r.event === 'check-end');
