@@ -15,7 +15,8 @@
  *             (--quick: 3) at 0 and 20 ms per command
  *   netmiko   the config-read plan by Netmiko 2.4.2 (defaults and fast_cli) and by our driver, at 0 and 20 ms
  *             (--quick: fast_cli only); apt-get installs python3-netmiko when missing, or the section is skipped
- *   parser    bench/parser.ts: 10 MB and 500 MB debug logs (--quick: 10 MB)
+ *   parser    bench/parser.ts: 10 MB and 500 MB debug logs (--quick: 10 MB); bench/pcap.ts: the same kind of log,
+ *             100 MB, converted to a pcapng capture file (--quick: 10 MB)
  *   scale     1, 10 and 50 firewalls through createCheckService (concurrency 10), 2 s window, 20 ms per command;
  *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10)
  */
@@ -28,6 +29,7 @@ import { OUT_DIR } from './lib';
 import { benchNetmiko } from './netmiko';
 import { benchOverhead } from './overhead';
 import { benchParser } from './parser';
+import { benchPcap } from './pcap';
 import { benchScale } from './scale';
 
 const SECTIONS = ['ack', 'overhead', 'netmiko', 'parser', 'scale'] as const;
@@ -89,7 +91,11 @@ async function main(): Promise<void> {
   await section('overhead', () => benchOverhead({ runs: options.quick ? 3 : 10, latenciesMs: [0, 20] }));
   await section('netmiko', () => benchNetmiko({ latenciesMs: [0, 20], defaults: !options.quick, runs: options.quick ? 1 : 3, notes }));
   // bench/parser.ts is another engineer's (throughput, peak RSS, grep as reference).
-  await section('parser', () => benchParser({ sizesMB: options.quick ? [10] : [10, 500], tmpDir: path.join(OUT_DIR, 'parser') }));
+  await section('parser', async () => [
+    ...(await benchParser({ sizesMB: options.quick ? [10] : [10, 500], tmpDir: path.join(OUT_DIR, 'parser') })),
+    // Capture-file conversion (issue 14): a 100 MB level -1 log to pcapng.
+    ...(await benchPcap({ sizesMB: options.quick ? [10] : [100], tmpDir: path.join(OUT_DIR, 'parser') })),
+  ]);
   await section('scale', () => benchScale({ counts: options.quick ? [1, 10] : [1, 10, 50], windowSeconds: 2, perCommandMs: 20, maxConcurrent: 10 }));
 
   const results = {

@@ -26,6 +26,7 @@ export interface SipPcapOptions {
 
 const UNKNOWN_ENDPOINT = { ip: '0.0.0.0', address: { version: 4 as const, bytes: new Uint8Array(4) }, port: 5060 };
 const MAX_TCP_STREAMS = 10000;
+const MAX_ENDPOINTS_CACHED = 4096;
 const MAX_STEP_IN_SECOND = 999_999;
 
 export class SipPcapWriter {
@@ -46,6 +47,7 @@ export class SipPcapWriter {
   private ipId = 0;
   /** Next sequence number per TCP direction (`src>dst` as the debug wrote it). */
   private readonly tcpNext = new Map<string, number>();
+  private readonly endpoints = new Map<string, ReturnType<typeof parseEndpoint>>();
 
   constructor(opts: SipPcapOptions) {
     this.write = opts.write;
@@ -64,8 +66,8 @@ export class SipPcapWriter {
     }
     const ev = m.record;
     const comments: string[] = [`FortiGate debug: sip port ${ev.port} ${ev.io}${ev.timestamp ? ` at ${ev.timestamp}` : ''}`];
-    let src = ev.src === undefined ? null : parseEndpoint(ev.src);
-    let dst = ev.dst === undefined ? null : parseEndpoint(ev.dst);
+    let src = ev.src === undefined ? null : this.endpoint(ev.src);
+    let dst = ev.dst === undefined ? null : this.endpoint(ev.dst);
     if (!src || !dst || src.address.version !== dst.address.version) {
       comments.push(`endpoints not usable from the debug (${ev.src ?? '?'} -> ${ev.dst ?? '?'}): written as 0.0.0.0`);
       src = { ...UNKNOWN_ENDPOINT, port: src?.port ?? 5060 };
@@ -128,6 +130,17 @@ export class SipPcapWriter {
     }
     for (const b of blocks) this.emit(b);
     this.packets += blocks.length;
+  }
+
+  /** Endpoints repeat from message to message: parsed once (bounded cache). */
+  private endpoint(text: string): ReturnType<typeof parseEndpoint> {
+    let known = this.endpoints.get(text);
+    if (known === undefined) {
+      if (this.endpoints.size >= MAX_ENDPOINTS_CACHED) this.endpoints.clear();
+      known = parseEndpoint(text);
+      this.endpoints.set(text, known);
+    }
+    return known;
   }
 
   private emit(chunk: Buffer): void {
