@@ -3,11 +3,13 @@
  * timestamps, one packet per message whatever the line wrapping or read sizes, retransmissions kept, the size bound,
  * redaction that keeps Content-Length right, and the address forms the debug may use.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildPacket, parseEndpoint, parseIp } from '../../src/pcap/packet';
-import { fixContentLength, pcapFileName } from '../../src/pcap/writer';
+import { SipPcapWriter, fixContentLength, pcapFileName } from '../../src/pcap/writer';
+import { parseSipMessage } from '../../src/sip/message';
 import { createRedactor, pseudonymAddress } from '../../src/sip/redact';
-import { PCAP_FIXTURES, SIP_FIXTURES, convert, tsharkFields } from './support/pcap';
+import { PCAP_FIXTURES, SIP_FIXTURES, convert, tempDir, tsharkFields } from './support/pcap';
 
 jest.setTimeout(60_000);
 
@@ -147,5 +149,49 @@ describe('addresses and framing', () => {
 
   test('file name: firewall and UTC time, no characters a file system refuses', () => {
     expect(pcapFileName('fw-demo', new Date(Date.UTC(2026, 11, 1, 13, 5, 9, 123)))).toBe('sip-check-fw-demo-20261201T130509Z.pcap');
+  });
+});
+
+describe('edge shapes', () => {
+  const sipText = (body: string, via = 'UDP') =>
+    `INVITE sip:2002@pbx.example.com SIP/2.0\r\nVia: SIP/2.0/${via} 192.0.2.10:5060;branch=z9hG4bK-big\r\nCall-ID: big@192.0.2.10\r\nCSeq: 1 INVITE\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const record = (text: string, endpoints: { src?: string; dst?: string } = { src: '192.0.2.10:5060', dst: '198.51.100.7:5060' }) => ({
+    record: { type: 'message' as const, port: 26, io: 'read' as const, payload: text, exact: true, cut: false, ...endpoints },
+    message: parseSipMessage(text)!,
+    text,
+    retransmission: false,
+  });
+  const write = (...messages: Array<ReturnType<typeof record>>) => {
+    const chunks: Buffer[] = [];
+    const writer = new SipPcapWriter({ write: (c) => chunks.push(c), startMs: Date.UTC(2024, 0, 1) });
+    for (const m of messages) writer.add(m);
+    const file = path.join(tempDir(), 'edge.pcap');
+    writeFileSync(file, Buffer.concat(chunks));
+    return { file, writer, content: Buffer.concat(chunks) };
+  };
+
+  test('a record without addresses is still a packet, from and to 0.0.0.0, and says why', async () => {
+    const { file } = write(record(sipText('hello'), {}));
+    const rows = await tsharkFields(file, ['ip.src', 'ip.dst', 'sip.Method', 'frame.comment', 'udp.checksum.status']);
+    expect(rows).toEqual([['0.0.0.0', '0.0.0.0', 'INVITE', expect.stringMatching(/endpoints not usable from the debug \(\? -> \?\)/), '1']]);
+  });
+
+  test('a message larger than one UDP datagram is cut to fit, and says so', async () => {
+    const { file, content } = write(record(sipText('x'.repeat(70_000))));
+    const [p] = packets(content);
+    expect(p.data.length).toBe(65535);
+    const rows = await tsharkFields(file, ['ip.len', 'udp.length', 'udp.checksum.status', 'frame.comment']);
+    expect(rows).toEqual([['65535', '65515', '1', expect.stringMatching(/cut to 65507: more than one UDP datagram can carry/)]]);
+  });
+
+  test('a TCP message larger than one packet goes as consecutive segments of one stream', async () => {
+    const text = sipText('y'.repeat(100_000), 'TCP');
+    const { file, content } = write(record(text));
+    const segs = packets(content);
+    expect(segs).toHaveLength(2);
+    expect(segs[1].data.readUInt32BE(24)).toBe((segs[0].data.readUInt32BE(24) + segs[0].data.length - 40) >>> 0);
+    expect(Buffer.concat(segs.map((s) => s.data.subarray(40))).toString('latin1')).toBe(text);
+    const rows = await tsharkFields(file, ['tcp.checksum.status', '_ws.malformed']);
+    expect(rows).toEqual([['1', ''], ['1', '']]);
   });
 });
