@@ -1,6 +1,7 @@
 import { hostOf, isNonRoutable, isPublic } from './address';
 import { parseSipMessages, uriLabel, type SipMessage } from './message';
 import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reader';
+import { SipStreamJoiner } from './reassembly';
 import { sdpMedia } from './sdp';
 import type {
   SipCallState,
@@ -168,10 +169,12 @@ export class SipCaptureAnalyzer {
     this.maxCalls = Math.max(1, opts.maxCallsTracked ?? 500);
     this.maxRows = Math.max(4, opts.maxMessagesPerCall ?? 100);
     this.reader = new SipDebugReader((e) => this.onEvent(e));
+    this.joiner = new SipStreamJoiner((e) => this.onRecord(e));
     this.listener = opts.onMessage;
   }
 
   private readonly listener: ((message: CapturedSipMessage) => void) | undefined;
+  private readonly joiner: SipStreamJoiner;
   /** Start and end of each message of the record being read, when a listener wants the text. */
   private readonly spans: number[] = [];
 
@@ -203,6 +206,11 @@ export class SipCaptureAnalyzer {
       this.filteredOut++;
       return;
     }
+    this.joiner.push(event);
+  }
+
+  /** A record, or several joined (a message a stream transport delivered in several reads). */
+  private onRecord(event: DebugMessageEvent): void {
     this.reader.work += event.payload.length;
     const spans = this.listener ? this.spans : undefined;
     if (spans) spans.length = 0;
@@ -604,6 +612,7 @@ export class SipCaptureAnalyzer {
   summary(opts: { endMs?: number } = {}): SipSummary {
     this.endMs = opts.endMs;
     this.reader.flush();
+    this.joiner.flush();
     const problems: SipProblem[] = [...this.problems];
     const pendingProblems: SipProblem[] = [];
 

@@ -26,6 +26,8 @@ export interface DebugMessageEvent {
   /** Decoded from a complete hex dump (exact bytes). */
   exact: boolean;
   declaredLength?: number;
+  /** The `off` of `(off,len)` when not 0: this record continues a message an earlier record began. */
+  offset?: number;
   /** The record or its payload was cut (cap hit, next record began, end of input). */
   cut: boolean;
 }
@@ -398,6 +400,11 @@ export class SipDebugReader {
     if (timestamp) event.timestamp = timestamp;
     if (timeMs !== undefined) event.timeMs = timeMs;
     if (fields.declaredLength !== undefined) event.declaredLength = fields.declaredLength;
+    // `(off,len)`: a non-zero offset is rare (a message continued from an earlier read): read only then.
+    if (joined.charCodeAt(0) === 40 && joined.charCodeAt(1) !== 48) {
+      const offset = Number(joined.slice(1, joined.indexOf(',')));
+      if (offset > 0) event.offset = offset;
+    }
     if (addr) {
       event.src = addr.src;
       event.dst = addr.dst;

@@ -69,6 +69,19 @@ describe('one packet per SIP message', () => {
     }
   });
 
+  test('a TCP message split across debug reads is one message and one packet, with or without an offset', async () => {
+    const { content, summary, messages, out } = convert(path.join(PCAP_FIXTURES, 'tcp-split-reads.log'));
+    expect(messages.map((m) => m.message.startLine)).toEqual(['INVITE sip:2002@pbx.example.com SIP/2.0', 'SIP/2.0 100 Trying', 'SIP/2.0 200 OK', 'ACK sip:2002@198.51.100.7:5060 SIP/2.0']);
+    expect(summary.lines.unknown).toBe(0);
+    expect(summary.calls[0].media.map((m) => `${m.address}:${m.port}`)).toEqual(['192.168.1.10:16384', '198.51.100.20:30000']);
+    const segs = packets(content);
+    expect(segs).toHaveLength(4);
+    const invite = segs[0].data.subarray(40).toString('latin1');
+    expect(invite).toMatch(/^INVITE [^]*\r\n\r\nv=0[^]*a=rtpmap:101 telephone-event\/8000\r\n$/);
+    const rows = await tsharkFields(out, ['sip.Method', 'sip.Status-Code', 'sdp.media', '_ws.malformed'], ['-Y', 'sip']);
+    expect(rows).toEqual([['INVITE', '', 'audio 16384 RTP/AVP 0 101', ''], ['', '100', '', ''], ['', '200', 'audio 30000 RTP/AVP 0 101', ''], ['ACK', '', '', '']]);
+  });
+
   test('a retransmission stays a packet of its own, marked in its comment', async () => {
     const { out, writer, summary } = convert(sip('retransmitted-invite.log'));
     expect(summary.retransmissions).toBe(1);

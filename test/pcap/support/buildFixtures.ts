@@ -115,3 +115,26 @@ function dialog(opts: { id: string; transport: string; phone: string; fgt: strin
   ];
   write('text-only.log', lines.join('\n') + '\n');
 }
+
+// 5. SIP over TCP, messages split across reads: the INVITE in two records whose second says where it continues
+//    (`(600,LEN)`), the 200 OK in two records that both say offset 0 (the tail begins mid-body, with no start line).
+{
+  const PHONE = '192.168.1.10:5060';
+  const FGT = '203.0.113.2:5060';
+  const PBX = '198.51.100.7:5060';
+  const d = dialog({ id: 'split1', transport: 'TCP', phone: PHONE, fgt: FGT, pbx: PBX, mediaPhone: '192.168.1.10', mediaPbx: '198.51.100.20', ipv: 'IP4' });
+  const at = (s: string, n: number) => [Buffer.from(s).subarray(0, n).toString('latin1'), Buffer.from(s).subarray(n).toString('latin1')];
+  const [invite1, invite2] = at(d.invite, 300);
+  const [ok1, ok2] = at(d.ok, d.ok.length - 40);
+  const rec = (ts: string, port: number, src: string, dst: string, message: string, offset = 0) =>
+    debugRecord({ ts: day(ts), port, src, dst, message }).map((l) => (offset ? l.replace('read [(0,', `read [(${offset},`) : l));
+  const lines = [
+    ...rec('11:03:00', 30, PHONE, PBX, invite1),
+    ...rec('11:03:00', 30, PHONE, PBX, invite2, 300),
+    ...rec('11:03:00', 31, PBX, FGT, d.trying),
+    ...rec('11:03:02', 31, PBX, FGT, ok1),
+    ...rec('11:03:02', 31, PBX, FGT, ok2),
+    ...rec('11:03:02', 30, PHONE, PBX, d.ack),
+  ];
+  write('tcp-split-reads.log', lines.join('\n') + '\n');
+}
