@@ -13,7 +13,6 @@ const MAX_JOINED = 256 * 1024;
 const MAX_HELD = 256;
 const HEAD_END = /\r?\n\r?\n/;
 const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*(\d{1,9})/im;
-const UDP_VIA = /^(?:via|v)[ \t]*:[ \t]*SIP\/2\.0\/UDP\b/im;
 
 export class SipStreamJoiner {
   private readonly held = new Map<string, DebugMessageEvent>();
@@ -21,6 +20,11 @@ export class SipStreamJoiner {
   constructor(private readonly emit: (event: DebugMessageEvent) => void) {}
 
   push(event: DebugMessageEvent): void {
+    // The usual case (nothing held, a UDP message) costs one indexOf and no key string.
+    if (this.held.size === 0 && !mayContinue(event.payload)) {
+      this.emit(event);
+      return;
+    }
     const key = `${event.port}|${event.io}`;
     const held = this.held.get(key);
     if (held) {
@@ -57,10 +61,15 @@ function continues(held: DebugMessageEvent, next: DebugMessageEvent): boolean {
   return !isStartLine(firstLine.trim());
 }
 
+/** Not a UDP message (a datagram never continues): its first Via is within the head's first 2 KB. */
+function mayContinue(payload: string): boolean {
+  const udp = payload.indexOf('SIP/2.0/UDP');
+  return udp < 0 || udp > 2048;
+}
+
 /** Whether the payload's last message stops before its end (head or body), over a stream transport. */
 function awaitsMore(payload: string): boolean {
-  // The common case first: a UDP message never continues (a cheap test on the first Via).
-  if (UDP_VIA.test(payload.slice(0, 2048))) return false;
+  if (!mayContinue(payload)) return false;
   // The last message of the payload: from the last start line.
   let start = 0;
   const starts = /(?:^|\n)((?:[A-Z]{2,20} \S+ SIP\/2\.0|SIP\/2\.0 \d{3}[^\r\n]*))\r?$/gm;
