@@ -387,8 +387,18 @@ class PcapCapture {
     if (redact && !redaction) return;
     const writer = new SipPcapWriter({ write: (c) => this.chunks.push(c), startMs, maxBytes: cap, redaction });
     this.writer = writer;
-    this.onMessage = (m) => writer.add(m);
+    // It runs inside the capture loop: a fault here must cost the file, never the capture or the debug reset.
+    this.onMessage = (m) => {
+      if (this.failure !== undefined) return;
+      try {
+        writer.add(m);
+      } catch (e) {
+        this.failure = e instanceof Error ? e.message : String(e);
+      }
+    };
   }
+
+  private failure: string | undefined;
 
   /** No console timestamps: packets are timed from here. */
   startsAt(ms: number): void {
@@ -399,6 +409,10 @@ class PcapCapture {
     const w = this.writer;
     if (!w) {
       if (messages > 0) notes.push('No capture file (pcap) was attached: the configured redaction cannot produce pseudonym addresses for it.');
+      return undefined;
+    }
+    if (this.failure !== undefined) {
+      notes.push(`No capture file (pcap) was attached: writing it failed (${this.failure}). The summary and the raw capture are complete.`);
       return undefined;
     }
     if (w.packets === 0 && w.leftOut === 0) return undefined;

@@ -99,6 +99,16 @@ describe('the capture file of a live check', () => {
     expect(result.notes.join('\n')).toMatch(new RegExp(`capture file \\(pcap\\) was cut at 4 KiB: it holds the first ${rows.length} packet\\(s\\); ${result.sip.messages - rows.length} later SIP message\\(s\\)`));
   });
 
+  test('a fault while writing the file costs the file only: the check, its summary and the debug reset go on', async () => {
+    fw = await startFirewall();
+    const broken = Object.assign((t: string) => t, { packet: { text: () => { throw new Error('redaction exploded'); }, address: (ip: string) => ip } });
+    const result = await check(fw, { redact: broken });
+    expect(result.capture.debugReset).toBe(true);
+    expect(result.sip.messages).toBeGreaterThan(0);
+    expect(result.attachments.filter((a) => a.filename.endsWith('.pcap'))).toEqual([]);
+    expect(result.notes.join('\n')).toMatch(/No capture file \(pcap\) was attached: writing it failed \(redaction exploded\)/);
+  });
+
   test('a redaction that cannot give pseudonym addresses gets no capture file, and the thread says why', async () => {
     fw = await startFirewall();
     const result = await check(fw, { redact: (t) => t.replace(/\d+\.\d+\.\d+\.\d+/g, 'x') });
