@@ -128,6 +128,16 @@ describe('redaction', () => {
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
   });
 
+  test('SIP_CHECK_REDACT=users: users masked, addresses kept as they were (headers and text)', () => {
+    const redact = createRedactor({ users: true, addresses: false });
+    const first = packets(convert(sip('basic-call.log'), { redaction: redact.packet }).content)[0].data;
+    expect([...first.subarray(12, 16)].join('.')).toBe('192.168.1.10');
+    const text = first.subarray(28).toString('latin1');
+    expect(text).toContain('c=IN IP4 192.168.1.10\r\n');
+    expect(text).toMatch(/^INVITE sip:user-\d+@pbx\.example\.com SIP\/2\.0\r\n/);
+    expect(text).not.toMatch(/1001|2002|Alice/);
+  });
+
   test('fixContentLength follows the new body, and leaves a truncated message as it was', () => {
     const msg = 'INVITE sip:a@b SIP/2.0\r\nl: 14\r\n\r\nc=IN IP4 1.2.3';
     expect(fixContentLength(msg, msg.replace('1.2.3', '10.0.0.1'))).toBe('INVITE sip:a@b SIP/2.0\r\nl: 17\r\n\r\nc=IN IP4 10.0.0.1');
