@@ -128,11 +128,15 @@ export function renderSweepText(report: SweepReport, changes?: { since?: string;
     out.push('', `${labelOf(group.handler)} (${group.handler}): ${group.rows.length}`);
     for (const r of group.rows) out.push(`  ${tableLine(r)}`);
   }
-  if (changes) {
-    out.push('', changes.since ? `Changes since ${changes.since}:` : 'No earlier run in the state file: this run is the baseline.');
-    if (changes.since && changes.list.length === 0) out.push('  none');
-    for (const c of changes.list) out.push(`  • ${describeChange(c)}`);
-  }
+  if (changes) out.push('', renderChangesText(changes));
+  return out.join('\n');
+}
+
+/** What changed since the previous run of a state file (or that this run is the baseline). */
+export function renderChangesText(changes: { since?: string; list: DriftChange[] }): string {
+  const out = [changes.since ? `Changes since ${changes.since}:` : 'No earlier run in the state file: this run is the baseline.'];
+  if (changes.since && changes.list.length === 0) out.push('  none');
+  for (const c of changes.list) out.push(`  • ${describeChange(c)}`);
   return out.join('\n');
 }
 
