@@ -164,6 +164,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   const fleetStatePath = reader.path('SIP_CHECK_FLEET_STATE') ?? ENV_DEFAULTS.fleetStatePath;
   const watch = readWatch(reader, problems);
+  if (watch && slack?.mode === 'console') warnings.push('SIP_CHECK_WATCH_CHANNEL is set but the bot runs in the terminal (no Slack tokens): the drift watch posts to Slack only and is off');
 
   if (problems.length > 0 || !slack) throw new ConfigError(problems);
   return {
@@ -210,8 +211,8 @@ function readWatch(reader: EnvReader, problems: string[]): WatchConfig | undefin
   let everyMs: number | undefined;
   if (every !== undefined) {
     everyMs = parseDuration(every);
-    if (everyMs === undefined || everyMs < ENV_DEFAULTS.minWatchEveryMs || everyMs > 30 * 86_400_000) {
-      reader.problem('SIP_CHECK_WATCH_EVERY', every.replace(/[\x00-\x1f\x7f]/g, '?'), 'a period from 5m to 30d written as a number and a unit (s, m, h, d), e.g. 1h');
+    if (everyMs === undefined || everyMs < ENV_DEFAULTS.minWatchEveryMs || everyMs > 7 * 86_400_000) {
+      reader.problem('SIP_CHECK_WATCH_EVERY', every.replace(/[\x00-\x1f\x7f]/g, '?'), 'a period from 5m to 7d written as a number and a unit (s, m, h, d), e.g. 1h');
       ok = false;
     }
   }

@@ -87,7 +87,11 @@ export function createFleetService(deps: FleetDeps): FleetService {
 
     async handle(command, requester, makeReporter) {
       if (command.kind === 'error') return { kind: 'rejected', error: command.error };
-      if (command.kind === 'watch') return { kind: 'text', text: deps.watchStatus?.() ?? 'The drift watch is off: set SIP_CHECK_WATCH_CHANNEL and SIP_CHECK_WATCH_EVERY to run it.' };
+      if (command.kind === 'watch') {
+        // The schedule and fleet-wide counts are for people who may check at least one firewall.
+        if (entriesFor({ kind: 'all' }, requester).length === 0) return { kind: 'rejected', error: new CheckError('unknown-firewall', 'You may not check any firewall from here.') };
+        return { kind: 'text', text: deps.watchStatus?.() ?? 'The drift watch is off: set SIP_CHECK_WATCH_CHANNEL and SIP_CHECK_WATCH_EVERY to run it.' };
+      }
       const { scope } = command;
       const entries = entriesFor(scope, requester);
       if (entries.length === 0) {
