@@ -25,33 +25,28 @@ export function buildSweepProgressMessage(request: SweepRequest, done: number, t
   return { text: fallbackText(text), blocks: [section(`:satellite_antenna: ${text}`)] };
 }
 
-/** Lines into sections of at most `sectionText` characters, stopping at `budget` characters overall. */
-function packLines(heading: string, lines: string[], budget: { left: number }, more: (n: number) => string): KnownBlock[] {
+/** Lines into sections of at most `sectionText` characters, stopping (with `more`) before `budget` runs out. */
+function packLines(heading: string, lines: string[], budget: { left: number; cut: boolean }, more: (n: number) => string): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   let current = heading;
-  let used = 0;
+  const flush = () => {
+    blocks.push(section(current));
+    budget.left -= current.length;
+    current = '';
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const remaining = lines.length - i;
-    const reserve = 80;
-    if (current.length + line.length + 1 > SLACK_LIMITS.sectionText - reserve || budget.left - line.length < reserve) {
-      if (budget.left - line.length < reserve) {
-        current += `\n${more(remaining)}`;
-        blocks.push(section(current));
-        budget.left -= current.length - used;
-        return blocks;
-      }
-      blocks.push(section(current));
-      budget.left -= current.length - used;
-      current = '';
-      used = 0;
+    const tail = more(lines.length - i);
+    if (budget.left - current.length - line.length - 1 < tail.length + 1) {
+      current += (current ? '\n' : '') + tail;
+      flush();
+      budget.cut = true;
+      return blocks;
     }
+    if (current.length + line.length + 1 > SLACK_LIMITS.sectionText) flush();
     current += (current ? '\n' : '') + line;
   }
-  if (current) {
-    blocks.push(section(current));
-    budget.left -= current.length - used;
-  }
+  if (current) flush();
   return blocks;
 }
 
@@ -59,13 +54,14 @@ export function buildSweepSummaryMessage(request: SweepRequest, report: SweepRep
   const head = `Sweep of ${scopeText(request.scope)} (requested by <@${request.requester.userId}>): ${report.rows.length} firewall(s) in ${report.seconds} s`;
   const counts = countsText(report.counts);
   const blocks: KnownBlock[] = [section(`:white_check_mark: *${head}*\n${escapeMrkdwn(counts)}`)];
-  const budget = { left: SLACK_LIMITS.totalBlockText - head.length - counts.length };
-  const more = (n: number) => `_…and ${n} more: the CSV and JSON attached in the thread have every row._`;
+  const budget = { left: SLACK_LIMITS.totalBlockText - head.length - counts.length - 40, cut: false };
+  const more = (n: number) => `_…and ${n} more in this group: the CSV and JSON attached in the thread have every row._`;
   const exceptions = report.rows.filter(isException);
   if (exceptions.length) blocks.push(...packLines('*Exceptions*', exceptions.map((r) => `• ${escapeMrkdwn(exceptionLine(r))}`), budget, more));
   for (const group of groupByHandler(report.rows)) {
+    if (budget.cut) break;
     if (budget.left < 200 || blocks.length >= SLACK_LIMITS.blocks - 2) {
-      blocks.push(section(more(report.rows.length)));
+      blocks.push(section(more(group.rows.length)));
       break;
     }
     blocks.push(...packLines(`*${escapeMrkdwn(labelOf(group.handler))}* (${group.rows.length})`, group.rows.map((r) => `• ${escapeMrkdwn(tableLine(r))}`), budget, more));
