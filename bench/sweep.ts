@@ -31,6 +31,8 @@ function buildSweepBotJs(): string {
   return out;
 }
 
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
 function runBot(script: string, job: SweepJob): Promise<SweepBotReport> {
   return new Promise((resolve, reject) => {
     const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -116,7 +118,13 @@ export async function benchSweep(opts: { counts: number[]; perCommandMs: number;
         figure(`sweep.configWrites.${tag}`, writes, 'count'),
         figure(`sweep.debugCommands.${tag}`, debug, 'count', '`diagnose debug ...` received by the firewalls'),
       );
-      if (machineBusy > 0.9) opts.notes.push(`sweep ${tag}: the machine was ${Math.round(machineBusy * 100)}% busy: CPU-bound; the simulators used ${Math.round(simCpuS * 10) / 10} s of CPU and the bot ${Math.round(report.cpuMs / 100) / 10} s, so the wall time is limited by the simulators' share as much as by the bot's`);
+      if (machineBusy > 0.9) {
+        const machineS = machineBusy * cores * wallS;
+        const otherS = Math.max(0, machineS - simCpuS - report.cpuMs / 1000);
+        opts.notes.push(
+          `sweep ${tag}: the machine was ${Math.round(machineBusy * 100)}% busy (CPU-bound): of ${round1(machineS)} CPU-seconds the bot used ${round1(report.cpuMs / 1000)}, the simulators ${round1(simCpuS)}, other processes ${round1(otherS)}; the wall time is limited by ${simCpuS > report.cpuMs / 1000 ? 'the simulators more than by the bot' : otherS > report.cpuMs / 1000 ? 'other work on the machine more than by the bot' : 'the bot itself'}`,
+        );
+      }
     }
 
     const available = await ensureNetmiko();
