@@ -1,9 +1,11 @@
 import { makeSessionOpener } from '../../src/check/connect';
 import { FirewallLocks, Semaphore } from '../../src/check/locks';
-import { sweepFirewall } from '../../src/fleet/collect';
+import path from 'node:path';
+import { assertNoDebug, sweepFirewall } from '../../src/fleet/collect';
+import { COMMANDS } from '../../src/fortios/cli';
 import { runSweep, SweepSlots, countRows } from '../../src/fleet/sweep';
 import { isDebugClean } from '../../src/simulator';
-import { testLimits } from '../support/harness';
+import { openerFor, startFirewall, testLimits } from '../support/harness';
 import { startFleet, type Fleet } from './support';
 
 describe('sweep against simulated firewalls with mixed outcomes', () => {
@@ -52,5 +54,35 @@ describe('sweep against simulated firewalls with mixed outcomes', () => {
       expect(isDebugClean(sim.state)).toBe(true);
       expect(sim.commandLog.filter((c) => /debug/.test(c.command))).toEqual([]);
     }
+  });
+});
+
+describe('sweepFirewall on a multi-VDOM unit', () => {
+  // This recorded unit prints no `diagnose sys vd list`: like the check, the sweep then reads root only (entering a
+  // VDOM it was not shown could create one).
+  it('reads the session helpers under config global and the VDOM, naming the VDOM in the config lines', async () => {
+    const fw = await startFirewall({ scenario: path.join(__dirname, '..', '..', 'src', 'simulator', 'scenarios', 'fw-multi-vdom.txt'), name: 'fw-dc' });
+    try {
+      const row = await sweepFirewall(fw.entry, { openSession: openerFor(fw), limits: testLimits() });
+      expect(row.error).toBeNull();
+      expect(row.vdoms.map((v) => v.name)).toEqual(['root']);
+      expect(row.configLines.some((l) => l.startsWith('root: system settings: set '))).toBe(true);
+      expect(row.configLines.some((l) => l.startsWith('global: session-helper '))).toBe(true);
+      expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.firewallPolicy).map((c) => c.context)).toEqual(['root']);
+      expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.sessionHelper).map((c) => c.context)).toEqual(['global']);
+      expect(fw.sim.state.debug.enables + fw.sim.state.debug.resets).toBe(0);
+      expect(fw.sim.state.configWrites).toEqual([]);
+    } finally {
+      await fw.sim.close();
+    }
+  });
+});
+
+describe('assertNoDebug', () => {
+  it.each([COMMANDS.debugEnable, COMMANDS.debugReset, COMMANDS.debugSip(-1), 'diag debug enable', 'DIAGNOSE  DEBUG  enable'])('refuses %j', (command) => {
+    expect(() => assertNoDebug(command)).toThrow(/the sweep refused a debug command/);
+  });
+  it.each([COMMANDS.sipProxyStats, COMMANDS.sessionList, COMMANDS.systemStatus])('passes %j', (command) => {
+    expect(assertNoDebug(command)).toBe(command);
   });
 });
