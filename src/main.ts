@@ -125,9 +125,9 @@ async function main(): Promise<void> {
     userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
     fleet: fleet.service,
   });
-  await fleet.startWatch((channelId) => slackWatchPoster(app.client, channelId, redact));
   if (config.mode === 'http') await app.start(config.port);
   else await app.start();
+  await fleet.startWatch((channelId) => slackWatchPoster(app.client, channelId, redact));
   stopAdapter = async () => {
     await app.stop();
   };
