@@ -35,8 +35,16 @@ async function handle(request: EnvironmentRequest): Promise<EnvironmentReply> {
       for (const call of slack?.calls() ?? []) slackCalls[call.method] = (slackCalls[call.method] ?? 0) + 1;
       return {
         type: 'state',
-        firewalls: simulators.map(({ name, sim }) => ({ name, configWrites: sim.state.configWrites.length, logins: sim.state.logins, debugClean: isDebugClean(sim.state) })),
+        firewalls: simulators.map(({ name, sim }) => ({
+          name,
+          configWrites: sim.state.configWrites.length,
+          logins: sim.state.logins,
+          debugClean: isDebugClean(sim.state),
+          debugCommands: sim.commandLog.filter((c) => /^diag(?:nose)? debug\b/.test(c.command)).length,
+        })),
         slackCalls,
+        // CPU time of this process (the simulated firewalls), so a benchmark can tell the device's share from the bot's.
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
       };
     }
     case 'stop':

@@ -90,12 +90,14 @@ export interface FirewallState {
   configWrites: number;
   logins: number;
   debugClean: boolean;
+  /** `diagnose debug ...` commands the firewall received (the sweep must send none). */
+  debugCommands: number;
 }
 
 export type EnvironmentReply =
   | { type: 'ready'; firewalls: SimulatedFirewallInfo[]; slackBaseUrl?: string }
   | { type: 'latency-set' }
-  | { type: 'state'; firewalls: FirewallState[]; slackCalls: Record<string, number> }
+  | { type: 'state'; firewalls: FirewallState[]; slackCalls: Record<string, number>; cpuMs?: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -144,10 +146,10 @@ export class Environment {
     await this.call({ type: 'latency', perCommandMs });
   }
 
-  async state(): Promise<{ firewalls: FirewallState[]; slackCalls: Record<string, number> }> {
+  async state(): Promise<{ firewalls: FirewallState[]; slackCalls: Record<string, number>; cpuMs: number }> {
     const reply = await this.call({ type: 'state' });
     if (reply.type !== 'state') throw new Error(`environment state: ${JSON.stringify(reply)}`);
-    return { firewalls: reply.firewalls, slackCalls: reply.slackCalls };
+    return { firewalls: reply.firewalls, slackCalls: reply.slackCalls, cpuMs: reply.cpuMs ?? 0 };
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,9 @@
  *             100 MB, converted to a pcapng capture file (--quick: 10 MB)
  *   scale     1, 10 and 50 firewalls through createCheckService (concurrency 10), 2 s window, 20 ms per command;
  *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10)
+ *   sweep     fleet sweeps of 50, 200 and 500 firewalls at 20 ms per command (bench/sweep.ts): wall, bot peak RSS and
+ *             CPU, simulator CPU, config writes, debug commands; Netmiko fast_cli in a 20-thread pool on 50 firewalls
+ *             and the ratio (--quick: 50 only)
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,8 +34,9 @@ import { benchOverhead } from './overhead';
 import { benchParser } from './parser';
 import { benchPcap } from './pcap';
 import { benchScale } from './scale';
+import { benchSweep } from './sweep';
 
-const SECTIONS = ['ack', 'overhead', 'netmiko', 'parser', 'scale'] as const;
+const SECTIONS = ['ack', 'overhead', 'netmiko', 'parser', 'scale', 'sweep'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
     ...(await benchPcap({ sizesMB: options.quick ? [10] : [100], tmpDir: path.join(OUT_DIR, 'parser') })),
   ]);
   await section('scale', () => benchScale({ counts: options.quick ? [1, 10] : [1, 10, 50], windowSeconds: 2, perCommandMs: 20, maxConcurrent: 10 }));
+  // A sweep at a raised cap (40, sweeps take at most half: 20 at once); Netmiko fast_cli in a 20-thread pool beside it.
+  await section('sweep', () => benchSweep({ counts: options.quick ? [50] : [50, 200, 500], perCommandMs: 20, maxConcurrent: 40, concurrency: 20, netmikoCount: 50, netmikoThreads: 20, notes }));
 
   const results = {
     date: startedAt.toISOString(),

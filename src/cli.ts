@@ -1,7 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { config as loadDotenv } from 'dotenv';
 import { SipPcapWriter } from './pcap/writer';
 import { analyseTranscript, type Analysis } from './check/analyse';
+import { sweepMain } from './fleet/cli';
 import { parseTranscript } from './fortios/transcript';
 import { renderSipSummaryText } from './report/sipText';
 import { renderVerdictText } from './report/verdictText';
@@ -16,9 +18,14 @@ export interface CliIo {
   stderr: (text: string) => void;
   readFile: (path: string) => Promise<string>;
   readStdin: () => Promise<string>;
+  /** `sweep` reads the inventory and credentials from here (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** `sweep` prints progress on stderr when it is a terminal. */
+  stderrIsTty?: boolean;
 }
 
 export const USAGE = `Usage: sip-check analyze FILE... [--json] [--pcap OUT.pcap]
+       sip-check sweep [--tag NAME] [--json|--csv] [--state FILE]   (sip-check sweep --help)
 
 Reads FortiGate CLI transcripts (what the terminal showed: prompts, commands, outputs) and reports who
 handles SIP (SIP ALG, session helper, neither, or a mismatch) and a summary of the captured SIP.
@@ -64,6 +71,7 @@ export function analysisJson(a: Analysis): object {
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const args = [...argv];
+  if (args[0] === 'sweep') return sweepMain(args.slice(1), { stdout: io.stdout, stderr: io.stderr, progressTty: io.stderrIsTty }, io.env ?? process.env);
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(USAGE + '\n');
     return 0;
@@ -217,11 +225,14 @@ export const processIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
   readFile: (p) => readFile(p, 'utf8'),
   readStdin: () => readAll(process.stdin),
+  stderrIsTty: Boolean(process.stderr.isTTY),
 };
 
 /** Run when executed directly or through bin/sip-check.js (which requires this file). */
 const entry = require.main?.filename ?? '';
 if (require.main === module || /[\\/]bin[\\/]sip-check(?:\.js)?$/.test(entry)) {
+  // `sweep` reads the bot's settings: from the environment, and from .env like `npm start`.
+  if (process.argv[2] === 'sweep') loadDotenv({ quiet: true });
   main(process.argv.slice(2), processIo).then(
     (code) => {
       process.exitCode = code;

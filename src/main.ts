@@ -4,12 +4,15 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { runConsole } from './adapters/console/repl';
 import { createSlackApp } from './adapters/slack/app';
+import { slackWatchPoster } from './adapters/slack/watchPoster';
 import { AuditLog } from './check/audit';
 import { makeSessionOpener } from './check/connect';
 import { DebugJournal } from './check/journal';
 import { RateLimiter } from './check/rateLimit';
 import { recoverUnfinishedDebug } from './check/recovery';
 import { createCheckService } from './check/service';
+import { FirewallLocks, Semaphore } from './check/locks';
+import { startFleet } from './fleet/start';
 import { loadAppConfig, type AppConfig } from './config/env';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
 import { secretValues } from './config/secrets';
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
     const port = await simulator.start();
     inventory.firewalls.push(demoInventoryEntry(port, simulator.hostKeyFingerprint, DEMO_PASSWORD_ENV));
   }
-  for (const warning of inventory.warnings ?? []) log('warn', warning);
+  for (const warning of [...config.warnings, ...(inventory.warnings ?? [])]) log('warn', warning);
 
   const openSession = makeSessionOpener(config.limits, process.env);
   const journal = new DebugJournal(config.journalPath);
@@ -73,19 +76,29 @@ async function main(): Promise<void> {
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
 
   const redact = config.redact === 'none' ? undefined : createRedactor({ users: config.redact !== 'addresses', addresses: config.redact !== 'users' });
+  // One lock per device and one global cap, shared by single checks and fleet sweeps.
+  const locks = new FirewallLocks();
+  const slots = new Semaphore(config.maxConcurrent);
+  const rateLimiter = new RateLimiter(config.rateLimit);
   const service = createCheckService({
+    locks,
+    slots,
     inventory,
     limits: config.limits,
     openSession,
     journal,
     audit,
-    rateLimiter: new RateLimiter(config.rateLimit),
+    rateLimiter,
     maxConcurrent: config.maxConcurrent,
     log,
     redact,
   });
 
-  stopRunning = () => service.shutdown(shutdownGraceMs(config.limits));
+  const fleet = startFleet({ config, inventory, openSession, locks, slots, rateLimiter, audit, log });
+  stopRunning = async () => {
+    fleet.watch?.stop();
+    await Promise.all([service.shutdown(shutdownGraceMs(config.limits)), fleet.service.shutdown(shutdownGraceMs(config.limits))]);
+  };
 
   if (config.mode === 'console') {
     await runConsole({
@@ -96,6 +109,7 @@ async function main(): Promise<void> {
       tty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
       redact,
       userId: config.consoleUser,
+      fleet: fleet.service,
     });
     await shutdown('end of input');
     return;
@@ -109,9 +123,11 @@ async function main(): Promise<void> {
     redact,
     maxCaptureSeconds: config.limits.maxSeconds,
     userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
+    fleet: fleet.service,
   });
   if (config.mode === 'http') await app.start(config.port);
   else await app.start();
+  await fleet.startWatch((channelId) => slackWatchPoster(app.client, channelId, redact));
   stopAdapter = async () => {
     await app.stop();
   };

@@ -48,6 +48,9 @@ export interface ServiceDeps {
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   redact?: (text: string) => string;
+  /** Shared with fleet sweeps (src/fleet/): one lock per device and one global cap for both. Default: own. */
+  locks?: FirewallLocks;
+  slots?: Semaphore;
 }
 
 interface Running {
@@ -60,8 +63,8 @@ const REMEMBERED_RESULTS = 200;
 
 export function createCheckService(deps: ServiceDeps): CheckService {
   const now = deps.now ?? (() => new Date());
-  const locks = new FirewallLocks();
-  const slots = new Semaphore(deps.maxConcurrent);
+  const locks = deps.locks ?? new FirewallLocks();
+  const slots = deps.slots ?? new Semaphore(deps.maxConcurrent);
   const running = new Map<string, Running>();
   const results = new Map<string, { firewall: string; remediation: string }>();
   let shuttingDown = false;

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors';
-import { SLACK_USER_ID } from './patterns';
+import { SLACK_CHANNEL_ID, SLACK_USER_ID, TAG_NAME } from './patterns';
 import type { CheckLimits } from './types';
 
 /**
@@ -40,8 +40,20 @@ interface CommonConfig {
   /** What to mask in posted SIP summaries: SIP users, IP addresses, both, or nothing. */
   redact: RedactMode;
   logLevel: LogLevel;
+  /** Firewalls one fleet sweep reads at once; at most half of `maxConcurrent` (the rest stays for checks). */
+  sweepConcurrency: number;
+  /** The drift watch (Slack modes): sweeps on a schedule and posts changes. Absent when not configured. */
+  watch?: WatchConfig;
+  /** Fleet results and history (the watch; `sweep --state` names its own file). */
+  fleetStatePath: string;
   /** Not fatal, worth logging at start-up (e.g. both an app token and a signing secret are set). */
   warnings: string[];
+}
+
+export interface WatchConfig {
+  channelId: string;
+  everyMs: number;
+  tag?: string;
 }
 
 /**
@@ -82,7 +94,20 @@ export const ENV_DEFAULTS = {
   logFile: 'var/sip-check.log',
   redact: 'none' as RedactMode,
   logLevel: 'info' as LogLevel,
+  /** Half the default global cap: a sweep never takes more than half the slots, checks keep the rest. */
+  sweepConcurrency: 5,
+  fleetStatePath: 'var/fleet-state.json',
+  /** The drift watch never sweeps more often than this. */
+  minWatchEveryMs: 5 * 60_000,
 } as const;
+
+/** `90s`, `5m`, `1h`, `1d` (one number, one unit) → milliseconds; undefined when not that shape. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^([1-9][0-9]{0,5})(s|m|h|d)$/.exec(text.trim().toLowerCase());
+  if (!m) return undefined;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
 
 /** Reads and validates every variable; throws one `ConfigError` listing all problems. */
 export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
@@ -130,6 +155,16 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   const redact = reader.oneOf('SIP_CHECK_REDACT', ['none', 'users', 'addresses', 'all'] as const, ENV_DEFAULTS.redact);
   const logLevel = reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, ENV_DEFAULTS.logLevel);
+  const share = Math.max(1, Math.floor((maxConcurrent ?? ENV_DEFAULTS.maxConcurrent) / 2));
+  const sweepConcurrency = reader.int('SIP_CHECK_SWEEP_CONCURRENCY', Math.min(ENV_DEFAULTS.sweepConcurrency, share), 1, 50, 'firewalls read at once by a sweep');
+  if (sweepConcurrency !== undefined && maxConcurrent !== undefined && sweepConcurrency > share) {
+    problems.push(
+      `SIP_CHECK_SWEEP_CONCURRENCY=${sweepConcurrency} is more than half of SIP_CHECK_MAX_CONCURRENT=${maxConcurrent}: expected at most ${share} (sweeps leave the other half of the cap to single checks; raise SIP_CHECK_MAX_CONCURRENT too)`,
+    );
+  }
+  const fleetStatePath = reader.path('SIP_CHECK_FLEET_STATE') ?? ENV_DEFAULTS.fleetStatePath;
+  const watch = readWatch(reader, problems);
+  if (watch && slack?.mode === 'console') warnings.push('SIP_CHECK_WATCH_CHANNEL is set but the bot runs in the terminal (no Slack tokens): the drift watch posts to Slack only and is off');
 
   if (problems.length > 0 || !slack) throw new ConfigError(problems);
   return {
@@ -156,8 +191,49 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     ...(consoleUser !== undefined && SLACK_USER_ID.test(consoleUser) ? { consoleUser } : {}),
     redact: redact!,
     logLevel: logLevel!,
+    sweepConcurrency: sweepConcurrency!,
+    ...(watch ? { watch } : {}),
+    fleetStatePath,
     warnings,
   };
+}
+
+/** The drift watch: a channel and a period, both or neither; an optional tag. */
+function readWatch(reader: EnvReader, problems: string[]): WatchConfig | undefined {
+  const channelId = reader.raw('SIP_CHECK_WATCH_CHANNEL');
+  const every = reader.raw('SIP_CHECK_WATCH_EVERY');
+  const tag = reader.raw('SIP_CHECK_WATCH_TAG');
+  let ok = true;
+  if (channelId !== undefined && !SLACK_CHANNEL_ID.test(channelId)) {
+    reader.problem('SIP_CHECK_WATCH_CHANNEL', channelId.replace(/[\x00-\x1f\x7f]/g, '?'), 'a Slack channel ID such as C0NETOPS1 (channel details > bottom), not a #name');
+    ok = false;
+  }
+  let everyMs: number | undefined;
+  if (every !== undefined) {
+    everyMs = parseDuration(every);
+    if (everyMs === undefined || everyMs < ENV_DEFAULTS.minWatchEveryMs || everyMs > 7 * 86_400_000) {
+      reader.problem('SIP_CHECK_WATCH_EVERY', every.replace(/[\x00-\x1f\x7f]/g, '?'), 'a period from 5m to 7d written as a number and a unit (s, m, h, d), e.g. 1h');
+      ok = false;
+    }
+  }
+  if (tag !== undefined && !TAG_NAME.test(tag)) {
+    reader.problem('SIP_CHECK_WATCH_TAG', tag.replace(/[\x00-\x1f\x7f]/g, '?'), 'an inventory tag: lower-case letters, digits, "_", "-", at most 32 characters');
+    ok = false;
+  }
+  if ((channelId === undefined) !== (every === undefined)) {
+    problems.push(
+      channelId === undefined
+        ? 'SIP_CHECK_WATCH_EVERY is set but SIP_CHECK_WATCH_CHANNEL is not: set the channel ID the watch posts to, or unset SIP_CHECK_WATCH_EVERY'
+        : 'SIP_CHECK_WATCH_CHANNEL is set but SIP_CHECK_WATCH_EVERY is not: set how often the watch sweeps (e.g. 1h, at least 5m), or unset SIP_CHECK_WATCH_CHANNEL',
+    );
+    return undefined;
+  }
+  if (tag !== undefined && channelId === undefined) {
+    problems.push('SIP_CHECK_WATCH_TAG is set but the watch is off: set SIP_CHECK_WATCH_CHANNEL and SIP_CHECK_WATCH_EVERY too, or unset SIP_CHECK_WATCH_TAG');
+    return undefined;
+  }
+  if (!ok || channelId === undefined || everyMs === undefined) return undefined;
+  return { channelId, everyMs, ...(tag !== undefined ? { tag } : {}) };
 }
 
 /** Secrets are named, checked for shape, and never echoed. */

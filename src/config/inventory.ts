@@ -11,6 +11,7 @@ import {
   SLACK_CHANNEL_ID,
   SLACK_USER_GROUP_ID,
   SLACK_USER_ID,
+  TAG_NAME,
   USERNAME,
   VDOM_NAME,
   isHostname,
@@ -45,6 +46,7 @@ const FIREWALL_KEYS = [
   'vdom',
   'allow',
   'algorithms',
+  'tags',
 ] as const;
 const ALLOW_KEYS = ['users', 'user_groups', 'channels'] as const;
 
@@ -185,6 +187,18 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
     else fail('algorithms', `expected default or legacy, got ${show(item.algorithms)}`);
   }
 
+  const tags: string[] = [];
+  if (item.tags !== undefined) {
+    if (!Array.isArray(item.tags)) fail('tags', `expected a list of tags such as [branch, emea], got ${show(item.tags)}`);
+    else {
+      for (const tag of item.tags as unknown[]) {
+        if (typeof tag === 'string' && TAG_NAME.test(tag)) {
+          if (!tags.includes(tag)) tags.push(tag);
+        } else fail('tags', `expected lower-case letters, digits, "_", "-" starting with a letter or digit, at most 32 characters; got ${show(tag)}`);
+      }
+    }
+  }
+
   if (problems.length > before || !auth || !hostKey || !allow) return undefined;
   if (allow.users.length + allow.userGroups.length + allow.channels.length === 0) {
     warnings.push(`${source}: ${label}: no allow rule (users, user_groups or channels): usable by nobody`);
@@ -199,6 +213,7 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
     ...(vdom !== undefined ? { vdom } : {}),
     allow,
     algorithms,
+    ...(tags.length > 0 ? { tags } : {}),
   };
 }
 

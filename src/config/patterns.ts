@@ -41,5 +41,8 @@ export function isHostname(value: string): boolean {
   return true;
 }
 
+/** Inventory tags (`tags: [branch, emea]`), typed as `/sip-check tag=NAME`: lower-case letters, digits, `_`, `-`. */
+export const TAG_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
 /** Firewall names with a meaning of their own in the command grammar or the console demo. */
-export const RESERVED_FIREWALL_NAMES: ReadonlySet<string> = new Set(['help', 'fw-demo']);
+export const RESERVED_FIREWALL_NAMES: ReadonlySet<string> = new Set(['help', 'fw-demo', 'all', 'watch']);

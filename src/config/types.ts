@@ -11,6 +11,8 @@ export interface FirewallEntry {
   hostKey: { fingerprints: string[]; knownHostsFile?: string };
   /** VDOM to check on a multi-VDOM unit; absent = every VDOM the admin may see (or root). */
   vdom?: string;
+  /** Labels for fleet sweeps (`/sip-check tag=NAME`); empty when none. */
+  tags?: string[];
   /** Who may run checks. Empty everywhere = nobody (deny by default). */
   allow: { users: string[]; userGroups: string[]; channels: string[] };
   /** `legacy` appends SHA-1 key exchanges for old FortiOS (SSH.md). */

@@ -205,6 +205,57 @@ describe('loadAppConfig: limits and settings', () => {
   });
 });
 
+describe('loadAppConfig: fleet sweeps and the drift watch', () => {
+  const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SIP_CHECK_INVENTORY: 'inventory.yml' };
+  const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      loadAppConfig(env);
+    } catch (e) {
+      if (e instanceof ConfigError) return [...e.problems];
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('defaults: 5 firewalls at once (half the default cap), no watch, state in var/', () => {
+    const config = loadAppConfig({});
+    expect(config.sweepConcurrency).toBe(5);
+    expect(config.watch).toBeUndefined();
+    expect(config.fleetStatePath).toBe('var/fleet-state.json');
+    // A small cap gives a smaller default instead of an error.
+    expect(loadAppConfig({ SIP_CHECK_MAX_CONCURRENT: '3' }).sweepConcurrency).toBe(1);
+  });
+
+  it('reads the watch: channel, period, tag', () => {
+    const config = loadAppConfig({ ...slack, SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH', SIP_CHECK_WATCH_EVERY: '1h', SIP_CHECK_WATCH_TAG: 'emea', SIP_CHECK_FLEET_STATE: '/var/lib/sip-check/fleet.json', SIP_CHECK_MAX_CONCURRENT: '40', SIP_CHECK_SWEEP_CONCURRENCY: '20' });
+    expect(config.watch).toEqual({ channelId: 'C0VOIPWATCH', everyMs: 3_600_000, tag: 'emea' });
+    expect(config.sweepConcurrency).toBe(20);
+    expect(config.fleetStatePath).toBe('/var/lib/sip-check/fleet.json');
+    expect(loadAppConfig({ ...slack, SIP_CHECK_WATCH_CHANNEL: 'G0PRIVATE1', SIP_CHECK_WATCH_EVERY: '5m' }).watch).toEqual({ channelId: 'G0PRIVATE1', everyMs: 300_000 });
+  });
+
+  it('says the watch is off in the terminal', () => {
+    expect(loadAppConfig({ SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH', SIP_CHECK_WATCH_EVERY: '1h' }).warnings).toEqual([expect.stringMatching(/drift watch posts to Slack only and is off/)]);
+  });
+
+  it.each<[string, NodeJS.ProcessEnv, RegExp]>([
+    ['a period under 5 minutes', { SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH', SIP_CHECK_WATCH_EVERY: '4m' }, /^SIP_CHECK_WATCH_EVERY="4m" is invalid: expected a period from 5m to 7d .* e\.g\. 1h$/],
+    ['a period without a unit', { SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH', SIP_CHECK_WATCH_EVERY: '3600' }, /^SIP_CHECK_WATCH_EVERY="3600" is invalid/],
+    ['a period over 7 days', { SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH', SIP_CHECK_WATCH_EVERY: '8d' }, /^SIP_CHECK_WATCH_EVERY="8d" is invalid/],
+    ['a channel name', { SIP_CHECK_WATCH_CHANNEL: '#voip', SIP_CHECK_WATCH_EVERY: '1h' }, /^SIP_CHECK_WATCH_CHANNEL="#voip" is invalid: expected a Slack channel ID .* not a #name$/],
+    ['a channel without a period', { SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH' }, /^SIP_CHECK_WATCH_CHANNEL is set but SIP_CHECK_WATCH_EVERY is not/],
+    ['a period without a channel', { SIP_CHECK_WATCH_EVERY: '1h' }, /^SIP_CHECK_WATCH_EVERY is set but SIP_CHECK_WATCH_CHANNEL is not/],
+    ['a bad tag', { SIP_CHECK_WATCH_CHANNEL: 'C0VOIPWATCH', SIP_CHECK_WATCH_EVERY: '1h', SIP_CHECK_WATCH_TAG: 'EMEA!' }, /^SIP_CHECK_WATCH_TAG="EMEA!" is invalid: expected an inventory tag/],
+    ['a tag without the watch', { SIP_CHECK_WATCH_TAG: 'emea' }, /^SIP_CHECK_WATCH_TAG is set but the watch is off/],
+    ['sweep concurrency above half the cap', { SIP_CHECK_SWEEP_CONCURRENCY: '6' }, /^SIP_CHECK_SWEEP_CONCURRENCY=6 is more than half of SIP_CHECK_MAX_CONCURRENT=10: expected at most 5/],
+    ['sweep concurrency 0', { SIP_CHECK_SWEEP_CONCURRENCY: '0' }, /^SIP_CHECK_SWEEP_CONCURRENCY="0" is invalid: expected an integer from 1 to 50/],
+  ])('refuses %s with a message naming the variable', (_title, env, message) => {
+    const problems = problemsOf({ ...slack, ...env });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+});
+
 describe('loadAppConfig: the terminal user', () => {
   it('acts as nobody in particular by default (fw-demo only)', () => {
     expect(loadAppConfig({}).consoleUser).toBeUndefined();

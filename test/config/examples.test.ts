@@ -12,7 +12,7 @@ describe('shipped examples', () => {
     const inventory = parseInventory(text, 'inventory.example.yml');
     expect(inventory.firewalls.map((f) => f.name)).toEqual(['fw01', 'fw-branch-2']);
     expect(inventory.warnings).toEqual([]);
-    for (const field of ['name', 'host', 'port', 'username', 'password_env', 'private_key', 'passphrase_env', 'host_key', 'known_hosts', 'vdom', 'allow', 'users', 'user_groups', 'channels', 'algorithms']) {
+    for (const field of ['name', 'host', 'port', 'username', 'password_env', 'private_key', 'passphrase_env', 'host_key', 'known_hosts', 'vdom', 'allow', 'users', 'user_groups', 'channels', 'algorithms', 'tags']) {
       expect(text).toMatch(new RegExp(`^\\s+-? ?${field}:`, 'm'));
     }
   });

@@ -164,6 +164,10 @@ describe('parseInventory: each bad field names the file, the firewall and the fi
     ['users not a list', { allow: '{ users: U012AB3CD }' }, 'allow.users', /expected a list of Slack user IDs/],
     ['lowercase channel ID', { allow: '{ channels: [c0netops1] }' }, 'allow.channels', /got "c0netops1"/],
     ['algorithms', { algorithms: 'old' }, 'algorithms', /expected default or legacy, got "old"/],
+    ['tags not a list', { tags: 'branch' }, 'tags', /expected a list of tags such as \[branch, emea\], got "branch"/],
+    ['tag with a space', { tags: '["branch office"]' }, 'tags', /lower-case letters, digits, "_", "-" .* got "branch office"/],
+    ['upper-case tag', { tags: '[EMEA]' }, 'tags', /got "EMEA"/],
+    ['tag too long', { tags: `[${'t'.repeat(33)}]` }, 'tags', /at most 32 characters/],
   ])('%s', (_title, lines, field, message) => {
     const problems = problemsOf(withEntry(lines));
     expect(problems).toHaveLength(1);
@@ -179,6 +183,8 @@ describe('parseInventory: each bad field names the file, the firewall and the fi
     ['a number', '0100', /field "name": expected .* got 100 \(quote names that look like numbers\)/],
     ['reserved help', 'help', /field "name": "help" is reserved/],
     ['reserved demo', 'fw-demo', /field "name": "fw-demo" is reserved/],
+    ['reserved all (the fleet sweep)', 'all', /field "name": "all" is reserved/],
+    ['reserved watch', 'watch', /field "name": "watch" is reserved/],
   ])('a firewall name that is %s is reported by position', (_title, name, message) => {
     const problems = problemsOf(withEntry({ name: _title === 'missing' ? undefined : name }));
     expect(problems).toHaveLength(1);
@@ -239,6 +245,14 @@ describe('parseInventory: each bad field names the file, the firewall and the fi
 
   it('refuses an oversized file without parsing it', () => {
     expect(problemsOf(`# ${'x'.repeat(1024 * 1024)}\nfirewalls: []\n`)[0]).toMatch(/larger than 1048576 bytes/);
+  });
+});
+
+describe('parseInventory: tags', () => {
+  it('reads tags for fleet sweeps, without duplicates; absent means none', () => {
+    const inventory = parseInventory(withEntry({ tags: '[branch, emea, branch, de_01]' }), SOURCE);
+    expect(inventory.firewalls[0].tags).toEqual(['branch', 'emea', 'de_01']);
+    expect(parseInventory(withEntry({}), SOURCE).firewalls[0].tags).toBeUndefined();
   });
 });
 

@@ -2,8 +2,11 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { describeError } from '../../errors';
 import type { CheckService } from '../../check/service';
+import { FLEET_USAGE, parseFleetCommand } from '../../fleet/command';
+import type { FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { ConsoleThreadReporter } from './reporter';
+import { ConsoleSweepReporter } from './sweepReporter';
 
 export interface ConsoleOptions {
   input: Readable;
@@ -14,6 +17,8 @@ export interface ConsoleOptions {
   redact?: (t: string) => string;
   /** The Slack user ID the terminal acts as (SIP_CHECK_CONSOLE_USER), else `console` (fw-demo only). */
   userId?: string;
+  /** Fleet sweeps (`/sip-check all`, `tag=NAME`, `watch`). */
+  fleet?: FleetService;
 }
 
 /**
@@ -44,8 +49,24 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
       prompt();
       continue;
     }
+    const fleetCommand = opts.fleet ? parseFleetCommand(match[1] ?? '') : undefined;
+    if (opts.fleet && fleetCommand) {
+      const fleetOutcome = await opts.fleet.handle(fleetCommand, requester, () => new ConsoleSweepReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
+      if (fleetOutcome.kind === 'text') opts.output.write(`${fleetOutcome.text}\n`);
+      else if (fleetOutcome.kind === 'rejected') opts.output.write(`✘ ${describeError(fleetOutcome.error)}\n`);
+      else {
+        const done = fleetOutcome.done.then(() => undefined).finally(() => {
+          pending.delete(done);
+          prompt();
+        });
+        pending.add(done);
+        continue;
+      }
+      prompt();
+      continue;
+    }
     const outcome = await opts.service.handle(match[1] ?? '', requester, () => new ConsoleThreadReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
-    if (outcome.kind === 'help') opts.output.write(`${outcome.text}\n`);
+    if (outcome.kind === 'help') opts.output.write(`${outcome.text}${opts.fleet ? `\n\nFleet (config only, no debug):\n${FLEET_USAGE}` : ''}\n`);
     else if (outcome.kind === 'rejected') opts.output.write(`✘ ${describeError(outcome.error)}\n`);
     else {
       const done = outcome.done.finally(() => {

@@ -5,6 +5,7 @@
 import { App, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
 import { CheckError } from '../../errors';
 import type { CheckService, HandleOutcome } from '../../check/service';
+import type { FleetOutcome, FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';
 import type { SlackReporterDeps } from './reporter';
@@ -41,6 +42,9 @@ export interface SlackAppOptions {
   userGroupIds?: readonly string[];
   /** Every handled command's outcome (tests await `done`; metrics). */
   onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
+  /** Fleet sweeps (`/sip-check all`, `tag=NAME`, `watch`); absent: off. */
+  fleet?: FleetService;
+  onFleetOutcome?: (outcome: FleetOutcome, requester: Requester) => void;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -83,7 +87,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     minEditIntervalMs: opts.minEditIntervalMs,
   };
   const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock }) : undefined;
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups };
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);

@@ -1,5 +1,7 @@
 import type { Logger, webApi } from '@slack/bolt';
 import type { CheckService, HandleOutcome } from '../../../check/service';
+import { FLEET_USAGE } from '../../../fleet/command';
+import type { FleetOutcome, FleetService } from '../../../fleet/service';
 import type { Requester } from '../../../check/types';
 import { SlackThreadReporter, type SlackReporterDeps, type SlackThreadTarget } from '../reporter';
 import type { UserGroupDirectory } from '../userGroups';
@@ -15,6 +17,9 @@ export interface ListenerDeps {
   onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
   /** Resolves the requester's user groups when the inventory grants any. */
   userGroups?: UserGroupDirectory;
+  /** Fleet sweeps and the watch status (`all`, `tag=NAME`, `watch`); absent: those words are not commands. */
+  fleet?: FleetService;
+  onFleetOutcome?: (outcome: FleetOutcome, requester: Requester) => void;
 }
 
 /** The requester with the user groups the inventory cares about (Slack does not send them). */
@@ -35,10 +40,11 @@ export async function runThroughService(
 ): Promise<{ outcome: HandleOutcome; reporter?: SlackThreadReporter }> {
   let reporter: SlackThreadReporter | undefined;
   requester = await withUserGroups(deps, requester);
-  const outcome = await deps.service.handle(text, requester, () => {
+  let outcome = await deps.service.handle(text, requester, () => {
     reporter = new SlackThreadReporter(deps.reporterDeps, target);
     return reporter;
   });
+  if (outcome.kind === 'help' && deps.fleet) outcome = { ...outcome, text: `${outcome.text}\n\nFleet (config only, no debug):\n${FLEET_USAGE}` };
   deps.onOutcome?.(outcome, requester);
   if (outcome.kind === 'started') {
     // The check reports through the reporter; only failures of the service itself land here.

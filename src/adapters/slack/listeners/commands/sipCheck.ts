@@ -2,6 +2,7 @@ import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { describeError, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { runThroughService, type ListenerDeps } from '../deps';
+import { handleFleetText } from '../fleet';
 import { outcomeText, replyEphemeral } from '../reply';
 
 export type SipCheckCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
@@ -13,6 +14,7 @@ export function sipCheckCommand(deps: ListenerDeps) {
     const requester: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, adapter: 'slack' };
     const ephemeralTarget = { respond, channelId: command.channel_id, userId: command.user_id };
     try {
+      if (await handleFleetText(deps, command.text ?? '', requester, { channelId: command.channel_id }, ephemeralTarget)) return;
       const { outcome, reporter } = await runThroughService(deps, command.text ?? '', requester, { channelId: command.channel_id });
       const text = outcomeText(outcome, reporter);
       if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);

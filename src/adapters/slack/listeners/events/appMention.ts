@@ -2,6 +2,7 @@ import type { SlackEventMiddlewareArgs } from '@slack/bolt';
 import { describeError, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { runThroughService, type ListenerDeps } from '../deps';
+import { handleFleetText } from '../fleet';
 import { outcomeText, replyEphemeral } from '../reply';
 
 export type AppMentionArgs = Pick<SlackEventMiddlewareArgs<'app_mention'>, 'event' | 'body'>;
@@ -32,6 +33,7 @@ export function appMentionEvent(deps: ListenerDeps) {
     };
     const ephemeralTarget = { channelId: event.channel, userId: event.user, threadTs };
     try {
+      if (await handleFleetText(deps, mentionCommandText(event.text), requester, { channelId: event.channel, threadTs }, ephemeralTarget)) return;
       const { outcome, reporter } = await runThroughService(deps, mentionCommandText(event.text), requester, { channelId: event.channel, threadTs });
       const text = outcomeText(outcome, reporter);
       if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);

@@ -1,0 +1,102 @@
+/**
+ * Block Kit for fleet sweeps and the drift watch (pure). One message per sweep: a progress line while it runs,
+ * then the summary (counts, exceptions first, the table grouped by handler). Within SLACK_LIMITS by
+ * construction: what does not fit says the CSV/JSON attachments have everything.
+ */
+import { describeChange, type DriftChange } from '../../fleet/drift';
+import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText, tableLine } from '../../fleet/render';
+import type { SweepReport, SweepRequest } from '../../fleet/types';
+import { encodeButtonValue, escapeMrkdwn, fallbackText, SLACK_LIMITS, type KnownBlock, type SlackMessage } from './blocks';
+
+export const FLEET_ACTION_IDS = {
+  /** "Run full check" on a watch change: the firewall's name goes through the same service as a typed command. */
+  fullCheck: 'sip_check_full_check',
+} as const;
+
+/** Changes per watch message: one button each, within an actions block's 25 elements. */
+export const CHANGES_PER_MESSAGE = 20;
+
+function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+export function buildSweepProgressMessage(request: SweepRequest, done: number, total: number): SlackMessage {
+  const text = `Sweeping ${scopeText(request.scope)} (requested by <@${request.requester.userId}>): ${done}/${total}`;
+  return { text: fallbackText(text), blocks: [section(`:satellite_antenna: ${text}`)] };
+}
+
+/** Lines into sections of at most `sectionText` characters, stopping (with `more`) before `budget` runs out. */
+function packLines(heading: string, lines: string[], budget: { left: number; cut: boolean }, more: (n: number) => string): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let current = heading;
+  const flush = () => {
+    blocks.push(section(current));
+    budget.left -= current.length;
+    current = '';
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const tail = more(lines.length - i);
+    if (budget.left - current.length - line.length - 1 < tail.length + 1) {
+      current += (current ? '\n' : '') + tail;
+      flush();
+      budget.cut = true;
+      return blocks;
+    }
+    if (current.length + line.length + 1 > SLACK_LIMITS.sectionText) flush();
+    current += (current ? '\n' : '') + line;
+  }
+  if (current) flush();
+  return blocks;
+}
+
+export function buildSweepSummaryMessage(request: SweepRequest, report: SweepReport): SlackMessage {
+  const head = `Sweep of ${scopeText(request.scope)} (requested by <@${request.requester.userId}>): ${report.rows.length} firewall(s) in ${report.seconds} s`;
+  const counts = countsText(report.counts);
+  const blocks: KnownBlock[] = [section(`:white_check_mark: *${head}*\n${escapeMrkdwn(counts)}`)];
+  const budget = { left: SLACK_LIMITS.totalBlockText - head.length - counts.length - 40, cut: false };
+  const more = (n: number) => `_…and ${n} more in this group: the CSV and JSON attached in the thread have every row._`;
+  const exceptions = report.rows.filter(isException);
+  if (exceptions.length) blocks.push(...packLines('*Exceptions*', exceptions.map((r) => `• ${escapeMrkdwn(exceptionLine(r))}`), budget, more));
+  for (const group of groupByHandler(report.rows)) {
+    if (budget.cut) break;
+    if (budget.left < 200 || blocks.length >= SLACK_LIMITS.blocks - 2) {
+      blocks.push(section(more(group.rows.length)));
+      break;
+    }
+    blocks.push(...packLines(`*${escapeMrkdwn(labelOf(group.handler))}* (${group.rows.length})`, group.rows.map((r) => `• ${escapeMrkdwn(tableLine(r))}`), budget, more));
+  }
+  const text = `${head}: ${counts}${exceptions.length ? `. Exceptions: ${exceptions.map((r) => r.name).join(', ')}` : ''}`;
+  return { text: fallbackText(text.length > SLACK_LIMITS.messageText ? `${text.slice(0, SLACK_LIMITS.messageText - 1)}…` : text), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+/** A firewall name a change is about; `removed` firewalls get no button (nothing left to check). */
+function buttonFor(change: DriftChange): KnownBlock | undefined {
+  if (change.kind === 'removed') return undefined;
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: FLEET_ACTION_IDS.fullCheck,
+        text: { type: 'plain_text', text: `Run full check of ${change.firewall}`.slice(0, 75) },
+        value: encodeButtonValue({ command: change.firewall, checkId: 'watch' }),
+      },
+    ],
+  };
+}
+
+/** One message of at most CHANGES_PER_MESSAGE changes, each with its "Run full check" button. */
+export function buildWatchChangesMessage(changes: DriftChange[], report: SweepReport, part?: { index: number; count: number }): SlackMessage {
+  const partText = part && part.count > 1 ? ` (part ${part.index + 1} of ${part.count})` : '';
+  const head = `SIP drift watch: ${changes.length} change(s) in the sweep of ${report.rows.length} firewall(s) at ${report.generatedAt}${partText}`;
+  const blocks: KnownBlock[] = [section(`:rotating_light: *${escapeMrkdwn(head)}*`)];
+  for (const change of changes.slice(0, CHANGES_PER_MESSAGE)) {
+    const text = describeChange(change);
+    blocks.push(section(escapeMrkdwn(text.length > 2500 ? `${text.slice(0, 2500)}…` : text)));
+    const button = buttonFor(change);
+    if (button) blocks.push(button);
+  }
+  const plain = `${head}\n${changes.map(describeChange).join('\n')}`;
+  return { text: fallbackText(plain.length > SLACK_LIMITS.messageText ? `${plain.slice(0, SLACK_LIMITS.messageText - 1)}…` : plain), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}

@@ -1,0 +1,104 @@
+import type { CheckLimits, FirewallEntry } from '../config/types';
+import { COMMANDS, DEFAULTS, vdomModeIsMulti } from '../fortios/cli';
+import { parseSystemStatus, parseVdList } from '../fortios/parsers';
+import type { CommandResult, FortiSession } from '../fortigate/types';
+import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, vdomReads } from '../check/plan';
+import type { SessionOpener } from '../check/run';
+import { CheckError, toCheckError } from '../errors';
+import { decide, readFacts } from '../verdict/index';
+import { sipConfigLines } from './configLines';
+import type { SweepRow } from './types';
+
+/**
+ * One firewall of a sweep: the check's config reads and runtime counters (src/check/plan.ts), no capture.
+ * The sweep NEVER sends a debug command: `assertNoDebug` refuses any before it reaches the session.
+ */
+
+export interface CollectDeps {
+  openSession: SessionOpener;
+  limits: CheckLimits;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** Defence in depth: the sweep's plan must hold no `diagnose debug` command. */
+export function assertNoDebug(command: string): string {
+  if (/^\s*diag(?:nose)?\s+debug\b/i.test(command)) throw new CheckError('internal', `the sweep refused a debug command (${command})`);
+  return command;
+}
+
+export async function sweepFirewall(entry: FirewallEntry, deps: CollectDeps): Promise<SweepRow> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const outputs: CommandResult[] = [];
+  let session: FortiSession | undefined;
+  const row = (partial: Partial<SweepRow>): SweepRow => ({
+    name: entry.name,
+    handler: null,
+    rule: null,
+    hostname: null,
+    version: null,
+    vdoms: [],
+    error: null,
+    configLines: [],
+    ...partial,
+    seconds: Math.round((now() - started) / 100) / 10,
+  });
+  try {
+    if (deps.signal?.aborted) throw new CheckError('cancelled', 'the sweep was stopped before this firewall was read');
+    session = await deps.openSession(entry);
+    const s = session;
+    const run = async (command: string): Promise<CommandResult> => {
+      if (deps.signal?.aborted) throw new CheckError('cancelled', 'the sweep was stopped');
+      const result = await s.run(assertNoDebug(command), { timeoutMs: deps.limits.commandTimeoutMs });
+      outputs.push(result);
+      return result;
+    };
+    const status = await run(COMMANDS.systemStatus);
+    if (status.error) {
+      throw new CheckError(status.error.kind === 'permission-denied' ? 'permission-denied' : 'cli-error', `\`${status.command}\` failed on ${entry.name}: ${status.error.text}`);
+    }
+    const multiVdom = vdomModeIsMulti(parseSystemStatus(status.output).vdomMode);
+    let vdoms: Array<string | null> = [null];
+    if (multiVdom) {
+      let known: string[] = [];
+      try {
+        await s.enterGlobal();
+        for (const command of GLOBAL_READS) await run(command);
+        await s.leaveContext();
+        known = parseVdList(outputs.find((o) => o.command === COMMANDS.vdList)?.output ?? '').map((v) => v.name);
+      } catch (e) {
+        // VDOM-scoped admins may be refused `config global` (DOMAIN.md): read what the admin may see.
+        if (toCheckError(e).kind !== 'cli-error' && toCheckError(e).kind !== 'permission-denied') throw e;
+      }
+      // Entering a VDOM the firewall did not list would create it (`edit NAME`): only listed names, or root.
+      const wanted = entry.vdom;
+      if (wanted && wanted !== 'root' && !known.includes(wanted)) {
+        throw new CheckError('usage', known.length ? `VDOM \`${wanted}\` (inventory) does not exist on ${entry.name}. VDOMs: ${known.join(', ')}` : `Could not list the VDOMs of ${entry.name}, so VDOM \`${wanted}\` cannot be read safely.`);
+      }
+      vdoms = wanted ? [wanted] : known.length ? known : ['root'];
+    } else {
+      for (const command of SINGLE_VDOM_GLOBAL_READS) await run(command);
+    }
+    for (const vdom of vdoms) {
+      if (vdom) await s.enterVdom(vdom);
+      for (const command of vdomReads(DEFAULTS.sipUdpPort)) await run(command);
+      if (vdom) await s.leaveContext();
+    }
+    const facts = readFacts(outputs);
+    const verdict = decide(facts);
+    return row({
+      handler: verdict.handler,
+      rule: verdict.rule,
+      hostname: facts.status?.hostname ?? null,
+      version: facts.status?.version ?? null,
+      vdoms: verdict.vdoms.map((v) => ({ name: v.name, handler: v.handler })),
+      configLines: sipConfigLines(outputs, verdict),
+    });
+  } catch (e) {
+    const error = toCheckError(e);
+    return row({ error: { kind: error.kind, message: error.message } });
+  } finally {
+    if (session) await session.close();
+  }
+}

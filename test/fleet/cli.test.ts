@@ -1,0 +1,125 @@
+/**
+ * `sip-check sweep` as a script or cron job runs it: a child process (bin/sip-check.js), the inventory from
+ * SIP_CHECK_INVENTORY, credentials from the environment, SSH to simulated firewalls with mixed outcomes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FirewallEntry } from '../../src/config/types';
+import { PASSWORD_ENV, TEST_PASSWORD } from '../support/harness';
+import { startFleet, type Fleet } from './support';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'sip-check.js');
+
+function inventoryYaml(entries: FirewallEntry[]): string {
+  return (
+    'firewalls:\n' +
+    entries
+      .map(
+        (e) =>
+          `  - name: ${e.name}\n    host: ${e.host}\n    port: ${e.port}\n    username: ${e.username}\n    password_env: ${PASSWORD_ENV}\n` +
+          `    host_key: ${e.hostKey.fingerprints[0]}\n    allow: { users: [U0NETOPS] }\n` +
+          (e.tags ? `    tags: [${e.tags.join(', ')}]\n` : ''),
+      )
+      .join('')
+  );
+}
+
+describe('sip-check sweep (child process against the simulator)', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    fleet = await startFleet();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-sweep-cli-'));
+    // fw-busy is a plain working firewall here: locks are per process (the bot's are not visible to the CLI).
+    writeFileSync(path.join(dir, 'inventory.yml'), inventoryYaml(fleet.entries));
+    env = { PATH: process.env.PATH, SIP_CHECK_INVENTORY: path.join(dir, 'inventory.yml'), [PASSWORD_ENV]: TEST_PASSWORD, SIP_CHECK_COMMAND_TIMEOUT_MS: '5000', SIP_CHECK_CONNECT_TIMEOUT_MS: '5000' };
+  });
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    child = undefined;
+  });
+  afterAll(async () => {
+    await fleet.close();
+  });
+
+  function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      const c = spawn(process.execPath, [BIN, 'sweep', ...args], { cwd: dir, env: { ...env, ...extraEnv } });
+      child = c;
+      c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      c.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('--json prints one object in the documented shape and exits 3 when some rows are errors; --state records a baseline then the changes', async () => {
+    const state = path.join(dir, 'state.json');
+    const first = await run(['--json', '--state', state]);
+    expect(first.code).toBe(3);
+    const json = JSON.parse(first.stdout) as { generatedAt: string; firewalls: Array<Record<string, unknown>>; counts: Record<string, number>; changes: unknown[] };
+    expect(Object.keys(json)).toEqual(['generatedAt', 'firewalls', 'counts', 'changes']);
+    expect(Number.isNaN(Date.parse(json.generatedAt))).toBe(false);
+    const alg = json.firewalls.find((f) => f.name === 'fw-alg')!;
+    expect(Object.keys(alg)).toEqual(['name', 'handler', 'rule', 'hostname', 'version', 'vdoms', 'error', 'seconds']);
+    expect(alg).toMatchObject({ handler: 'sip-alg', error: null, vdoms: [{ name: 'root', handler: 'sip-alg' }] });
+    expect(typeof alg.seconds).toBe('number');
+    expect(json.firewalls.find((f) => f.name === 'fw-helper')).toMatchObject({ handler: 'session-helper', hostname: 'FGT-BRANCH', version: expect.stringContaining('v7.2.8') });
+    expect(json.firewalls.find((f) => f.name === 'fw-down')).toMatchObject({ handler: null, error: { kind: 'unreachable', message: expect.any(String) } });
+    expect(json.firewalls.find((f) => f.name === 'fw-badpass')).toMatchObject({ handler: null, error: { kind: 'auth-failed' } });
+    expect(json.counts).toEqual({ 'sip-alg': 2, 'session-helper': 1, none: 1, mismatch: 1, error: 2 });
+    // The first run is the baseline: unreachable firewalls are reported, nothing else.
+    expect(json.changes).toEqual([
+      expect.objectContaining({ kind: 'unreachable', firewall: 'fw-down' }),
+      expect.objectContaining({ kind: 'unreachable', firewall: 'fw-badpass' }),
+    ]);
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toMatchObject({ version: 1, runs: [expect.objectContaining({ scope: 'all' })] });
+    for (const sim of fleet.sims) {
+      expect(sim.state.configWrites).toEqual([]);
+      expect(sim.state.debug.enables + sim.state.debug.resets).toBe(0);
+    }
+
+    // fw-alg goes away: the text report says so, and the exit status stays 3.
+    await fleet.sims[0].close();
+    const second = await run(['--state', state]);
+    expect(second.code).toBe(3);
+    expect(second.stdout).toMatch(/^Sweep of 7 firewall\(s\) in [\d.]+ s: /);
+    expect(second.stdout).toMatch(/Exceptions:\n(?: {2}✘ .+\n)+/);
+    expect(second.stdout).toMatch(/✘ fw-mismatch: mismatch \(R8\)/);
+    expect(second.stdout).toMatch(/Changes since \d{4}-\d\d-\d\dT[\d:.]+Z:\n {2}• fw-alg: could not be read \(unreachable: /);
+    expect(second.stdout).not.toMatch(/fw-down: could not be read/); // still down: said once
+  }, 120_000);
+
+  it('--tag NAME --csv prints only the tagged firewalls as CSV and exits 0 when all answered', async () => {
+    const r = await run(['--tag', 'emea', '--csv']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\r\n');
+    expect(lines[0]).toBe('name,handler,rule,hostname,version,vdoms,error_kind,error_message,seconds');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^fw-helper,session-helper,R5,FGT-BRANCH,.*,root=session-helper,,,[\d.]+$/);
+  }, 60_000);
+
+  it('exits 2 with a clear message on bad usage and bad config', async () => {
+    const both = await run(['--json', '--csv']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--json and --csv exclude each other/);
+    const badTag = await run(['--tag', 'Bad Tag!']);
+    expect(badTag.code).toBe(2);
+    expect(badTag.stderr).toMatch(/--tag needs a tag name/);
+    const noTag = await run(['--tag', 'nowhere']);
+    expect(noTag.code).toBe(2);
+    expect(noTag.stderr).toMatch(/no firewall in .* is tagged nowhere/);
+    const noInventory = await run(['--json'], { SIP_CHECK_INVENTORY: '' });
+    expect(noInventory.code).toBe(2);
+    expect(noInventory.stderr).toMatch(/SIP_CHECK_INVENTORY is not set/);
+    const badConcurrency = await run([], { SIP_CHECK_SWEEP_CONCURRENCY: '9' });
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toMatch(/SIP_CHECK_SWEEP_CONCURRENCY=9 is more than half of SIP_CHECK_MAX_CONCURRENT=10: expected at most 5/);
+  }, 120_000);
+});

@@ -1,0 +1,88 @@
+import { makeSessionOpener } from '../../src/check/connect';
+import { FirewallLocks, Semaphore } from '../../src/check/locks';
+import path from 'node:path';
+import { assertNoDebug, sweepFirewall } from '../../src/fleet/collect';
+import { COMMANDS } from '../../src/fortios/cli';
+import { runSweep, SweepSlots, countRows } from '../../src/fleet/sweep';
+import { isDebugClean } from '../../src/simulator';
+import { openerFor, startFirewall, testLimits } from '../support/harness';
+import { startFleet, type Fleet } from './support';
+
+describe('sweep against simulated firewalls with mixed outcomes', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet();
+  });
+  afterAll(async () => {
+    await fleet.close();
+  });
+
+  it('gives one row per firewall: each handler, unreachable, wrong password, busy; never a debug command or a config write', async () => {
+    const limits = testLimits();
+    const openSession = makeSessionOpener(limits, fleet.env);
+    const locks = new FirewallLocks();
+    const busy = fleet.entries.find((e) => e.name === 'fw-busy')!;
+    const release = locks.tryAcquire(`${busy.host}:${busy.port}`, { requestedBy: 'U0OTHER', startedAt: new Date(), checkId: 'chk-1' });
+    expect(typeof release).toBe('function');
+    const global = new Semaphore(10);
+    const rows = await runSweep(fleet.entries, {
+      collect: (entry, signal) => sweepFirewall(entry, { openSession, limits, signal }),
+      concurrency: 3,
+      slots: new SweepSlots(global, 5),
+      locks,
+      holder: { requestedBy: 'U0NETOPS', startedAt: new Date(), checkId: 'sweep-1' },
+      signal: new AbortController().signal,
+    });
+    (release as () => void)();
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+    expect(rows.map((r) => r.name)).toEqual(fleet.entries.map((e) => e.name));
+    expect(byName['fw-alg']).toMatchObject({ handler: 'sip-alg', error: null, hostname: expect.any(String) });
+    expect(byName['fw-helper']).toMatchObject({ handler: 'session-helper', hostname: 'FGT-BRANCH', error: null });
+    expect(byName['fw-none']).toMatchObject({ handler: 'none', error: null });
+    expect(byName['fw-mismatch']).toMatchObject({ handler: 'mismatch', error: null });
+    expect(byName['fw-down'].error?.kind).toBe('unreachable');
+    expect(byName['fw-badpass'].error?.kind).toBe('auth-failed');
+    expect(byName['fw-busy'].error?.kind).toBe('busy');
+    expect(byName['fw-busy'].error?.message).toMatch(/chk-1/);
+    expect(countRows(rows)).toEqual({ 'sip-alg': 1, 'session-helper': 1, none: 1, mismatch: 1, error: 3 });
+    expect(byName['fw-helper'].configLines).toEqual(expect.arrayContaining(['root: system settings: set default-voip-alg-mode kernel-helper-based']));
+    expect(global.inUse).toBe(0);
+    for (const sim of fleet.sims) {
+      expect(sim.state.configWrites).toEqual([]);
+      expect(sim.state.debug.enables).toBe(0);
+      expect(sim.state.debug.resets).toBe(0);
+      expect(isDebugClean(sim.state)).toBe(true);
+      expect(sim.commandLog.filter((c) => /debug/.test(c.command))).toEqual([]);
+    }
+  });
+});
+
+describe('sweepFirewall on a multi-VDOM unit', () => {
+  // This recorded unit prints no `diagnose sys vd list`: like the check, the sweep then reads root only (entering a
+  // VDOM it was not shown could create one).
+  it('reads the session helpers under config global and the VDOM, naming the VDOM in the config lines', async () => {
+    const fw = await startFirewall({ scenario: path.join(__dirname, '..', '..', 'src', 'simulator', 'scenarios', 'fw-multi-vdom.txt'), name: 'fw-dc' });
+    try {
+      const row = await sweepFirewall(fw.entry, { openSession: openerFor(fw), limits: testLimits() });
+      expect(row.error).toBeNull();
+      expect(row.vdoms.map((v) => v.name)).toEqual(['root']);
+      expect(row.configLines.some((l) => l.startsWith('root: system settings: set '))).toBe(true);
+      expect(row.configLines.some((l) => l.startsWith('global: session-helper '))).toBe(true);
+      expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.firewallPolicy).map((c) => c.context)).toEqual(['root']);
+      expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.sessionHelper).map((c) => c.context)).toEqual(['global']);
+      expect(fw.sim.state.debug.enables + fw.sim.state.debug.resets).toBe(0);
+      expect(fw.sim.state.configWrites).toEqual([]);
+    } finally {
+      await fw.sim.close();
+    }
+  });
+});
+
+describe('assertNoDebug', () => {
+  it.each([COMMANDS.debugEnable, COMMANDS.debugReset, COMMANDS.debugSip(-1), 'diag debug enable', 'DIAGNOSE  DEBUG  enable'])('refuses %j', (command) => {
+    expect(() => assertNoDebug(command)).toThrow(/the sweep refused a debug command/);
+  });
+  it.each([COMMANDS.sipProxyStats, COMMANDS.sessionList, COMMANDS.systemStatus])('passes %j', (command) => {
+    expect(assertNoDebug(command)).toBe(command);
+  });
+});

@@ -1,0 +1,44 @@
+/** The Slack sweep message: progress edits coalesced (manual clock and scheduler), then the summary and the files. */
+import { webApi } from '@slack/bolt';
+import { SlackSweepReporter } from '../../src/adapters/slack/sweepReporter';
+import { buildReport } from '../../src/fleet/sweep';
+import { sweepFiles } from '../../src/fleet/render';
+import type { SweepRequest } from '../../src/fleet/types';
+import { FakeSlack } from '../support/fakeSlack';
+import { recordingLogger } from '../adapters/slack/fixtures';
+
+describe('SlackSweepReporter', () => {
+  let fake: FakeSlack;
+  beforeAll(async () => {
+    fake = await FakeSlack.start();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it('sends at most one progress edit per interval, always the latest count, and the summary last', async () => {
+    let clock = 1_000_000;
+    const timers: Array<() => void> = [];
+    const client = new webApi.WebClient('xoxb-t', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+    const reporter = new SlackSweepReporter(
+      { client, progressClient: client, logger: recordingLogger(), clock: () => clock, maxSeconds: 120, minEditIntervalMs: 1500, schedule: (fn) => (timers.push(fn), () => undefined) },
+      { channelId: 'C0VOIP' },
+    );
+    const request: SweepRequest = { id: 's1', scope: { kind: 'tag', tag: 'emea' }, requester: { userId: 'U0NETOPS', channelId: 'C0VOIP', adapter: 'slack' }, firewalls: ['a', 'b', 'c', 'd'] };
+    await reporter.start(request);
+    for (let done = 1; done <= 3; done++) await reporter.progress(done, 4);
+    expect(fake.calls('chat.update')).toHaveLength(0); // within the interval after the post: held back
+    expect(timers).toHaveLength(1);
+    clock += 1500;
+    timers[0]();
+    await new Promise((resolve) => setImmediate(resolve));
+    await reporter.progress(4, 4); // too soon after that edit: pending, then superseded by the summary
+    const rows = ['a', 'b', 'c', 'd'].map((name) => ({ name, handler: 'sip-alg' as const, rule: 'R3', hostname: name, version: 'v7.4.3', vdoms: [], error: null, seconds: 0.3, configLines: [] }));
+    const report = buildReport('s1', request.scope, rows, new Date('2026-12-01T10:00:00Z'), 1.2);
+    await reporter.result(report, sweepFiles(report));
+    const edits = fake.message(reporter.ts!)!.edits.map((e) => e.text);
+    expect(edits).toEqual([expect.stringMatching(/: 3\/4$/), expect.stringMatching(/4 firewall\(s\) in 1\.2 s: 4 SIP ALG$/)]);
+    expect(reporter.stats.progressDropped).toBe(2); // 1/4 and 2/4 were replaced before they were sent
+    expect(fake.uploadedFiles().filter((f) => f.threadTs === reporter.ts).map((f) => f.filename)).toEqual(['sip-check-sweep-2026-12-01T10-00-00-000Z.csv', 'sip-check-sweep-2026-12-01T10-00-00-000Z.json']);
+  });
+});
