@@ -40,6 +40,13 @@ interface CommonConfig {
   /** What to mask in posted SIP summaries: SIP users, IP addresses, both, or nothing. */
   redact: RedactMode;
   logLevel: LogLevel;
+  /**
+   * Replicas: locks, the cap, the rate limit, the crash journal and the group cache live in this Redis.
+   * Unset: all of them stay in this process (and the journal in its file).
+   */
+  redis?: { url: string; leaseMs: number };
+  /** Socket Mode and the terminal: serve /healthz and /metrics on this port (HTTP mode serves them on PORT). */
+  metricsPort?: number;
   /** Not fatal, worth logging at start-up (e.g. both an app token and a signing secret are set). */
   warnings: string[];
 }
@@ -82,6 +89,8 @@ export const ENV_DEFAULTS = {
   logFile: 'var/sip-check.log',
   redact: 'none' as RedactMode,
   logLevel: 'info' as LogLevel,
+  /** Lock lease with Redis: a dead replica's firewall is recovered within about this long. */
+  lockLeaseMs: 30_000,
 } as const;
 
 /** Reads and validates every variable; throws one `ConfigError` listing all problems. */
@@ -130,6 +139,14 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   const redact = reader.oneOf('SIP_CHECK_REDACT', ['none', 'users', 'addresses', 'all'] as const, ENV_DEFAULTS.redact);
   const logLevel = reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, ENV_DEFAULTS.logLevel);
+  // The URL may carry a password: shape-checked, never echoed.
+  const redisUrl = reader.raw('SIP_CHECK_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s"'\x00-\x1f\x7f]+$/.test(redisUrl)) {
+    problems.push('SIP_CHECK_REDIS_URL is invalid (value not shown): expected redis://[user:password@]host:port[/db] or rediss://...');
+  }
+  const leaseMs = reader.int('SIP_CHECK_LOCK_LEASE_MS', ENV_DEFAULTS.lockLeaseMs, 1000, 600_000, 'milliseconds');
+  const metricsPortRaw = reader.raw('SIP_CHECK_METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : reader.int('SIP_CHECK_METRICS_PORT', 0, 1, 65535, 'a TCP port');
 
   if (problems.length > 0 || !slack) throw new ConfigError(problems);
   return {
@@ -156,6 +173,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     ...(consoleUser !== undefined && SLACK_USER_ID.test(consoleUser) ? { consoleUser } : {}),
     redact: redact!,
     logLevel: logLevel!,
+    ...(redisUrl !== undefined ? { redis: { url: redisUrl, leaseMs: leaseMs! } } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     warnings,
   };
 }

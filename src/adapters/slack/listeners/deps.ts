@@ -15,6 +15,8 @@ export interface ListenerDeps {
   onOutcome?: (outcome: HandleOutcome, requester: Requester) => void;
   /** Resolves the requester's user groups when the inventory grants any. */
   userGroups?: UserGroupDirectory;
+  /** Seconds from a slash command reaching its listener to the ack sent (metrics). */
+  observeAck?: (seconds: number) => void;
 }
 
 /** The requester with the user groups the inventory cares about (Slack does not send them). */
