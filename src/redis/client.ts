@@ -78,8 +78,15 @@ export async function connectRedis(opts: RedisStoreOptions): Promise<RedisStore>
 /** Any Redis failure becomes the one error a user sees for it. */
 export function storeError(e: unknown, what: string): CheckError {
   if (e instanceof CheckError) return e;
-  const reason = e instanceof Error ? e.message : String(e);
-  return new CheckError('store-unavailable', `The bot cannot reach Redis to ${what} (${reason.slice(0, 120)}), so no check was started.`, {}, true);
+  return new CheckError('store-unavailable', `The bot cannot reach Redis to ${what} (${redisFailure(e)}), so no check was started.`, {}, true);
+}
+
+/** ioredis's messages in words an operator recognises. */
+export function redisFailure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET/i.test(message)) return 'not connected';
+  if (/timed? ?out/i.test(message)) return 'no answer in time';
+  return message.slice(0, 120);
 }
 
 /** The URL without its password, for logs. */

@@ -2,7 +2,7 @@ import type { JournalEntry } from '../check/journal';
 import type { RecoverableJournal } from '../check/recovery';
 import type { CheckJournal } from '../check/run';
 import { CheckError } from '../errors';
-import type { RedisStore } from './client';
+import { redisFailure, type RedisStore } from './client';
 
 /**
  * The crash journal shared by replicas: one hash, check id → entry JSON. `begin` resolves only once Redis has
@@ -22,7 +22,7 @@ export class RedisJournal implements CheckJournal, RecoverableJournal {
     try {
       await this.store.client.hset(this.key, entry.checkId, JSON.stringify(kept));
     } catch (e) {
-      throw new CheckError('store-unavailable', `The bot cannot record the capture in its crash journal in Redis (${e instanceof Error ? e.message : String(e)}), so debug was not enabled.`, {}, true);
+      throw new CheckError('store-unavailable', `The bot cannot record the capture in its crash journal in Redis (${redisFailure(e)}), so debug was not enabled.`, {}, true);
     }
   }
 

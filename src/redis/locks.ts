@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CheckError } from '../errors';
 import type { CheckSlots, DeviceLocks, Lease, LeaseResult, LockHolder } from '../check/locks';
 import type { Logger } from '../log';
-import { storeError, type RedisStore } from './client';
+import { redisFailure, storeError, type RedisStore } from './client';
 
 /**
  * Device locks shared by replicas: leases (`SET NX PX` with a random token) renewed while the check runs and
@@ -110,7 +110,7 @@ class RedisLease implements Lease {
     try {
       ok = (await this.store.client.eval(RENEW, 2, this.lockKey, this.fenceKey, this.value, this.opts.leaseMs, this.fencingToken)) as number;
     } catch (e) {
-      throw new CheckError('store-unavailable', `The bot cannot reach Redis to confirm its firewall lock (${e instanceof Error ? e.message : String(e)}), so debug was not enabled.`, {}, true);
+      throw new CheckError('store-unavailable', `The bot cannot reach Redis to confirm its firewall lock (${redisFailure(e)}), so debug was not enabled.`, {}, true);
     }
     if (ok !== 1) {
       this.lose('another replica holds the firewall lock now');
