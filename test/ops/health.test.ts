@@ -78,9 +78,8 @@ describe('health and metrics', () => {
       journalFileProbe(path.join(dir, 'journal.json')),
     ];
     const ops = opsHandler(metrics, probes);
-    let outcome!: Promise<HandleOutcome>;
     let started!: (o: HandleOutcome) => void;
-    outcome = new Promise((resolve) => (started = resolve));
+    const outcome = new Promise<HandleOutcome>((resolve) => (started = resolve));
     const app: App = createSlackApp({
       mode: 'http',
       botToken: 'xoxb-test-token',
