@@ -146,7 +146,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   const leaseMs = reader.int('SIP_CHECK_LOCK_LEASE_MS', ENV_DEFAULTS.lockLeaseMs, 1000, 600_000, 'milliseconds');
   const metricsPortRaw = reader.raw('SIP_CHECK_METRICS_PORT');
-  const metricsPort = metricsPortRaw === undefined ? undefined : reader.int('SIP_CHECK_METRICS_PORT', 0, 1, 65535, 'a TCP port');
+  const metricsPort = metricsPortRaw === undefined ? undefined : reader.int('SIP_CHECK_METRICS_PORT', 0, 1, 65535, 'a TCP port', 'unset: not served');
 
   if (problems.length > 0 || !slack) throw new ConfigError(problems);
   return {
@@ -251,11 +251,11 @@ class EnvReader {
     this.problems.push(`${name}${shown} is invalid: expected ${expected}`);
   }
 
-  int(name: string, fallback: number, min: number, max: number, unit: string): number | undefined {
+  int(name: string, fallback: number, min: number, max: number, unit: string, defaultText = `default ${fallback}`): number | undefined {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     if (!/^-?[0-9]{1,15}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      this.problem(name, raw, `an integer from ${min} to ${max} (${unit}); default ${fallback}`);
+      this.problem(name, raw, `an integer from ${min} to ${max} (${unit}); ${defaultText}`);
       return undefined;
     }
     return Number(raw);
