@@ -17,10 +17,10 @@ jest.setTimeout(120_000);
 const USER = 'U0TESTER01';
 
 /** Polls a condition of the simulated device (the test's own process) until it holds. */
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, condition: () => boolean, context?: BotProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${context ? `\nstdout:\n${context.stdout}\nstderr:\n${context.stderr}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -42,6 +42,10 @@ describe('two replicas on one Redis', () => {
       }
     }
     for (const fw of firewalls) fw.sim.state.debug = { ...fw.sim.state.debug, enabled: false, levels: {} };
+    // A replica killed right after a check may still hold its lease: each test starts from an empty Redis.
+    const store = await connectRedis({ url: redis.url });
+    await store.client.flushall();
+    await store.close();
   });
   afterAll(async () => {
     await Promise.all(firewalls.map((f) => f.sim.close()));
@@ -120,7 +124,7 @@ describe('two replicas on one Redis', () => {
     await other.bot.waitFor(/^● fw02: sip-alg/m);
     await idle();
     runner.bot.type('/sip-check fw01 seconds=1');
-    await until('the third check finished', () => count(runner.bot.stdout, /^● fw01: sip-alg/m) === 2);
+    await until('the third check finished', () => count(runner.bot.stdout, /^● fw01: sip-alg/m) === 2, runner.bot);
     await idle();
     other.bot.type('/sip-check fw01 seconds=1');
     await other.bot.waitFor(/You have started 3 checks in the last 10 min; try again in \d+ s\./);
@@ -130,14 +134,14 @@ describe('two replicas on one Redis', () => {
   test('kill -9 of the capturing replica: the other one resets debug once the lease runs out', async () => {
     const [a, b] = await Promise.all([replica(), replica()]);
     a.bot.type('/sip-check fw01 seconds=60');
-    await until('replica A has debug running on fw01', () => firewalls[0].sim.state.debug.enabled);
+    await until('replica A has debug running on fw01', () => firewalls[0].sim.state.debug.enabled, a.bot);
     const store = await connectRedis({ url: redis.url });
     try {
       expect(Object.keys(await store.client.hgetall('sip-check:journal'))).toHaveLength(1);
       a.bot.kill('SIGKILL');
       expect(await a.bot.exited).toEqual({ code: null, signal: 'SIGKILL' });
       // Replica B was never asked anything: its recovery loop takes the entry over when A's lease expires.
-      await until('debug on fw01 is reset', () => isDebugClean(firewalls[0].sim.state));
+      await until('debug on fw01 is reset', () => isDebugClean(firewalls[0].sim.state), b.bot);
       await b.bot.waitFor(/type `\/sip-check help`/);
       await until('B audits the takeover', () => {
         try {
@@ -145,7 +149,7 @@ describe('two replicas on one Redis', () => {
         } catch {
           return false;
         }
-      });
+      }, b.bot);
       expect(await store.client.hgetall('sip-check:journal')).toEqual({});
       // And the device is free again for a new check.
       b.bot.type('/sip-check fw01 seconds=1');
@@ -158,7 +162,7 @@ describe('two replicas on one Redis', () => {
   test('Redis stopped mid-check: the capture stops and debug is reset; new checks get a clear error', async () => {
     const [a, b] = await Promise.all([replica(), replica()]);
     a.bot.type('/sip-check fw01 seconds=60');
-    await until('replica A has debug running on fw01', () => firewalls[0].sim.state.debug.enabled);
+    await until('replica A has debug running on fw01', () => firewalls[0].sim.state.debug.enabled, a.bot);
     await redis.stop();
     try {
       // The lease cannot be renewed: A stops the capture before the lease could expire, and resets debug.
@@ -174,7 +178,7 @@ describe('two replicas on one Redis', () => {
     }
     // Redis is back (empty): checks start again without a restart of the bot, once it has reconnected.
     const reconnects = () => count(readFileSync(path.join(b.dir, 'var', 'sip-check.log'), 'utf8'), /"connected to Redis"/);
-    await until('B reconnected to Redis', () => reconnects() >= 2);
+    await until('B reconnected to Redis', () => reconnects() >= 2, b.bot);
     b.bot.type('/sip-check fw02 seconds=1');
     await b.bot.waitFor(/^● fw02: sip-alg/m, 30_000);
   });
