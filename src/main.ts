@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   // In process by default; in Redis (shared by replicas) with SIP_CHECK_REDIS_URL.
   const coordination = await createCoordination(config, log);
   const { journal } = coordination;
+  if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(process.env, inventory) });
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;

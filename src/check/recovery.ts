@@ -98,7 +98,7 @@ async function resetEntry(
   if (ok) {
     await deps.journal.finish(entry.checkId);
   } else {
-    deps.log('error', 'could not reset debug left over by an earlier run; will retry at next start', { firewall: entry.firewall, kind });
+    deps.log('error', 'could not reset debug left over by an earlier run; will retry at the next start (with Redis: the next recovery pass)', { firewall: entry.firewall, kind });
   }
   return ok;
 }

@@ -10,6 +10,9 @@ import { RedisGroupCache } from '../../src/redis/groupCache';
 import { RedisJournal } from '../../src/redis/journal';
 import { RedisCheckSlots, RedisDeviceLocks } from '../../src/redis/locks';
 import { RedisRateLimiter } from '../../src/redis/rateLimit';
+import { webApi } from '@slack/bolt';
+import { UserGroupDirectory } from '../../src/adapters/slack/userGroups';
+import { FakeSlack } from '../support/fakeSlack';
 import { RedisServer } from '../support/redisServer';
 
 jest.setTimeout(30_000);
@@ -64,11 +67,11 @@ describe('Redis coordination', () => {
 
   test('a lease is renewed while held, and a stale owner is fenced off once another took the device', async () => {
     const s = await store();
-    const a = new RedisDeviceLocks(s, { leaseMs: 1000 });
+    const a = new RedisDeviceLocks(s, { leaseMs: 1500 });
     const got = await a.tryAcquire('fw:22', holder('c1'));
     if (!('lease' in got)) throw new Error('expected a lease');
     // Three lease lengths later it is still held: the renewals kept it.
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 4500));
     expect((await s.client.pttl('sip-check:lock:fw:22')) > 0).toBe(true);
     await got.lease.confirm();
     // Simulate a stall: the key vanished (expired) and another replica took the device.
@@ -157,5 +160,28 @@ describe('Redis coordination', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
     expect(await b.get('S0OTHERS')).toBeUndefined();
+  });
+
+  test('two replicas\' group directories make one Slack lookup between them, and a grant revoked in Slack ends with the TTL', async () => {
+    const fake = await FakeSlack.start();
+    try {
+      fake.setUserGroup('S0ADMINS', ['U0ALICE01']);
+      const client = new webApi.WebClient('xoxb-test', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+      const a = new UserGroupDirectory(client, ['S0ADMINS'], { shared: new RedisGroupCache(await store()), ttlMs: 60_000 });
+      const b = new UserGroupDirectory(client, ['S0ADMINS'], { shared: new RedisGroupCache(await store()), ttlMs: 60_000 });
+      expect(await a.groupsOf('U0ALICE01')).toEqual(['S0ADMINS']);
+      expect(await b.groupsOf('U0ALICE01')).toEqual(['S0ADMINS']);
+      expect(await b.groupsOf('U0BOB0001')).toEqual([]);
+      expect(fake.calls('usergroups.users.list')).toHaveLength(1);
+      // Revoked in Slack; once the shared entry expires, both replicas see it.
+      fake.setUserGroup('S0ADMINS', []);
+      const s = await store();
+      await s.client.del('sip-check:usergroup:S0ADMINS');
+      expect(await b.groupsOf('U0ALICE01')).toEqual([]);
+      expect(await a.groupsOf('U0ALICE01')).toEqual([]);
+      expect(fake.calls('usergroups.users.list')).toHaveLength(2);
+    } finally {
+      await fake.close();
+    }
   });
 });
