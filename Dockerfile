@@ -13,8 +13,8 @@ RUN npm run build
 
 # --- runtime: production dependencies only, non-root -----------------------------------------
 FROM node:20-bookworm-slim
+# Socket Mode serves /healthz and /metrics on SIP_CHECK_METRICS_PORT (HTTP mode serves them on PORT).
 ENV NODE_ENV=production \
-    # Socket Mode serves /healthz and /metrics here (HTTP mode serves them on PORT).
     SIP_CHECK_METRICS_PORT=9090
 WORKDIR /app
 COPY package.json package-lock.json ./
