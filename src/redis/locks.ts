@@ -136,7 +136,7 @@ class RedisLease implements Lease {
     try {
       const ok = (await this.store.client.eval(RENEW, 2, this.lockKey, this.fenceKey, this.value, this.opts.leaseMs, this.fencingToken)) as number;
       if (ok === 1) this.validUntil = started + this.opts.leaseMs;
-      else this.lose('the lease expired and another replica took the firewall over');
+      else this.lose('the lease is gone from Redis: it expired or Redis restarted, and another replica may hold the firewall now');
     } catch {
       // Stop while the lease still certainly holds: no other replica can take the device before that.
       if (Date.now() + every >= this.validUntil) this.lose('Redis did not answer before the lease ran out');
