@@ -23,6 +23,8 @@ export type CheckErrorKind =
   | 'disconnected'
   | 'cancelled'
   | 'shutdown'
+  | 'store-unavailable'
+  | 'lock-lost'
   | 'internal';
 
 export class CheckError extends Error {
@@ -67,6 +69,8 @@ const HINTS: Partial<Record<CheckErrorKind, string>> = {
   'max-admins': 'The firewall has too many admin sessions; try again later.',
   'permission-denied': 'The admin profile needs read access to the config and permission to run diagnose commands.',
   disconnected: 'The SSH connection was lost.',
+  'store-unavailable': 'The replicas share their locks through Redis (SIP_CHECK_REDIS_URL); no check starts without its lock. Try again in a minute, or ask the bot admin to check Redis.',
+  'lock-lost': 'This replica lost its lock on the firewall (Redis unreachable or the lease expired); the check stopped and debug was reset. Run it again.',
 };
 
 /** The one place an error becomes text for a user. */

@@ -7,17 +7,16 @@ import { createSlackApp } from './adapters/slack/app';
 import { slackWatchPoster } from './adapters/slack/watchPoster';
 import { AuditLog } from './check/audit';
 import { makeSessionOpener } from './check/connect';
-import { DebugJournal } from './check/journal';
-import { RateLimiter } from './check/rateLimit';
-import { recoverUnfinishedDebug } from './check/recovery';
 import { createCheckService } from './check/service';
-import { FirewallLocks, Semaphore } from './check/locks';
+import { createCoordination } from './coordination';
 import { startFleet } from './fleet/start';
 import { loadAppConfig, type AppConfig } from './config/env';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
 import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
+import { opsHandler, startOpsServer, type HealthProbe } from './ops/health';
+import { BotMetrics, instrumentOpener } from './ops/metrics';
 import { createRedactor } from './sip/redact';
 import { FortiGateSimulator, loadScenario } from './simulator';
 
@@ -48,11 +47,16 @@ async function main(): Promise<void> {
   }
   for (const warning of [...config.warnings, ...(inventory.warnings ?? [])]) log('warn', warning);
 
-  const openSession = makeSessionOpener(config.limits, process.env);
-  const journal = new DebugJournal(config.journalPath);
+  const metrics = new BotMetrics();
+  const openSession = instrumentOpener(makeSessionOpener(config.limits, process.env), metrics);
+  // In process by default; in Redis (shared by replicas) with SIP_CHECK_REDIS_URL.
+  const coordination = await createCoordination(config, log);
+  const { journal } = coordination;
+  if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(process.env, inventory) });
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;
+  let stopOps: () => Promise<void> = async () => undefined;
   let stopRunning: () => Promise<void> = async () => undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -61,13 +65,15 @@ async function main(): Promise<void> {
     log('info', 'shutting down: stopping running checks and resetting debug', { signal });
     await stopRunning();
     await stopAdapter();
+    await stopOps();
+    await coordination.close();
     await simulator?.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  const recovery = recoverUnfinishedDebug({ journal, inventory, openSession, audit, log, commandTimeoutMs: config.limits.commandTimeoutMs });
+  const recovery = coordination.startRecovery({ inventory, openSession, audit, log, commandTimeoutMs: config.limits.commandTimeoutMs, onTakeover: (reset) => metrics.takeover(reset) });
   stopRunning = async () => {
     await recovery;
   };
@@ -76,19 +82,19 @@ async function main(): Promise<void> {
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
 
   const redact = config.redact === 'none' ? undefined : createRedactor({ users: config.redact !== 'addresses', addresses: config.redact !== 'users' });
-  // One lock per device and one global cap, shared by single checks and fleet sweeps.
-  const locks = new FirewallLocks();
-  const slots = new Semaphore(config.maxConcurrent);
-  const rateLimiter = new RateLimiter(config.rateLimit);
+  // One lock per device, one global cap and one rate limit, shared by single checks and fleet sweeps (and by
+  // every replica when they live in Redis).
+  const { locks, slots, rateLimiter } = coordination;
   const service = createCheckService({
-    locks,
-    slots,
     inventory,
     limits: config.limits,
     openSession,
     journal,
     audit,
     rateLimiter,
+    locks,
+    slots,
+    metrics,
     maxConcurrent: config.maxConcurrent,
     log,
     redact,
@@ -99,6 +105,19 @@ async function main(): Promise<void> {
     fleet.watch?.stop();
     await Promise.all([service.shutdown(shutdownGraceMs(config.limits)), fleet.service.shutdown(shutdownGraceMs(config.limits))]);
   };
+
+  // /healthz and /metrics: on the Slack receiver's port in HTTP mode, else on SIP_CHECK_METRICS_PORT when set.
+  let slackConnected = config.mode === 'http';
+  const probes: HealthProbe[] = [...coordination.probes];
+  if (config.mode !== 'console') {
+    probes.unshift({ name: 'slack', check: async () => ({ ok: slackConnected, detail: config.mode === 'http' ? 'HTTP receiver' : slackConnected ? 'Socket Mode connected' : 'Socket Mode not connected' }) });
+  }
+  const ops = opsHandler(metrics, probes);
+  if (config.mode !== 'http' && config.metricsPort !== undefined) {
+    const { server, port } = await startOpsServer(config.metricsPort, ops);
+    stopOps = () => new Promise((resolve) => server.close(() => resolve()));
+    log('info', `health and metrics on http://localhost:${port}/healthz and /metrics`);
+  }
 
   if (config.mode === 'console') {
     await runConsole({
@@ -124,6 +143,13 @@ async function main(): Promise<void> {
     maxCaptureSeconds: config.limits.maxSeconds,
     userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
     fleet: fleet.service,
+    sharedGroupCache: coordination.groupCache,
+    customRoutes: [
+      { path: '/healthz', method: ['GET'], handler: ops },
+      { path: '/metrics', method: ['GET'], handler: ops },
+    ],
+    observeAck: (seconds) => metrics.observeAck(seconds),
+    onConnectionChange: (connected) => (slackConnected = connected),
   });
   if (config.mode === 'http') await app.start(config.port);
   else await app.start();

@@ -16,11 +16,54 @@ export interface LockHolder {
 /** A release function when acquired, else who holds the firewall. */
 export type LockResult = (() => void) | { busy: LockHolder };
 
+/**
+ * A held device lock. In one process it cannot be lost; in Redis (src/redis/) it is a lease that is renewed while
+ * the check runs and can be lost (Redis unreachable past the lease, or taken over after a stall).
+ */
+export interface Lease {
+  /** Increases with every acquisition of this device's lock (Redis `INCR`); 0 in process. */
+  readonly fencingToken: number;
+  /** Aborted (reason: a `lock-lost` CheckError) when the lease is lost: the check stops and resets debug. */
+  readonly lost: AbortSignal;
+  /** Throws a `lock-lost` (or `store-unavailable`) CheckError unless the lease still holds: checked before `diagnose debug enable`. */
+  confirm(): Promise<void>;
+  /** Idempotent; never throws (an unreleased Redis lease expires by itself). */
+  release(): Promise<void>;
+}
+
+export type LeaseResult = { lease: Lease } | { busy: LockHolder };
+
+/** One check per device, across every replica sharing the store. Throws `store-unavailable` when it cannot tell. */
+export interface DeviceLocks {
+  tryAcquire(device: string, holder: LockHolder): Promise<LeaseResult>;
+}
+
+/** The global cap on running checks. `tryAcquire` gives an idempotent release, or null when every slot is taken. */
+export interface CheckSlots {
+  readonly limit: number;
+  tryAcquire(checkId: string): Promise<(() => Promise<void>) | null>;
+}
+
 /** One check per firewall at a time: two debug sessions on one unit would reset each other's debug. */
-export class FirewallLocks {
+export class FirewallLocks implements DeviceLocks {
   private readonly held = new Map<string, LockHolder>();
 
-  tryAcquire(firewall: string, holder: LockHolder): LockResult {
+  /** As a lease that is never lost (one process). */
+  async tryAcquire(firewall: string, holder: LockHolder): Promise<LeaseResult> {
+    const result = this.acquire(firewall, holder);
+    if (typeof result !== 'function') return result;
+    const lost = new AbortController();
+    return {
+      lease: {
+        fencingToken: 0,
+        lost: lost.signal,
+        confirm: async () => undefined,
+        release: async () => result(),
+      },
+    };
+  }
+
+  acquire(firewall: string, holder: LockHolder): LockResult {
     const current = this.held.get(firewall);
     if (current !== undefined) return { busy: current };
     this.held.set(firewall, holder);
@@ -55,7 +98,7 @@ export function busyError(firewall: string, holder: LockHolder): CheckError {
 }
 
 /** A global cap on running checks (SSH sessions, memory for captures), without a queue. */
-export class Semaphore {
+export class Semaphore implements CheckSlots {
   private used = 0;
 
   constructor(readonly limit: number) {
@@ -66,8 +109,13 @@ export class Semaphore {
     return this.used;
   }
 
+  async tryAcquire(): Promise<(() => Promise<void>) | null> {
+    const release = this.take();
+    return release ? async () => release() : null;
+  }
+
   /** A release function (idempotent), or null when all slots are taken: refuse with `overloadedError`. */
-  tryAcquire(): (() => void) | null {
+  take(): (() => void) | null {
     if (this.used >= this.limit) return null;
     this.used++;
     let released = false;
@@ -81,4 +129,9 @@ export class Semaphore {
 
 export function overloadedError(limit: number): CheckError {
   return new CheckError('overloaded', `${limit} checks are already running, the most this bot runs at once.`, { limit }, true);
+}
+
+/** One debug session per device: two inventory names for one host:port share the lock (also recovery's key). */
+export function deviceKey(entry: { host: string; port: number }): string {
+  return `${entry.host}:${entry.port}`;
 }

@@ -15,10 +15,18 @@ export interface RateLimiterOptions {
 
 export type TakeResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
+/** The per-user limit as the service sees it: this process's `RateLimiter`, or one shared by replicas in Redis. */
+export interface UserRateLimit {
+  readonly limit: { count: number; windowSeconds: number };
+  /** Throws a `store-unavailable` CheckError when a shared store cannot answer. */
+  take(userId: string): TakeResult | Promise<TakeResult>;
+  refund(userId: string): void | Promise<void>;
+}
+
 /** Sweep idle users when the map grows past this many entries; the threshold then doubles (amortised O(1)). */
 const SWEEP_THRESHOLD = 1000;
 
-export class RateLimiter {
+export class RateLimiter implements UserRateLimit {
   private readonly starts = new Map<string, number[]>();
   private readonly windowMs: number;
   private readonly now: () => number;

@@ -17,9 +17,10 @@ import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttach
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
 
+/** The crash journal (a file, or Redis shared by replicas): `begin` resolves only once the entry is stored. */
 export interface CheckJournal {
-  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void;
-  finish(checkId: string): void;
+  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void | Promise<void>;
+  finish(checkId: string): void | Promise<void>;
 }
 
 export interface RunDeps {
@@ -36,6 +37,8 @@ export interface RunDeps {
   redact?: (text: string) => string;
   /** Bound of the raw capture and of the capture file (pcap) attachments; RAW_ATTACHMENT_CAP by default. */
   attachmentMaxBytes?: number;
+  /** Throws unless this check still holds the device lock (its fencing token): awaited just before `diagnose debug enable`. */
+  fence?: () => Promise<void>;
 }
 
 export interface RunOutcome {
@@ -92,9 +95,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     }
   };
   // The entry is only a reminder for crash recovery: failing to clear it (disk full) must not fail the check.
-  const finishJournal = () => {
+  const finishJournal = async () => {
     try {
-      deps.journal.finish(request.id);
+      await deps.journal.finish(request.id);
     } catch (e) {
       deps.log('warn', 'could not clear the debug journal entry; the next start will reset debug again', { checkId: request.id, firewall: entry.name, message: toCheckError(e).message });
     }
@@ -152,17 +155,19 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
-    deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
+    await deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
     debugTouched = true;
     debugReset = false;
     let debugChanged = false;
     for (const command of captureStartCommands(request.options, limits)) {
+      // Another replica may have taken the device over (a lease lost to a stall): never enable debug without the lock.
+      if (command === COMMANDS.debugEnable && deps.fence) await deps.fence();
       const result = await run(command);
       if (result.error && !debugChanged) {
         // Refused before anything was switched on (a read-only admin profile): nothing to undo.
         debugTouched = false;
         debugReset = null;
-        finishJournal();
+        await finishJournal();
       }
       mustSucceed(result);
       if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
@@ -192,7 +197,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     mustSucceed(await run(COMMANDS.debugReset));
     debugReset = true;
     capture.debugReset = true;
-    finishJournal();
+    await finishJournal();
     if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
     if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
     await run(COMMANDS.sipProxyStats);
@@ -208,7 +213,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     await progress({ phase: 'cleaning-up' });
     debugReset = await resetDebug(session, sessionSuspect, deps, notes);
     capture.debugReset = debugReset;
-    if (debugReset) finishJournal();
+    if (debugReset) await finishJournal();
   }
   if (session) await session.close();
 

@@ -3,9 +3,9 @@ import type { CheckLimits, Inventory } from '../config/types';
 import { allowedFirewalls, authorize, authorizeByName } from './access';
 import type { AuditLog } from './audit';
 import { CheckError, toCheckError } from '../errors';
-import { FirewallLocks, Semaphore, busyError, overloadedError } from './locks';
+import { FirewallLocks, Semaphore, busyError, deviceKey, overloadedError, type CheckSlots, type DeviceLocks, type Lease } from './locks';
 import { parseCheckCommand, usageText } from './options';
-import { rateLimitedError, type RateLimiter } from './rateLimit';
+import { rateLimitedError, type UserRateLimit } from './rateLimit';
 import { runCheck, type CheckJournal, type SessionOpener } from './run';
 import type { CheckOptions, CheckReporter, CheckRequest, Requester } from './types';
 
@@ -43,14 +43,22 @@ export interface ServiceDeps {
   openSession: SessionOpener;
   journal: CheckJournal;
   audit: AuditLog;
-  rateLimiter: RateLimiter;
+  rateLimiter: UserRateLimit;
   maxConcurrent: number;
+  /** Device locks and the global cap; default in process. With Redis, shared by every replica (src/redis/). */
+  locks?: DeviceLocks;
+  slots?: CheckSlots;
+  metrics?: ServiceMetrics;
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   redact?: (text: string) => string;
-  /** Shared with fleet sweeps (src/fleet/): one lock per device and one global cap for both. Default: own. */
-  locks?: FirewallLocks;
-  slots?: Semaphore;
+}
+
+/** What the service reports for /metrics (src/ops/metrics.ts); no Prometheus types here. */
+export interface ServiceMetrics {
+  lockAcquired(seconds: number, result: 'acquired' | 'busy' | 'error'): void;
+  checkStarted(): void;
+  checkEnded(outcome: string, debugReset: boolean | null): void;
 }
 
 interface Running {
@@ -65,6 +73,14 @@ export function createCheckService(deps: ServiceDeps): CheckService {
   const now = deps.now ?? (() => new Date());
   const locks = deps.locks ?? new FirewallLocks();
   const slots = deps.slots ?? new Semaphore(deps.maxConcurrent);
+  // A refused start does not count against the user's rate limit; a store that cannot refund is only logged.
+  const refund = async (userId: string) => {
+    try {
+      await deps.rateLimiter.refund(userId);
+    } catch (e) {
+      deps.log('warn', 'could not refund a rate-limit start', { userId, message: toCheckError(e).message });
+    }
+  };
   const running = new Map<string, Running>();
   const results = new Map<string, { firewall: string; remediation: string }>();
   let shuttingDown = false;
@@ -96,49 +112,83 @@ export function createCheckService(deps: ServiceDeps): CheckService {
       if (!access.ok) return reject(access.error, requester, { firewall });
       const entry = access.entry;
       if (shuttingDown) return reject(new CheckError('shutdown', 'The bot is shutting down; try again in a minute.'), requester, { firewall });
-      const rate = deps.rateLimiter.take(requester.userId);
+      let rate;
+      try {
+        rate = await deps.rateLimiter.take(requester.userId);
+      } catch (e) {
+        return reject(toCheckError(e), requester, { firewall });
+      }
       if (!rate.ok) return reject(rateLimitedError(rate.retryAfterSeconds, deps.rateLimiter.limit), requester, { firewall });
       const id = randomUUID();
       // One debug session per device: two inventory names for one host:port share the lock.
-      const lock = locks.tryAcquire(`${entry.host}:${entry.port}`, { requestedBy: requester.userId, startedAt: now(), checkId: id });
-      if (typeof lock !== 'function') {
-        // A refused start does not count against the user's rate limit.
-        deps.rateLimiter.refund(requester.userId);
+      const lockStarted = process.hrtime.bigint();
+      const lockSeconds = () => Number(process.hrtime.bigint() - lockStarted) / 1e9;
+      let lock;
+      try {
+        lock = await locks.tryAcquire(deviceKey(entry), { requestedBy: requester.userId, startedAt: now(), checkId: id });
+      } catch (e) {
+        // Never run without the lock: a store that cannot answer refuses the check.
+        deps.metrics?.lockAcquired(lockSeconds(), 'error');
+        await refund(requester.userId);
+        return reject(toCheckError(e), requester, { firewall });
+      }
+      if ('busy' in lock) {
+        deps.metrics?.lockAcquired(lockSeconds(), 'busy');
+        await refund(requester.userId);
         return reject(busyError(firewall, lock.busy), requester, { firewall });
       }
-      const releaseSlot = slots.tryAcquire();
-      if (!releaseSlot) {
-        lock();
-        deps.rateLimiter.refund(requester.userId);
-        return reject(overloadedError(deps.maxConcurrent), requester, { firewall });
+      deps.metrics?.lockAcquired(lockSeconds(), 'acquired');
+      const lease: Lease = lock.lease;
+      let releaseSlot: (() => Promise<void>) | null;
+      try {
+        releaseSlot = await slots.tryAcquire(id);
+      } catch (e) {
+        await lease.release();
+        await refund(requester.userId);
+        return reject(toCheckError(e), requester, { firewall });
       }
-      const release = () => {
-        lock();
-        releaseSlot();
+      if (!releaseSlot) {
+        await lease.release();
+        await refund(requester.userId);
+        return reject(overloadedError(slots.limit), requester, { firewall });
+      }
+      const slot = releaseSlot;
+      const release = async () => {
+        await lease.release();
+        await slot();
       };
       const request: CheckRequest = { id, firewall, options, requester };
       const reporter = makeReporter();
       try {
         await reporter.start(request);
       } catch (e) {
-        release();
-        deps.rateLimiter.refund(requester.userId);
+        await release();
+        await refund(requester.userId);
         const error = toCheckError(e);
         return reject(error, requester, { firewall, checkId: id });
       }
       if (shuttingDown) {
         // Shutdown began while the parent message was being posted: do not start what it would not wait for.
-        release();
+        await release();
         const error = new CheckError('shutdown', 'The bot is shutting down; try again in a minute.');
         await reporter.failed(error, { debugReset: null }).catch(() => undefined);
         return reject(error, requester, { firewall, checkId: id });
       }
       const controller = new AbortController();
+      // A lost lease stops the check like a cancel: before debug is enabled, or with an immediate reset.
+      const onLeaseLost = () => controller.abort(lease.lost.reason);
+      if (lease.lost.aborted) onLeaseLost();
+      else lease.lost.addEventListener('abort', onLeaseLost, { once: true });
       const startedAt = now();
       deps.audit.record({ event: 'check-start', checkId: id, userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall, vdom: options.vdom ?? entry.vdom, options, startedAt: startedAt.toISOString() });
+      deps.metrics?.checkStarted();
       const done = (async () => {
+        let outcomeKind = 'internal';
+        let debugReset: boolean | null = null;
         try {
-          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact });
+          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm() });
+          outcomeKind = outcome.error ? outcome.error.kind : 'ok';
+          debugReset = outcome.debugReset;
           if (outcome.result) {
             results.set(id, { firewall, remediation: outcome.result.verdict.remediation });
             while (results.size > REMEMBERED_RESULTS) results.delete(results.keys().next().value as string);
@@ -151,8 +201,10 @@ export function createCheckService(deps: ServiceDeps): CheckService {
         } catch (e) {
           deps.log('error', 'check crashed', { checkId: id, message: toCheckError(e).message });
         } finally {
-          release();
+          lease.lost.removeEventListener('abort', onLeaseLost);
+          await release().catch(() => undefined);
           running.delete(id);
+          deps.metrics?.checkEnded(outcomeKind, debugReset);
         }
       })();
       running.set(id, { controller, done });
@@ -182,3 +234,4 @@ export function createCheckService(deps: ServiceDeps): CheckService {
     },
   };
 }
+

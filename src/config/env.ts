@@ -46,6 +46,13 @@ interface CommonConfig {
   watch?: WatchConfig;
   /** Fleet results and history (the watch; `sweep --state` names its own file). */
   fleetStatePath: string;
+  /**
+   * Replicas: locks, the cap, the rate limit, the crash journal and the group cache live in this Redis.
+   * Unset: all of them stay in this process (and the journal in its file).
+   */
+  redis?: { url: string; leaseMs: number };
+  /** Socket Mode and the terminal: serve /healthz and /metrics on this port (HTTP mode serves them on PORT). */
+  metricsPort?: number;
   /** Not fatal, worth logging at start-up (e.g. both an app token and a signing secret are set). */
   warnings: string[];
 }
@@ -99,6 +106,8 @@ export const ENV_DEFAULTS = {
   fleetStatePath: 'var/fleet-state.json',
   /** The drift watch never sweeps more often than this. */
   minWatchEveryMs: 5 * 60_000,
+  /** Lock lease with Redis: a dead replica's firewall is recovered within about this long. */
+  lockLeaseMs: 30_000,
 } as const;
 
 /** `90s`, `5m`, `1h`, `1d` (one number, one unit) → milliseconds; undefined when not that shape. */
@@ -165,6 +174,14 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   const fleetStatePath = reader.path('SIP_CHECK_FLEET_STATE') ?? ENV_DEFAULTS.fleetStatePath;
   const watch = readWatch(reader, problems);
   if (watch && slack?.mode === 'console') warnings.push('SIP_CHECK_WATCH_CHANNEL is set but the bot runs in the terminal (no Slack tokens): the drift watch posts to Slack only and is off');
+  // The URL may carry a password: shape-checked, never echoed.
+  const redisUrl = reader.raw('SIP_CHECK_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s"'\x00-\x1f\x7f]+$/.test(redisUrl)) {
+    problems.push('SIP_CHECK_REDIS_URL is invalid (value not shown): expected redis://[user:password@]host:port[/db] or rediss://...');
+  }
+  const leaseMs = reader.int('SIP_CHECK_LOCK_LEASE_MS', ENV_DEFAULTS.lockLeaseMs, 1000, 600_000, 'milliseconds');
+  const metricsPortRaw = reader.raw('SIP_CHECK_METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : reader.int('SIP_CHECK_METRICS_PORT', 0, 1, 65535, 'a TCP port', 'unset: not served');
 
   if (problems.length > 0 || !slack) throw new ConfigError(problems);
   return {
@@ -194,6 +211,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     sweepConcurrency: sweepConcurrency!,
     ...(watch ? { watch } : {}),
     fleetStatePath,
+    ...(redisUrl !== undefined ? { redis: { url: redisUrl, leaseMs: leaseMs! } } : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     warnings,
   };
 }
@@ -308,11 +327,11 @@ class EnvReader {
     this.problems.push(`${name}${shown} is invalid: expected ${expected}`);
   }
 
-  int(name: string, fallback: number, min: number, max: number, unit: string): number | undefined {
+  int(name: string, fallback: number, min: number, max: number, unit: string, defaultText = `default ${fallback}`): number | undefined {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     if (!/^-?[0-9]{1,15}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      this.problem(name, raw, `an integer from ${min} to ${max} (${unit}); default ${fallback}`);
+      this.problem(name, raw, `an integer from ${min} to ${max} (${unit}); ${defaultText}`);
       return undefined;
     }
     return Number(raw);

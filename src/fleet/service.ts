@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CheckLimits, FirewallEntry, Inventory } from '../config/types';
 import { isAllowed } from '../check/access';
 import type { AuditLog } from '../check/audit';
-import type { FirewallLocks } from '../check/locks';
-import type { RateLimiter } from '../check/rateLimit';
+import type { DeviceLocks } from '../check/locks';
+import type { UserRateLimit } from '../check/rateLimit';
 import { rateLimitedError } from '../check/rateLimit';
 import type { SessionOpener } from '../check/run';
 import type { Requester } from '../check/types';
@@ -42,10 +42,10 @@ export interface FleetDeps {
   /** Firewalls one sweep reads at once (SIP_CHECK_SWEEP_CONCURRENCY), within the slots' share. */
   concurrency: number;
   /** The check service's locks, so a firewall under a check is `busy` (and a check waits for no sweep). */
-  locks?: FirewallLocks;
+  locks?: DeviceLocks;
   audit?: AuditLog;
   /** A sweep takes one token of the user's check rate limit. */
-  rateLimiter?: RateLimiter;
+  rateLimiter?: UserRateLimit;
   /** The `/sip-check watch` answer (set when the watch runs). */
   watchStatus?: () => string;
   now?: () => Date;
@@ -103,7 +103,7 @@ export function createFleetService(deps: FleetDeps): FleetService {
       if (stop.signal.aborted) return { kind: 'rejected', error: new CheckError('shutdown', 'The bot is shutting down; try again in a minute.') };
       const current = byUser.get(requester.userId);
       if (current) return { kind: 'rejected', error: new CheckError('busy', `Your sweep ${current} is still running; one sweep per user at a time.`, {}, true) };
-      const rate = deps.rateLimiter?.take(requester.userId);
+      const rate = await deps.rateLimiter?.take(requester.userId);
       if (rate && !rate.ok) return { kind: 'rejected', error: rateLimitedError(rate.retryAfterSeconds, deps.rateLimiter!.limit) };
       const id = randomUUID();
       const request: SweepRequest = { id, scope, requester, firewalls: entries.map((e) => e.name) };
@@ -113,7 +113,7 @@ export function createFleetService(deps: FleetDeps): FleetService {
         await reporter.start(request);
       } catch (e) {
         byUser.delete(requester.userId);
-        deps.rateLimiter?.refund(requester.userId);
+        await Promise.resolve(deps.rateLimiter?.refund(requester.userId)).catch(() => undefined);
         return { kind: 'rejected', error: toCheckError(e) };
       }
       deps.audit?.record({ event: 'check-start', checkId: `sweep-${id}`, userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, action: 'sweep', message: `${entries.length} firewall(s)` });

@@ -1,8 +1,8 @@
 import type { AppConfig } from '../config/env';
 import type { Inventory } from '../config/types';
 import type { AuditLog } from '../check/audit';
-import type { FirewallLocks, Semaphore } from '../check/locks';
-import type { RateLimiter } from '../check/rateLimit';
+import type { CheckSlots, DeviceLocks } from '../check/locks';
+import type { UserRateLimit } from '../check/rateLimit';
 import type { SessionOpener } from '../check/run';
 import type { Logger } from '../log';
 import { createFleetService, type FleetDeps, type FleetService } from './service';
@@ -18,9 +18,9 @@ export function startFleet(opts: {
   config: AppConfig;
   inventory: Inventory;
   openSession: SessionOpener;
-  locks: FirewallLocks;
-  slots: Semaphore;
-  rateLimiter: RateLimiter;
+  locks: DeviceLocks;
+  slots: CheckSlots;
+  rateLimiter: UserRateLimit;
   audit: AuditLog;
   log: Logger;
 }): { service: FleetService; watch?: DriftWatch; startWatch: (makePost: (channelId: string) => WatchDeps['post']) => Promise<void> } {

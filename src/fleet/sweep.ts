@@ -1,5 +1,5 @@
 import type { FirewallEntry } from '../config/types';
-import { busyError, type FirewallLocks, type LockHolder, type Semaphore } from '../check/locks';
+import { busyError, deviceKey, type CheckSlots, type DeviceLocks, type LockHolder } from '../check/locks';
 import { CheckError } from '../errors';
 import type { SweepReport, SweepRow, SweepScope } from './types';
 
@@ -13,7 +13,7 @@ export class SweepSlots {
   private held = 0;
 
   constructor(
-    private readonly global: Semaphore | undefined,
+    private readonly global: CheckSlots | undefined,
     readonly share: number,
     private readonly pollMs = 20,
   ) {
@@ -25,21 +25,30 @@ export class SweepSlots {
   }
 
   /** Resolves with an idempotent release once a slot is free; rejects when `signal` aborts. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
+  async acquire(signal?: AbortSignal, slotId = 'sweep'): Promise<() => Promise<void>> {
     for (;;) {
       if (signal?.aborted) throw new CheckError('cancelled', 'the sweep was stopped');
       if (this.held < this.share) {
-        const releaseGlobal = this.global ? this.global.tryAcquire() : () => undefined;
+        // Counted before the await: concurrent workers must not overshoot the share while the store answers.
+        this.held++;
+        let releaseGlobal: (() => Promise<void>) | null;
+        try {
+          releaseGlobal = this.global ? await this.global.tryAcquire(slotId) : async () => undefined;
+        } catch (e) {
+          this.held--;
+          throw e;
+        }
         if (releaseGlobal) {
-          this.held++;
+          const releaseIt = releaseGlobal;
           let released = false;
-          return () => {
+          return async () => {
             if (released) return;
             released = true;
             this.held--;
-            releaseGlobal();
+            await releaseIt();
           };
         }
+        this.held--;
       }
       // Releases of single checks are not signalled to us: a short poll is simple and costs nothing measurable.
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));
@@ -57,8 +66,8 @@ export interface SweepRunDeps {
   /** Firewalls read at once by this sweep. */
   concurrency: number;
   slots: SweepSlots;
-  /** The check's per-device locks: a firewall busy with a check is a `busy` row. */
-  locks?: FirewallLocks;
+  /** The check's per-device locks (in process or Redis): a firewall busy with a check is a `busy` row. */
+  locks?: DeviceLocks;
   holder: LockHolder;
   signal: AbortSignal;
   /** After each row; must not throw. */
@@ -77,23 +86,26 @@ export async function runSweep(entries: readonly FirewallEntry[], deps: SweepRun
   let done = 0;
   const one = async (index: number): Promise<SweepRow> => {
     const entry = entries[index];
-    let release: (() => void) | undefined;
+    let release: (() => Promise<void>) | undefined;
     try {
-      release = await deps.slots.acquire(deps.signal);
+      release = await deps.slots.acquire(deps.signal, `sweep-${deps.holder.checkId}-${index}`);
     } catch (e) {
       return errorRow(entry.name, e instanceof CheckError ? e : new CheckError('cancelled', 'the sweep was stopped'));
     }
     try {
       // Same key as the check service: two inventory names for one host:port share the device.
-      const lock = deps.locks?.tryAcquire(`${entry.host}:${entry.port}`, deps.holder) ?? (() => undefined);
-      if (typeof lock !== 'function') return errorRow(entry.name, busyError(entry.name, lock.busy));
+      const lock = deps.locks ? await deps.locks.tryAcquire(deviceKey(entry), deps.holder) : undefined;
+      if (lock && 'busy' in lock) return errorRow(entry.name, busyError(entry.name, lock.busy));
       try {
         return await deps.collect(entry, deps.signal);
       } finally {
-        lock();
+        await lock?.lease.release();
       }
+    } catch (e) {
+      // The lock store could not answer (Redis down): this firewall is a row with the error, the sweep goes on.
+      return errorRow(entry.name, e instanceof CheckError ? e : new CheckError('internal', String(e)));
     } finally {
-      release();
+      await release();
     }
   };
   const worker = async () => {

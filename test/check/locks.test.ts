@@ -5,11 +5,11 @@ const holder = (checkId: string, requestedBy = 'U0ALICE01') => ({ requestedBy, s
 describe('FirewallLocks: one check per firewall', () => {
   it('refuses a second check of the same firewall and names who holds it', () => {
     const locks = new FirewallLocks();
-    const first = locks.tryAcquire('fw01', holder('c1'));
+    const first = locks.acquire('fw01', holder('c1'));
     expect(typeof first).toBe('function');
-    const second = locks.tryAcquire('fw01', holder('c2', 'U0BOB0001'));
+    const second = locks.acquire('fw01', holder('c2', 'U0BOB0001'));
     expect(second).toEqual({ busy: holder('c1') });
-    expect(typeof locks.tryAcquire('fw02', holder('c3'))).toBe('function');
+    expect(typeof locks.acquire('fw02', holder('c3'))).toBe('function');
     expect(locks.entries().map((e) => [e.firewall, e.holder.checkId])).toEqual([
       ['fw01', 'c1'],
       ['fw02', 'c3'],
@@ -18,15 +18,15 @@ describe('FirewallLocks: one check per firewall', () => {
 
   it('frees the firewall on release; a late second release does not free a newer check', () => {
     const locks = new FirewallLocks();
-    const first = locks.tryAcquire('fw01', holder('c1'));
+    const first = locks.acquire('fw01', holder('c1'));
     if (typeof first !== 'function') throw new Error('expected the lock');
     first();
     expect(locks.holder('fw01')).toBeUndefined();
-    const second = locks.tryAcquire('fw01', holder('c2'));
+    const second = locks.acquire('fw01', holder('c2'));
     expect(typeof second).toBe('function');
     first();
     expect(locks.holder('fw01')?.checkId).toBe('c2');
-    expect(locks.tryAcquire('fw01', holder('c3'))).toEqual({ busy: holder('c2') });
+    expect(locks.acquire('fw01', holder('c3'))).toEqual({ busy: holder('c2') });
   });
 
   it('renders a retryable busy error', () => {
@@ -44,17 +44,17 @@ describe('FirewallLocks: one check per firewall', () => {
 describe('Semaphore: global limit without a queue', () => {
   it('refuses when full (no queue), and frees a slot on release, once', () => {
     const semaphore = new Semaphore(2);
-    const a = semaphore.tryAcquire();
-    const b = semaphore.tryAcquire();
+    const a = semaphore.take();
+    const b = semaphore.take();
     expect(typeof a).toBe('function');
     expect(typeof b).toBe('function');
     expect(semaphore.inUse).toBe(2);
-    expect(semaphore.tryAcquire()).toBeNull();
+    expect(semaphore.take()).toBeNull();
     a!();
     a!();
     expect(semaphore.inUse).toBe(1);
-    expect(typeof semaphore.tryAcquire()).toBe('function');
-    expect(semaphore.tryAcquire()).toBeNull();
+    expect(typeof semaphore.take()).toBe('function');
+    expect(semaphore.take()).toBeNull();
   });
 
   it('has a retryable overloaded error', () => {

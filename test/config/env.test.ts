@@ -267,3 +267,28 @@ describe('loadAppConfig: the terminal user', () => {
     expect(problemsOf({ SIP_CHECK_CONSOLE_USER: value }).join('\n')).toMatch(/SIP_CHECK_CONSOLE_USER.*Slack user ID/);
   });
 });
+
+describe('loadAppConfig: replicas, health and metrics', () => {
+  it('keeps everything in process by default', () => {
+    const config = loadAppConfig({});
+    expect(config.redis).toBeUndefined();
+    expect(config.metricsPort).toBeUndefined();
+  });
+
+  it('reads the Redis URL, the lease and the metrics port', () => {
+    const config = loadAppConfig({ SIP_CHECK_REDIS_URL: 'redis://:s3cret@redis:6379/2', SIP_CHECK_LOCK_LEASE_MS: '5000', SIP_CHECK_METRICS_PORT: '9090' });
+    expect(config.redis).toEqual({ url: 'redis://:s3cret@redis:6379/2', leaseMs: 5000 });
+    expect(config.metricsPort).toBe(9090);
+    expect(loadAppConfig({ SIP_CHECK_REDIS_URL: 'rediss://cache.example.net:6380' }).redis).toEqual({ url: 'rediss://cache.example.net:6380', leaseMs: 30_000 });
+  });
+
+  it('refuses a bad Redis URL without echoing it (it may hold a password), a bad lease and a bad port', () => {
+    const problems = problemsOf({ SIP_CHECK_REDIS_URL: 'http://user:hunter2@redis:6379', SIP_CHECK_LOCK_LEASE_MS: '10', SIP_CHECK_METRICS_PORT: '70000' });
+    expect(problems).toEqual([
+      'SIP_CHECK_REDIS_URL is invalid (value not shown): expected redis://[user:password@]host:port[/db] or rediss://...',
+      'SIP_CHECK_LOCK_LEASE_MS="10" is invalid: expected an integer from 1000 to 600000 (milliseconds); default 30000',
+      'SIP_CHECK_METRICS_PORT="70000" is invalid: expected an integer from 1 to 65535 (a TCP port); unset: not served',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/hunter2/);
+  });
+});

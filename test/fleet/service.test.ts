@@ -63,7 +63,7 @@ describe('fleet service', () => {
     expect(slots.inUse).toBe(2);
     expect(global.inUse).toBe(2);
     // a single check still gets a slot
-    const check = global.tryAcquire();
+    const check = global.take();
     expect(check).not.toBeNull();
     const second = await service.handle({ kind: 'sweep', scope: { kind: 'tag', tag: 'branch' } }, requester, () => new Recorder());
     expect(second).toMatchObject({ kind: 'rejected', error: { kind: 'busy', message: expect.stringMatching(/one sweep per user at a time/) } });
@@ -86,7 +86,7 @@ describe('fleet service', () => {
   it('waits for a slot instead of failing when checks fill the cap', async () => {
     const limits = testLimits();
     const global = new Semaphore(2);
-    const held = [global.tryAcquire()!, global.tryAcquire()!];
+    const held = [global.take()!, global.take()!];
     const slots = new SweepSlots(global, 1, 1);
     const service = createFleetService({ inventory: { source: 't', firewalls: fleet.entries.filter((e) => e.name === 'fw-alg') }, limits, openSession: makeSessionOpener(limits, fleet.env), slots, concurrency: 1, log: () => undefined });
     const pending = service.sweep({ kind: 'all' });

@@ -117,7 +117,7 @@ describe('fleet sweep in Slack, end to end', () => {
 
   it('/sip-check all: one message, progress edits, then counts, exceptions first, the table by handler, and CSV + JSON', async () => {
     const busy = fleet.entries.find((e) => e.name === 'fw-busy')!;
-    const release = locks.tryAcquire(`${busy.host}:${busy.port}`, { requestedBy: 'U0OTHER', startedAt: new Date(), checkId: 'chk-running' });
+    const release = locks.acquire(`${busy.host}:${busy.port}`, { requestedBy: 'U0OTHER', startedAt: new Date(), checkId: 'chk-running' });
     const outcome = await slash('all');
     (release as () => void)();
     expect(outcome).toMatchObject({ kind: 'started', total: 7 });

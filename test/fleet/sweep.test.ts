@@ -22,7 +22,7 @@ describe('sweep against simulated firewalls with mixed outcomes', () => {
     const openSession = makeSessionOpener(limits, fleet.env);
     const locks = new FirewallLocks();
     const busy = fleet.entries.find((e) => e.name === 'fw-busy')!;
-    const release = locks.tryAcquire(`${busy.host}:${busy.port}`, { requestedBy: 'U0OTHER', startedAt: new Date(), checkId: 'chk-1' });
+    const release = locks.acquire(`${busy.host}:${busy.port}`, { requestedBy: 'U0OTHER', startedAt: new Date(), checkId: 'chk-1' });
     expect(typeof release).toBe('function');
     const global = new Semaphore(10);
     const rows = await runSweep(fleet.entries, {

@@ -10,8 +10,9 @@ export class BotProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')], {
+  /** `args`: another entry, e.g. the compiled `dist/main.js` (default: the TypeScript source through ts-node). */
+  constructor(cwd: string, env: NodeJS.ProcessEnv, args: string[] = ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')]) {
+    this.child = spawn(process.execPath, args, {
       cwd,
       env: { PATH: process.env.PATH, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
     });

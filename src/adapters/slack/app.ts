@@ -2,14 +2,14 @@
  * Builds the Bolt app (bolt-js-starter-template: a thin builder, then `registerListeners`). Socket Mode by
  * default (no inbound HTTP); HTTP mode verifies Slack's signatures with the default receiver.
  */
-import { App, LogLevel, SocketModeReceiver, webApi, type Logger } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Logger } from '@slack/bolt';
 import { CheckError } from '../../errors';
 import type { CheckService, HandleOutcome } from '../../check/service';
 import type { FleetOutcome, FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';
 import type { SlackReporterDeps } from './reporter';
-import { UserGroupDirectory } from './userGroups';
+import { UserGroupDirectory, type SharedGroupCache } from './userGroups';
 
 export interface SlackAppOptions {
   mode: 'socket' | 'http';
@@ -45,6 +45,14 @@ export interface SlackAppOptions {
   /** Fleet sweeps (`/sip-check all`, `tag=NAME`, `watch`); absent: off. */
   fleet?: FleetService;
   onFleetOutcome?: (outcome: FleetOutcome, requester: Requester) => void;
+  /** HTTP mode: extra routes on the receiver's port (/healthz, /metrics). */
+  customRoutes?: CustomRoute[];
+  /** Seconds from a slash command reaching its listener to the ack sent (metrics). */
+  observeAck?: (seconds: number) => void;
+  /** Socket Mode: the WebSocket to Slack connected (true) or dropped (false), for /healthz. */
+  onConnectionChange?: (connected: boolean) => void;
+  /** Group members shared by replicas (Redis). */
+  sharedGroupCache?: SharedGroupCache;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -58,7 +66,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
   let app: App;
   if (opts.mode === 'http') {
     if (!opts.signingSecret) throw new CheckError('config', 'HTTP mode needs SLACK_SIGNING_SECRET.');
-    app = new App({ ...common, signingSecret: opts.signingSecret });
+    app = new App({ ...common, signingSecret: opts.signingSecret, customRoutes: opts.customRoutes });
   } else {
     if (!opts.appToken) throw new CheckError('config', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).');
     // An explicit receiver, so `apps.connections.open` goes to `slackApiUrl` too (SLACK.md "bolt 5 specifics").
@@ -70,6 +78,11 @@ export function createSlackApp(opts: SlackAppOptions): App {
       installerOptions: { clientOptions },
     });
     app = new App({ ...common, receiver });
+    const onChange = opts.onConnectionChange;
+    if (onChange) {
+      receiver.client.on('connected', () => onChange(true));
+      for (const state of ['disconnected', 'reconnecting']) receiver.client.on(state, () => onChange(false));
+    }
   }
 
   const logger = app.logger;
@@ -86,8 +99,8 @@ export function createSlackApp(opts: SlackAppOptions): App {
     maxSeconds: opts.maxCaptureSeconds ?? DEFAULT_MAX_CAPTURE_SECONDS,
     minEditIntervalMs: opts.minEditIntervalMs,
   };
-  const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock }) : undefined;
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome };
+  const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);

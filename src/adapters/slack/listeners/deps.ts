@@ -20,6 +20,8 @@ export interface ListenerDeps {
   /** Fleet sweeps and the watch status (`all`, `tag=NAME`, `watch`); absent: those words are not commands. */
   fleet?: FleetService;
   onFleetOutcome?: (outcome: FleetOutcome, requester: Requester) => void;
+  /** Seconds from a slash command reaching its listener to the ack sent (metrics). */
+  observeAck?: (seconds: number) => void;
 }
 
 /** The requester with the user groups the inventory cares about (Slack does not send them). */

@@ -10,7 +10,9 @@ export type SipCheckCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | '
 /** `/sip-check <firewall> [options] | help`. Acks before any I/O (SLACK.md: 3 s or the user sees a timeout). */
 export function sipCheckCommand(deps: ListenerDeps) {
   return async function sipCheck({ command, ack, respond }: SipCheckCommandArgs): Promise<void> {
+    const received = process.hrtime.bigint();
     await ack();
+    deps.observeAck?.(Number(process.hrtime.bigint() - received) / 1e9);
     const requester: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, adapter: 'slack' };
     const ephemeralTarget = { respond, channelId: command.channel_id, userId: command.user_id };
     try {

@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# sip-check: build the TypeScript once, ship only the compiled dist/ with production dependencies.
+
+# --- build: full dependencies (typescript), compile to dist/ ----------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies only, non-root -----------------------------------------
+FROM node:20-bookworm-slim
+# Socket Mode serves /healthz and /metrics on SIP_CHECK_METRICS_PORT (HTTP mode serves them on PORT).
+ENV NODE_ENV=production \
+    SIP_CHECK_METRICS_PORT=9090
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The ladder PNG's font (src/report/ladder.ts reads ../../assets from dist/report).
+COPY assets ./assets
+COPY bin ./bin
+# var/: audit log, crash journal file (without Redis), attachments. The only writable path.
+RUN mkdir -p /app/var && chown node:node /app/var
+USER node
+EXPOSE 3000 9090
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/ops/healthcheck.js"]
+# SIGTERM stops new checks and waits for running ones to reset debug: give it the grace (compose: stop_grace_period).
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,111 @@
+import type { SharedGroupCache } from './adapters/slack/userGroups';
+import type { AuditLog } from './check/audit';
+import { DebugJournal } from './check/journal';
+import { FirewallLocks, Semaphore, type CheckSlots, type DeviceLocks } from './check/locks';
+import { RateLimiter, type UserRateLimit } from './check/rateLimit';
+import { recoverUnfinishedDebug, type RecoverableJournal } from './check/recovery';
+import type { CheckJournal, SessionOpener } from './check/run';
+import type { AppConfig } from './config/env';
+import type { Inventory } from './config/types';
+import type { Logger } from './log';
+import { journalFileProbe, type HealthProbe } from './ops/health';
+import { connectRedis, type RedisStore } from './redis/client';
+import { RedisGroupCache } from './redis/groupCache';
+import { RedisJournal } from './redis/journal';
+import { RedisCheckSlots, RedisDeviceLocks } from './redis/locks';
+import { RedisRateLimiter } from './redis/rateLimit';
+
+/**
+ * Where the replicas' shared truth lives, chosen once: in this process (and the journal file) by default, or in
+ * Redis with SIP_CHECK_REDIS_URL. Everything else talks to the interfaces in src/check/.
+ * Sweep/watch state (issue 13) belongs here too when it lands: one more member, one Redis class.
+ */
+export interface Coordination {
+  journal: CheckJournal & RecoverableJournal;
+  rateLimiter: UserRateLimit;
+  /** Shared by single checks and fleet sweeps (src/fleet/): one lock per device and one global cap for both. */
+  locks: DeviceLocks;
+  slots: CheckSlots;
+  groupCache?: SharedGroupCache;
+  /** /healthz probes: the journal, and Redis when configured. */
+  probes: HealthProbe[];
+  /**
+   * Resets debug left by a dead check: once (file journal, at start-up), or every half lease in a loop (Redis:
+   * any replica takes over an entry whose owner's lease expired). Resolves after the first pass.
+   */
+  startRecovery(deps: RecoveryDeps): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface RecoveryDeps {
+  inventory: Inventory;
+  openSession: SessionOpener;
+  audit: AuditLog;
+  log: Logger;
+  commandTimeoutMs: number;
+  onTakeover?: (reset: boolean) => void;
+}
+
+export async function createCoordination(config: AppConfig, log: Logger): Promise<Coordination> {
+  if (!config.redis) {
+    const journal = new DebugJournal(config.journalPath);
+    return {
+      journal,
+      rateLimiter: new RateLimiter(config.rateLimit),
+      locks: new FirewallLocks(),
+      slots: new Semaphore(config.maxConcurrent),
+      probes: [journalFileProbe(config.journalPath)],
+      startRecovery: (deps) => recoverUnfinishedDebug({ ...deps, journal }),
+      close: async () => undefined,
+    };
+  }
+  const { leaseMs } = config.redis;
+  const store: RedisStore = await connectRedis({ url: config.redis.url, log });
+  const locks = new RedisDeviceLocks(store, { leaseMs, log });
+  const journal = new RedisJournal(store);
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let pass: Promise<unknown> = Promise.resolve();
+  return {
+    journal,
+    rateLimiter: new RedisRateLimiter(store, config.rateLimit),
+    locks,
+    slots: new RedisCheckSlots(store, config.maxConcurrent, { leaseMs, log }),
+    groupCache: new RedisGroupCache(store),
+    probes: [
+      { name: 'redis', check: async () => ((await store.ping()) ? { ok: true } : { ok: false, detail: 'no PONG: checks are refused until Redis answers' }) },
+      { name: 'journal', check: async () => ((await store.ping()) ? { ok: true, detail: 'in Redis' } : { ok: false, detail: 'in Redis, which does not answer' }) },
+    ],
+    async startRecovery(deps) {
+      const reported = new Set<string>();
+      const once = async (): Promise<string[]> => {
+        try {
+          return await recoverUnfinishedDebug({ ...deps, journal, locks, reported });
+        } catch (e) {
+          // Redis down: the next pass retries.
+          deps.log('warn', 'recovery pass skipped: Redis did not answer', { message: e instanceof Error ? e.message : String(e) });
+          return [];
+        }
+      };
+      const first = once();
+      pass = first;
+      const every = Math.max(500, Math.floor(leaseMs / 2));
+      const loop = () => {
+        if (closed) return;
+        timer = setTimeout(() => {
+          pass = once().finally(loop);
+        }, every);
+        timer.unref();
+      };
+      void first.finally(loop);
+      return first;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      // A pass may be resetting debug right now: let it finish.
+      await pass.catch(() => undefined);
+      await store.close();
+    },
+  };
+}
