@@ -3,9 +3,10 @@ import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
 import { renderTranscript } from '../fortios/transcript';
-import { parseSystemStatus, parseVdList } from '../fortios/parsers';
+import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer } from '../sip';
 import { analyse } from './analyse';
+import { listedVdoms } from './vdoms';
 import { CheckError, toCheckError } from '../errors';
 import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
 import { renderFullReport } from '../report/fullReport';
@@ -116,16 +117,18 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     if (multiVdom) {
       await session.enterGlobal();
       for (const command of GLOBAL_READS) await run(command);
+      // A restricted admin profile may refuse the VDOM list: the interfaces name the VDOMs too (read-only).
+      if (!listedVdoms(outputs).length) await run(COMMANDS.systemInterface);
       await session.leaveContext();
-      const known = parseVdList(outputs.find((o) => o.command === COMMANDS.vdList)?.output ?? '').map((v) => v.name);
+      const known = listedVdoms(outputs);
       const wanted = request.options.vdom ?? entry.vdom;
       if (wanted) {
         // `edit NAME` under `config vdom` creates a VDOM that does not exist: a config write. Only enter names
         // the firewall listed (root always exists).
         if (wanted !== 'root' && !known.includes(wanted)) {
           throw new CheckError('usage', known.length
-            ? `VDOM \`${wanted}\` does not exist on ${entry.name}. VDOMs: ${known.join(', ')}`
-            : `Could not list the VDOMs of ${entry.name} (\`${COMMANDS.vdList}\`), so \`vdom=${wanted}\` cannot be checked safely.`);
+            ? `VDOM \`${wanted}\` is not among the VDOMs ${entry.name} showed (${known.join(', ')}), so it is not entered: \`edit NAME\` under \`config vdom\` would create it.`
+            : `Could not list the VDOMs of ${entry.name} (\`${COMMANDS.vdList}\`, \`${COMMANDS.systemInterface}\`), so \`vdom=${wanted}\` cannot be checked safely.`);
         }
         vdoms = [wanted];
       } else {

@@ -66,6 +66,8 @@ export const COMMANDS = {
   sessionFilterDport: (port: number) => `diagnose sys session filter dport ${port}`,
   sessionList: 'diagnose sys session list',
   vdList: 'diagnose sys vd list',
+  /** Under `config global`: its `set vdom` lines name the VDOMs when `diagnose sys vd list` is refused. */
+  systemInterface: 'show system interface',
   debugDisable: 'diagnose debug disable',
   debugReset: 'diagnose debug reset',
   debugTimestamp: 'diagnose debug console timestamp enable',

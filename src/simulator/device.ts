@@ -91,6 +91,8 @@ export class DeviceCli {
     const command = normaliseCommand(rawCommand);
     if (command === '') return { output: '' };
     const { base, grep } = splitGrep(command);
+    // A restricted admin profile refuses these wherever they are typed (`refusedCommands` in the scenario).
+    if (this.scenario.refusedCommands.some((r) => base === r || base.startsWith(r + ' '))) return { output: permissionFail() };
     const outcome = this.dispatch(frames, base);
     if (grep && outcome.output) outcome.output = applyGrep(outcome.output, grep);
     return outcome;

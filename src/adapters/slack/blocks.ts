@@ -15,6 +15,7 @@ import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '..
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import type { SipCallSummary, SipSummary } from '../../sip/types';
+import { partialTag } from '../../verdict/coverage';
 import type { OverallHandler, PolicyHandler, VdomVerdict } from '../../verdict/types';
 
 export type KnownBlock = types.KnownBlock;
@@ -301,7 +302,7 @@ export function verdictOneLiner(result: CheckResult): string {
   const v = result.verdict;
   const calls = result.sip.calls.length;
   const problems = result.sip.problems.length;
-  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture`;
+  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture`;
 }
 
 export interface FinalParentOptions {
@@ -320,7 +321,8 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   const { request, verdict } = result;
   const oneLiner = verdictOneLiner(result);
   const b = new BlockBudget(REPORT_NOTICE);
-  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}). Details in the thread.`, { allowTruncate: true });
+  const partial = verdict.partial ? ` *${escapeMrkdwn(partialTag(verdict.partial))}*.` : '';
+  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial} Details in the thread.`, { allowTruncate: true });
   b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${result.sip.calls.length} calls, ${result.sip.problems.length} problems · check \`${escapeMrkdwn(request.id)}\``);
   b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
   return { text: fallbackText(oneLiner), blocks: b.build() };
@@ -360,7 +362,9 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
   const { request, verdict, config, capture } = result;
   const alarming = verdict.handler === 'mismatch' || verdict.handler === 'mixed';
   const b = new BlockBudget(REPORT_NOTICE);
-  b.header(`${HANDLER_EMOJI[verdict.handler]} ${request.firewall}: ${handlerWords(verdict.handler)}`);
+  b.header(`${HANDLER_EMOJI[verdict.handler]} ${request.firewall}: ${handlerWords(verdict.handler)}${verdict.partial ? ` (${partialTag(verdict.partial)})` : ''}`);
+  // Before anything else: the handler speaks for the checked VDOMs only (issue 11 §2).
+  if (verdict.partial) b.section(`:warning: ${escapeMrkdwn(verdict.partial.explanation)}`, { allowTruncate: true });
   if (alarming) {
     const notes = verdict.vdoms.flatMap((v) => v.notes.map((n) => `${v.name}: ${n}`));
     const lead = verdict.handler === 'mismatch' ? '*Mismatch:* the configuration says one handler, the firewall\'s runtime evidence shows another.' : '*Mixed:* policies in this check use different SIP handlers.';
