@@ -7,6 +7,7 @@ import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer } from '../sip';
 import { analyse } from './analyse';
 import { listedVdoms } from './vdoms';
+import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
 import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
 import { renderFullReport } from '../report/fullReport';
@@ -63,6 +64,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   let session: FortiSession | undefined;
   let debugTouched = false;
   let sessionSuspect = false;
+  /** What the capture read so far, for an answer after a cut (issue 11 §3). */
+  const soFar = { startedMs: undefined as number | undefined, stoppedBy: undefined as string | undefined, lines: 0, bytes: 0 };
 
   const overall = new AbortController();
   const onAbort = () => overall.abort(deps.signal.reason);
@@ -165,6 +168,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
     }
     await progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
+    soFar.startedMs = deps.now().getTime();
     const stats = await session.capture({
       windowMs: request.options.seconds * 1000,
       maxBytes: limits.maxBytes,
@@ -173,6 +177,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       onLine: (line) => {
         analyzer.pushLine(line, deps.now().getTime());
         raw.push(line);
+        soFar.lines++;
+        soFar.bytes += Buffer.byteLength(line) + 1;
       },
       onTick: (elapsedMs) => {
         void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
@@ -183,6 +189,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       throw e;
     });
     captureEndMs = deps.now().getTime();
+    soFar.stoppedBy = stats.stoppedBy;
     Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
     // The capture already sent `diagnose debug disable`; reset clears the levels (they keep running otherwise).
     mustSucceed(await run(COMMANDS.debugReset));
@@ -208,6 +215,21 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   }
   if (session) await session.close();
 
+  let cutShort: CutShort | undefined;
+  if (error && canAnswerAfter(error, outputs)) {
+    // The link broke or a command hung after the config was read: answer from what was read (issue 11 §3).
+    const inCapture = soFar.startedMs !== undefined && (soFar.stoppedBy === undefined || soFar.stoppedBy === 'cancelled');
+    const phase = soFar.startedMs === undefined ? 'before-capture' : inCapture ? 'capture' : 'after-capture';
+    cutShort = cutShortBy(error, phase, soFar.stoppedBy === undefined ? soFar.lines : capture.lines, debugReset);
+    if (phase === 'capture') {
+      captureEndMs ??= deps.now().getTime();
+      Object.assign(capture, { stoppedBy: 'cut-short', lines: soFar.lines, bytes: soFar.bytes, seconds: Math.round((captureEndMs - (soFar.startedMs ?? captureEndMs)) / 1000) });
+    }
+    deps.log('warn', 'check cut short; answering from what was read', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message, phase });
+    notes.unshift(cutShort.note);
+    error = undefined;
+  }
+
   if (error) {
     deps.log(error.kind === 'internal' ? 'error' : 'warn', 'check failed', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message });
     for (const note of notes) await safely(() => reporter.note(note), deps);
@@ -219,6 +241,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   let result: CheckResult;
   try {
     result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, captureEndMs });
+    if (cutShort) result.cutShort = cutShort;
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);

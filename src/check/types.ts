@@ -2,6 +2,7 @@ import type { CaptureStop, CommandResult } from '../fortigate/types';
 import type { SipSummary } from '../sip/types';
 import type { ConfigSummary, Verdict } from '../verdict/types';
 import type { CheckError } from '../errors';
+import type { CutShort } from './degrade';
 
 /** Options a user may type after the firewall name; each validated by `parseCheckCommand`. */
 export interface CheckOptions {
@@ -46,7 +47,8 @@ export interface ProgressUpdate {
 }
 
 export interface CaptureStats {
-  stoppedBy: CaptureStop | 'not-run';
+  /** `cut-short`: the link dropped or a command hung during the capture (see `cutShort`). */
+  stoppedBy: CaptureStop | 'not-run' | 'cut-short';
   bytes: number;
   lines: number;
   seconds: number;
@@ -75,6 +77,11 @@ export interface CheckResult {
   attachments: FileAttachment[];
   /** Things the user should know (reconnects, bounds hit, warnings). */
   notes: string[];
+  /**
+   * The link dropped or a command hung after the config was read: this answer comes from what was read
+   * (issue 11 §3). Absent for a check that ran to its end.
+   */
+  cutShort?: CutShort;
   startedAt: Date;
   finishedAt: Date;
 }

@@ -302,7 +302,8 @@ export function verdictOneLiner(result: CheckResult): string {
   const v = result.verdict;
   const calls = result.sip.calls.length;
   const problems = result.sip.problems.length;
-  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture`;
+  const cut = result.cutShort ? ' (check cut short: see the thread)' : '';
+  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture${cut}`;
 }
 
 export interface FinalParentOptions {
@@ -395,15 +396,20 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
   }
   const missing = [...new Set(verdict.vdoms.flatMap((v) => v.missing))];
   if (missing.length) b.section(`*Output missing for:* ${missing.map((m) => `\`${escapeMrkdwn(m)}\``).join(', ')}`, { allowTruncate: true });
-  b.context(captureLine(capture));
+  b.context(captureLine(capture, result.cutShort));
   for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
   const text = `${verdictOneLiner(result)}. Rule ${verdict.rule}: ${verdict.explanation}`;
   return { text: fallbackText(text), blocks: b.build() };
 }
 
-function captureLine(c: CheckResult['capture']): string {
-  if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
+function captureLine(c: CheckResult['capture'], cut?: CheckResult['cutShort']): string {
   const reset = c.debugReset ? 'debug disabled and reset on the firewall (confirmed)' : `:warning: debug reset NOT confirmed: run \`${DEBUG_CLEANUP.join('` and `')}\``;
+  // A cut-short check says where it stopped and why, and what became of debug (issue 11 §3).
+  if (cut) {
+    const what = cut.phase === 'before-capture' ? 'none (the check was cut short before it)' : `${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, ${cut.phase === 'capture' ? 'cut short' : 'complete; the check was cut short after it'}`;
+    return `:scissors: Capture: ${what}; ${cut.debugReset === null ? 'no debug was started on the firewall' : reset}.`;
+  }
+  if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
   return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}.`;
 }
 
