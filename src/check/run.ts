@@ -3,13 +3,13 @@ import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
 import { renderTranscript } from '../fortios/transcript';
-import { parseSystemStatus } from '../fortios/parsers';
+import { parseDebugInfo, parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer } from '../sip';
 import { analyse } from './analyse';
 import { listedVdoms } from './vdoms';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
-import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
+import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, debugRestoreCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
 import { renderFullReport } from '../report/fullReport';
 import { renderLadderPng } from '../report/ladder';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
@@ -64,6 +64,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   let session: FortiSession | undefined;
   let debugTouched = false;
   let sessionSuspect = false;
+  /** How to put the debug console settings back as found (issue 11 §4); set once `diagnose debug info` was read. */
+  let restore: DebugRestore | undefined;
   /** What the capture read so far, for an answer after a cut (issue 11 §3). */
   const soFar = { startedMs: undefined as number | undefined, stoppedBy: undefined as string | undefined, lines: 0, bytes: 0 };
 
@@ -152,6 +154,12 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
+    // The debug settings as found, to put back afterwards. Read-only; a refusal (read-only profile) is not fatal here.
+    const info = await run(COMMANDS.debugInfo);
+    const found = info.error ? undefined : parseDebugInfo(info.output);
+    restore = debugRestoreCommands(found, request.options);
+    const inUse = found ? debugInUse(found) : undefined;
+    if (inUse) notes.push(`Debug was already in use on ${entry.name} before this check (${inUse}). The documented capture sequence starts and ends with \`diagnose debug reset\`, which clears it: whoever set it may need to set it again.`);
     deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
     debugTouched = true;
     debugReset = false;
@@ -196,6 +204,11 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     debugReset = true;
     capture.debugReset = true;
     finishJournal();
+    const restored = restore;
+    restore = undefined; // once: a failure below must not make the cleanup path try again
+    await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
+      capture.settingsRestored = done;
+    });
     if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
     if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
     await run(COMMANDS.sipProxyStats);
@@ -209,7 +222,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 
   if (debugTouched && debugReset !== true) {
     await progress({ phase: 'cleaning-up' });
-    debugReset = await resetDebug(session, sessionSuspect, deps, notes);
+    debugReset = await resetDebug(session, sessionSuspect, deps, notes, restore);
     capture.debugReset = debugReset;
     if (debugReset) finishJournal();
   }
@@ -303,12 +316,16 @@ async function buildResult(
  * `diagnose debug disable` + `diagnose debug reset` on the session if it is still usable, else on a fresh one
  * (a hung command leaves the channel mid-output; a dropped connection leaves nothing): reconnect once.
  */
-async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[]): Promise<boolean> {
+async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[], restore?: DebugRestore): Promise<boolean> {
   const attempt = async (s: FortiSession) => {
     for (const command of DEBUG_CLEANUP) {
       const r = await s.run(command, { timeoutMs: deps.limits.commandTimeoutMs });
       if (r.error) return false;
     }
+    // Best effort once debug is reset: the console settings as found (a failure is said, never fatal).
+    await putBackDebugSettings((c) => s.run(c, { timeoutMs: deps.limits.commandTimeoutMs }), restore, deps.entry.name, notes, (done) => {
+      if (done.length) notes.push(`Debug settings of ${deps.entry.name} put back as found: ${done.join(', ')}.`);
+    }).catch(() => undefined);
     return true;
   };
   if (session && session.alive && !sessionSuspect) {
@@ -386,5 +403,43 @@ class RawCapture {
       return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: gzipSync(buffer), mimeType: 'application/gzip' };
     }
     return { filename: `sip-check-${firewall}-sip-debug.log`, title: 'Raw SIP debug capture', content: buffer, mimeType: 'text/plain' };
+  }
+}
+
+/** Other debug in use before the check (output on, application levels set), in words; undefined when none. */
+function debugInUse(found: { outputEnabled?: boolean; levels: Record<string, number> }): string | undefined {
+  const parts: string[] = [];
+  if (found.outputEnabled) parts.push('debug output enabled');
+  const levels = Object.entries(found.levels);
+  if (levels.length) parts.push(`levels ${levels.slice(0, 6).map(([app, n]) => `${app} ${n}`).join(', ')}`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+/**
+ * Puts `console timestamp` and `duration` back as `diagnose debug info` showed them before the capture, and says
+ * what it did, or why it could not, in a note (issue 11 §4). Throws only when the session itself fails.
+ */
+async function putBackDebugSettings(
+  run: (command: string) => Promise<CommandResult>,
+  restore: DebugRestore | undefined,
+  firewall: string,
+  notes: string[],
+  onRestored: (settings: string[]) => void,
+): Promise<void> {
+  if (!restore) return;
+  const failed: string[] = [];
+  try {
+    for (const command of restore.commands) {
+      const r = await run(command);
+      if (r.error) failed.push(`\`${command}\` (${r.error.text})`);
+    }
+  } catch (e) {
+    notes.push(`The debug settings of ${firewall} could not be put back as found (${toCheckError(e).message}): run ${restore.commands.map((c) => `\`${c}\``).join(', ')}.`);
+    throw e;
+  }
+  if (failed.length) notes.push(`The debug settings of ${firewall} could not all be put back as found: ${failed.join(', ')} failed.`);
+  else onRestored(restore.restored);
+  if (restore.unknown.length) {
+    notes.push(`The ${restore.unknown.join(' and ')} of ${firewall} before the check ${restore.unknown.length > 1 ? 'are' : 'is'} unknown (\`${COMMANDS.debugInfo}\` did not show ${restore.unknown.length > 1 ? 'them' : 'it'}), so ${restore.unknown.length > 1 ? 'they were' : 'it was'} left as the capture set ${restore.unknown.length > 1 ? 'them' : 'it'} (console timestamp enabled, a duration of a few minutes).`);
   }
 }

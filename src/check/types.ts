@@ -55,6 +55,11 @@ export interface CaptureStats {
   level: number;
   /** Debug was disabled and reset on the firewall afterwards (confirmed by the CLI). */
   debugReset: boolean;
+  /**
+   * Console settings the capture changed and put back as `diagnose debug info` showed them before (e.g.
+   * `console timestamp disabled`); empty when they were already as the capture needs. Absent when not done.
+   */
+  settingsRestored?: string[];
 }
 
 export interface FileAttachment {

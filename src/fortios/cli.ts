@@ -70,7 +70,10 @@ export const COMMANDS = {
   systemInterface: 'show system interface',
   debugDisable: 'diagnose debug disable',
   debugReset: 'diagnose debug reset',
+  /** Read before the capture: console timestamp, duration and levels as found (restored afterwards). */
+  debugInfo: 'diagnose debug info',
   debugTimestamp: 'diagnose debug console timestamp enable',
+  debugTimestampDisable: 'diagnose debug console timestamp disable',
   debugDuration: (minutes: number) => `diagnose debug duration ${minutes}`,
   debugSip: (level: number) => `diagnose debug application sip ${level}`,
   debugIm: 'diagnose debug application im 31',

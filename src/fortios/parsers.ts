@@ -142,6 +142,46 @@ export function parseInterfaceVdoms(output: string): string[] {
   return [...names];
 }
 
+// ---------------------------------------------------------------- diagnose debug info
+
+/**
+ * The debug state as found (`diagnose debug info`): `debug output: enable|disable`, `console timestamp:
+ * enable|disable`, one `NAME debug level: N (0x...)` line per application level set, `CLI debug level: N` (the
+ * CLI's own, not a debug application), and, where the unit prints it, `debug output duration: N minutes`.
+ * Anything not printed stays undefined: the caller then says it could not restore it.
+ */
+export interface DebugInfo {
+  outputEnabled?: boolean;
+  consoleTimestamp?: boolean;
+  durationMinutes?: number;
+  /** Application debug levels in use (`sip`, `ike`, ...), without the CLI's own level. */
+  levels: Record<string, number>;
+}
+
+export function parseDebugInfo(output: string): DebugInfo {
+  const info: DebugInfo = { levels: {} };
+  for (const line of lines(output)) {
+    const out = /^\s*debug output:\s*(enable|disable)\b/i.exec(line);
+    if (out) {
+      info.outputEnabled = out[1].toLowerCase() === 'enable';
+      continue;
+    }
+    const ts = /^\s*console timestamp:\s*(enable|disable)\b/i.exec(line);
+    if (ts) {
+      info.consoleTimestamp = ts[1].toLowerCase() === 'enable';
+      continue;
+    }
+    const duration = /^\s*debug (?:output )?duration:\s*(\d{1,6})\b/i.exec(line);
+    if (duration) {
+      info.durationMinutes = Number(duration[1]);
+      continue;
+    }
+    const level = /^\s*([A-Za-z][\w-]{0,40}) debug level:\s*(-?\d{1,10})\b/.exec(line);
+    if (level && level[1] !== 'CLI' && Object.keys(info.levels).length < 100) info.levels[level[1]] = Number(level[2]);
+  }
+  return info;
+}
+
 // ---------------------------------------------------------------- diagnose sys sip-proxy stats
 
 /**

@@ -410,7 +410,8 @@ function captureLine(c: CheckResult['capture'], cut?: CheckResult['cutShort']): 
     return `:scissors: Capture: ${what}; ${cut.debugReset === null ? 'no debug was started on the firewall' : reset}.`;
   }
   if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
-  return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}.`;
+  const asFound = c.settingsRestored === undefined ? '' : c.settingsRestored.length ? `; put back as found: ${c.settingsRestored.join(', ')}` : '; console timestamp and duration as found';
+  return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}${escapeMrkdwn(asFound)}.`;
 }
 
 function countList(counts: Record<string, number>): string {
