@@ -513,10 +513,24 @@ export function summaryFallbackText(result: CheckResult): string {
   return renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 5 });
 }
 
+/** Why Slack refused a message, in words, by its error code: too long is not the same as malformed. */
+export function refusalWords(slackError: string): string {
+  switch (slackError) {
+    case 'msg_too_long':
+    case 'msg_blocks_too_long':
+      return `was too long for a Slack message (${slackError})`;
+    case 'invalid_blocks':
+    case 'invalid_blocks_format':
+      return `was refused by Slack as malformed Block Kit (${slackError}): a bug in the bot, worth reporting`;
+    default:
+      return `was refused by Slack (${slackError})`;
+  }
+}
+
 /** The short message posted when a rich one was refused (`msg_too_long`, `invalid_blocks`, ...). */
 export function buildFallbackMessage(what: string, summary: string, slackError: string): SlackMessage {
   // The notice goes first so truncation can never cut it.
-  const text = fallbackText(`(The ${what} did not fit in a Slack message (${slackError}); the full output is in the attached report file in this thread.)\n${summary}`);
+  const text = fallbackText(`(The ${what} ${refusalWords(slackError)}; the full output is in the attached report file in this thread.)\n${summary}`);
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } }] };
 }
 
