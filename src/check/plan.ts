@@ -60,7 +60,7 @@ export interface DebugRestore {
   commands: string[];
   /** Settings that differ from what was found, in words, for the report. */
   restored: string[];
-  /** Settings whose state before the check is unknown (not printed, or `diagnose debug info` refused). */
+  /** Settings whose state before the check is unknown (not printed, or `diagnose debug info` refused), with what the capture left. */
   unknown: string[];
 }
 
@@ -72,13 +72,13 @@ export interface DebugRestore {
  */
 export function debugRestoreCommands(before: DebugInfo | undefined, options: CheckOptions): DebugRestore {
   const restore: DebugRestore = { commands: [], restored: [], unknown: [] };
-  if (before?.consoleTimestamp === undefined) restore.unknown.push('console timestamp');
+  if (before?.consoleTimestamp === undefined) restore.unknown.push('console timestamp (left enabled)');
   else if (!before.consoleTimestamp) {
     restore.commands.push(COMMANDS.debugTimestampDisable);
     restore.restored.push('console timestamp disabled');
   }
   const set = debugDurationMinutes(options.seconds);
-  if (before?.durationMinutes === undefined) restore.unknown.push('debug duration');
+  if (before?.durationMinutes === undefined) restore.unknown.push(`debug duration (left at ${set} min)`);
   else if (before.durationMinutes !== set) {
     restore.commands.push(COMMANDS.debugDuration(before.durationMinutes));
     restore.restored.push(`debug duration ${before.durationMinutes === 0 ? '0 (unlimited)' : `${before.durationMinutes} min`}`);

@@ -3,13 +3,14 @@ import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
 import { renderTranscript } from '../fortios/transcript';
-import { parseDebugInfo, parseSystemStatus } from '../fortios/parsers';
+import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer } from '../sip';
 import { analyse } from './analyse';
 import { listedVdoms } from './vdoms';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
-import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, debugRestoreCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
+import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
+import { putBackDebugSettings, readDebugState } from './debugState';
 import { renderFullReport } from '../report/fullReport';
 import { renderLadderPng } from '../report/ladder';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
@@ -154,12 +155,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
-    // The debug settings as found, to put back afterwards. Read-only; a refusal (read-only profile) is not fatal here.
-    const info = await run(COMMANDS.debugInfo);
-    const found = info.error ? undefined : parseDebugInfo(info.output);
-    restore = debugRestoreCommands(found, request.options);
-    const inUse = found ? debugInUse(found) : undefined;
-    if (inUse) notes.push(`Debug was already in use on ${entry.name} before this check (${inUse}). The documented capture sequence starts and ends with \`diagnose debug reset\`, which clears it: whoever set it may need to set it again.`);
+    // The debug settings as found, to put back afterwards (issue 11 §4).
+    restore = await readDebugState(run, request.options, entry.name, notes);
     deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
     debugTouched = true;
     debugReset = false;
@@ -406,40 +403,3 @@ class RawCapture {
   }
 }
 
-/** Other debug in use before the check (output on, application levels set), in words; undefined when none. */
-function debugInUse(found: { outputEnabled?: boolean; levels: Record<string, number> }): string | undefined {
-  const parts: string[] = [];
-  if (found.outputEnabled) parts.push('debug output enabled');
-  const levels = Object.entries(found.levels);
-  if (levels.length) parts.push(`levels ${levels.slice(0, 6).map(([app, n]) => `${app} ${n}`).join(', ')}`);
-  return parts.length ? parts.join('; ') : undefined;
-}
-
-/**
- * Puts `console timestamp` and `duration` back as `diagnose debug info` showed them before the capture, and says
- * what it did, or why it could not, in a note (issue 11 §4). Throws only when the session itself fails.
- */
-async function putBackDebugSettings(
-  run: (command: string) => Promise<CommandResult>,
-  restore: DebugRestore | undefined,
-  firewall: string,
-  notes: string[],
-  onRestored: (settings: string[]) => void,
-): Promise<void> {
-  if (!restore) return;
-  const failed: string[] = [];
-  try {
-    for (const command of restore.commands) {
-      const r = await run(command);
-      if (r.error) failed.push(`\`${command}\` (${r.error.text})`);
-    }
-  } catch (e) {
-    notes.push(`The debug settings of ${firewall} could not be put back as found (${toCheckError(e).message}): run ${restore.commands.map((c) => `\`${c}\``).join(', ')}.`);
-    throw e;
-  }
-  if (failed.length) notes.push(`The debug settings of ${firewall} could not all be put back as found: ${failed.join(', ')} failed.`);
-  else onRestored(restore.restored);
-  if (restore.unknown.length) {
-    notes.push(`The ${restore.unknown.join(' and ')} of ${firewall} before the check ${restore.unknown.length > 1 ? 'are' : 'is'} unknown (\`${COMMANDS.debugInfo}\` did not show ${restore.unknown.length > 1 ? 'them' : 'it'}), so ${restore.unknown.length > 1 ? 'they were' : 'it was'} left as the capture set ${restore.unknown.length > 1 ? 'them' : 'it'} (console timestamp enabled, a duration of a few minutes).`);
-  }
-}

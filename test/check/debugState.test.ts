@@ -6,6 +6,7 @@
 import { runCheck } from '../../src/check/run';
 import { buildVerdictMessage } from '../../src/adapters/slack/blocks';
 import { debugDurationMinutes, debugRestoreCommands } from '../../src/check/plan';
+import { putBackDebugSettings } from '../../src/check/debugState';
 import { parseDebugInfo } from '../../src/fortios/parsers';
 import { isDebugClean } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
@@ -31,11 +32,32 @@ describe('diagnose debug info', () => {
   it('plans what to put back, and names what it cannot know', () => {
     const options = { seconds: 20, level: -1 };
     expect(debugRestoreCommands(parseDebugInfo(INFO_NO_DURATION), options)).toEqual({
-      commands: ['diagnose debug console timestamp disable'], restored: ['console timestamp disabled'], unknown: ['debug duration'],
+      commands: ['diagnose debug console timestamp disable'], restored: ['console timestamp disabled'], unknown: ['debug duration (left at 2 min)'],
     });
     expect(debugRestoreCommands({ consoleTimestamp: true, durationMinutes: debugDurationMinutes(20), levels: {} }, options)).toEqual({ commands: [], restored: [], unknown: [] });
     expect(debugRestoreCommands({ consoleTimestamp: true, durationMinutes: 0, levels: {} }, options).commands).toEqual(['diagnose debug duration 0']);
-    expect(debugRestoreCommands(undefined, options).unknown).toEqual(['console timestamp', 'debug duration']);
+    expect(debugRestoreCommands(undefined, options).unknown).toEqual(['console timestamp (left enabled)', 'debug duration (left at 2 min)']);
+  });
+});
+
+describe('putting the settings back', () => {
+  const options = { seconds: 20, level: -1 };
+  it('says what it could not know, and what the CLI refused', async () => {
+    const notes: string[] = [];
+    let restored: string[] | undefined;
+    const sent: string[] = [];
+    await putBackDebugSettings(async (command) => {
+      sent.push(command);
+      return { command, context: null, output: '' };
+    }, debugRestoreCommands(parseDebugInfo(INFO_NO_DURATION), options), 'fw01', notes, (r) => (restored = r));
+    expect(sent).toEqual(['diagnose debug console timestamp disable']);
+    expect(restored).toEqual(['console timestamp disabled']);
+    expect(notes).toEqual(['Not put back on fw01: debug duration (left at 2 min). `diagnose debug info` did not show its state before the check.']);
+
+    const refused: string[] = [];
+    await putBackDebugSettings(async (command) => ({ command, context: null, output: 'Command fail. Return code -37', error: { kind: 'command-fail', text: 'Command fail. Return code -37' } }),
+      debugRestoreCommands({ consoleTimestamp: false, durationMinutes: 30, levels: {} }, options), 'fw01', refused, () => undefined);
+    expect(refused).toEqual(['The debug settings of fw01 could not all be put back as found: `diagnose debug console timestamp disable` (Command fail. Return code -37), `diagnose debug duration 30` (Command fail. Return code -37) failed.']);
   });
 });
 
