@@ -52,7 +52,7 @@ export function renderVerdictText(analysis: Analysis): string {
   const v = analysis.verdict;
   const multi = v.vdoms.length > 1;
   const out: string[] = [headline(analysis)];
-  if (v.partial) out.push(`*Partial:* ${v.partial.explanation}`);
+  if (v.partial) out.push(v.partial.explanation);
   if (!multi) {
     out.push(v.explanation);
     out.push(...vdomSection(v.vdoms[0], false));

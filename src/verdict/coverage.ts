@@ -49,12 +49,12 @@ function explain(c: PartialCoverage): string {
   const parts = [`Partial answer: ${count} checked (${list(c.checked)}); the handler speaks for ${c.checked.length === 1 ? 'that VDOM' : 'those VDOMs'} only, not for the whole firewall.`];
   if (c.listProblem) {
     const from = c.source === 'interfaces' ? ` The names came from the \`set vdom\` lines of \`${COMMANDS.systemInterface}\` instead.` : '';
-    parts.push(`\`${COMMANDS.vdList}\` could not be used (${c.listProblem}).${from}`);
+    parts.push(`${c.listProblem === 'not read' ? `\`${COMMANDS.vdList}\` was not read.` : `\`${COMMANDS.vdList}\` could not be used (${c.listProblem}).`}${from}`);
   }
   if (c.notChecked.length) parts.push(`Not checked: ${list(c.notChecked)}. Check one with \`vdom=NAME\`, e.g. \`vdom=${c.notChecked[0]}\`.`);
   if (c.unnamed) {
     parts.push(
-      `${c.unnamed} more VDOM${c.unnamed === 1 ? '' : 's'} exist${c.unnamed === 1 ? 's' : ''} per \`${COMMANDS.systemStatus}\` but ${c.unnamed === 1 ? 'its name' : 'their names'} could not be read (no interface names ${c.unnamed === 1 ? 'it' : 'them'}). ` +
+      `${c.unnamed} more VDOM${c.unnamed === 1 ? '' : 's'} exist${c.unnamed === 1 ? 's' : ''} per \`${COMMANDS.systemStatus}\` but ${c.unnamed === 1 ? 'its name' : 'their names'} could not be read${c.source === 'interfaces' ? ` (no interface names ${c.unnamed === 1 ? 'it' : 'them'})` : ''}. ` +
         `The bot only enters VDOMs it has seen listed (\`edit NAME\` under \`config vdom\` would create a missing one), so an admin profile that allows \`${COMMANDS.vdList}\` is needed to check ${c.unnamed === 1 ? 'it' : 'them'}.`,
     );
   }
