@@ -4,7 +4,7 @@
  * after N lines: <why>", and the debug-cleanup report. Against the simulator's drop and hang faults.
  */
 import { runCheck, type RunOutcome } from '../../src/check/run';
-import { buildVerdictMessage, verdictOneLiner } from '../../src/adapters/slack/blocks';
+import { buildFinalParentMessage, buildVerdictMessage, verdictOneLiner } from '../../src/adapters/slack/blocks';
 import type { CheckLimits } from '../../src/config/types';
 import { isDebugClean } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
@@ -57,6 +57,7 @@ describe('a check cut short still answers from what was read', () => {
     expect(card).toContain(`Capture: ${lines} lines`);
     expect(card).toContain('cut short; debug disabled and reset on the firewall (confirmed)');
     expect(verdictOneLiner(result)).toContain('check cut short');
+    expect(JSON.stringify(buildFinalParentMessage(result, { maxSeconds: 60 }).blocks)).toContain('The check was cut short; this answer comes from what was read.');
     // The raw capture so far is attached.
     expect(result.attachments.some((a) => a.filename.includes('sip-debug'))).toBe(true);
   });

@@ -323,7 +323,8 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   const oneLiner = verdictOneLiner(result);
   const b = new BlockBudget(REPORT_NOTICE);
   const partial = verdict.partial ? ` *${escapeMrkdwn(partialTag(verdict.partial))}*.` : '';
-  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial} Details in the thread.`, { allowTruncate: true });
+  const cut = result.cutShort ? ' :scissors: The check was cut short; this answer comes from what was read.' : '';
+  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial}${cut} Details in the thread.`, { allowTruncate: true });
   b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${result.sip.calls.length} calls, ${result.sip.problems.length} problems · check \`${escapeMrkdwn(request.id)}\``);
   b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
   return { text: fallbackText(oneLiner), blocks: b.build() };
