@@ -46,6 +46,8 @@ export function analysisJson(a: Analysis): object {
   return {
     verdict: {
       handler: v.handler,
+      /** Null when the verdict speaks for the whole unit; else which VDOMs it covers (issue 11 §2). */
+      partial: v.partial ?? null,
       vdoms: v.vdoms.map((d) => ({
         name: d.name,
         handler: d.handler,

@@ -18,7 +18,8 @@ import type { CheckOptions } from './types';
  * - `firewall`    inventory name; `vdom` the VDOM checked
  * - `options`     the validated options: `{ seconds, level, vdom?, peer?, port? }`
  * - `startedAt`, `finishedAt`   ISO-8601 times of the check
- * - `outcome`     `ok` or the error kind (`auth-failed`, `timeout`, `busy`, ...)
+ * - `outcome`     `ok`, the error kind (`auth-failed`, `timeout`, `busy`, ...), or `cut-short:KIND` for an answer
+ *                 given from what was read before the link dropped or a command hung
  * - `verdict`     the handler found (`sip-alg`, `session-helper`, `none`, `mismatch`, ...)
  * - `debugReset`  true: debug confirmed reset on the firewall; false: not confirmed; null: debug never enabled
  * - `action`      for `button`: which button; `message`: a short human-readable reason

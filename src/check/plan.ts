@@ -1,5 +1,6 @@
 import { COMMANDS, DEFAULTS } from '../fortios/cli';
 import type { CheckLimits } from '../config/types';
+import type { DebugInfo } from '../fortios/parsers';
 import type { CheckOptions } from './types';
 
 /**
@@ -51,4 +52,36 @@ export function captureStartCommands(options: CheckOptions, limits: CheckLimits)
 
 export function sipPortFor(options: CheckOptions): number {
   return options.port ?? DEFAULTS.sipUdpPort;
+}
+
+/** What the capture changes besides the levels (which `diagnose debug reset` clears), as found and as set. */
+export interface DebugRestore {
+  /** Commands that put the settings back as found; sent after `diagnose debug reset`. */
+  commands: string[];
+  /** Settings that differ from what was found, in words, for the report. */
+  restored: string[];
+  /** Settings whose state before the check is unknown (not printed, or `diagnose debug info` refused), with what the capture left. */
+  unknown: string[];
+}
+
+/**
+ * The capture turns on `diagnose debug console timestamp enable` and sets `diagnose debug duration N`
+ * (captureStartCommands). Put back what `diagnose debug info` showed before (issue 11 §4); a setting that was
+ * already as the capture left it needs nothing. A previous duration of 0 (unlimited) is put back as found: debug
+ * output is disabled and the levels reset by then, so nothing runs unbounded.
+ */
+export function debugRestoreCommands(before: DebugInfo | undefined, options: CheckOptions): DebugRestore {
+  const restore: DebugRestore = { commands: [], restored: [], unknown: [] };
+  if (before?.consoleTimestamp === undefined) restore.unknown.push('console timestamp (left enabled)');
+  else if (!before.consoleTimestamp) {
+    restore.commands.push(COMMANDS.debugTimestampDisable);
+    restore.restored.push('console timestamp disabled');
+  }
+  const set = debugDurationMinutes(options.seconds);
+  if (before?.durationMinutes === undefined) restore.unknown.push(`debug duration (left at ${set} min)`);
+  else if (before.durationMinutes !== set) {
+    restore.commands.push(COMMANDS.debugDuration(before.durationMinutes));
+    restore.restored.push(`debug duration ${before.durationMinutes === 0 ? '0 (unlimited)' : `${before.durationMinutes} min`}`);
+  }
+  return restore;
 }

@@ -3,13 +3,16 @@ import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
 import { renderTranscript } from '../fortios/transcript';
-import { parseSystemStatus, parseVdList } from '../fortios/parsers';
+import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer, type CapturedSipMessage } from '../sip';
 import { packetRedactionOf } from '../sip/redact';
 import { SipPcapWriter, pcapFileName } from '../pcap/writer';
 import { analyse } from './analyse';
+import { listedVdoms } from './vdoms';
+import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
-import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
+import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
+import { putBackDebugSettings, readDebugState } from './debugState';
 import { renderFullReport } from '../report/fullReport';
 import { renderLadderPng } from '../report/ladder';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
@@ -71,6 +74,10 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   let session: FortiSession | undefined;
   let debugTouched = false;
   let sessionSuspect = false;
+  /** How to put the debug console settings back as found (issue 11 §4); set once `diagnose debug info` was read. */
+  let restore: DebugRestore | undefined;
+  /** What the capture read so far, for an answer after a cut (issue 11 §3). */
+  const soFar = { startedMs: undefined as number | undefined, stoppedBy: undefined as string | undefined, lines: 0, bytes: 0 };
 
   const overall = new AbortController();
   const onAbort = () => overall.abort(deps.signal.reason);
@@ -125,16 +132,18 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     if (multiVdom) {
       await session.enterGlobal();
       for (const command of GLOBAL_READS) await run(command);
+      // A restricted admin profile may refuse the VDOM list: the interfaces name the VDOMs too (read-only).
+      if (!listedVdoms(outputs).length) await run(COMMANDS.systemInterface);
       await session.leaveContext();
-      const known = parseVdList(outputs.find((o) => o.command === COMMANDS.vdList)?.output ?? '').map((v) => v.name);
+      const known = listedVdoms(outputs);
       const wanted = request.options.vdom ?? entry.vdom;
       if (wanted) {
         // `edit NAME` under `config vdom` creates a VDOM that does not exist: a config write. Only enter names
         // the firewall listed (root always exists).
         if (wanted !== 'root' && !known.includes(wanted)) {
           throw new CheckError('usage', known.length
-            ? `VDOM \`${wanted}\` does not exist on ${entry.name}. VDOMs: ${known.join(', ')}`
-            : `Could not list the VDOMs of ${entry.name} (\`${COMMANDS.vdList}\`), so \`vdom=${wanted}\` cannot be checked safely.`);
+            ? `VDOM \`${wanted}\` is not among the VDOMs ${entry.name} showed (${known.join(', ')}), so it is not entered: \`edit NAME\` under \`config vdom\` would create it.`
+            : `Could not list the VDOMs of ${entry.name} (\`${COMMANDS.vdList}\`, \`${COMMANDS.systemInterface}\`), so \`vdom=${wanted}\` cannot be checked safely.`);
         }
         vdoms = [wanted];
       } else {
@@ -155,6 +164,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
+    // The debug settings as found, to put back afterwards (issue 11 §4).
+    restore = await readDebugState(run, request.options, entry.name, notes);
     await deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
     debugTouched = true;
     debugReset = false;
@@ -174,6 +185,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     }
     await progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
     pcap.startsAt(deps.now().getTime());
+    soFar.startedMs = deps.now().getTime();
     const stats = await session.capture({
       windowMs: request.options.seconds * 1000,
       maxBytes: limits.maxBytes,
@@ -182,6 +194,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       onLine: (line) => {
         analyzer.pushLine(line, deps.now().getTime());
         raw.push(line);
+        soFar.lines++;
+        soFar.bytes += Buffer.byteLength(line) + 1;
       },
       onTick: (elapsedMs) => {
         void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
@@ -192,12 +206,18 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       throw e;
     });
     captureEndMs = deps.now().getTime();
+    soFar.stoppedBy = stats.stoppedBy;
     Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
     // The capture already sent `diagnose debug disable`; reset clears the levels (they keep running otherwise).
     mustSucceed(await run(COMMANDS.debugReset));
     debugReset = true;
     capture.debugReset = true;
     await finishJournal();
+    const restored = restore;
+    restore = undefined; // once: a failure below must not make the cleanup path try again
+    await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
+      capture.settingsRestored = done;
+    });
     if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
     if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
     await run(COMMANDS.sipProxyStats);
@@ -211,11 +231,26 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 
   if (debugTouched && debugReset !== true) {
     await progress({ phase: 'cleaning-up' });
-    debugReset = await resetDebug(session, sessionSuspect, deps, notes);
+    debugReset = await resetDebug(session, sessionSuspect, deps, notes, restore);
     capture.debugReset = debugReset;
     if (debugReset) await finishJournal();
   }
   if (session) await session.close();
+
+  let cutShort: CutShort | undefined;
+  if (error && canAnswerAfter(error, outputs)) {
+    // The link broke or a command hung after the config was read: answer from what was read (issue 11 §3).
+    const inCapture = soFar.startedMs !== undefined && (soFar.stoppedBy === undefined || soFar.stoppedBy === 'cancelled');
+    const phase = soFar.startedMs === undefined ? 'before-capture' : inCapture ? 'capture' : 'after-capture';
+    cutShort = cutShortBy(error, phase, soFar.stoppedBy === undefined ? soFar.lines : capture.lines, debugReset);
+    if (phase === 'capture') {
+      captureEndMs ??= deps.now().getTime();
+      Object.assign(capture, { stoppedBy: 'cut-short', lines: soFar.lines, bytes: soFar.bytes, seconds: Math.round((captureEndMs - (soFar.startedMs ?? captureEndMs)) / 1000) });
+    }
+    deps.log('warn', 'check cut short; answering from what was read', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message, phase });
+    notes.unshift(cutShort.note);
+    error = undefined;
+  }
 
   if (error) {
     deps.log(error.kind === 'internal' ? 'error' : 'warn', 'check failed', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message });
@@ -228,6 +263,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   let result: CheckResult;
   try {
     result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
+    if (cutShort) result.cutShort = cutShort;
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
@@ -291,12 +327,16 @@ async function buildResult(
  * `diagnose debug disable` + `diagnose debug reset` on the session if it is still usable, else on a fresh one
  * (a hung command leaves the channel mid-output; a dropped connection leaves nothing): reconnect once.
  */
-async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[]): Promise<boolean> {
+async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[], restore?: DebugRestore): Promise<boolean> {
   const attempt = async (s: FortiSession) => {
     for (const command of DEBUG_CLEANUP) {
       const r = await s.run(command, { timeoutMs: deps.limits.commandTimeoutMs });
       if (r.error) return false;
     }
+    // Best effort once debug is reset: the console settings as found (a failure is said, never fatal).
+    await putBackDebugSettings((c) => s.run(c, { timeoutMs: deps.limits.commandTimeoutMs }), restore, deps.entry.name, notes, (done) => {
+      if (done.length) notes.push(`Debug settings of ${deps.entry.name} put back as found: ${done.join(', ')}.`);
+    }).catch(() => undefined);
     return true;
   };
   if (session && session.alive && !sessionSuspect) {

@@ -196,7 +196,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
           deps.audit.record({
             event: 'check-end', checkId: id, userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall,
             vdom: options.vdom ?? entry.vdom, options, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(),
-            outcome: outcome.error ? outcome.error.kind : 'ok', verdict: outcome.result?.verdict.handler, debugReset: outcome.debugReset,
+            outcome: outcome.error ? outcome.error.kind : outcome.result?.cutShort ? `cut-short:${outcome.result.cutShort.kind}` : 'ok', verdict: outcome.result?.verdict.handler, debugReset: outcome.debugReset,
           });
         } catch (e) {
           deps.log('error', 'check crashed', { checkId: id, message: toCheckError(e).message });

@@ -2,6 +2,7 @@ import type { CaptureStop, CommandResult } from '../fortigate/types';
 import type { SipSummary } from '../sip/types';
 import type { ConfigSummary, Verdict } from '../verdict/types';
 import type { CheckError } from '../errors';
+import type { CutShort } from './degrade';
 
 /** Options a user may type after the firewall name; each validated by `parseCheckCommand`. */
 export interface CheckOptions {
@@ -46,13 +47,19 @@ export interface ProgressUpdate {
 }
 
 export interface CaptureStats {
-  stoppedBy: CaptureStop | 'not-run';
+  /** `cut-short`: the link dropped or a command hung during the capture (see `cutShort`). */
+  stoppedBy: CaptureStop | 'not-run' | 'cut-short';
   bytes: number;
   lines: number;
   seconds: number;
   level: number;
   /** Debug was disabled and reset on the firewall afterwards (confirmed by the CLI). */
   debugReset: boolean;
+  /**
+   * Console settings the capture changed and put back as `diagnose debug info` showed them before (e.g.
+   * `console timestamp disabled`); empty when they were already as the capture needs. Absent when not done.
+   */
+  settingsRestored?: string[];
 }
 
 export interface FileAttachment {
@@ -75,6 +82,11 @@ export interface CheckResult {
   attachments: FileAttachment[];
   /** Things the user should know (reconnects, bounds hit, warnings). */
   notes: string[];
+  /**
+   * The link dropped or a command hung after the config was read: this answer comes from what was read
+   * (issue 11 §3). Absent for a check that ran to its end.
+   */
+  cutShort?: CutShort;
   startedAt: Date;
   finishedAt: Date;
 }

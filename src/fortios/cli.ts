@@ -66,9 +66,14 @@ export const COMMANDS = {
   sessionFilterDport: (port: number) => `diagnose sys session filter dport ${port}`,
   sessionList: 'diagnose sys session list',
   vdList: 'diagnose sys vd list',
+  /** Under `config global`: its `set vdom` lines name the VDOMs when `diagnose sys vd list` is refused. */
+  systemInterface: 'show system interface',
   debugDisable: 'diagnose debug disable',
   debugReset: 'diagnose debug reset',
+  /** Read before the capture: console timestamp, duration and levels as found (restored afterwards). */
+  debugInfo: 'diagnose debug info',
   debugTimestamp: 'diagnose debug console timestamp enable',
+  debugTimestampDisable: 'diagnose debug console timestamp disable',
   debugDuration: (minutes: number) => `diagnose debug duration ${minutes}`,
   debugSip: (level: number) => `diagnose debug application sip ${level}`,
   debugIm: 'diagnose debug application im 31',

@@ -1,4 +1,5 @@
 import type { VdomMode } from './cli';
+import { parseConfig, settingValues } from './configParser';
 
 /**
  * Parsers of FortiOS `get` / `diagnose` outputs read by the verdict. Pure, line by line, linear-time
@@ -26,6 +27,8 @@ export interface SystemStatus {
   versionPatch?: number;
   build?: number;
   vdomMode?: VdomMode;
+  /** `Virtual domains status: N in NAT mode, M in TP mode`: N + M, the VDOMs the unit has. */
+  vdomCount?: number;
   currentVdom?: string;
   operationMode?: 'NAT' | 'Transparent';
   /** `profile-based` / `policy-based` when the unit prints it. */
@@ -62,6 +65,11 @@ export function parseSystemStatus(output: string): SystemStatus {
         if (VDOM_MODES.includes(mode)) status.vdomMode = mode;
         break;
       }
+      case 'virtual domains status': {
+        const m = /^(\d{1,5}) in NAT mode(?:,\s*(\d{1,5}) in TP mode)?/i.exec(value);
+        if (m) status.vdomCount = Number(m[1]) + Number(m[2] ?? 0);
+        break;
+      }
       case 'current virtual domain':
         status.currentVdom = value;
         break;
@@ -94,6 +102,10 @@ export interface VdListEntry {
 /** Internal VDOMs FortiOS lists but nobody configures. */
 const INTERNAL_VDOMS = new Set(['vsys_ha', 'vsys_fgfm', 'vsys_hamgmt']);
 
+export function isInternalVdom(name: string): boolean {
+  return INTERNAL_VDOMS.has(name);
+}
+
 export function parseVdList(output: string): VdListEntry[] {
   const entries: VdListEntry[] = [];
   let current: VdListEntry | undefined;
@@ -113,6 +125,61 @@ export function parseVdList(output: string): VdListEntry[] {
     if (trace) current.sipNatTrace = Number(trace[1]);
   }
   return entries;
+}
+
+// ---------------------------------------------------------------- show system interface (config global)
+
+/**
+ * VDOM names from the `set vdom "NAME"` lines of `show system interface` (under `config global`): a read-only
+ * source when `diagnose sys vd list` is refused. A VDOM without an interface does not appear here.
+ */
+export function parseInterfaceVdoms(output: string): string[] {
+  const table = parseConfig(output).root.tables['system interface'];
+  const names = new Set<string>();
+  for (const e of table?.entries ?? []) {
+    for (const v of settingValues(e.node, 'vdom')) if (/^[A-Za-z0-9_.-]{1,31}$/.test(v) && !INTERNAL_VDOMS.has(v) && names.size < MAX_ITEMS) names.add(v);
+  }
+  return [...names];
+}
+
+// ---------------------------------------------------------------- diagnose debug info
+
+/**
+ * The debug state as found (`diagnose debug info`): `debug output: enable|disable`, `console timestamp:
+ * enable|disable`, one `NAME debug level: N (0x...)` line per application level set, `CLI debug level: N` (the
+ * CLI's own, not a debug application), and, where the unit prints it, `debug output duration: N minutes`.
+ * Anything not printed stays undefined: the caller then says it could not restore it.
+ */
+export interface DebugInfo {
+  outputEnabled?: boolean;
+  consoleTimestamp?: boolean;
+  durationMinutes?: number;
+  /** Application debug levels in use (`sip`, `ike`, ...), without the CLI's own level. */
+  levels: Record<string, number>;
+}
+
+export function parseDebugInfo(output: string): DebugInfo {
+  const info: DebugInfo = { levels: {} };
+  for (const line of lines(output)) {
+    const out = /^\s*debug output:\s*(enable|disable)\b/i.exec(line);
+    if (out) {
+      info.outputEnabled = out[1].toLowerCase() === 'enable';
+      continue;
+    }
+    const ts = /^\s*console timestamp:\s*(enable|disable)\b/i.exec(line);
+    if (ts) {
+      info.consoleTimestamp = ts[1].toLowerCase() === 'enable';
+      continue;
+    }
+    const duration = /^\s*debug (?:output )?duration:\s*(\d{1,6})\b/i.exec(line);
+    if (duration) {
+      info.durationMinutes = Number(duration[1]);
+      continue;
+    }
+    const level = /^\s*([A-Za-z][\w-]{0,40}) debug level:\s*(-?\d{1,10})\b/.exec(line);
+    if (level && level[1] !== 'CLI' && Object.keys(info.levels).length < 100) info.levels[level[1]] = Number(level[2]);
+  }
+  return info;
 }
 
 // ---------------------------------------------------------------- diagnose sys sip-proxy stats

@@ -1,4 +1,5 @@
 import type { Analysis } from '../check/analyse';
+import { partialTag } from '../verdict/coverage';
 import { HANDLER_LABEL } from '../verdict/decide';
 import type { Evidence, PolicyVerdict, VdomVerdict } from '../verdict/types';
 
@@ -12,7 +13,8 @@ const MAX_EVIDENCE = 12;
 function headline(a: Analysis): string {
   const v = a.verdict;
   const where = [a.status.hostname, a.status.version].filter(Boolean).join(', ');
-  return `*SIP handler: ${HANDLER_LABEL[v.handler]}*${v.rule && v.rule !== 'unknown' ? ` (${v.rule})` : ''}${where ? ` on ${where}` : ''}`;
+  const partial = v.partial ? ` [${partialTag(v.partial)}]` : '';
+  return `*SIP handler: ${HANDLER_LABEL[v.handler]}*${v.rule && v.rule !== 'unknown' ? ` (${v.rule})` : ''}${partial}${where ? ` on ${where}` : ''}`;
 }
 
 function policyTable(policies: readonly PolicyVerdict[]): string[] {
@@ -50,6 +52,7 @@ export function renderVerdictText(analysis: Analysis): string {
   const v = analysis.verdict;
   const multi = v.vdoms.length > 1;
   const out: string[] = [headline(analysis)];
+  if (v.partial) out.push(v.partial.explanation);
   if (!multi) {
     out.push(v.explanation);
     out.push(...vdomSection(v.vdoms[0], false));

@@ -91,6 +91,8 @@ export class DeviceCli {
     const command = normaliseCommand(rawCommand);
     if (command === '') return { output: '' };
     const { base, grep } = splitGrep(command);
+    // A restricted admin profile refuses these wherever they are typed (`refusedCommands` in the scenario).
+    if (this.scenario.refusedCommands.some((r) => base === r || base.startsWith(r + ' '))) return { output: permissionFail() };
     const outcome = this.dispatch(frames, base);
     if (grep && outcome.output) outcome.output = applyGrep(outcome.output, grep);
     return outcome;
@@ -276,12 +278,14 @@ export class DeviceCli {
 
   private debugInfo(): string {
     const d = this.state.debug;
+    // As FortiOS prints it: output and timestamp state, the duration (0 = unlimited), levels with their hex.
     const lines = [
       `debug output:           ${d.enabled ? 'enable' : 'disable'}`,
       `console timestamp:      ${d.consoleTimestamp ? 'enable' : 'disable'}`,
       'console no user log message:    disable',
+      `debug output duration:  ${d.durationMinutes ?? 0} minutes`,
     ];
-    for (const [app, level] of Object.entries(d.levels)) lines.push(`${app} debug level:        ${level}`);
+    for (const [app, level] of Object.entries(d.levels)) lines.push(`${app} debug level:        ${level} (0x${(level >>> 0).toString(16)})`);
     lines.push('CLI debug level:        3');
     return lines.join('\n');
   }

@@ -19,6 +19,11 @@ export interface Scenario {
   vdoms: string[];
   /** `#` read-write admin, `$` read-only (diagnose debug refused). */
   adminProfile: '#' | '$';
+  /**
+   * Commands (prefixes, normalised) the admin profile does not allow: answered `Command fail. Return code -37` in
+   * every context, as a restricted access profile answers (e.g. `diagnose sys vd list`).
+   */
+  refusedCommands: readonly string[];
   /** Sent by the SSH server before authentication (ssh2 `banner`). */
   preLoginBanner?: string;
   /** Printed after login, followed by `(Press 'a' to accept):`; the CLI waits for `a`. */
@@ -54,6 +59,7 @@ const FRONT_MATTER_KEYS = [
   'vdomMode',
   'vdoms',
   'adminProfile',
+  'refusedCommands',
   'preLoginBanner',
   'postLoginBanner',
   'pagerLines',
@@ -114,6 +120,7 @@ export function parseScenario(text: string, source: string): Scenario {
     vdomMode,
     vdoms,
     adminProfile,
+    refusedCommands: readRefused(frontMatter, source),
     pagerLines: optionalInteger(frontMatter, 'pagerLines', source, 0) ?? SCENARIO_DEFAULTS.pagerLines,
     debugLinesPerSecond: optionalNumber(frontMatter, 'debugLinesPerSecond', source) ?? SCENARIO_DEFAULTS.debugLinesPerSecond,
     debugLoop: optionalBoolean(frontMatter, 'debugLoop', source) ?? SCENARIO_DEFAULTS.debugLoop,
@@ -184,6 +191,15 @@ function readVdoms(fm: FrontMatter, source: string, contexts: string[]): string[
     }
     return v;
   });
+}
+
+function readRefused(fm: FrontMatter, source: string): string[] {
+  const value = fm.refusedCommands;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || normaliseCommand(v) === '')) {
+    throw new ScenarioError(source, '`refusedCommands` must be a list of CLI commands (prefixes), e.g. ["diagnose sys vd list"]');
+  }
+  return value.map((v: string) => normaliseCommand(v));
 }
 
 function readAdminProfile(fm: FrontMatter, source: string, fromPrompt: '#' | '$' | undefined): '#' | '$' {

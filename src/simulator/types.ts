@@ -28,7 +28,7 @@ export interface DebugState {
   /** `diagnose debug application NAME LEVEL`; kept by `disable`, cleared by `reset`. */
   levels: Record<string, number>;
   consoleTimestamp: boolean;
-  /** `diagnose debug duration N`; 0 = unlimited. null until set. */
+  /** `diagnose debug duration N`; 0 = unlimited. A new device starts at 30 (FortiOS's default); null = never set (unlimited). */
   durationMinutes: number | null;
   /** How many `diagnose debug reset` / `enable` the device received (tests assert cleanup ran). */
   resets: number;
@@ -91,7 +91,7 @@ export interface CommandLogEntry {
 
 export function newDeviceState(): DeviceState {
   return {
-    debug: { enabled: false, levels: {}, consoleTimestamp: false, durationMinutes: null, resets: 0, enables: 0 },
+    debug: { enabled: false, levels: {}, consoleTimestamp: false, durationMinutes: 30, resets: 0, enables: 0 },
     consoleOutput: 'more',
     configWrites: [],
     adminSessions: 0,

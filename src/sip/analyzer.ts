@@ -153,6 +153,8 @@ export class SipCaptureAnalyzer {
   private problemsDropped = 0;
   private readonly algProblems = new Map<'alg-blocked' | 'alg-parse-error', Aggregate>();
   private readonly publicEndpoints = new Map<string, boolean>();
+  /** Public hosts our LAN talks to (seen opposite a private host): what they send comes from the far end. */
+  private readonly remotePeers = new Set<string>();
   private lastTimestamp = '';
   private lastTimeOfDay = '';
 
@@ -517,8 +519,20 @@ export class SipCaptureAnalyzer {
    */
   private checkNat(ev: DebugMessageEvent, msg: SipMessage): void {
     if (!ev.src || !ev.dst) return;
-    if (!this.publicEndpoint(ev.src) || !this.publicEndpoint(ev.dst)) return;
+    const srcPublic = this.publicEndpoint(ev.src);
+    const dstPublic = this.publicEndpoint(ev.dst);
+    if (!srcPublic) {
+      // The LAN leg (a private host talking to a public one): that public host is a far-end peer.
+      if (dstPublic && isNonRoutable(hostOf(ev.src))) this.rememberRemotePeer(hostOf(ev.dst));
+      return;
+    }
     const srcHost = hostOf(ev.src);
+    // Arriving from a public address: at a private host (after the VIP's DNAT), or from a peer our LAN talks to.
+    if ((!dstPublic && isNonRoutable(hostOf(ev.dst))) || (dstPublic && this.remotePeers.has(srcHost))) {
+      this.checkFarEndNat(ev, msg, srcHost);
+      return;
+    }
+    if (!dstPublic) return;
     const callId = msg.callId;
     const label = msg.kind === 'request' ? msg.method! : String(msg.status);
     const viaHost = msg.via?.host;
@@ -542,6 +556,46 @@ export class SipCaptureAnalyzer {
         }
       }
     }
+  }
+
+  /**
+   * A message that arrives from a public address but names a private media address (`c=`, media-level wins) or
+   * Contact host that is not the packet's source: the far end sits behind a NAT that did not rewrite its SIP/SDP
+   * (../shared/SIP.md "NAT and one-way audio"). Media sent to that address goes nowhere. The ALG's NAT-trace `i=`
+   * line is not a `c=` line and is never read here.
+   */
+  private checkFarEndNat(ev: DebugMessageEvent, msg: SipMessage, srcHost: string): void {
+    const callId = msg.callId;
+    const label = msg.kind === 'request' ? msg.method! : `${msg.status}${msg.reason ? ' ' + msg.reason : ''}`;
+    const found: string[] = [];
+    const contactHost = msg.contact?.uri?.host;
+    const privateContact = contactHost !== undefined && contactHost !== srcHost && isNonRoutable(contactHost);
+    if (privateContact) found.push(`Contact ${contactHost}`);
+    // Compact form `m:` is the same header; the quote shows the line as written.
+    const evidence = this.evidence(ev, msg, privateContact ? ['contact', 'm'] : []);
+    if (msg.body && hasNonRoutableConnection(msg.body)) {
+      for (const m of sdpMedia(msg.body)) {
+        if (!m.address || m.address === srcHost || !isNonRoutable(m.address)) continue;
+        found.push(`SDP media ${m.address}:${m.port}`);
+        const cLine = msg.body.split(/\r?\n/).find((l) => l.startsWith('c=') && l.includes(m.address));
+        if (cLine) evidence.push('  ' + cLine.slice(0, 120));
+        break;
+      }
+    }
+    if (!found.length) return;
+    this.addProblemForCall(
+      'far-end-nat',
+      `${label} arrives from ${ev.src} (public) but gives ${found.join(' and ')} (private): the far end is behind a NAT that did not rewrite its SIP/SDP, so audio sent there is lost (one-way or no audio). Fix it on the far end's side (its NAT/SIP ALG, STUN, or an SBC with a public media address).`,
+      callId,
+      evidence,
+      `far-end|${callId}|${found.join('|')}`,
+    );
+  }
+
+  private rememberRemotePeer(host: string): void {
+    if (this.remotePeers.has(host)) return;
+    if (this.remotePeers.size >= MAX_ENDPOINT_CACHE) this.remotePeers.clear();
+    this.remotePeers.add(host);
   }
 
   /** Rows of a call share few timestamps: the last one is remembered. */

@@ -52,6 +52,8 @@ export type SipProblemKind =
   | 'private-address-in-sdp'
   | 'private-address-in-contact'
   | 'nat-not-rewritten'
+  /** From a public address with a private Contact or SDP address: the far end's NAT did not rewrite it. */
+  | 'far-end-nat'
   | 'alg-blocked'
   | 'alg-parse-error';
 

@@ -2,6 +2,7 @@ import { COMMANDS } from '../fortios/cli';
 import { sessionHandler, sipProxyStatsDelta } from '../fortios/parsers';
 import type { Facts, PolicyFacts, VdomFacts } from './facts';
 import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
+import { vdomCoverage } from './coverage';
 import { remediationFor } from './remediation';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
 
@@ -391,9 +392,11 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
 export function decide(facts: Facts, capture?: CaptureEvidence): Verdict {
   const vdoms = facts.vdoms.length ? facts.vdoms : [{ name: 'root', evidence: { proxyStats: [], flow: { helperRuns: [], expectationHits: [] }, captureLines: 0 } }];
   const verdicts = vdoms.map((v) => decideVdom(facts, v, capture));
+  const partial = vdomCoverage(facts, verdicts.map((v) => v.name));
+  const withCoverage = (v: Verdict): Verdict => (partial ? { ...v, partial } : v);
   if (verdicts.length === 1) {
     const only = verdicts[0];
-    return { handler: only.handler, vdoms: verdicts, rule: only.rule, explanation: only.explanation, evidence: only.evidence, remediation: only.remediation };
+    return withCoverage({ handler: only.handler, vdoms: verdicts, rule: only.rule, explanation: only.explanation, evidence: only.evidence, remediation: only.remediation });
   }
   const handlers = new Set(verdicts.map((v) => v.handler));
   let handler: OverallHandler;
@@ -401,12 +404,12 @@ export function decide(facts: Facts, capture?: CaptureEvidence): Verdict {
   else if (handlers.size === 1) handler = verdicts[0].handler;
   else if (handlers.has('unknown')) handler = 'unknown';
   else handler = 'mixed';
-  return {
+  return withCoverage({
     handler,
     vdoms: verdicts,
     rule: verdicts.map((v) => `${v.name}: ${v.rule}`).join('; '),
     explanation: (handlers.size === 1 ? '' : 'VDOMs differ. ') + verdicts.map((v) => `VDOM ${v.name}: ${HANDLER_LABEL[v.handler]}. ${v.explanation}`).join('\n'),
     evidence: verdicts.flatMap((v) => v.evidence.map((e) => ({ source: `${v.name}: ${e.source}`, text: e.text }))),
     remediation: verdicts.map((v) => v.remediation).filter(Boolean).join('\n\n'),
-  };
+  });
 }

@@ -2,6 +2,7 @@ import { COMMANDS, DEFAULTS } from '../fortios/cli';
 import { parseConfig, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
 import {
   parseDebugFlow,
+  parseInterfaceVdoms,
   parseSessionList,
   parseSipHelperStatus,
   parseSipProxyCalls,
@@ -94,6 +95,10 @@ export interface Facts {
   /** `show system session-helper` (global); undefined when not read. */
   sessionHelpers?: SessionHelperEntry[];
   vdList?: VdListEntry[];
+  /** The CLI error `diagnose sys vd list` got (a restricted admin profile), when it got one. */
+  vdListError?: string;
+  /** VDOM names from the `set vdom` lines of `show system interface` (global), when read. */
+  interfaceVdoms?: string[];
   multiVdom: boolean;
   vdoms: VdomFacts[];
   /** Lines of `show` outputs that were not config syntax. */
@@ -224,7 +229,10 @@ export function readFacts(outputs: readonly CommandResult[]): Facts {
   for (const r of outputs) {
     const command = normaliseCommand(r.command).toLowerCase();
     if (r.context && r.context !== 'global') facts.multiVdom = true;
-    if (r.error) continue;
+    if (r.error) {
+      if (command === COMMANDS.vdList) facts.vdListError = r.error.text;
+      continue;
+    }
     // Debug flow lines may land in any output (asynchronous debug printing).
     const flow = parseDebugFlow(r.output);
     if (flow.helperRuns.length || flow.expectationHits.length) {
@@ -293,6 +301,7 @@ function readShow(r: CommandResult, command: string, facts: Facts, vdom: (c: str
   else if (/^show (full-configuration )?firewall policy$/.test(command) && r.output.trim() === '') vdom(r.context).policies = []; // no policy at all
   const profiles = root.tables['voip profile'];
   if (profiles) vdom(r.context).voipProfiles = readProfiles(profiles);
+  if (root.tables['system interface']) facts.interfaceVdoms = parseInterfaceVdoms(r.output);
   const services = root.tables['firewall service custom'];
   if (services) vdom(r.context).customServices = readServices(services);
 }

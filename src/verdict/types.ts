@@ -36,8 +36,30 @@ export interface VdomVerdict {
   notes: string[];
 }
 
+/**
+ * Which VDOMs a verdict speaks for, when it speaks for part of a multi-VDOM unit only (issue 11 §2): the overall
+ * handler is then the handler of the checked VDOMs, never the unit's.
+ */
+export interface PartialCoverage {
+  /** VDOMs the unit has per `get system status` (`Virtual domains status: N in NAT mode, M in TP mode`), when printed. */
+  total?: number;
+  /** Where the VDOM names came from: `diagnose sys vd list`, the `set vdom` lines of `show system interface`, or nowhere. */
+  source: 'vd-list' | 'interfaces' | 'none';
+  /** Why the VDOM list was not read, when it was not (the CLI's error text, or "not in the transcript"). */
+  listProblem?: string;
+  checked: string[];
+  /** VDOMs known by name that were not checked. */
+  notChecked: string[];
+  /** VDOMs the count says exist whose names could not be read. */
+  unnamed: number;
+  /** What a user reads: how many exist, which were checked, how to check another. */
+  explanation: string;
+}
+
 export interface Verdict {
   handler: OverallHandler;
+  /** Present when VDOMs were left out: `handler` then speaks for `partial.checked` only. */
+  partial?: PartialCoverage;
   vdoms: VdomVerdict[];
   rule: string;
   explanation: string;

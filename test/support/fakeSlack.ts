@@ -38,6 +38,8 @@ export interface UploadedFile {
   filename: string;
   length: number;
   bytes: Buffer;
+  /** `alt_txt` as sent to `files.getUploadURLExternal` (its documented name). */
+  altText?: string;
   channelId?: string;
   threadTs?: string;
   title?: string;
@@ -385,9 +387,16 @@ export class FakeSlack {
         const filename = str('filename');
         const length = Number(str('length'));
         if (!filename || !Number.isFinite(length)) return { ok: false, error: 'invalid_arguments' };
+        // Strict about argument names (docs.slack.dev files.getUploadURLExternal): `alt_txt`, up to 1,000
+        // characters. Real Slack ignores an unknown name such as `alt_text` silently; the fake refuses it so a
+        // test sees the mistake.
+        const unknown = Object.keys(body).filter((k) => !GET_UPLOAD_URL_ARGS.has(k));
+        if (unknown.length) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: unknown.map((k) => `[ERROR] unknown argument \`${k}\``) } };
+        const altText = str('alt_txt');
+        if (altText !== undefined && altText.length > 1000) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] `alt_txt` longer than 1000 characters'] } };
         this.fileCounter += 1;
         const fileId = `F0FAKE${this.fileCounter}`;
-        this.files.set(fileId, { fileId, filename, length, bytes: Buffer.alloc(0), completed: false });
+        this.files.set(fileId, { fileId, filename, length, bytes: Buffer.alloc(0), completed: false, ...(altText !== undefined ? { altText } : {}) });
         return { ok: true, upload_url: `${this.baseUrl}/upload/${fileId}`, file_id: fileId };
       }
       case 'files.completeUploadExternal': {
@@ -461,6 +470,9 @@ export class FakeSlack {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   }
 }
+
+/** The arguments `files.getUploadURLExternal` documents (plus the token web-api may send in the body). */
+const GET_UPLOAD_URL_ARGS: ReadonlySet<string> = new Set(['token', 'filename', 'length', 'alt_txt', 'snippet_type']);
 
 /** The file's bytes from an upload POST: raw, or the first file part of a multipart body (web-api 8 sends one). */
 export function uploadedBytes(raw: Buffer, contentType: string | undefined): Buffer {

@@ -6,6 +6,7 @@ import { formatOptions } from '../../check/options';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
+import { partialTag } from '../../verdict/coverage';
 
 const PHASE_TEXT: Record<ProgressUpdate['phase'], string> = {
   queued: 'queued',
@@ -71,8 +72,10 @@ export class ConsoleThreadReporter implements CheckReporter {
       writeFileSync(file, a.content, { mode: 0o600 });
       return `  ${a.title}: ${file}`;
     });
-    this.reply(`Debug on the firewall: ${result.capture.debugReset ? 'disabled and reset ✔' : 'NOT confirmed reset ✘'}  (captured ${result.capture.lines} lines, ${result.capture.bytes} bytes in ${result.capture.seconds} s, stopped by ${result.capture.stoppedBy})\nFiles:\n${lines.join('\n')}`);
-    this.write(`● ${result.request.firewall}: ${result.verdict.handler}: ${oneLine(result.verdict.explanation)}\n`);
+    const restored = result.capture.settingsRestored?.length ? `; put back as found: ${result.capture.settingsRestored.join(', ')}` : '';
+    this.reply(`Debug on the firewall: ${result.capture.debugReset ? 'disabled and reset ✔' : 'NOT confirmed reset ✘'}${restored}  (captured ${result.capture.lines} lines, ${result.capture.bytes} bytes in ${result.capture.seconds} s, stopped by ${result.capture.stoppedBy})\nFiles:\n${lines.join('\n')}`);
+    const partial = result.verdict.partial ? ` (${partialTag(result.verdict.partial)})` : '';
+    this.write(`● ${result.request.firewall}: ${result.verdict.handler}${partial}: ${oneLine(result.verdict.explanation)}\n`);
   }
 
   async failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void> {

@@ -15,6 +15,7 @@ import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '..
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import type { SipCallSummary, SipSummary } from '../../sip/types';
+import { partialTag } from '../../verdict/coverage';
 import type { OverallHandler, PolicyHandler, VdomVerdict } from '../../verdict/types';
 
 export type KnownBlock = types.KnownBlock;
@@ -301,7 +302,8 @@ export function verdictOneLiner(result: CheckResult): string {
   const v = result.verdict;
   const calls = result.sip.calls.length;
   const problems = result.sip.problems.length;
-  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture`;
+  const cut = result.cutShort ? ' (check cut short: see the thread)' : '';
+  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture${cut}`;
 }
 
 export interface FinalParentOptions {
@@ -320,7 +322,9 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   const { request, verdict } = result;
   const oneLiner = verdictOneLiner(result);
   const b = new BlockBudget(REPORT_NOTICE);
-  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}). Details in the thread.`, { allowTruncate: true });
+  const partial = verdict.partial ? ` *${escapeMrkdwn(partialTag(verdict.partial))}*.` : '';
+  const cut = result.cutShort ? ' :scissors: The check was cut short; this answer comes from what was read.' : '';
+  b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial}${cut} Details in the thread.`, { allowTruncate: true });
   b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${result.sip.calls.length} calls, ${result.sip.problems.length} problems · check \`${escapeMrkdwn(request.id)}\``);
   b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
   return { text: fallbackText(oneLiner), blocks: b.build() };
@@ -360,7 +364,9 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
   const { request, verdict, config, capture } = result;
   const alarming = verdict.handler === 'mismatch' || verdict.handler === 'mixed';
   const b = new BlockBudget(REPORT_NOTICE);
-  b.header(`${HANDLER_EMOJI[verdict.handler]} ${request.firewall}: ${handlerWords(verdict.handler)}`);
+  b.header(`${HANDLER_EMOJI[verdict.handler]} ${request.firewall}: ${handlerWords(verdict.handler)}${verdict.partial ? ` (${partialTag(verdict.partial)})` : ''}`);
+  // Before anything else: the handler speaks for the checked VDOMs only (issue 11 §2).
+  if (verdict.partial) b.section(`:warning: ${escapeMrkdwn(verdict.partial.explanation)}`, { allowTruncate: true });
   if (alarming) {
     const notes = verdict.vdoms.flatMap((v) => v.notes.map((n) => `${v.name}: ${n}`));
     const lead = verdict.handler === 'mismatch' ? '*Mismatch:* the configuration says one handler, the firewall\'s runtime evidence shows another.' : '*Mixed:* policies in this check use different SIP handlers.';
@@ -391,16 +397,22 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
   }
   const missing = [...new Set(verdict.vdoms.flatMap((v) => v.missing))];
   if (missing.length) b.section(`*Output missing for:* ${missing.map((m) => `\`${escapeMrkdwn(m)}\``).join(', ')}`, { allowTruncate: true });
-  b.context(captureLine(capture));
+  b.context(captureLine(capture, result.cutShort));
   for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
   const text = `${verdictOneLiner(result)}. Rule ${verdict.rule}: ${verdict.explanation}`;
   return { text: fallbackText(text), blocks: b.build() };
 }
 
-function captureLine(c: CheckResult['capture']): string {
-  if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
+function captureLine(c: CheckResult['capture'], cut?: CheckResult['cutShort']): string {
   const reset = c.debugReset ? 'debug disabled and reset on the firewall (confirmed)' : `:warning: debug reset NOT confirmed: run \`${DEBUG_CLEANUP.join('` and `')}\``;
-  return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}.`;
+  // A cut-short check says where it stopped and why, and what became of debug (issue 11 §3).
+  if (cut) {
+    const what = cut.phase === 'before-capture' ? 'none (the check was cut short before it)' : `${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, ${cut.phase === 'capture' ? 'cut short' : 'complete; the check was cut short after it'}`;
+    return `:scissors: Capture: ${what}; ${cut.debugReset === null ? 'no debug was started on the firewall' : reset}.`;
+  }
+  if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
+  const asFound = c.settingsRestored === undefined ? '' : c.settingsRestored.length ? `; put back as found: ${c.settingsRestored.join(', ')}` : '; console timestamp and duration as found';
+  return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}${escapeMrkdwn(asFound)}.`;
 }
 
 function countList(counts: Record<string, number>): string {
@@ -502,10 +514,24 @@ export function summaryFallbackText(result: CheckResult): string {
   return renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 5 });
 }
 
+/** Why Slack refused a message, in words, by its error code: too long is not the same as malformed. */
+export function refusalWords(slackError: string): string {
+  switch (slackError) {
+    case 'msg_too_long':
+    case 'msg_blocks_too_long':
+      return `was too long for a Slack message (${slackError})`;
+    case 'invalid_blocks':
+    case 'invalid_blocks_format':
+      return `was refused by Slack as malformed Block Kit (${slackError}): a bug in the bot, worth reporting`;
+    default:
+      return `was refused by Slack (${slackError})`;
+  }
+}
+
 /** The short message posted when a rich one was refused (`msg_too_long`, `invalid_blocks`, ...). */
 export function buildFallbackMessage(what: string, summary: string, slackError: string): SlackMessage {
   // The notice goes first so truncation can never cut it.
-  const text = fallbackText(`(The ${what} did not fit in a Slack message (${slackError}); the full output is in the attached report file in this thread.)\n${summary}`);
+  const text = fallbackText(`(The ${what} ${refusalWords(slackError)}; the full output is in the attached report file in this thread.)\n${summary}`);
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } }] };
 }
 

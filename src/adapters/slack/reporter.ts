@@ -22,6 +22,7 @@ import {
   type SlackMessage,
 } from './blocks';
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
+import { UploadError, uploadFiles, type UploadFile } from './upload';
 
 type WebClient = webApi.WebClient;
 
@@ -264,21 +265,23 @@ export class SlackThreadReporter implements CheckReporter {
   }
 
   /**
-   * The check's attachments (report, transcript, raw capture, ladder PNG) in one `filesUploadV2`. They arrive
-   * already redacted by the check (SIP_CHECK_REDACT), with the same redactor as the messages: not again here.
+   * The check's attachments (report, transcript, raw capture, ladder PNG), shared in the thread in one completion
+   * (upload.ts: images carry their alt text as `alt_txt`, the documented name). They arrive already redacted by
+   * the check (SIP_CHECK_REDACT), with the same redactor as the messages: not again here.
    */
   private async upload(result: CheckResult): Promise<void> {
-    const files = result.attachments.map((a) => ({
-      file: a.content,
+    const files: UploadFile[] = result.attachments.map((a) => ({
+      content: a.content,
       filename: a.filename,
       title: a.title,
-      ...(a.mimeType.startsWith('image/') ? { alt_text: a.title } : {}),
+      // Alt text names callers: the same redactor as every message (SIP_CHECK_REDACT).
+      ...(a.mimeType.startsWith('image/') ? { altText: (this.deps.redact ?? ((t: string) => t))(altTextFor(a.title, result)) } : {}),
     }));
     if (files.length === 0) return;
     try {
-      await this.deps.client.filesUploadV2({ channel_id: this.target.channelId, thread_ts: this.threadTs!, file_uploads: files });
+      await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.threadTs! }, files);
     } catch (e) {
-      const code = slackErrorCode(e);
+      const code = e instanceof UploadError ? e.code : slackErrorCode(e);
       this.stats.postFailures += 1;
       this.deps.logger.warn(`sip-check: file upload failed: ${code}`);
       const names = files.map((f) => f.filename).join(', ');
@@ -303,4 +306,10 @@ function redactTexts(value: unknown, redact: (s: string) => string): unknown {
     return out;
   }
   return value;
+}
+
+/** What a screen reader says for the ladder picture: what it shows, not only its title (bounded in upload.ts). */
+function altTextFor(title: string, result: CheckResult): string {
+  const calls = result.sip.calls.slice(0, 3).map((c) => `${c.from} to ${c.to}: ${c.state}${c.finalStatus !== null ? ` (${c.finalStatus})` : ''}`);
+  return `${title} for ${result.request.firewall}: SIP message flow${calls.length ? ` of ${calls.join('; ')}` : ''}. The same ladder is in the full report as text.`;
 }

@@ -178,6 +178,53 @@ function write(name: string, text: string) {
   ]));
 }
 
+// 8b. Far-end NAT (issue 11 §2): the far end sits behind a NAT that rewrites nothing. (1) Our phone calls out (the
+//     LAN leg makes 198.51.100.7 a known far-end peer); the far end's 200 OK arrives from its public address with
+//     its private Contact and c=. (2) A remote phone behind its own NAT calls our PBX through a VIP: the INVITE
+//     arrives from its public address at the PBX's private one (after DNAT) with a private c=. (3) An inbound
+//     INVITE whose only private address is the ALG's NAT trace `i=` line: not a problem.
+{
+  const c = call('fe1', '1001', '2010');
+  const farAnswer = sipMessage('SIP/2.0 200 OK', [
+    'Via: SIP/2.0/UDP 203.0.113.2:5060;branch=z9hG4bK-fe1-1;received=203.0.113.2',
+    'From: "Alice" <sip:1001@pbx.example.com>;tag=fe1-ft',
+    'To: <sip:2010@pbx.example.com>;tag=far-9',
+    'Call-ID: fe1@192.168.1.10',
+    'CSeq: 1 INVITE',
+    'Contact: <sip:2010@10.20.0.5:5060>',
+    'Server: Grandstream UCM6302 1.0.21.9',
+    'Content-Type: application/sdp',
+  ], sdpBody('10.20.0.5', 12000, [[0, 'PCMU']]));
+  const vipInvite = sipMessage('INVITE sip:4001@203.0.113.2:5060 SIP/2.0', [
+    'Via: SIP/2.0/UDP 172.16.5.9:5060;branch=z9hG4bK-fe2-1;rport',
+    'From: "Home office" <sip:3001@voip.example.net>;tag=fe2-ft',
+    'To: <sip:4001@pbx.example.com>',
+    'Call-ID: fe2@172.16.5.9',
+    'CSeq: 1 INVITE',
+    'Contact: <sip:3001@172.16.5.9:5060>',
+    'Max-Forwards: 69',
+    'User-Agent: Yealink SIP-T54W 96.86.0.70',
+    'Content-Type: application/sdp',
+  ], sdpBody('172.16.5.9', 11780, [[8, 'PCMA'], [101, 'telephone-event']]));
+  const traced = sipMessage('INVITE sip:1001@203.0.113.2:5060 SIP/2.0', [
+    'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-fe3-1',
+    'From: <sip:+441632960188@pbx.example.com>;tag=fe3-ft',
+    'To: <sip:1001@pbx.example.com>',
+    'Call-ID: fe3@198.51.100.7',
+    'CSeq: 20 INVITE',
+    'Contact: <sip:+441632960188@198.51.100.7:5060>',
+    'Max-Forwards: 70',
+    'Content-Type: application/sdp',
+  ], sdpBody('198.51.100.20', 31002, [[8, 'PCMA']], ['i=(o=IN IP4 10.9.9.9)']));
+  write('far-end-nat.log', debugLog([
+    out(day('10:17:30'), c.invite()),
+    back(day('10:17:30'), c.response('100 Trying', '1 INVITE', 'z9hG4bK-fe1-1')),
+    back(day('10:17:33'), farAnswer),
+    { ts: day('10:17:40'), port: 28, src: '198.51.100.77:5060', dst: '192.168.1.50:5060', message: vipInvite },
+    back(day('10:17:45'), traced),
+  ]));
+}
+
 // 9. OPTIONS keepalives every 30 s: two answered, the last one not.
 {
   const opt = (n: number) =>
