@@ -8,10 +8,10 @@ import { SipCaptureAnalyzer, type CapturedSipMessage } from '../sip';
 import { packetRedactionOf } from '../sip/redact';
 import { SipPcapWriter, pcapFileName } from '../pcap/writer';
 import { analyse } from './analyse';
-import { listedVdoms } from './vdoms';
+import { pickVdoms, readGlobalVdoms } from './vdoms';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
-import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
+import { SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
 import { putBackDebugSettings, readDebugState } from './debugState';
 import { renderFullReport } from '../report/fullReport';
 import { renderLadderPng } from '../report/ladder';
@@ -130,25 +130,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     const sipPort = sipPortFor(request.options);
     let vdoms: string[] = [];
     if (multiVdom) {
-      await session.enterGlobal();
-      for (const command of GLOBAL_READS) await run(command);
-      // A restricted admin profile may refuse the VDOM list: the interfaces name the VDOMs too (read-only).
-      if (!listedVdoms(outputs).length) await run(COMMANDS.systemInterface);
-      await session.leaveContext();
-      const known = listedVdoms(outputs);
-      const wanted = request.options.vdom ?? entry.vdom;
-      if (wanted) {
-        // `edit NAME` under `config vdom` creates a VDOM that does not exist: a config write. Only enter names
-        // the firewall listed (root always exists).
-        if (wanted !== 'root' && !known.includes(wanted)) {
-          throw new CheckError('usage', known.length
-            ? `VDOM \`${wanted}\` is not among the VDOMs ${entry.name} showed (${known.join(', ')}), so it is not entered: \`edit NAME\` under \`config vdom\` would create it.`
-            : `Could not list the VDOMs of ${entry.name} (\`${COMMANDS.vdList}\`, \`${COMMANDS.systemInterface}\`), so \`vdom=${wanted}\` cannot be checked safely.`);
-        }
-        vdoms = [wanted];
-      } else {
-        vdoms = known.length ? known : ['root'];
-      }
+      vdoms = pickVdoms(await readGlobalVdoms(session, run, outputs), request.options.vdom ?? entry.vdom, entry.name);
     } else {
       if (request.options.vdom && request.options.vdom !== 'root') {
         throw new CheckError('usage', `${entry.name} runs without VDOMs; \`vdom=${request.options.vdom}\` does not apply.`);

@@ -1,8 +1,9 @@
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEFAULTS, vdomModeIsMulti } from '../fortios/cli';
-import { parseSystemStatus, parseVdList } from '../fortios/parsers';
+import { parseSystemStatus } from '../fortios/parsers';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, vdomReads } from '../check/plan';
+import { SINGLE_VDOM_GLOBAL_READS, vdomReads } from '../check/plan';
+import { pickVdoms, readGlobalVdoms } from '../check/vdoms';
 import type { SessionOpener } from '../check/run';
 import { CheckError, toCheckError } from '../errors';
 import { decide, readFacts } from '../verdict/index';
@@ -63,20 +64,12 @@ export async function sweepFirewall(entry: FirewallEntry, deps: CollectDeps): Pr
     if (multiVdom) {
       let known: string[] = [];
       try {
-        await s.enterGlobal();
-        for (const command of GLOBAL_READS) await run(command);
-        await s.leaveContext();
-        known = parseVdList(outputs.find((o) => o.command === COMMANDS.vdList)?.output ?? '').map((v) => v.name);
+        known = await readGlobalVdoms(s, run, outputs);
       } catch (e) {
         // VDOM-scoped admins may be refused `config global` (DOMAIN.md): read what the admin may see.
         if (toCheckError(e).kind !== 'cli-error' && toCheckError(e).kind !== 'permission-denied') throw e;
       }
-      // Entering a VDOM the firewall did not list would create it (`edit NAME`): only listed names, or root.
-      const wanted = entry.vdom;
-      if (wanted && wanted !== 'root' && !known.includes(wanted)) {
-        throw new CheckError('usage', known.length ? `VDOM \`${wanted}\` (inventory) does not exist on ${entry.name}. VDOMs: ${known.join(', ')}` : `Could not list the VDOMs of ${entry.name}, so VDOM \`${wanted}\` cannot be read safely.`);
-      }
-      vdoms = wanted ? [wanted] : known.length ? known : ['root'];
+      vdoms = pickVdoms(known, entry.vdom, entry.name);
     } else {
       for (const command of SINGLE_VDOM_GLOBAL_READS) await run(command);
     }

@@ -58,17 +58,16 @@ describe('sweep against simulated firewalls with mixed outcomes', () => {
 });
 
 describe('sweepFirewall on a multi-VDOM unit', () => {
-  // This recorded unit prints no `diagnose sys vd list`: like the check, the sweep then reads root only (entering a
-  // VDOM it was not shown could create one).
-  it('reads the session helpers under config global and the VDOM, naming the VDOM in the config lines', async () => {
+  // Like the check (src/check/vdoms.ts), the sweep reads every VDOM the unit lists, and only those.
+  it('reads the session helpers under config global and every listed VDOM, naming the VDOM in the config lines', async () => {
     const fw = await startFirewall({ scenario: path.join(__dirname, '..', '..', 'src', 'simulator', 'scenarios', 'fw-multi-vdom.txt'), name: 'fw-dc' });
     try {
       const row = await sweepFirewall(fw.entry, { openSession: openerFor(fw), limits: testLimits() });
       expect(row.error).toBeNull();
-      expect(row.vdoms.map((v) => v.name)).toEqual(['root']);
+      expect(row.vdoms.map((v) => v.name)).toEqual(['voice', 'root']);
       expect(row.configLines.some((l) => l.startsWith('root: system settings: set '))).toBe(true);
       expect(row.configLines.some((l) => l.startsWith('global: session-helper '))).toBe(true);
-      expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.firewallPolicy).map((c) => c.context)).toEqual(['root']);
+      expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.firewallPolicy).map((c) => c.context)).toEqual(['voice', 'root']);
       expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.sessionHelper).map((c) => c.context)).toEqual(['global']);
       expect(fw.sim.state.debug.enables + fw.sim.state.debug.resets).toBe(0);
       expect(fw.sim.state.configWrites).toEqual([]);
