@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { main, type CliIo } from '../src/cli';
 
 const FIXTURES = join(__dirname, 'fixtures', 'verdict');
@@ -16,8 +17,7 @@ function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
     stderr: (t: string) => {
       io.err += t;
     },
-    readFile: (p: string) => readFile(p, 'utf8'),
-    readStdin: async () => stdin,
+    open: async (p: string) => (p === '-' ? { chunks: [Buffer.from(stdin)] } : { chunks: createReadStream(p) }),
   };
   return io;
 }
@@ -61,7 +61,7 @@ describe('sip-check analyze (in process)', () => {
     const io = fakeIo(full.slice(cut));
     const first = join(__dirname, '..', 'test', 'fixtures', 'verdict', 'r5-helper.txt');
     // First half from a file, second half from stdin: only the concatenation has every command.
-    const tmpIo = { ...io, readFile: async (p: string) => (p === first ? full.slice(0, cut) : readFile(p, 'utf8')) };
+    const tmpIo = { ...io, open: async (p: string) => (p === first ? { chunks: [full.slice(0, cut)] } : io.open(p)) };
     expect(await main(['analyze', first, '-', '--json'], tmpIo)).toBe(0);
     expect(JSON.parse(io.out).verdict.handler).toBe('session-helper');
   });
@@ -76,7 +76,7 @@ describe('sip-check analyze (in process)', () => {
   it('exits 2 when the input has no CLI commands', async () => {
     const io = fakeIo('just some text\nwithout prompts\n');
     expect(await main(['analyze', '-'], io)).toBe(2);
-    expect(io.err).toContain('no CLI commands found');
+    expect(io.err).toContain('no CLI commands or SIP debug lines found');
   });
 
   it('exits 2 on bad usage, 0 on --help', async () => {

@@ -29,6 +29,11 @@ export interface SipCaptureAnalyzerOptions {
    * the packet as the firewall logged it). Messages whose addresses the log did not give are left out too.
    */
   filter?: { peer?: string; port?: number };
+  /**
+   * Every SIP message record the debug stream carried, in order, as the reader decoded it (payload, endpoints,
+   * timestamp), before any filter: the hook for writers of other formats (a pcap of the capture).
+   */
+  onMessage?: (event: DebugMessageEvent) => void;
 }
 
 /**
@@ -151,7 +156,15 @@ export class SipCaptureAnalyzer {
     this.filter = f && (f.peer !== undefined || f.port !== undefined) ? { peer: f.peer, port: f.port === undefined ? undefined : String(f.port) } : undefined;
     this.maxCalls = Math.max(1, opts.maxCallsTracked ?? 500);
     this.maxRows = Math.max(4, opts.maxMessagesPerCall ?? 100);
-    this.reader = new SipDebugReader((e) => this.onEvent(e));
+    const onMessage = opts.onMessage;
+    this.reader = new SipDebugReader(
+      onMessage
+        ? (e) => {
+            if (e.type === 'message') onMessage(e);
+            this.onEvent(e);
+          }
+        : (e) => this.onEvent(e),
+    );
   }
 
   /**
