@@ -369,6 +369,9 @@ function readShow(r: CommandResult, command: string, facts: Facts, vdom: (c: str
 
   const settings = root.tables['system settings'];
   if (settings) mergeSettings(vdom(r.context), settings, r, show);
+  else if (show?.path === 'system settings' && filter && !vdom(r.context).settings) {
+    note(vdom(r.context), `\`${r.command}\` printed no setting (the filter matched nothing): \`default-voip-alg-mode\` is unknown, not the default.`);
+  }
 
   const helpers = root.tables['system session-helper'];
   if (helpers) {
