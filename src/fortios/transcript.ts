@@ -55,8 +55,8 @@ const LOGGER_STAMP = /^\[(?:\d{4}[-/.]\d{2}[-/.]\d{2}[ T])?\d{2}:\d{2}:\d{2}(?:[
 /** ANSI/VT100 escapes: CSI (`ESC [ ... letter`), OSC (`ESC ] ... BEL`), charset and keypad selections. */
 const ANSI = /\x1b(?:\[[0-9;?<=>!]{0,32}[ -/]{0,2}[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|[()*+][A-Za-z0-9]|[=>78DEHMc])/g;
 const PAGER_MARK = / ?--More-- ?/g;
-/** Anything that needs the slow path: escapes, CR inside the line, backspaces, the pager marker, other controls. */
-const NOISY = /[\x00-\x08\x0b-\x1f\x7f]|--More--/;
+/** Control characters: escapes, CR inside the line, backspaces, NUL padding (the slow path). */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 /**
  * One line as the terminal showed it: logger stamp, escapes and the pager marker removed, then `\r` and
@@ -67,7 +67,7 @@ export function cleanTerminalLine(raw: string): string {
   let line = raw;
   while (line.length && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
   if (line.charCodeAt(0) === 91) line = line.replace(LOGGER_STAMP, '');
-  if (!NOISY.test(line)) return line.charCodeAt(line.length - 1) === 32 || line.charCodeAt(line.length - 1) === 9 ? line.trimEnd() : line;
+  if (!CONTROL.test(line) && !line.includes('--More--')) return line.charCodeAt(line.length - 1) === 32 || line.charCodeAt(line.length - 1) === 9 ? line.trimEnd() : line;
   line = line.replace(ANSI, '').replace(PAGER_MARK, '');
   // A logger stamp may follow a redraw or an escape.
   if (line.charCodeAt(0) === 91) line = line.replace(LOGGER_STAMP, '');
@@ -160,6 +160,14 @@ function isDebugOff(command: string): boolean {
 
 /** `diagnose debug disable` or `reset`, in any abbreviation, typed blind at the end of a line (glued to debug output). */
 const BLIND_DEBUG_OFF = /(?:^|(?<=\S))\s*(di(?:a(?:g(?:n(?:o(?:s(?:e)?)?)?)?)?)?\s+de(?:b(?:u(?:g)?)?)?\s+(?:dis(?:a(?:b(?:l(?:e)?)?)?)?|res(?:e(?:t)?)?))\s*$/i;
+
+/** Whether the last non-blank character is one `disable`, `reset` or a prefix of them can end with. */
+function endsLikeDebugOff(line: string): boolean {
+  let k = line.length - 1;
+  while (k >= 0 && (line.charCodeAt(k) === 32 || line.charCodeAt(k) === 9)) k--;
+  const c = line.charCodeAt(k) | 0x20; // lower case
+  return c === 0x65 || c === 0x73 || c === 0x6c || c === 0x62 || c === 0x61 || c === 0x74; // e s l b a t
+}
 
 /** Console timestamp FortiOS prints before debug lines (`diagnose debug console timestamp enable`). */
 const CONSOLE_STAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?\s/;
@@ -310,9 +318,10 @@ export class TranscriptReader {
 
   private outputLine(line: string): void {
     if (this.debugOn) {
-      // Only the tail can hold it: the pattern never scans a whole (long) debug line.
+      // Only the tail can hold it: the pattern never scans a whole (long) debug line, and runs only when the line
+      // ends in a letter `disable` / `reset` (or an abbreviation) can end in; debug lines end in digits or `)]`.
       const tailAt = Math.max(0, line.length - 64);
-      const glued = BLIND_DEBUG_OFF.exec(tailAt ? line.slice(tailAt) : line);
+      const glued = endsLikeDebugOff(line) ? BLIND_DEBUG_OFF.exec(tailAt ? line.slice(tailAt) : line) : null;
       if (glued && (tailAt === 0 || glued.index > 0)) {
         const before = line.slice(0, tailAt + glued.index).trimEnd();
         if (before) this.debug(before);
