@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
-import { main, MAX_LINE_CHARS, parseArgs, type CliIo } from '../src/cli';
+import { analyseInputs, main, MAX_LINE_CHARS, parseArgs, type CliIo } from '../src/cli';
 
 const FIXTURES = join(__dirname, 'fixtures', 'verdict');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -181,6 +181,27 @@ describe('sip-check analyze: streaming input and its guards (issue 17)', () => {
     const pipe = chunkedIo({ 'log.txt': chunks }, { stderrIsTTY: false, now });
     expect(await main(['analyze', 'log.txt'], pipe)).toBe(0);
     expect(pipe.err).toBe('');
+  });
+
+  it('exposes every SIP message record of the stream, in order (the hook a pcap writer uses)', async () => {
+    const seen: string[] = [];
+    const io = chunkedIo({ 'log.txt': [await clean()] });
+    const run = await analyseInputs(['log.txt'], io, { onMessage: (e) => seen.push(`${e.src}>${e.dst} ${e.payload.split('\r\n')[0]}`) });
+    expect(typeof run).toBe('object');
+    expect(seen[0]).toBe('192.168.1.10:5060>198.51.100.7:5060 REGISTER sip:pbx.example.com SIP/2.0');
+    expect(seen.map((s) => s.split(' ').slice(1, 3).join(' '))).toEqual([
+      'REGISTER sip:pbx.example.com',
+      'SIP/2.0 401',
+      'REGISTER sip:pbx.example.com',
+      'SIP/2.0 200',
+      'INVITE sip:2002@pbx.example.com',
+      'SIP/2.0 100',
+      'SIP/2.0 180',
+      'SIP/2.0 200',
+      'ACK sip:2002@198.51.100.7:5060',
+      'BYE sip:2002@198.51.100.7:5060',
+      'SIP/2.0 200',
+    ]);
   });
 
   it('parses flags from the table: unknown ones and values where none is taken are usage errors', () => {

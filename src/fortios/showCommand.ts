@@ -72,15 +72,30 @@ function parseGrep(text: string): ShowFilter | null {
   return filter;
 }
 
-/** Whether the filter keeps a line (FortiOS grep patterns are regular expressions; a broken one is taken literally). */
+/**
+ * Whether the filter keeps a line. FortiOS grep patterns are regular expressions; the pattern comes from a pasted
+ * transcript, so only simple ones run as such (no groups, at most two quantifiers, short: no catastrophic
+ * backtracking); anything else, or a broken one, is matched literally.
+ */
 export function filterKeeps(filter: ShowFilter, line: string): boolean {
+  const literal = () => (filter.ignoreCase ? line.toLowerCase().includes(filter.pattern.toLowerCase()) : line.includes(filter.pattern));
   let hit: boolean;
-  try {
-    hit = new RegExp(filter.pattern, filter.ignoreCase ? 'i' : '').test(line);
-  } catch {
-    hit = filter.ignoreCase ? line.toLowerCase().includes(filter.pattern.toLowerCase()) : line.includes(filter.pattern);
+  if (!isSimplePattern(filter.pattern)) hit = literal();
+  else {
+    try {
+      hit = new RegExp(filter.pattern, filter.ignoreCase ? 'i' : '').test(line);
+    } catch {
+      hit = literal();
+    }
   }
   return filter.invert ? !hit : hit;
+}
+
+function isSimplePattern(pattern: string): boolean {
+  if (pattern.length > 100 || pattern.includes('(')) return false;
+  let quantifiers = 0;
+  for (const c of pattern) if (c === '*' || c === '+' || c === '?' || c === '{') quantifiers++;
+  return quantifiers <= 2;
 }
 
 /**

@@ -32,6 +32,12 @@ describe('filters', () => {
     expect(filterKeeps(filter('show system settings | grep sip-[tu]'), '    set sip-udp-port 5060')).toBe(true);
   });
 
+  it('a pattern that could backtrack without end is matched literally (the transcript is untrusted)', () => {
+    expect(filterKeeps(filter('show system settings | grep (a+)+$'), '    set default-voip-alg-mode aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!')).toBe(false);
+    expect(filterKeeps(filter('show system settings | grep .*.*.*.*.*.*x'), '    set default-voip-alg-mode proxy-based')).toBe(false);
+    expect(filterKeeps(filter('show system settings | grep sip-.*port'), '    set sip-udp-port 5060')).toBe(true);
+  });
+
   it('grep -f output: marks stripped, whole entries told from matched lines only', () => {
     const whole = 'config firewall policy\n    edit 12\n        set action accept\n        set service "SIP" <---\n    next\nend';
     const only = 'config system settings\n    set default-voip-alg-mode proxy-based <---\nend';
