@@ -1,5 +1,5 @@
-// Preloaded into a child (`node -r test/support/peakRss.js ...`): prints the process's own peak RSS (VmHWM) on stderr
-// at exit, so a test can check memory of the command as users run it without changing the command.
+// Preloaded into a child (`node -r test/support/peakRss.js ...`): prints the process's own peak RSS (VmHWM) and CPU
+// time on stderr at exit, so a test or the bench can measure the command as users run it without changing it.
 'use strict';
 const fs = require('node:fs');
 process.on('exit', () => {
@@ -10,5 +10,6 @@ process.on('exit', () => {
   } catch {
     // not Linux: resourceUsage
   }
-  fs.writeSync(2, `\npeak-rss-kb=${kb}\n`);
+  const cpu = process.cpuUsage();
+  fs.writeSync(2, `\npeak-rss-kb=${kb} cpu-ms=${Math.round((cpu.user + cpu.system) / 1000)}\n`);
 });
