@@ -37,7 +37,7 @@ export function analyseTranscript(outputs: CommandResult[]): Analysis {
   const analyzer = new SipCaptureAnalyzer();
   const enable = normaliseCommand(COMMANDS.debugEnable);
   for (const r of outputs) {
-    if (r.command !== enable) continue;
+    if (r.command !== enable || r.output === '') continue; // nothing captured: no line to count
     for (const line of r.output.split('\n')) analyzer.pushLine(line);
   }
   return analyse(outputs, analyzer.summary());

@@ -361,10 +361,15 @@ export class TranscriptReader {
     this.stats.debugLines++;
     if (this.opts.onDebugLine) {
       this.opts.onDebugLine(line);
+      // `diagnose debug flow` lines are verdict evidence (`msg="run helper-sip(...)"`): kept, bounded, like output.
+      if (line.includes('trace_id=')) this.keep(this.holder(), line);
       return;
     }
-    if (!this.debugHolder) this.debugHolder = this.open(COMMANDS.debugEnable, this.context);
-    this.debugHolder.lines.push(line);
+    this.holder().lines.push(line);
+  }
+
+  private holder(): OpenCommand {
+    return (this.debugHolder ??= this.open(COMMANDS.debugEnable, this.context));
   }
 
   private stopDebug(): void {

@@ -135,10 +135,13 @@ describe('transcript shapes (issue 11 §1)', () => {
     expectCapture(a);
   });
 
-  it('the batch path (parseTranscript → analyseTranscript) agrees with the streaming one on every fixture', () => {
-    for (const file of readdirSync(DIR)) {
-      const streamed = analyse(file);
-      const batch = analyseTranscript(parseTranscript(read(file)));
+  it('the batch path (parseTranscript → analyseTranscript) agrees with the streaming one on every fixture (and the verdict fixtures)', () => {
+    const verdictDir = join(__dirname, '..', 'fixtures', 'verdict');
+    const all = [...readdirSync(DIR).map((f) => join(DIR, f)), ...readdirSync(verdictDir).map((f) => join(verdictDir, f))];
+    for (const file of all) {
+      const text = readFileSync(file, 'utf8');
+      const streamed = analyseText(text)!;
+      const batch = analyseTranscript(parseTranscript(text));
       expect({ file, verdict: batch.verdict, sip: batch.sip }).toEqual({ file, verdict: streamed.verdict, sip: streamed.sip });
     }
   });
