@@ -402,7 +402,6 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
       (unseen.length ? `, among them polic${unseen.length > 1 ? 'ies' : 'y'} ${unseen.join(', ')}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
       `: \`${COMMANDS.firewallPolicy}\` shows them all.`;
     explanation += ` ${text}`;
-    notes.push(text);
   }
   const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: '' };
   if (handler === 'mixed') verdict.split = split;
