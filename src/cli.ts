@@ -106,6 +106,12 @@ export function binaryInputReason(head: Buffer): string | null {
   return null;
 }
 
+function crToLf(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  for (let k = out.indexOf(0x0d); k >= 0; k = out.indexOf(0x0d, k + 1)) out[k] = 0x0a;
+  return out;
+}
+
 /** `read 120.0 MB, 85.3 MB/s, about 4 s left` on one redrawn stderr line, at most once a second. */
 class Progress {
   private last = 0;
@@ -249,13 +255,18 @@ export async function analyseInputs(
       const splitter = new SipLineSplitter(onLine, MAX_LINE_CHARS);
       let head: Buffer[] | null = [];
       let headBytes = 0;
+      // Old Mac line ends (CR only, no LF in the head): each CR is a line end. Elsewhere a CR inside a line is a
+      // terminal redraw, which the transcript reader applies.
+      let crOnly = false;
+      const push = (bytes: Buffer) => splitter.push(crOnly ? crToLf(bytes) : bytes);
       const release = (): string | null => {
         let bytes = Buffer.concat(head!);
         head = null;
         const why = binaryInputReason(bytes);
         if (why) return `sip-check: cannot analyse ${name}: ${why}\n`;
         if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3); // UTF-8 BOM
-        splitter.push(bytes);
+        crOnly = !bytes.includes(0x0a) && bytes.includes(0x0d);
+        push(bytes);
         return null;
       };
       try {
@@ -269,7 +280,7 @@ export async function analyseInputs(
               const refused = release();
               if (refused) return refused;
             }
-          } else splitter.push(chunk);
+          } else push(chunk);
           progress?.tick(input.bytes);
         }
       } catch (e) {

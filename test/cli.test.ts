@@ -123,6 +123,14 @@ describe('sip-check analyze: streaming input and its guards (issue 17)', () => {
     expect(JSON.parse(io.out).verdict.handler).toBe('session-helper');
   });
 
+  it('a transcript with CR-only line ends (old Mac) is read line by line', async () => {
+    const io = chunkedIo({ 'mac.txt': [(await clean()).replace(/\n/g, '\r')] });
+    expect(await main(['analyze', 'mac.txt', '--json'], io)).toBe(0);
+    const json = JSON.parse(io.out);
+    expect(json.verdict.handler).toBe('session-helper');
+    expect(json.sip.messages).toBe(11);
+  });
+
   it('a line longer than the bound is counted and skipped; the rest is analysed', async () => {
     const text = await clean();
     const at = text.indexOf('FGT60F-BR1 # show firewall policy');
