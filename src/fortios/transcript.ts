@@ -225,8 +225,8 @@ interface OpenCommand {
   index: number;
 }
 
-const DEFAULT_MAX_OUTPUT_CHARS = 8 * 1024 * 1024;
-const DEFAULT_MAX_TOTAL_CHARS = 64 * 1024 * 1024;
+const DEFAULT_MAX_OUTPUT_CHARS = 16 * 1024 * 1024;
+const DEFAULT_MAX_TOTAL_CHARS = 32 * 1024 * 1024;
 
 /**
  * Splits a transcript into commands and outputs as lines arrive. Only prompts of the first host seen count (a
