@@ -353,6 +353,10 @@ export class TranscriptReader {
       this.debug(line);
       return;
     }
+    if (!this.current && line.startsWith('#config-version=')) {
+      // A configuration backup: what plain `show` prints at the top level (defaults left out).
+      this.current = this.open('show', this.context);
+    }
     if (this.current) this.keep(this.current, line);
     else if (line.trim() !== '') this.stats.preambleLines++;
   }

@@ -364,8 +364,29 @@ function readShow(r: CommandResult, command: string, facts: Facts, vdom: (c: str
   const text = filter && show ? reframe(show, stripMatchMarks(r.output)) : r.output;
   const parsed = parseConfig(text);
   facts.garbageLines += parsed.garbageLines;
-  const root: ConfigNode = parsed.root;
   const subset = show !== null && (show.keys.length > 0 || filter !== undefined);
+  readBlocks(parsed.root, r, r.context, command, show, subset, wholeEntries, facts, vdom);
+  // A whole configuration (a backup, `show` at the top of a multi-VDOM unit) nests the VDOMs' blocks under
+  // `config vdom` / `edit NAME` and the global ones under `config global`.
+  for (const e of parsed.root.tables['vdom']?.entries ?? []) readBlocks(e.node, r, e.key, command, show, subset, wholeEntries, facts, vdom);
+  const global = parsed.root.tables['global'];
+  if (global) readBlocks(global, r, 'global', command, show, subset, wholeEntries, facts, vdom);
+}
+
+function readBlocks(
+  root: ConfigNode,
+  r: CommandResult,
+  context: string | null,
+  command: string,
+  show: ShowCommand | null,
+  subset: boolean,
+  wholeEntries: boolean,
+  facts: Facts,
+  vdomOf: (c: string | null) => VdomFacts,
+): void {
+  const filter = show?.filter;
+  const vdom = (c: string | null) => vdomOf(context ?? c);
+  if (context !== r.context && context !== null && context !== 'global') facts.multiVdom = true;
 
   const settings = root.tables['system settings'];
   if (settings) mergeSettings(vdom(r.context), settings, r, show);
