@@ -44,6 +44,7 @@ describe('transcript shapes (issue 11 §1)', () => {
         'blind-disable-glued.txt',
         'blind-disable-own-line.txt',
         'clean-kernel-helper.txt',
+        'config-backup.conf',
         'debug-only.log',
         'grep-filtered.txt',
         'grep-hides-mode.txt',
@@ -199,31 +200,7 @@ describe('property: what a terminal does to a transcript does not change its ana
 
 describe('a configuration backup beside a debug log', () => {
   it('reads the backup as plain `show` output (VDOM blocks included) and the log as the capture, one timeline', () => {
-    const session = read('clean-kernel-helper.txt');
-    const block = (name: string) => {
-      const at = session.indexOf(`\nconfig ${name}\n`) + 1;
-      return session.slice(at, session.indexOf('\nend\n', at) + 5);
-    };
-    const backup = [
-      '#config-version=FGT60F-7.4.3-FW-build2573-240201:opmode=0:vdom=1:user=admin',
-      '#conf_file_ver=8123456789012345',
-      '#buildno=2573',
-      '#global_vdom=1',
-      'config vdom',
-      'edit root',
-      'next',
-      'end',
-      'config global',
-      block('system session-helper'),
-      'end',
-      'config vdom',
-      'edit root',
-      'config system settings',
-      '    set default-voip-alg-mode kernel-helper-based',
-      'end',
-      block('firewall policy'),
-      'end',
-    ].join('\n');
+    const backup = read('config-backup.conf');
     const a = analyseText(backup + '\n' + read('debug-only.log'))!;
     expect({ handler: a.verdict.handler, rule: a.verdict.rule, policies: policies(a) }).toEqual({ handler: 'session-helper', rule: 'R5', policies: ['12:session-helper:R5'] });
     expectCapture(a);

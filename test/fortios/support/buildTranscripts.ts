@@ -71,6 +71,40 @@ files['securecrt-timestamps.txt'] = T.loggerNoise(T.blindDisableOwnLine(clean), 
 files['mobaxterm-log.txt'] = T.loggerNoise(T.grepSettings(T.blindDisableGlued(T.promptJoinedDebug(clean, seededRandom(41)))), seededRandom(42), { preamble: 'mobaxterm' });
 files['debug-only.log'] = T.captureLines().join('\n') + '\n';
 
+// A configuration backup of the same unit (multi-VDOM layout: global blocks under `config global`, the VDOM's under
+// `config vdom` / `edit root`), given beside debug-only.log.
+const block = (name: string) => {
+  const at = clean.indexOf(`\nconfig ${name}\n`) + 1;
+  return clean.slice(at, clean.indexOf('\nend\n', at) + 4);
+};
+files['config-backup.conf'] = [
+  '#config-version=FGT60F-7.4.3-FW-build2573-240201:opmode=0:vdom=1:user=admin',
+  '#conf_file_ver=8123456789012345',
+  '#buildno=2573',
+  '#global_vdom=1',
+  'config vdom',
+  'edit root',
+  'next',
+  'end',
+  'config global',
+  'config system global',
+  '    set admintimeout 30',
+  '    set hostname "FGT60F-BR1"',
+  '    set timezone 26',
+  'end',
+  block('system session-helper'),
+  'end',
+  'config vdom',
+  'edit root',
+  'config system settings',
+  '    set default-voip-alg-mode kernel-helper-based',
+  '    set gui-voip-profile enable',
+  'end',
+  block('firewall policy'),
+  'end',
+  '',
+].join('\n');
+
 function PROXY_STATS(options: number, registers: number): string[] {
   const row = (name: string, req: number, resp: number) => `${name.padStart(8)} ${String(req).padStart(8)} ${String(resp).padStart(7)}       0       0       0       0       0       0`;
   return [
