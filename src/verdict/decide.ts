@@ -333,6 +333,8 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     if ('missing' in outcome) missing.add(outcome.missing);
     else policies.push(outcome.verdict);
   }
+  // Policies not seen may carry SIP: with only a subset read and none of it carrying SIP, nothing can be said.
+  if (v.policiesSubset && !policies.length) missing.add(COMMANDS.firewallPolicy);
   if (guessed.size) {
     const judged = [...guessed].map((g) => `"${g}" as ${SIP_NAME.test(g) ? 'SIP (5060)' : 'not SIP'}`);
     notes.push(`Custom services not resolved (no \`show firewall service custom\` in the transcript), judged by name: ${judged.join('; ')}.`);

@@ -412,6 +412,9 @@ function readBlocks(
   if (policies) {
     const v = vdom(r.context);
     let fresh = readPolicies(policies);
+    if (!policies.entries.length && Object.keys(policies.settings).length) {
+      note(v, `\`${r.command}\` shows matching lines without the policy they belong to: no policy read from it (\`grep -f\` shows the whole policy).`);
+    }
     if (!wholeEntries) {
       // Only matching lines: a policy whose `action` line was filtered out cannot be judged.
       const judged = new Set(policies.entries.filter((e) => settingOf(e.node, 'action') !== undefined).map((e) => Number(e.key)));

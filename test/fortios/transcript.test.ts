@@ -113,3 +113,20 @@ describe('session-helper subsets', () => {
     expect(a.verdict.vdoms[0].notes.join('\n')).toContain('`show system session-helper 12` shows only some session-helper entries');
   });
 });
+
+describe('policy subsets that carry no SIP', () => {
+  const head = ['FGT # get system status', 'Version: FortiGate-60F v7.4.3,build2573,240201 (GA.F)', 'FGT # show system settings', 'config system settings', '    set default-voip-alg-mode kernel-helper-based', 'end'];
+
+  it('a plain grep of the policies (lines without their policy) reads no policy: unknown, not "none"', () => {
+    const a = analyseText([...head, 'FGT # show firewall policy | grep voip-profile', '        set voip-profile "default"', 'FGT # '].join('\n'))!;
+    expect(a.verdict.handler).toBe('unknown');
+    expect(a.verdict.vdoms[0].missing).toContain(COMMANDS.firewallPolicy);
+    expect(a.verdict.vdoms[0].notes.join('\n')).toContain('shows matching lines without the policy they belong to');
+  });
+
+  it('one policy that carries no SIP says nothing about the others: unknown, not "none"', () => {
+    const a = analyseText([...head, 'FGT # show firewall policy 3', 'config firewall policy', '    edit 3', '        set action accept', '        set service "HTTPS"', '    next', 'end', 'FGT # '].join('\n'))!;
+    expect(a.verdict.handler).toBe('unknown');
+    expect(a.verdict.explanation).toContain('Only policy 3 was seen (`show firewall policy 3`)');
+  });
+});
