@@ -252,11 +252,6 @@ export class TranscriptReader {
     this.maxTotal = opts.maxTotalChars ?? DEFAULT_MAX_TOTAL_CHARS;
   }
 
-  /** Whether a prompt was seen (the input is a CLI transcript, not only a debug log). */
-  get sawPrompt(): boolean {
-    return this.host !== null;
-  }
-
   pushLine(raw: string): void {
     this.stats.lines++;
     const line = cleanTerminalLine(raw);
@@ -394,7 +389,8 @@ export class TranscriptReader {
     }
     open.chars += line.length + 1;
     this.totalChars += line.length + 1;
-    open.lines.push(line);
+    // Streaming, a line is a slice of a decoded input chunk: a flat copy keeps that chunk from living on with it.
+    open.lines.push(this.opts.onDebugLine && line.length > 12 ? Buffer.from(line, 'utf8').toString('utf8') : line);
   }
 
   private close(open: OpenCommand | null): void {
