@@ -66,31 +66,61 @@ function mayBeNoisy(line: string): boolean {
   return line.indexOf('\x1b') >= 0 || line.indexOf('\r') >= 0 || line.indexOf('\b') >= 0 || line.indexOf('\x00') >= 0 || line.indexOf('\x7f') >= 0 || line.includes('--More--') || (line.length < 512 && CONTROL.test(line));
 }
 
+/** One escape sequence at a position (sticky), to skip it while the line is replayed. */
+const ANSI_AT = new RegExp(ANSI.source, 'y');
+/** Cursor moves and erase-to-end that line editors echo (`ESC [ n D` left, `ESC [ n C` right, `ESC [ K`). */
+const CURSOR_AT = /\x1b\[(\d{0,4})([CDK])/y;
+
 /**
- * One line as the terminal showed it: logger stamp, escapes and the pager marker removed, then `\r` and
- * backspace applied the way a terminal does (the cursor goes back and later characters overwrite), trailing
- * blanks dropped. A line without any of that comes back as it is (the hot path for debug streams).
+ * One line as the terminal showed it: the logger stamp and the pager marker removed, then the line replayed the way a
+ * terminal draws it (`\r` and backspace move the cursor back and later characters overwrite; cursor-left/right and
+ * erase-to-end escapes too; other escapes and control characters draw nothing), trailing blanks dropped. A line
+ * without any of that comes back as it is (the hot path for debug streams).
  */
 export function cleanTerminalLine(raw: string): string {
   let line = raw;
   while (line.length && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
   if (line.charCodeAt(0) === 91) line = line.replace(LOGGER_STAMP, '');
   if (!mayBeNoisy(line)) return line.charCodeAt(line.length - 1) === 32 || line.charCodeAt(line.length - 1) === 9 ? line.trimEnd() : line;
-  line = line.replace(ANSI, '').replace(PAGER_MARK, '');
+  line = replay(line.replace(PAGER_MARK, ''));
   // A logger stamp may follow a redraw or an escape.
   if (line.charCodeAt(0) === 91) line = line.replace(LOGGER_STAMP, '');
-  if (line.includes('\r') || line.includes('\b')) {
-    const cells: string[] = [];
-    let at = 0;
-    for (const ch of line) {
-      if (ch === '\r') at = 0;
-      else if (ch === '\b') at = Math.max(0, at - 1);
-      else cells[at++] = ch;
+  return line.trimEnd();
+}
+
+function replay(line: string): string {
+  const cells: string[] = [];
+  let at = 0;
+  let i = 0;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 27) {
+      CURSOR_AT.lastIndex = i;
+      const move = CURSOR_AT.exec(line);
+      if (move) {
+        const n = Math.max(1, Number(move[1] || '1'));
+        if (move[2] === 'C') at += n;
+        else if (move[2] === 'D') at = Math.max(0, at - n);
+        else if (!move[1] || move[1] === '0') cells.length = Math.min(cells.length, at);
+        i = CURSOR_AT.lastIndex;
+        continue;
+      }
+      ANSI_AT.lastIndex = i;
+      i = ANSI_AT.exec(line) ? ANSI_AT.lastIndex : i + 1;
+      continue;
     }
-    line = cells.join('');
+    if (c === 13) at = 0;
+    else if (c === 8) at = Math.max(0, at - 1);
+    else if (c >= 32 && c !== 127) {
+      while (cells.length < at) cells.push(' ');
+      cells[at++] = line[i];
+    } else if (c === 9) {
+      while (cells.length < at) cells.push(' ');
+      cells[at++] = '\t';
+    }
+    i++;
   }
-  // Other control characters (NUL padding, BEL) carry nothing.
-  return line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd();
+  return cells.join('');
 }
 
 // ------------------------------------------------------------------ commands as typed

@@ -14,6 +14,8 @@ describe('cleanTerminalLine: what the terminal showed', () => {
     ['a CR overwrite', 'progress 10%\rprogress 100%', 'progress 100%'],
     ['CRs at the end and trailing blanks', 'next   \r\r', 'next'],
     ['NUL padding', 'edit 12\x00\x00', 'edit 12'],
+    ['a line editor\'s cursor-left and erase-to-end', 'FGT # show firewall polciy\x1b[3D\x1b[Kicy', 'FGT # show firewall policy'],
+    ['cursor-right over kept text', 'abcdef\rxy\x1b[2Cz', 'xycdzf'],
   ])('%s', (_name, raw, shown) => {
     expect(cleanTerminalLine(raw)).toBe(shown);
   });
