@@ -1,5 +1,5 @@
 import { COMMANDS, DEFAULTS } from '../fortios/cli';
-import { parseConfig, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
+import { parseConfig, parseGetTable, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
 import {
   parseDebugFlow,
   parseSessionList,
@@ -249,6 +249,14 @@ export function readFacts(outputs: readonly CommandResult[]): Facts {
       facts.status = parseSystemStatus(r.output);
       continue;
     }
+    if (/^get system settings(?: ?\|.*)?$/.test(command)) {
+      // Prints every setting with its value: read like `show full-configuration system settings`, filter included.
+      const table = parseGetTable(r.output);
+      const show = parseShowCommand(r.command.replace(/^get\b/, 'show full-configuration'));
+      if (Object.keys(table.settings).length) mergeSettings(vdom(r.context), table, r, show);
+      else if (show?.filter) note(vdom(r.context), `\`${r.command}\` printed no setting (the filter matched nothing): \`default-voip-alg-mode\` is unknown, not the default.`);
+      continue;
+    }
     if (isShow(command)) {
       readShow(r, command, facts, vdom);
       continue;
@@ -316,6 +324,8 @@ function mergeSettings(v: VdomFacts, table: ConfigTable, r: CommandResult, show:
   const prev = v.settings;
   const mode = settingOf(table, 'default-voip-alg-mode');
   const evidence = (v.configEvidence ??= []);
+  // Quoted as printed: `set KEY VALUE` by `show`, `KEY: VALUE` by `get`.
+  const quote = (key: string, values: string) => (r.command.startsWith('get ') ? `${key}: ${values}` : `set ${key} ${values}`);
   if (!filter) {
     v.settings = fresh;
     if (mode === undefined) evidence.push({ source: r.command, text: `default-voip-alg-mode not set: default ${DEFAULTS.defaultVoipAlgMode}` });
@@ -325,7 +335,7 @@ function mergeSettings(v: VdomFacts, table: ConfigTable, r: CommandResult, show:
   if (mode !== undefined) {
     next.defaultVoipAlgMode = mode;
     next.defaultVoipAlgModeShown = true;
-    evidence.push({ source: r.command, text: `set default-voip-alg-mode ${mode}` });
+    evidence.push({ source: r.command, text: quote('default-voip-alg-mode', mode) });
   } else if (visible('default-voip-alg-mode')) {
     next.defaultVoipAlgMode = DEFAULTS.defaultVoipAlgMode;
     next.defaultVoipAlgModeShown = false;
@@ -339,7 +349,7 @@ function mergeSettings(v: VdomFacts, table: ConfigTable, r: CommandResult, show:
     const shown = settingValues(table, key);
     if (shown.length) {
       next[fact] = fresh[fact];
-      evidence.push({ source: r.command, text: `set ${key} ${shown.join(' ')}` });
+      evidence.push({ source: r.command, text: quote(key, shown.join(' ')) });
     } else if (visible(key)) next[fact] = [def];
     else if (!prev) assumed.push(`${key} ${def}`);
   }

@@ -132,3 +132,54 @@ describe('policy subsets that carry no SIP', () => {
     expect(a.verdict.explanation).toContain('Only policy 3 was seen (`show firewall policy 3`)');
   });
 });
+
+describe('`get system settings`', () => {
+  it('reads the `key : value` listing like the full configuration', () => {
+    const text = [
+      'FGT # get system status',
+      'Version: FortiGate-60F v7.4.3,build2573,240201 (GA.F)',
+      'FGT # get system settings',
+      'comments            :',
+      'vdom-type           : traffic',
+      'opmode              : nat',
+      'ngfw-mode           : profile-based',
+      'default-voip-alg-mode: kernel-helper-based',
+      'gui-voip-profile    : enable',
+      'sip-tcp-port        : 5060',
+      'sip-udp-port        : 5060 5062',
+      'sip-ssl-port        : 5061',
+      'FGT # show system session-helper',
+      'config system session-helper',
+      '    edit 13',
+      '        set name sip',
+      '        set protocol 17',
+      '        set port 5060',
+      '    next',
+      'end',
+      'FGT # show firewall policy',
+      'config firewall policy',
+      '    edit 12',
+      '        set action accept',
+      '        set service "SIP"',
+      '    next',
+      'end',
+      'FGT # ',
+    ].join('\n');
+    const a = analyseText(text)!;
+    expect(a.verdict.handler).toBe('session-helper');
+    expect(a.verdict.rule).toBe('R5');
+    expect(a.config.defaultVoipAlgMode).toBe('kernel-helper-based');
+  });
+});
+
+describe('`get system settings | grep`', () => {
+  it('a filter that keeps the mode line proves the mode; one that hides it leaves it unknown', () => {
+    const base = ['FGT # show firewall policy', 'config firewall policy', '    edit 12', '        set action accept', '        set service "SIP"', '    next', 'end'];
+    const shown = analyseText([...base, 'FGT # get system settings | grep voip', 'default-voip-alg-mode: proxy-based', 'gui-voip-profile    : enable', 'FGT # '].join('\n'))!;
+    expect(shown.verdict.handler).toBe('sip-alg');
+    expect(shown.verdict.evidence).toContainEqual({ source: 'get system settings | grep voip', text: 'default-voip-alg-mode: proxy-based' });
+    const hidden = analyseText([...base, 'FGT # get system settings | grep sip-udp', 'sip-udp-port        : 5060', 'FGT # '].join('\n'))!;
+    expect(hidden.verdict.handler).toBe('unknown');
+    expect(hidden.verdict.vdoms[0].notes.join('\n')).toContain('does not show `default-voip-alg-mode`');
+  });
+});
