@@ -48,10 +48,10 @@ export function contextFromPrompt(ctx: string | undefined): string | null {
 // ------------------------------------------------------------------ terminal-logger noise
 
 /**
- * A timestamp a terminal logger put before each line (MobaXterm, SecureCRT "custom log data", `ts`):
- * `[2024-03-11 09:15:02] `, `[09:15:02.123] `. Bracketed only: FortiOS's own console timestamp has no brackets.
+ * A timestamp a terminal logger put before each line (MobaXterm, SecureCRT "custom log data", `ts`, Tera Term):
+ * `[2024-03-11 09:15:02] `, `[09:15:02.123] `, `[Mon Mar 11 09:15:02.123 2024] `. Bracketed only: FortiOS's own console timestamp has no brackets.
  */
-const LOGGER_STAMP = /^\[(?:\d{4}[-/.]\d{2}[-/.]\d{2}[ T])?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6})?\] ?/;
+const LOGGER_STAMP = /^\[(?:(?:\d{4}[-/.]\d{2}[-/.]\d{2}[ T])?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,6})?|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? \d{4})\] ?/;
 /** ANSI/VT100 escapes: CSI (`ESC [ ... letter`), OSC (`ESC ] ... BEL`), charset and keypad selections. */
 const ANSI = /\x1b(?:\[[0-9;?<=>!]{0,32}[ -/]{0,2}[@-~]|\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|[()*+][A-Za-z0-9]|[=>78DEHMc])/g;
 const PAGER_MARK = / ?--More-- ?/g;

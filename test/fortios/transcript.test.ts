@@ -6,6 +6,7 @@ describe('cleanTerminalLine: what the terminal showed', () => {
   it.each([
     ['a logger stamp', '[2024-05-02 10:10:02] FGT # get system status', 'FGT # get system status'],
     ['a short logger stamp', '[10:10:02.123] set port 5060', 'set port 5060'],
+    ['a Tera Term stamp', '[Mon Mar 11 09:15:02.123 2024] FGT # end', 'FGT # end'],
     ['ANSI colours and erase-line', '\x1b[0m\x1b[1mFGT # \x1b[0mshow firewall policy\x1b[K', 'FGT # show firewall policy'],
     ['an OSC title', '\x1b]0;FGT60F\x07FGT # end', 'FGT # end'],
     ['the pager marker and its CR redraw', ' --More-- \r          \r        set service "SIP"', '        set service "SIP"'],
