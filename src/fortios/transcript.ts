@@ -99,7 +99,8 @@ function replay(line: string): string {
       const move = CURSOR_AT.exec(line);
       if (move) {
         const n = Math.max(1, Number(move[1] || '1'));
-        if (move[2] === 'C') at += n;
+        // Never past the input's length: hostile escapes cannot make the line grow.
+        if (move[2] === 'C') at = Math.min(at + n, line.length);
         else if (move[2] === 'D') at = Math.max(0, at - n);
         else if (!move[1] || move[1] === '0') cells.length = Math.min(cells.length, at);
         i = CURSOR_AT.lastIndex;

@@ -21,6 +21,13 @@ describe('cleanTerminalLine: what the terminal showed', () => {
     expect(cleanTerminalLine(raw)).toBe(shown);
   });
 
+  it('hostile cursor moves cannot make a line grow', () => {
+    const raw = '\x1b[9999C'.repeat(50_000) + 'x';
+    const shown = cleanTerminalLine(raw);
+    expect(shown.length).toBeLessThanOrEqual(raw.length);
+    expect(shown.endsWith('x')).toBe(true);
+  });
+
   it('leaves a FortiOS console timestamp (no brackets) alone', () => {
     const line = '2024-05-02 10:11:12 sip port 26 192.168.1.10:5060 -> 198.51.100.7:5060';
     expect(cleanTerminalLine(line)).toBe(line);
