@@ -100,7 +100,7 @@ function replay(line: string): string {
       if (move) {
         const n = Math.max(1, Number(move[1] || '1'));
         // Never past the input's length: hostile escapes cannot make the line grow.
-        if (move[2] === 'C') at = Math.min(at + n, line.length);
+        if (move[2] === 'C') at = Math.min(at + n, line.length - 1);
         else if (move[2] === 'D') at = Math.max(0, at - n);
         else if (!move[1] || move[1] === '0') cells.length = Math.min(cells.length, at);
         i = CURSOR_AT.lastIndex;
