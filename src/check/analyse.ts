@@ -43,7 +43,6 @@ export function analyseTranscript(outputs: CommandResult[]): Analysis {
   return analyse(outputs, analyzer.summary());
 }
 
-
 /** What the streaming reader saw besides the analysis (for messages about the input). */
 export interface TranscriptReadStats extends TranscriptStats {
   /** Commands found (0 with a debug log alone). */
