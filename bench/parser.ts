@@ -4,6 +4,12 @@
  * (throughput MB/s, peak RSS of the parsing child from VmHWM), with `grep -c` over the same file as reference.
  * Targets: ≥ 100 MB/s, peak RSS < 150 MB whatever the size.
  *
+ * Then the command people run (issue 17): `node <compiled cli.js> analyze FILE --json` as a separate process, on the
+ * same file wrapped in a real session's config (so the verdict is exercised too): wall time, MB/s end to end and its
+ * peak RSS (VmHWM, printed at exit by test/support/peakRss.js). The CLI is transpiled to plain JS under bench/out/dist
+ * first (what `npm run build` gives a user), so TypeScript is not in the measured process.
+ * Targets: peak RSS < 200 MB on 500 MB; MB/s within 80% of the in-process parser figure.
+ *
  *   npx ts-node --transpile-only bench/parser.ts 10 [500 ...]
  */
 import { execFile, spawn } from 'node:child_process';
@@ -17,6 +23,7 @@ const MB = 1024 * 1024;
 export async function benchParser(opts: { sizesMB: number[]; tmpDir: string }): Promise<BenchFigure[]> {
   mkdirSync(opts.tmpDir, { recursive: true });
   const runner = buildChild();
+  const cli = buildCli();
   const figures: BenchFigure[] = [];
   for (const size of opts.sizesMB) {
     const file = path.join(opts.tmpDir, `sip-debug-${size}MB.log`);
@@ -34,6 +41,14 @@ export async function benchParser(opts: { sizesMB: number[]; tmpDir: string }): 
         { name: `parser.peakRss.${tag}`, value: round(run.maxRssKB / 1024), unit: 'MB', note: 'VmHWM of the parsing child (default V8 heap settings), target < 150' },
         { name: `grep.throughput.${tag}`, value: round(bytesMB / grep.seconds), unit: 'MB/s', note: `grep -c 'read \\[' (${grep.count} records)` },
         { name: `grep.seconds.${tag}`, value: round(grep.seconds), unit: 's' },
+      );
+      const analyze = await runAnalyze(cli, file);
+      const analyzeMB = analyze.bytes / MB;
+      figures.push(
+        { name: `analyze.throughput.${tag}`, value: round(analyzeMB / analyze.seconds), unit: 'MB/s', note: `node cli.js analyze FILE --json, wall time with start-up; ${round((analyzeMB / analyze.seconds / (bytesMB / run.seconds)) * 100)}% of the in-process parser (target ≥ 80%)` },
+        { name: `analyze.seconds.${tag}`, value: round(analyze.seconds), unit: 's', note: `verdict ${analyze.handler}, ${analyze.messages} messages` },
+        { name: `analyze.cpuThroughput.${tag}`, value: round(analyzeMB / analyze.cpuSeconds), unit: 'MB/s', note: `bytes / CPU seconds of the analyze process; ${round((analyzeMB / analyze.cpuSeconds / (bytesMB / run.cpuSeconds)) * 100)}% of the parser's (less noisy than wall time on a shared machine)` },
+        { name: `analyze.peakRss.${tag}`, value: round(analyze.peakKb / 1024), unit: 'MB', note: 'VmHWM of the analyze process, target < 200' },
       );
     } finally {
       try {
@@ -208,6 +223,56 @@ function runChild(runner: string, file: string): Promise<ChildResult> {
       }
     });
   });
+}
+
+/** Transpiles src/ (all of it: cli.ts and what it imports) to plain JS under bench/out/dist; returns cli.js. */
+export function buildCli(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const srcDir = path.join(__dirname, '..', 'src');
+  const outDir = path.join(__dirname, 'out', 'dist');
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  for (const file of walk(srcDir)) {
+    const target = path.join(outDir, path.relative(srcDir, file)).replace(/\.ts$/, '.js');
+    mkdirSync(path.dirname(target), { recursive: true });
+    const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    writeFileSync(target, js.outputText);
+  }
+  return path.join(outDir, 'cli.js');
+}
+
+/**
+ * `node cli.js analyze HEAD FILE TAIL --json`: the file between the config part of a real session and its end, as
+ * one timeline, the way a user passes a session split over files.
+ */
+async function runAnalyze(cli: string, file: string): Promise<{ seconds: number; cpuSeconds: number; peakKb: number; bytes: number; messages: number; handler: string }> {
+  const session = readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'transcripts', 'clean-kernel-helper.txt'), 'utf8');
+  const cut = session.indexOf('FGT60F-BR1 # diagnose debug disable\nFGT60F-BR1 # diagnose debug reset\nFGT60F-BR1 # diagnose sys sip status');
+  const head = `${file}.head.txt`;
+  const tail = `${file}.tail.txt`;
+  writeFileSync(head, session.slice(0, cut));
+  writeFileSync(tail, session.slice(cut));
+  const peak = path.join(__dirname, '..', 'test', 'support', 'peakRss.js');
+  const start = process.hrtime.bigint();
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', peak, cli, 'analyze', head, file, tail, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        if (code !== 0) return reject(new Error(`analyze exited with ${code}: ${err.slice(0, 300)}`));
+        const json = JSON.parse(Buffer.concat(out).toString('utf8')) as { verdict: { handler: string }; sip: { messages: number }; input: { bytes: number } };
+        const cpuMs = Number(/cpu-ms=(\d+)/.exec(err)?.[1] ?? NaN);
+        resolve({ seconds, cpuSeconds: cpuMs / 1000, peakKb: Number(/peak-rss-kb=(\d+)/.exec(err)?.[1] ?? NaN), bytes: json.input.bytes, messages: json.sip.messages, handler: json.verdict.handler });
+      });
+    });
+  } finally {
+    for (const f of [head, tail]) unlinkSync(f);
+  }
 }
 
 function timeGrep(file: string): Promise<{ seconds: number; count: number }> {

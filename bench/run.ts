@@ -15,8 +15,8 @@
  *             (--quick: 3) at 0 and 20 ms per command
  *   netmiko   the config-read plan by Netmiko 2.4.2 (defaults and fast_cli) and by our driver, at 0 and 20 ms
  *             (--quick: fast_cli only); apt-get installs python3-netmiko when missing, or the section is skipped
- *   parser    bench/parser.ts: 10 MB and 500 MB debug logs (--quick: 10 MB); bench/pcap.ts: the same kind of log,
- *             100 MB, converted to a pcapng capture file (--quick: 10 MB)
+ *   parser    bench/parser.ts: 10 MB and 500 MB debug logs, in process and as `analyze FILE --json` (--quick: 10 MB);
+ *             bench/pcap.ts: the same kind of log, 100 MB, converted to a pcapng capture file (--quick: 10 MB)
  *   scale     1, 10 and 50 firewalls through createCheckService (concurrency 10), 2 s window, 20 ms per command;
  *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10)
  *   sweep     fleet sweeps of 50, 200 and 500 firewalls at 20 ms per command (bench/sweep.ts): wall, bot peak RSS and

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main, type CliIo } from '../src/cli';
+import { createReadStream } from 'node:fs';
+import { analyseInputs, main, MAX_LINE_CHARS, parseArgs, type CliIo } from '../src/cli';
 
 const FIXTURES = join(__dirname, 'fixtures', 'verdict');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -16,8 +17,7 @@ function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
     stderr: (t: string) => {
       io.err += t;
     },
-    readFile: (p: string) => readFile(p, 'utf8'),
-    readStdin: async () => stdin,
+    open: async (p: string) => (p === '-' ? { chunks: [Buffer.from(stdin)] } : { chunks: createReadStream(p) }),
   };
   return io;
 }
@@ -61,7 +61,7 @@ describe('sip-check analyze (in process)', () => {
     const io = fakeIo(full.slice(cut));
     const first = join(__dirname, '..', 'test', 'fixtures', 'verdict', 'r5-helper.txt');
     // First half from a file, second half from stdin: only the concatenation has every command.
-    const tmpIo = { ...io, readFile: async (p: string) => (p === first ? full.slice(0, cut) : readFile(p, 'utf8')) };
+    const tmpIo = { ...io, open: async (p: string) => (p === first ? { chunks: [full.slice(0, cut)] } : io.open(p)) };
     expect(await main(['analyze', first, '-', '--json'], tmpIo)).toBe(0);
     expect(JSON.parse(io.out).verdict.handler).toBe('session-helper');
   });
@@ -76,7 +76,7 @@ describe('sip-check analyze (in process)', () => {
   it('exits 2 when the input has no CLI commands', async () => {
     const io = fakeIo('just some text\nwithout prompts\n');
     expect(await main(['analyze', '-'], io)).toBe(2);
-    expect(io.err).toContain('no CLI commands found');
+    expect(io.err).toContain('no CLI commands or SIP debug lines found');
   });
 
   it('exits 2 on bad usage, 0 on --help', async () => {
@@ -88,6 +88,134 @@ describe('sip-check analyze (in process)', () => {
     const io = fakeIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out).toContain('--json');
+  });
+});
+
+describe('sip-check analyze: streaming input and its guards (issue 17)', () => {
+  const TRANSCRIPTS = join(__dirname, 'fixtures', 'transcripts');
+  const clean = () => readFile(join(TRANSCRIPTS, 'clean-kernel-helper.txt'), 'utf8');
+  /** An io whose inputs are given chunk by chunk (as a stream would deliver them). */
+  function chunkedIo(inputs: Record<string, Array<Buffer | string>>, extra: Partial<CliIo> = {}) {
+    const io = fakeIo();
+    return Object.assign(io, { open: async (p: string) => ({ chunks: inputs[p] ?? [], size: (inputs[p] ?? []).reduce((n, c) => n + Buffer.byteLength(c), 0) }) }, extra);
+  }
+
+  it.each([
+    ['pcap', Buffer.from('d4c3b2a102000400000000000000000000000400010000', 'hex'), 'looks like a pcap capture, not a CLI transcript: open it in Wireshark'],
+    ['pcapng', Buffer.from('0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff', 'hex'), 'looks like a pcapng capture'],
+    ['gzip', Buffer.from('1f8b0800000000000003', 'hex'), 'gzip-compressed: decompress it first'],
+    ['UTF-16', Buffer.from('\ufeffFGT # get system status\n', 'utf16le'), 'UTF-16 text: convert it to UTF-8 first'],
+    ['NUL bytes', Buffer.alloc(5000, 0), 'binary data'],
+  ])('refuses %s input from its first bytes, with a clear message', async (_kind, bytes, message) => {
+    // The rest of the "file" never needs reading: the refusal comes from the head.
+    const rest = Buffer.alloc(64 * 1024, 0x41);
+    const io = chunkedIo({ 'capture.bin': [bytes, rest] });
+    expect(await main(['analyze', 'capture.bin'], io)).toBe(2);
+    expect(io.err).toContain(`sip-check: cannot analyse capture.bin: this`);
+    expect(io.err).toContain(message);
+    expect(io.out).toBe('');
+  });
+
+  it('a terminal log with a stray NUL and a UTF-8 BOM is still text', async () => {
+    const text = '\ufeff' + (await clean()).replace('FGT60F-BR1 # show system session-helper', 'FGT60F-BR1 # show system session-helper\x00');
+    const io = chunkedIo({ 'log.txt': [text] });
+    expect(await main(['analyze', 'log.txt', '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out).verdict.handler).toBe('session-helper');
+  });
+
+  it('a transcript with CR-only line ends (old Mac) is read line by line', async () => {
+    const io = chunkedIo({ 'mac.txt': [(await clean()).replace(/\n/g, '\r')] });
+    expect(await main(['analyze', 'mac.txt', '--json'], io)).toBe(0);
+    const json = JSON.parse(io.out);
+    expect(json.verdict.handler).toBe('session-helper');
+    expect(json.sip.messages).toBe(11);
+  });
+
+  it('a line longer than the bound is counted and skipped; the rest is analysed', async () => {
+    const text = await clean();
+    const at = text.indexOf('FGT60F-BR1 # show firewall policy');
+    const long = 'A'.repeat(MAX_LINE_CHARS * 2 + 123) + '\n';
+    // Delivered in 64 KB chunks, as a file stream would: the long line is never held whole.
+    const body = Buffer.from(text.slice(0, at) + long + text.slice(at));
+    const chunks: Buffer[] = [];
+    for (let k = 0; k < body.length; k += 64 * 1024) chunks.push(body.subarray(k, k + 64 * 1024));
+    const io = chunkedIo({ 'long.txt': chunks });
+    expect(await main(['analyze', 'long.txt', '--json'], io)).toBe(0);
+    const json = JSON.parse(io.out);
+    expect(json.input.longLinesSkipped).toBe(1);
+    expect(io.err).toContain('skipped 1 line(s) longer than 512 KiB');
+    expect(json.verdict.handler).toBe('session-helper');
+    expect(json.sip.messages).toBe(11);
+  });
+
+  it('two sessions (config in one, a new login and the capture in the other) are one timeline, in the order given', async () => {
+    const text = await clean();
+    const enable = text.indexOf('FGT60F-BR1 # diagnose debug disable');
+    const config = text.slice(0, enable) + 'FGT60F-BR1 # exit\n';
+    const capture = 'login as: admin\nadmin@192.0.2.1\'s password:\n\nFGT60F-BR1 # ' + text.slice(enable + 'FGT60F-BR1 # '.length);
+    const io = chunkedIo({ 'a.log': [config], 'b.log': [capture], 'ab.log': [config + capture] });
+    expect(await main(['analyze', 'a.log', 'b.log', '--json'], io)).toBe(0);
+    const two = JSON.parse(io.out);
+    expect(two.verdict.handler).toBe('session-helper');
+    expect(two.sip.messages).toBe(11);
+    expect(two.input.files).toBe(2);
+    io.out = '';
+    expect(await main(['analyze', 'ab.log', '--json'], io)).toBe(0);
+    const one = JSON.parse(io.out);
+    expect({ verdict: one.verdict, sip: one.sip }).toEqual({ verdict: two.verdict, sip: two.sip });
+  });
+
+  it('a debug log alone is analysed (no prompt needed)', async () => {
+    const io = fakeIo();
+    expect(await main(['analyze', join(TRANSCRIPTS, 'debug-only.log'), '--json'], io)).toBe(0);
+    const json = JSON.parse(io.out);
+    expect(json.verdict.handler).toBe('unknown');
+    expect(json.sip.calls[0].state).toBe('completed');
+    expect(json.input.commands).toBe(0);
+  });
+
+  it('shows progress on a terminal (bytes, MB/s, time left), never with --json or in a pipe', async () => {
+    const text = Buffer.from(await clean());
+    const chunks = [text.subarray(0, 8000), text.subarray(8000, 16000), text.subarray(16000)];
+    let t = 0;
+    const now = () => (t += 1500);
+    const tty = chunkedIo({ 'log.txt': chunks }, { stderrIsTTY: true, now });
+    expect(await main(['analyze', 'log.txt'], tty)).toBe(0);
+    expect(tty.err).toMatch(/\rsip-check: read 0\.0\d? MB of 0\.0\d? MB, [\d.]+ MB\/s, about \d+ s left/);
+    expect(tty.err.endsWith('\r\x1b[K')).toBe(true);
+    const json = chunkedIo({ 'log.txt': chunks }, { stderrIsTTY: true, now });
+    expect(await main(['analyze', 'log.txt', '--json'], json)).toBe(0);
+    expect(json.err).toBe('');
+    const pipe = chunkedIo({ 'log.txt': chunks }, { stderrIsTTY: false, now });
+    expect(await main(['analyze', 'log.txt'], pipe)).toBe(0);
+    expect(pipe.err).toBe('');
+  });
+
+  it('exposes every SIP message rebuilt from the stream, in order (the hook the pcap writer uses)', async () => {
+    const seen: string[] = [];
+    const io = chunkedIo({ 'log.txt': [await clean()] });
+    const run = await analyseInputs(['log.txt'], io, { onMessage: (m) => seen.push(`${m.record.src}>${m.record.dst} ${m.text.split('\r\n')[0]}`) });
+    expect(typeof run).toBe('object');
+    expect(seen[0]).toBe('192.168.1.10:5060>198.51.100.7:5060 REGISTER sip:pbx.example.com SIP/2.0');
+    expect(seen.map((s) => s.split(' ').slice(1, 3).join(' '))).toEqual([
+      'REGISTER sip:pbx.example.com',
+      'SIP/2.0 401',
+      'REGISTER sip:pbx.example.com',
+      'SIP/2.0 200',
+      'INVITE sip:2002@pbx.example.com',
+      'SIP/2.0 100',
+      'SIP/2.0 180',
+      'SIP/2.0 200',
+      'ACK sip:2002@198.51.100.7:5060',
+      'BYE sip:2002@198.51.100.7:5060',
+      'SIP/2.0 200',
+    ]);
+  });
+
+  it('parses flags from the table: unknown ones and values where none is taken are usage errors', () => {
+    expect(parseArgs(['a.log', '--json', '-'])).toEqual({ files: ['a.log', '-'], flags: { '--json': true } });
+    expect(parseArgs(['--json=yes'])).toBe('--json takes no value');
+    expect(parseArgs(['--frobnicate'])).toBe('unknown option --frobnicate');
   });
 });
 

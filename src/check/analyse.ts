@@ -1,7 +1,7 @@
 import { COMMANDS } from '../fortios/cli';
-import { normaliseCommand } from '../fortios/transcript';
+import { normaliseCommand, TranscriptReader, type TranscriptStats } from '../fortios/transcript';
 import type { CommandResult } from '../fortigate/types';
-import { SipCaptureAnalyzer, type SipCaptureAnalyzerOptions } from '../sip/index';
+import { SipCaptureAnalyzer, type CapturedSipMessage, type SipCaptureAnalyzerOptions } from '../sip/index';
 import type { SipSummary } from '../sip/types';
 import { decide, readFacts } from '../verdict/index';
 import type { ConfigSummary, Verdict } from '../verdict/types';
@@ -40,9 +40,55 @@ export function analyseTranscript(outputs: CommandResult[], opts: Pick<SipCaptur
   const analyzer = new SipCaptureAnalyzer({ onMessage: opts.onMessage });
   const enable = normaliseCommand(COMMANDS.debugEnable);
   for (const r of outputs) {
-    if (r.command !== enable) continue;
+    if (r.command !== enable || r.output === '') continue; // nothing captured: no line to count
     for (const line of r.output.split('\n')) analyzer.pushLine(line);
   }
   return analyse(outputs, analyzer.summary());
 }
 
+/** What the streaming reader saw besides the analysis (for messages about the input). */
+export interface TranscriptReadStats extends TranscriptStats {
+  /** Commands found (0 with a debug log alone). */
+  commands: number;
+}
+
+/**
+ * Offline and streaming: transcript lines in, one analysis out. The debug stream goes line by line through the same
+ * SIP analyzer the live capture feeds (never kept); the command outputs (the config part) are kept, bounded, for
+ * the verdict. Feed lines in order (several files or sessions make one timeline), then call `finish()`.
+ */
+export class TranscriptAnalyzer {
+  private readonly sip: SipCaptureAnalyzer;
+  private readonly reader: TranscriptReader;
+
+  constructor(opts: { onMessage?: (message: CapturedSipMessage) => void } = {}) {
+    this.sip = new SipCaptureAnalyzer(opts.onMessage ? { onMessage: opts.onMessage } : {});
+    this.reader = new TranscriptReader({ onDebugLine: (line) => this.sip.pushLine(line) });
+  }
+
+  /** One line, without its line end (CR tolerated). */
+  pushLine(line: string): void {
+    this.reader.pushLine(line);
+  }
+
+  /** Ends the input: the analysis, or null when it held neither a command nor a SIP debug line. */
+  finish(): { analysis: Analysis; stats: TranscriptReadStats } | null {
+    const outputs = this.reader.end();
+    const stats: TranscriptReadStats = { ...this.reader.stats, commands: outputs.length };
+    if (!outputs.length && stats.debugLines === 0) return null;
+    return { analysis: analyse(outputs, this.sip.summary()), stats };
+  }
+}
+
+/** The streaming analysis of a whole text (tests, small inputs): the same path `sip-check analyze` takes. */
+export function analyseText(text: string): Analysis | null {
+  const analyzer = new TranscriptAnalyzer();
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    analyzer.pushLine(text.slice(start, nl));
+    start = nl + 1;
+  }
+  return analyzer.finish()?.analysis ?? null;
+}

@@ -204,3 +204,17 @@ export function settingOf(node: ConfigNode | undefined, key: string): string | u
 export function settingValues(node: ConfigNode | undefined, key: string): string[] {
   return node?.settings[key] ?? [];
 }
+
+/**
+ * The output of `get system settings` (and other single-object `get`s): one `key : value` line per setting, every
+ * setting printed (like `show full-configuration`), as a table the `show` readers take. Values are split into words.
+ */
+export function parseGetTable(output: string): ConfigTable {
+  const table = emptyTable();
+  for (const line of cleanCliText(output).split('\n')) {
+    const m = /^([a-z0-9][a-z0-9-]{0,63})\s*:\s?(.*)$/.exec(line);
+    if (!m) continue;
+    table.settings[m[1]] = tokenizeConfigLine(m[2].trim());
+  }
+  return table;
+}

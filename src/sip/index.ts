@@ -3,3 +3,4 @@ export { SipCaptureAnalyzer, type SipCaptureAnalyzerOptions, type CapturedSipMes
 export { SipLineSplitter } from './lines';
 export { createRedactor } from './redact';
 export type { SipLadder, SipLadderRow, SipSummary, SipProblem, SipCallSummary, SipRegistrationSummary } from './types';
+export type { DebugMessageEvent } from './reader';

@@ -47,6 +47,8 @@ type PolicyOutcome = { verdict: PolicyVerdict; notes: string[] } | { missing: st
 interface Context {
   vdom: VdomFacts;
   helpers?: SessionHelperEntry[];
+  /** The command that printed only some helper entries (the `sip` one may be among those not seen). */
+  helpersSubset?: string;
   version: Version;
   /** SIP ports the traffic may use when a policy allows any port. */
   sipPorts: Array<{ proto: number; port: number }>;
@@ -140,6 +142,9 @@ function helperOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: R
     const h = covering[0];
     return { verdict: verdictOf(p, 'session-helper', rule, `${reason}; session-helper entry ${h.id} (\`sip\`, protocol ${h.protocol}, port ${h.port}) covers it`), notes: [] };
   }
+  if (ctx.helpersSubset) {
+    return { missing: COMMANDS.sessionHelper, notes: [`\`${ctx.helpersSubset}\` shows only some session-helper entries and none of them covers policy ${p.id}: the whole table is needed.`] };
+  }
   const sip = sipHelperEntries(ctx.helpers);
   const why = sip.length
     ? `the \`sip\` session-helper entr${sip.length > 1 ? 'ies watch' : 'y watches'} ${sip.map((h) => `${h.protocol === PROTO.UDP ? 'udp' : 'tcp'}/${h.port}`).join(', ')}, not ${portText(ports, ctx.vdom.evidence.filterPort)}`
@@ -176,10 +181,10 @@ function decidePolicy(ctx: Context, p: PolicyFacts, ports: PolicyPorts): PolicyO
   }
   const modeText = settings.defaultVoipAlgModeShown ? '`default-voip-alg-mode proxy-based`' : '`default-voip-alg-mode` proxy-based (the default; plain `show` omits it)';
   // R4: proxy-based with the `sip` helper deleted still uses the ALG (KB 306398, KB 270884; KB 211669 point 3 disagrees).
-  if (ctx.helpers && sipHelperEntries(ctx.helpers).length === 0) {
+  if (ctx.helpers && !ctx.helpersSubset && sipHelperEntries(ctx.helpers).length === 0) {
     return algOutcome(ctx, p, ports, 'R4', `no VoIP profile, ${modeText}, and no \`sip\` session-helper entry: the \`default\` VoIP profile applies`);
   }
-  const notes = ctx.helpers ? [] : [`\`${COMMANDS.sessionHelper}\` was not read: R3 and R4 give the same handler, but the helper table is unknown.`];
+  const notes = ctx.helpers && !ctx.helpersSubset ? [] : [`\`${COMMANDS.sessionHelper}\` was not read whole: R3 and R4 give the same handler, but the helper table is unknown.`];
   const out = algOutcome(ctx, p, ports, 'R3', `no VoIP profile and ${modeText}: the \`default\` VoIP profile applies (KB 270884)`);
   out.notes.push(...notes);
   return out;
@@ -293,11 +298,12 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
   const ctx: Context = {
     vdom: v,
     helpers: facts.sessionHelpers,
+    helpersSubset: facts.sessionHelpersSubset,
     version: { major: status?.versionMajor, minor: status?.versionMinor },
     sipPorts: [],
   };
   const missing = new Set<string>();
-  const notes: string[] = [];
+  const notes: string[] = [...(v.readNotes ?? [])];
   const policies: PolicyVerdict[] = [];
   const guessed = new Set<string>();
   const filter = v.evidence.filterPort;
@@ -310,7 +316,13 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
   ];
   ctx.sipPorts = sipPorts;
 
-  if (!v.policies) missing.add(COMMANDS.firewallPolicy);
+  if (!v.policies) {
+    // Without the policies nothing says which rule applies: name everything a verdict may need.
+    missing.add(COMMANDS.firewallPolicy);
+    if (!v.settings) missing.add(COMMANDS.systemSettings);
+    if (!facts.sessionHelpers) missing.add(COMMANDS.sessionHelper);
+    if (!v.voipProfiles) missing.add(COMMANDS.voipProfile);
+  }
   for (const p of v.policies ?? []) {
     if (p.action !== 'accept' || p.status === 'disable') continue;
     const ports = policyPorts(p, v);
@@ -322,13 +334,15 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     if ('missing' in outcome) missing.add(outcome.missing);
     else policies.push(outcome.verdict);
   }
+  // Policies not seen may carry SIP: with only a subset read and none of it carrying SIP, nothing can be said.
+  if (v.policiesSubset && !policies.length) missing.add(COMMANDS.firewallPolicy);
   if (guessed.size) {
     const judged = [...guessed].map((g) => `"${g}" as ${SIP_NAME.test(g) ? 'SIP (5060)' : 'not SIP'}`);
     notes.push(`Custom services not resolved (no \`show firewall service custom\` in the transcript), judged by name: ${judged.join('; ')}.`);
   }
 
   const read = readEvidence(facts, v, capture);
-  const evidence: Evidence[] = [...read.signals.map((s) => s.evidence), ...read.quotes];
+  const evidence: Evidence[] = [...read.signals.map((s) => s.evidence), ...read.quotes, ...(v.configEvidence ?? [])];
   notes.push(...read.notes);
 
   const configHandlers = [...new Set(policies.map((p) => p.handler))];
@@ -382,10 +396,27 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
         '. Which one applies depends on the policy the SIP traffic matches.';
     }
   }
+  if (v.policiesSubset && v.policies) {
+    const seen = v.policies.map((p) => p.id);
+    const sources = [...new Set(v.policiesSubset)].map((c) => `\`${c}\``).join(', ');
+    const unseen = unseenSessionPolicies(v, seen);
+    const text =
+      `Only ${seen.length ? `polic${seen.length > 1 ? 'ies' : 'y'} ${seen.join(', ')} ${seen.length > 1 ? 'were' : 'was'}` : 'no policy was'} seen (${sources}); other policies were not seen and are not judged` +
+      (unseen.length ? `, among them polic${unseen.length > 1 ? 'ies' : 'y'} ${unseen.join(', ')}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
+      `: \`${COMMANDS.firewallPolicy}\` shows them all.`;
+    explanation += ` ${text}`;
+  }
   const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: '' };
   if (handler === 'mixed') verdict.split = split;
   verdict.remediation = remediationFor(facts, v, verdict);
   return verdict;
+}
+
+/** Policy ids of the listed SIP sessions that no `show` output printed. */
+function unseenSessionPolicies(v: VdomFacts, seen: number[]): number[] {
+  const ids = new Set<number>();
+  for (const s of v.evidence.sessions?.sessions ?? []) if (s.policyId !== undefined && !seen.includes(s.policyId)) ids.add(s.policyId);
+  return [...ids].sort((a, b) => a - b).slice(0, 10);
 }
 
 /** Decides per VDOM, then overall. `capture` is the SIP summary's message count (weak evidence). */

@@ -1,5 +1,5 @@
 import { COMMANDS, DEFAULTS } from '../fortios/cli';
-import { parseConfig, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
+import { parseConfig, parseGetTable, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
 import {
   parseDebugFlow,
   parseInterfaceVdoms,
@@ -17,9 +17,10 @@ import {
   type SystemStatus,
   type VdListEntry,
 } from '../fortios/parsers';
+import { filterKeeps, filterKeepsSetting, parseShowCommand, reframe, showsWholeBlocks, stripMatchMarks, type ShowCommand } from '../fortios/showCommand';
 import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult } from '../fortigate/types';
-import type { SessionHelperEntry } from './types';
+import type { Evidence, SessionHelperEntry } from './types';
 
 /**
  * Facts the verdict reads, extracted from command results (pure). Per VDOM: settings, policies, VoIP
@@ -88,12 +89,23 @@ export interface VdomFacts {
   /** Custom services, when `show firewall service custom` was in the transcript. */
   customServices?: Record<string, PortRange[]>;
   evidence: RuntimeEvidence;
+  /**
+   * Set when only some policies were printed (`show firewall policy 12`, a `| grep` filter): the commands that
+   * printed them. The verdict covers the policies seen and says the others were not.
+   */
+  policiesSubset?: string[];
+  /** What the transcript's config outputs say beyond the facts: defaults read as defaults, filtered settings. */
+  configEvidence?: Evidence[];
+  /** Why a fact is unknown or assumed (filtered output, a subset). */
+  readNotes?: string[];
 }
 
 export interface Facts {
   status?: SystemStatus;
   /** `show system session-helper` (global); undefined when not read. */
   sessionHelpers?: SessionHelperEntry[];
+  /** Set when only some helper entries were printed (`show system session-helper 13`, a filter): the `sip` entry may be elsewhere. */
+  sessionHelpersSubset?: string;
   vdList?: VdListEntry[];
   /** The CLI error `diagnose sys vd list` got (a restricted admin profile), when it got one. */
   vdListError?: string;
@@ -245,6 +257,14 @@ export function readFacts(outputs: readonly CommandResult[]): Facts {
       facts.status = parseSystemStatus(r.output);
       continue;
     }
+    if (/^get system settings(?: ?\|.*)?$/.test(command)) {
+      // Prints every setting with its value: read like `show full-configuration system settings`, filter included.
+      const table = parseGetTable(r.output);
+      const show = parseShowCommand(r.command.replace(/^get\b/, 'show full-configuration'));
+      if (Object.keys(table.settings).length) mergeSettings(vdom(r.context), table, r, show);
+      else if (show?.filter) note(vdom(r.context), `\`${r.command}\` printed no setting (the filter matched nothing): \`default-voip-alg-mode\` is unknown, not the default.`);
+      continue;
+    }
     if (isShow(command)) {
       readShow(r, command, facts, vdom);
       continue;
@@ -288,20 +308,162 @@ export function readFacts(outputs: readonly CommandResult[]): Facts {
   return facts;
 }
 
+function note(v: VdomFacts, text: string): void {
+  const notes = (v.readNotes ??= []);
+  if (!notes.includes(text)) notes.push(text);
+}
+
+const SETTING_PORTS: Array<[key: string, fact: 'sipTcpPorts' | 'sipUdpPorts' | 'sipSslPorts', def: number]> = [
+  ['sip-tcp-port', 'sipTcpPorts', DEFAULTS.sipTcpPort],
+  ['sip-udp-port', 'sipUdpPorts', DEFAULTS.sipUdpPort],
+  ['sip-ssl-port', 'sipSslPorts', DEFAULTS.sipSslPort],
+];
+
+/**
+ * `config system settings` from one `show`. Absent settings are the documented defaults when the output could have
+ * shown them (plain `show` omits defaults); behind a `| grep` that would have hidden them they are unknown: an
+ * unknown `default-voip-alg-mode` leaves the settings unread, unknown ports keep what an earlier reading said or
+ * the defaults, with a note. Shown lines of a filtered or plain output are quoted as evidence.
+ */
+function mergeSettings(v: VdomFacts, table: ConfigTable, r: CommandResult, show: ShowCommand | null): void {
+  const filter = show?.filter;
+  const visible = (key: string) => !filter || filterKeepsSetting(filter, key);
+  const fresh = readSettings(table, r.command);
+  const prev = v.settings;
+  const mode = settingOf(table, 'default-voip-alg-mode');
+  const evidence = (v.configEvidence ??= []);
+  // Quoted as printed: `set KEY VALUE` by `show`, `KEY: VALUE` by `get`.
+  const quote = (key: string, values: string) => (r.command.startsWith('get ') ? `${key}: ${values}` : `set ${key} ${values}`);
+  if (!filter) {
+    v.settings = fresh;
+    if (mode === undefined) evidence.push({ source: r.command, text: `default-voip-alg-mode not set: default ${DEFAULTS.defaultVoipAlgMode}` });
+    return;
+  }
+  const next: SystemSettingsFacts = prev ? { ...prev, source: r.command } : fresh;
+  if (mode !== undefined) {
+    next.defaultVoipAlgMode = mode;
+    next.defaultVoipAlgModeShown = true;
+    evidence.push({ source: r.command, text: quote('default-voip-alg-mode', mode) });
+  } else if (visible('default-voip-alg-mode')) {
+    next.defaultVoipAlgMode = DEFAULTS.defaultVoipAlgMode;
+    next.defaultVoipAlgModeShown = false;
+    evidence.push({ source: r.command, text: `default-voip-alg-mode not set: default ${DEFAULTS.defaultVoipAlgMode}` });
+  } else if (!prev) {
+    note(v, `\`${r.command}\` does not show \`default-voip-alg-mode\` (the filter hides it): it is unknown, not the default.`);
+    return;
+  }
+  const assumed: string[] = [];
+  for (const [key, fact, def] of SETTING_PORTS) {
+    const shown = settingValues(table, key);
+    if (shown.length) {
+      next[fact] = fresh[fact];
+      evidence.push({ source: r.command, text: quote(key, shown.join(' ')) });
+    } else if (visible(key)) next[fact] = [def];
+    else if (!prev) assumed.push(`${key} ${def}`);
+  }
+  const ngfw = settingOf(table, 'ngfw-mode');
+  if (ngfw) next.ngfwMode = ngfw;
+  if (assumed.length) note(v, `\`${r.command}\` does not show ${assumed.map((a) => `\`${a.split(' ')[0]}\``).join(', ')}: taken as the default${assumed.length > 1 ? 's' : ''} (${assumed.join(', ')}); \`show full-configuration system settings\` would show ${assumed.length > 1 ? 'them' : 'it'}.`);
+  v.settings = next;
+}
+
+/** Replaces by key what an earlier reading said about the same entries (several subset outputs add up). */
+function mergeById<T extends { id: number }>(prev: T[] | undefined, fresh: T[]): T[] {
+  const byId = new Map<number, T>((prev ?? []).map((p) => [p.id, p]));
+  for (const f of fresh) byId.set(f.id, f);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
 function readShow(r: CommandResult, command: string, facts: Facts, vdom: (c: string | null) => VdomFacts): void {
-  const parsed = parseConfig(r.output);
+  const show = parseShowCommand(r.command);
+  const filter = show?.filter;
+  // `grep -f` shows whole entries when it printed unmarked lines around its matches; a plain grep never does.
+  const wholeEntries = !filter || (filter.block && showsWholeBlocks(r.output));
+  const text = filter && show ? reframe(show, stripMatchMarks(r.output)) : r.output;
+  const parsed = parseConfig(text);
   facts.garbageLines += parsed.garbageLines;
-  const root: ConfigNode = parsed.root;
+  const subset = show !== null && (show.keys.length > 0 || filter !== undefined);
+  readBlocks(parsed.root, r, r.context, command, show, subset, wholeEntries, facts, vdom);
+  // A whole configuration (a backup, `show` at the top of a multi-VDOM unit) nests the VDOMs' blocks under
+  // `config vdom` / `edit NAME` and the global ones under `config global`.
+  for (const e of parsed.root.tables['vdom']?.entries ?? []) readBlocks(e.node, r, e.key, command, show, subset, wholeEntries, facts, vdom);
+  const global = parsed.root.tables['global'];
+  if (global) readBlocks(global, r, 'global', command, show, subset, wholeEntries, facts, vdom);
+}
+
+function readBlocks(
+  root: ConfigNode,
+  r: CommandResult,
+  context: string | null,
+  command: string,
+  show: ShowCommand | null,
+  subset: boolean,
+  wholeEntries: boolean,
+  facts: Facts,
+  vdomOf: (c: string | null) => VdomFacts,
+): void {
+  const filter = show?.filter;
+  const vdom = (c: string | null) => vdomOf(context ?? c);
+  if (context !== r.context && context !== null && context !== 'global') facts.multiVdom = true;
+
   const settings = root.tables['system settings'];
-  if (settings) vdom(r.context).settings = readSettings(settings, r.command);
+  if (settings) mergeSettings(vdom(r.context), settings, r, show);
+  else if (show?.path === 'system settings' && filter && !vdom(r.context).settings) {
+    note(vdom(r.context), `\`${r.command}\` printed no setting (the filter matched nothing): \`default-voip-alg-mode\` is unknown, not the default.`);
+  }
+
   const helpers = root.tables['system session-helper'];
-  if (helpers) facts.sessionHelpers = readHelpers(helpers);
+  if (helpers) {
+    const fresh = wholeEntries ? readHelpers(helpers) : [];
+    // A filter that keeps every `set name sip` line printed every `sip` entry: enough for the verdict.
+    const allSip = !show?.keys.length && (!filter || (wholeEntries && filterKeeps(filter, '    set name sip')));
+    if (subset && !allSip) {
+      facts.sessionHelpers = mergeById(facts.sessionHelpers, fresh);
+      facts.sessionHelpersSubset ??= r.command;
+    } else {
+      facts.sessionHelpers = fresh;
+      delete facts.sessionHelpersSubset;
+    }
+  }
+
   const policies = root.tables['firewall policy'];
-  if (policies) vdom(r.context).policies = readPolicies(policies);
-  else if (/^show (full-configuration )?firewall policy$/.test(command) && r.output.trim() === '') vdom(r.context).policies = []; // no policy at all
+  if (policies) {
+    const v = vdom(r.context);
+    let fresh = readPolicies(policies);
+    if (!policies.entries.length && Object.keys(policies.settings).length) {
+      note(v, `\`${r.command}\` shows matching lines without the policy they belong to: no policy read from it (\`grep -f\` shows the whole policy).`);
+    }
+    if (!wholeEntries) {
+      // Only matching lines: a policy whose `action` line was filtered out cannot be judged.
+      const judged = new Set(policies.entries.filter((e) => settingOf(e.node, 'action') !== undefined).map((e) => Number(e.key)));
+      const partial = fresh.filter((p) => !judged.has(p.id)).map((p) => p.id);
+      if (partial.length) note(v, `\`${r.command}\` shows only some lines of policy ${partial.join(', ')}: not judged from it (\`show firewall policy ${partial.join(' ')}\` shows ${partial.length > 1 ? 'them' : 'it'} whole).`);
+      fresh = fresh.filter((p) => judged.has(p.id));
+    }
+    if (subset) {
+      v.policies = mergeById(v.policies, fresh);
+      if (!v.policiesSubset || v.policiesSubset.length < 8) (v.policiesSubset ??= []).push(r.command);
+    } else {
+      v.policies = fresh;
+      delete v.policiesSubset;
+    }
+  } else if (/^show (full-configuration )?firewall policy$/.test(command) && r.output.trim() === '') {
+    vdom(r.context).policies = []; // no policy at all
+    delete vdom(r.context).policiesSubset;
+  } else if (show?.path === 'firewall policy' && subset) {
+    const v = vdom(r.context);
+    v.policies ??= [];
+    (v.policiesSubset ??= []).push(r.command);
+  }
+
   const profiles = root.tables['voip profile'];
-  if (profiles) vdom(r.context).voipProfiles = readProfiles(profiles);
-  if (root.tables['system interface']) facts.interfaceVdoms = parseInterfaceVdoms(r.output);
+  if (profiles && wholeEntries) {
+    const v = vdom(r.context);
+    v.voipProfiles = subset || v.voipProfiles ? { ...(v.voipProfiles ?? {}), ...readProfiles(profiles) } : readProfiles(profiles);
+  } else if (profiles) {
+    note(vdom(r.context), `\`${r.command}\` shows only matching lines of the VoIP profiles: not read from it.`);
+  }
   const services = root.tables['firewall service custom'];
-  if (services) vdom(r.context).customServices = readServices(services);
+  if (services && wholeEntries) vdom(r.context).customServices = { ...(vdom(r.context).customServices ?? {}), ...readServices(services) };
+  if (root.tables['system interface']) facts.interfaceVdoms = parseInterfaceVdoms(r.output);
 }

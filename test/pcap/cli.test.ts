@@ -21,8 +21,7 @@ function fakeIo(): CliIo & { out: string; err: string } {
     stderr: (t: string) => {
       io.err += t;
     },
-    readFile: (p: string) => readFile(p, 'utf8'),
-    readStdin: async () => '',
+    open: async (p: string) => ({ chunks: [await readFile(p)] }),
   };
   return io;
 }

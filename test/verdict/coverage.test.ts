@@ -98,7 +98,7 @@ describe('verdict coverage', () => {
 
 describe('sip-check analyze --json', () => {
   function io(files: Record<string, string>): CliIo & { out: string } {
-    const o = { out: '', stdout: (t: string) => void (o.out += t), stderr: () => undefined, readFile: async (p: string) => files[p], readStdin: async () => '' };
+    const o = { out: '', stdout: (t: string) => void (o.out += t), stderr: () => undefined, open: async (p: string) => ({ chunks: [files[p]] }) };
     return o;
   }
 
