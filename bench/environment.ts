@@ -3,6 +3,7 @@
  * on request, the local fake Slack Web API. Driven over IPC by `Environment` in lib.ts. Keeping the "device"
  * and "Slack" out of the bot's process means the bot's event loop and RSS are its own.
  */
+import { readOnlyViolations } from '../src/fortios/readOnly';
 import { isDebugClean, FortiGateSimulator, loadScenario } from '../src/simulator';
 import { FakeSlack } from '../test/support/fakeSlack';
 import { BENCH_PASSWORD, type EnvironmentReply, type EnvironmentRequest } from './lib';
@@ -35,7 +36,9 @@ async function handle(request: EnvironmentRequest): Promise<EnvironmentReply> {
       for (const call of slack?.calls() ?? []) slackCalls[call.method] = (slackCalls[call.method] ?? 0) + 1;
       return {
         type: 'state',
-        firewalls: simulators.map(({ name, sim }) => ({ name, configWrites: sim.state.configWrites.length, logins: sim.state.logins, debugClean: isDebugClean(sim.state) })),
+        firewalls: simulators.map(({ name, sim }) => ({ name, configWrites: sim.state.configWrites.length, logins: sim.state.logins, debugClean: isDebugClean(sim.state),
+          violations: readOnlyViolations(sim.commandLog.map((e) => e.command), { vdoms: sim.vdoms }).map((v) => `${v.line}: ${v.why}`),
+        })),
         slackCalls,
       };
     }

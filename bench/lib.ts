@@ -90,6 +90,8 @@ export interface FirewallState {
   configWrites: number;
   logins: number;
   debugClean: boolean;
+  /** Lines the device received that are not on the read-only allow-list (src/fortios/readOnly.ts). */
+  violations: string[];
 }
 
 export type EnvironmentReply =

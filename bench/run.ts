@@ -17,7 +17,8 @@
  *             (--quick: fast_cli only); apt-get installs python3-netmiko when missing, or the section is skipped
  *   parser    bench/parser.ts: 10 MB and 500 MB debug logs (--quick: 10 MB)
  *   scale     1, 10 and 50 firewalls through createCheckService (concurrency 10), 2 s window, 20 ms per command;
- *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10)
+ *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10); every line the
+ *             simulated firewalls received is held to the read-only allow-list: one violation fails the run (exit 1)
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,7 @@ import { OUT_DIR } from './lib';
 import { benchNetmiko } from './netmiko';
 import { benchOverhead } from './overhead';
 import { benchParser } from './parser';
-import { benchScale } from './scale';
+import { benchScale, ReadOnlyViolationError } from './scale';
 
 const SECTIONS = ['ack', 'overhead', 'netmiko', 'parser', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     'One machine, loopback: the simulated FortiGates and the fake Slack Web API run in a child process (bench/environment.ts) on the same cores as the bot; other processes on the machine also compete (see loadAverage).',
   ];
   const startedAt = new Date();
+  /** Safety failures: reported after the results are written, then the run exits 1. */
+  const unsafe: string[] = [];
   const loadAtStart = os.loadavg();
   const section = async (name: Section, fn: () => Promise<BenchFigure[]>) => {
     if (!options.only.has(name)) return;
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       const message = `${name}: failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`;
       notes.push(message);
       process.stderr.write(`bench: ${message}\n`);
+      if (e instanceof ReadOnlyViolationError) unsafe.push(e.message);
     }
   };
 
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stderr.write(`bench: ${figures.length} figures written to bench/results.json; notes:\n  ${notes.join('\n  ')}\n`);
+  if (unsafe.length) throw new Error(`UNSAFE: ${unsafe.join('\n')}`);
 }
 
 main().then(

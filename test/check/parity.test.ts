@@ -10,6 +10,7 @@ import { parseTranscript } from '../../src/fortios/transcript';
 import { isDebugClean } from '../../src/simulator';
 import type { Verdict } from '../../src/verdict/types';
 import { MemoryJournal, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { closeReadOnly } from '../support/readOnly';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'verdict');
 
@@ -38,7 +39,7 @@ const cases = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt') && !(f in O
 describe('live check == offline analyze', () => {
   let fw: SimulatedFirewall | undefined;
   afterEach(async () => {
-    await fw?.sim.close();
+    await closeReadOnly(fw?.sim);
     fw = undefined;
   });
 

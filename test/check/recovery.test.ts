@@ -11,10 +11,11 @@ import { recoverUnfinishedDebug } from '../../src/check/recovery';
 import { COMMANDS } from '../../src/fortios/cli';
 import { isDebugClean } from '../../src/simulator';
 import { openerFor, startFirewall, type SimulatedFirewall } from '../support/harness';
+import { closeReadOnly } from '../support/readOnly';
 
 describe('recoverUnfinishedDebug', () => {
   let fw: SimulatedFirewall;
-  afterEach(() => fw.sim.close());
+  afterEach(() => closeReadOnly(fw.sim));
 
   /** A check that died mid-capture: debug enabled, the session gone, the journal entry left behind. */
   async function leaveDebugOn(): Promise<void> {

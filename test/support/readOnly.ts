@@ -17,3 +17,13 @@ export function expectReadOnly(sim: FortiGateSimulator, what = 'the device'): vo
 export function debugCommandsReceived(sim: FortiGateSimulator): string[] {
   return sim.commandLog.map((e) => e.command).filter((c) => /^diagnose debug\b/.test(c));
 }
+
+/** afterEach of every test that runs checks: asserts the allow-list, then closes the simulator whatever happened. */
+export async function closeReadOnly(sim: FortiGateSimulator | undefined): Promise<void> {
+  if (!sim) return;
+  try {
+    expectReadOnly(sim);
+  } finally {
+    await sim.close();
+  }
+}
