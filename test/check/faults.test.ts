@@ -148,7 +148,6 @@ function userView(fake: FakeSlack, parentTs: string): string {
 describe('fault matrix: debug always ends disabled and reset', () => {
   let fw: SimulatedFirewall | undefined;
   let fake: FakeSlack;
-  const bots: BotProcess[] = [];
   beforeAll(async () => {
     fake = await FakeSlack.start();
   });
@@ -157,7 +156,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
   });
   afterEach(async () => {
     // A failing process row must not leave its bot running (and jest hanging).
-    for (const bot of bots.splice(0)) bot.kill('SIGKILL');
+    await BotProcess.killAll();
     await fw?.sim.close();
     fw = undefined;
   });
@@ -165,7 +164,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
   test.each(MATRIX.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     if (c.process) {
       fw = await startFirewall();
-      await processCase(fw, c.process, bots);
+      await processCase(fw, c.process);
       expectReadOnly(fw.sim);
       return;
     }
@@ -258,7 +257,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
 });
 
 /** The bot as a process, checking `fw01` on the simulator from its terminal adapter, signalled mid-capture. */
-async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL', bots: BotProcess[]): Promise<void> {
+async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'sip-check-proc-'));
   writeFileSync(
     path.join(cwd, 'inventory.yml'),
@@ -266,7 +265,6 @@ async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL',
   );
   const env = { SIP_CHECK_INVENTORY: 'inventory.yml', SIP_CHECK_CONSOLE_USER: 'U0TESTER', [PASSWORD_ENV]: TEST_PASSWORD };
   const bot = new BotProcess(cwd, env);
-  bots.push(bot);
   await bot.waitFor(/type `\/sip-check help`/);
   bot.type('/sip-check fw01 seconds=120');
   await bot.waitFor(/capturing SIP debug/);
@@ -284,7 +282,6 @@ async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL',
     expect(isDebugClean(fw.sim.state)).toBe(false);
     expect(readFileSync(journalFile, 'utf8')).toContain('fw01');
     const restarted = new BotProcess(cwd, env);
-    bots.push(restarted);
     await restarted.waitFor(/type `\/sip-check help`/);
     restarted.type('quit');
     expect((await restarted.exited).code).toBe(0);

@@ -5,6 +5,8 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** The bot as a user starts it (`npm start` runs the same entry), in a child process with its own cwd. */
 export class BotProcess {
+  /** Bots not yet exited: `afterEach(() => BotProcess.killAll())` so a failing test cannot leave one running (or hang jest). */
+  private static readonly live = new Set<BotProcess>();
   readonly child: ChildProcessWithoutNullStreams;
   stdout = '';
   stderr = '';
@@ -18,6 +20,15 @@ export class BotProcess {
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    BotProcess.live.add(this);
+    void this.exited.then(() => BotProcess.live.delete(this));
+  }
+
+  /** SIGKILLs every bot still running and waits for them to exit. */
+  static async killAll(): Promise<void> {
+    const bots = [...BotProcess.live];
+    for (const bot of bots) bot.kill('SIGKILL');
+    await Promise.all(bots.map((b) => b.exited));
   }
 
   type(line: string): void {
