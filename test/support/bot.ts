@@ -12,8 +12,9 @@ export class BotProcess {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'main.ts')], {
+  /** `entry`: the script to run; default src/main.ts (test/support/botMain.ts adds the fake Slack's URL). */
+  constructor(cwd: string, env: NodeJS.ProcessEnv, entry = path.join(ROOT, 'src', 'main.ts')) {
+    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
       cwd,
       env: { PATH: process.env.PATH, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
     });
@@ -36,10 +37,10 @@ export class BotProcess {
   }
 
   /** Resolves when stdout matches; rejects with what was seen if the process exits first or the wait is too long. */
-  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  waitFor(pattern: RegExp, timeoutMs = 60_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const m = pattern.exec(this.stdout);
+        const m = pattern.exec(this[stream]);
         if (m) {
           cleanup();
           resolve(m[0]);
@@ -55,10 +56,10 @@ export class BotProcess {
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
-        this.child.stdout.off('data', check);
+        this.child[stream].off('data', check);
         this.child.off('exit', onExit);
       };
-      this.child.stdout.on('data', check);
+      this.child[stream].on('data', check);
       this.child.on('exit', onExit);
       check();
     });
