@@ -38,7 +38,8 @@ export function analyseTranscript(outputs: CommandResult[]): Analysis {
   const enable = normaliseCommand(COMMANDS.debugEnable);
   for (const r of outputs) {
     if (r.command !== enable) continue;
-    for (const line of r.output.split('\n')) analyzer.pushLine(line);
+    // Blank lines are skipped, as the live capture's line splitter skips them (a capture with no output counts 0 lines).
+    for (const line of r.output.split('\n')) if (line.trim()) analyzer.pushLine(line);
   }
   return analyse(outputs, analyzer.summary());
 }

@@ -1,4 +1,4 @@
-import { CLI_ERRORS, PROMPT_LINE } from './cli';
+import { CLI_ERRORS, COMMANDS, PROMPT_LINE } from './cli';
 import type { CommandResult } from './types';
 
 /**
@@ -62,14 +62,31 @@ export function parseTranscript(text: string): CommandResult[] {
     current = null;
   };
 
+  // After `diagnose debug enable` the debug output lands on the idle prompt's line (or after a bare prompt), and
+  // `diagnose debug disable` is typed blind while it scrolls (DOMAIN.md "CLI facts"): both stay in the capture.
+  let streaming = false;
   for (const line of lines) {
     const m = PROMPT_LINE.exec(line);
     const isPrompt = m !== null && (host === null || stripHaDecoration(m[1]) === host);
     if (m && isPrompt) {
       if (host === null) host = stripHaDecoration(m[1]);
-      flush();
       const command = normaliseCommand(m[4] ?? '');
+      if (streaming && current && !CLI_VERB.test(command)) {
+        if (command) current.lines.push(m[4]);
+        continue;
+      }
+      flush();
+      streaming = command === DEBUG_ON;
       if (command) current = { command, context: contextFromPrompt(m[2]), lines: [] };
+      continue;
+    }
+    const blind = streaming && current ? BLIND_DEBUG_OFF.exec(line) : null;
+    if (blind && current) {
+      const context = current.context;
+      if (blind.index > 0) current.lines.push(line.slice(0, blind.index));
+      flush();
+      streaming = false;
+      current = { command: normaliseCommand(blind[1]), context, lines: [] };
       continue;
     }
     if (current) current.lines.push(line);
@@ -77,6 +94,12 @@ export function parseTranscript(text: string): CommandResult[] {
   flush();
   return results;
 }
+
+const DEBUG_ON = normaliseCommand(COMMANDS.debugEnable);
+/** Text after a prompt that is a typed command, not debug output landing on the prompt's line. */
+const CLI_VERB = /^(?:get|show|config|diagnose|diag|execute|exec|end|exit|edit|next|abort)\b/;
+/** `diagnose debug disable` / `reset` typed blind while debug scrolls: alone on a line or after a debug line. */
+const BLIND_DEBUG_OFF = /(diagnose debug (?:disable|reset))\s*$/;
 
 /** HA clusters may show `FGT-A:primary` style hosts; the base name identifies the unit. */
 function stripHaDecoration(host: string): string {
