@@ -18,6 +18,7 @@ import { isDebugClean, parseScenario } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
 import { recordingLogger } from '../adapters/slack/fixtures';
 import { BotProcess } from '../support/bot';
+import { marginAbove, StallMeter } from '../support/margins';
 import { FakeSlack, type StoredMessage } from '../support/fakeSlack';
 import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
 import { debugCommandsReceived, expectReadOnly } from '../support/readOnly';
@@ -28,6 +29,10 @@ interface FaultCase {
   name: string;
   faults?: Partial<Faults>;
   limits?: Partial<CheckLimits>;
+  /** The command timeout of rows that wait for a hung command: measured (see `margins`), not a constant. */
+  hangTimeout?: boolean;
+  /** The overall check timeout falls mid-capture: set from the measured time to reach the capture. */
+  overallTimeoutMidCapture?: boolean;
   seconds?: number;
   /** Cancel the check once the capture has started. */
   cancelDuringCapture?: boolean;
@@ -69,13 +74,13 @@ const MATRIX: FaultCase[] = [
   { name: 'TCP drop during the SSH handshake', faults: { dropOn: 'handshake' }, expect: { outcome: ['unreachable', 'disconnected', 'timeout'], debug: 'none', user: [/SIP check of fw01 failed|fw01/, /SSH connection was lost|did not answer in time|reach the firewall/] } },
   { name: 'TCP drop on a config read', faults: { dropOn: { command: 'show firewall policy' } }, expect: { outcome: 'disconnected', debug: 'none', user: [/fw01: the channel ended/, /The SSH connection was lost/] } },
   { name: 'TCP drop mid-capture: reconnect once and reset', faults: { dropOn: { debugLines: 5 } }, seconds: 5, expect: { outcome: 'disconnected', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /The SSH connection was lost/] } },
-  { name: 'command hangs before debug', faults: { hangOn: 'diagnose sys sip status' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debug: 'none', user: [/no prompt within 0\.8 s after `diagnose sys sip status`/, /did not answer in time/] } },
-  { name: 'command hangs before running while enabling debug', faults: { hangOn: 'diagnose debug application sip' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: false, user: [RESET_NOTE, /diagnose debug application sip/] } },
+  { name: 'command hangs before debug', faults: { hangOn: 'diagnose sys sip status' }, hangTimeout: true, expect: { outcome: 'timeout', debug: 'none', user: [/no prompt within [\d.]+ s after `diagnose sys sip status`/, /did not answer in time/] } },
+  { name: 'command hangs before running while enabling debug', faults: { hangOn: 'diagnose debug application sip' }, hangTimeout: true, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: false, user: [RESET_NOTE, /diagnose debug application sip/] } },
   // The command took effect, then the prompt never came back: without the reconnect and reset, debug stays on.
-  { name: 'diagnose debug application sip runs, then hangs', faults: { hangAfter: 'diagnose debug application sip' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug application sip -1`/, /did not answer in time/] } },
-  { name: 'diagnose debug enable runs, then hangs (debug streams to the stuck session)', faults: { hangAfter: 'diagnose debug enable' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug enable`/] } },
-  { name: 'the closing diagnose debug disable hangs before running: reconnect at once, no retry on the stuck session', duringCapture: { hangOn: 'diagnose debug disable' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug disable`/] } },
-  { name: 'the closing diagnose debug disable runs, then hangs: levels still set until the reconnect resets them', duringCapture: { hangAfter: 'diagnose debug disable' }, limits: { commandTimeoutMs: 800 }, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug disable`/] } },
+  { name: 'diagnose debug application sip runs, then hangs', faults: { hangAfter: 'diagnose debug application sip' }, hangTimeout: true, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug application sip -1`/, /did not answer in time/] } },
+  { name: 'diagnose debug enable runs, then hangs (debug streams to the stuck session)', faults: { hangAfter: 'diagnose debug enable' }, hangTimeout: true, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug enable`/] } },
+  { name: 'the closing diagnose debug disable hangs before running: reconnect at once, no retry on the stuck session', duringCapture: { hangOn: 'diagnose debug disable' }, hangTimeout: true, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug disable`/] } },
+  { name: 'the closing diagnose debug disable runs, then hangs: levels still set until the reconnect resets them', duringCapture: { hangAfter: 'diagnose debug disable' }, hangTimeout: true, expect: { outcome: 'timeout', debug: 'reset', reconnected: true, dirty: true, user: [RESET_NOTE, /after `diagnose debug disable`/] } },
   { name: 'debug output floods: the byte bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxBytes: 256 * 1024 }, expect: { outcome: 'ok', debug: 'reset', stoppedBy: 'bytes', user: [/bytes bound was reached/, SIP_ALG] } },
   { name: 'debug output floods: the line bound stops it', faults: { floodDebug: true }, seconds: 30, limits: { maxLines: 500 }, expect: { outcome: 'ok', debug: 'reset', stoppedBy: 'lines', user: [/lines bound was reached \(500 lines\)/, SIP_ALG] } },
   { name: 'slow prompt', faults: { slowPromptMs: 40 }, expect: { outcome: 'ok', debug: 'reset', user: [SIP_ALG] } },
@@ -83,14 +88,14 @@ const MATRIX: FaultCase[] = [
   { name: 'wrong password', wrongPassword: true, expect: { outcome: 'auth-failed', debug: 'none', user: [/admin/, /Check the username and the credential the inventory points at/] } },
   { name: 'changed host key', wrongHostKey: true, expect: { outcome: 'host-key-mismatch', debug: 'none', user: [/SHA256:AAAA/, /update the pinned fingerprint in the inventory; otherwise treat it as an attack/] } },
   { name: 'maximum admins logged in', faults: { maxAdmins: true }, expect: { outcome: 'max-admins', debug: 'none', user: [/maximum number of logged in administrators/, /try again later/] } },
-  { name: 'overall check timeout mid-capture', seconds: 20, limits: { checkTimeoutMs: 2500 }, expect: { outcome: 'timeout', debug: 'reset', user: [/did not finish within 3 s/, /did not answer in time/] } },
+  { name: 'overall check timeout mid-capture', seconds: 20, overallTimeoutMidCapture: true, expect: { outcome: 'timeout', debug: 'reset', user: [/the check did not finish within \d+ s/, /did not answer in time/] } },
   { name: 'user cancel mid-capture', seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debug: 'reset', user: [/cancel/i] } },
   { name: 'read-only admin: diagnose refused, nothing to undo', readOnlyAdmin: true, expect: { outcome: ['permission-denied', 'cli-error'], debug: 'refused', user: [/`diagnose debug disable` failed on fw01/, /permission to run diagnose commands/] } },
   { name: 'Slack fails while posting the result', slackFailsOnResult: true, expect: { outcome: 'ok', debug: 'reset', user: [SIP_ALG, /verdict card/] } },
   { name: 'Slack fails on every progress edit', slackFailsOnProgress: true, expect: { outcome: 'ok', debug: 'reset', user: [SIP_ALG] } },
   { name: 'Slack fails on progress and the capture is cancelled', slackFailsOnProgress: true, seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debug: 'reset', user: [/cancel/i] } },
   { name: 'SIGTERM mid-capture: graceful shutdown resets debug before exit', process: 'SIGTERM', expect: { outcome: 'shutdown', debug: 'reset', user: [/shutting down[\s\S]*debug was disabled and reset/] } },
-  { name: 'kill -9 mid-capture, then restart: the journal resets debug', process: 'SIGKILL', expect: { outcome: 'shutdown', debug: 'reset', user: [] } },
+  { name: 'kill -9 mid-capture, then restart: the journal resets debug', process: 'SIGKILL', expect: { outcome: 'shutdown', debug: 'reset', user: [/reset debug left over by an earlier run[^\n]*fw01/] } },
 ];
 
 /** Records every call (and runs the row's hooks) before the real Slack reporter posts to the fake Slack. */
@@ -148,8 +153,42 @@ function userView(fake: FakeSlack, parentTs: string): string {
 describe('fault matrix: debug always ends disabled and reset', () => {
   let fw: SimulatedFirewall | undefined;
   let fake: FakeSlack;
+  /**
+   * Timeouts from measured margins (a loaded 2-core machine is slow): a hung command must time out, a healthy one
+   * must not, so the command timeout sits well above the worst event-loop stall and the slowest command of a
+   * reference check; the overall-timeout row needs the time a check takes to reach its capture.
+   */
+  const margins = { commandTimeoutMs: 0, toCaptureMs: 0 };
   beforeAll(async () => {
     fake = await FakeSlack.start();
+    const meter = new StallMeter();
+    const ref = await startFirewall();
+    try {
+      const t0 = Date.now();
+      let toCapture = 0;
+      let slowest = 0;
+      const sessionRun = openerFor(ref, testLimits());
+      const opener: typeof sessionRun = async (entry) => {
+        const session = await sessionRun(entry);
+        const run = session.run.bind(session);
+        session.run = async (command, opts) => {
+          const t = Date.now();
+          const r = await run(command, opts);
+          slowest = Math.max(slowest, Date.now() - t);
+          return r;
+        };
+        return session;
+      };
+      const recorder = new RecordingReporter({}, (u) => {
+        if (u.phase === 'capturing' && !toCapture) toCapture = Date.now() - t0;
+      });
+      await runCheck(request('fw01', { seconds: 1 }), { entry: ref.entry, limits: testLimits(), openSession: opener, reporter: recorder, journal: new MemoryJournal(), signal: new AbortController().signal, now: () => new Date(), log: () => undefined });
+      const stall = meter.stop();
+      margins.commandTimeoutMs = marginAbove(Math.max(stall, slowest), { factor: 5, minMs: 800, maxMs: 5000 });
+      margins.toCaptureMs = toCapture;
+    } finally {
+      await ref.sim.close();
+    }
   });
   afterAll(async () => {
     await fake.close();
@@ -164,7 +203,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
   test.each(MATRIX.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     if (c.process) {
       fw = await startFirewall();
-      await processCase(fw, c.process);
+      await processCase(fw, c.process, c.expect.user);
       expectReadOnly(fw.sim);
       return;
     }
@@ -172,7 +211,12 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     fw = await startFirewall({ faults: c.faults, scenario });
     const sim = fw.sim;
     if (c.perCommandMs) sim.setLatency({ perCommandMs: c.perCommandMs });
-    const limits = testLimits(c.limits);
+    const limits = testLimits({
+      ...c.limits,
+      ...(c.hangTimeout ? { commandTimeoutMs: margins.commandTimeoutMs } : {}),
+      // Twice the measured time to reach the capture, plus a second: the timeout falls inside a 20 s window.
+      ...(c.overallTimeoutMidCapture ? { checkTimeoutMs: 2 * margins.toCaptureMs + 1000 } : {}),
+    });
     const entry = { ...fw.entry };
     if (c.wrongHostKey) entry.hostKey = { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] };
     const env = c.wrongPassword ? { ...fw.env, SIP_CHECK_TEST_PASSWORD: 'not-the-password' } : fw.env;
@@ -257,7 +301,8 @@ describe('fault matrix: debug always ends disabled and reset', () => {
 });
 
 /** The bot as a process, checking `fw01` on the simulator from its terminal adapter, signalled mid-capture. */
-async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+/** `user`: what the terminal shows (SIGTERM), or what the restarted bot logs for the operator (kill -9). */
+async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL', user: RegExp[]): Promise<void> {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'sip-check-proc-'));
   writeFileSync(
     path.join(cwd, 'inventory.yml'),
@@ -276,7 +321,7 @@ async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL')
   const exit = await bot.exited;
   if (signal === 'SIGTERM') {
     expect(exit.code).toBe(0);
-    expect(bot.stdout).toMatch(/shutting down[\s\S]*debug was disabled and reset/);
+    for (const pattern of user) expect(bot.stdout).toMatch(pattern);
   } else {
     // The device keeps its debug levels when the session dies; the journal remembers the firewall.
     expect(isDebugClean(fw.sim.state)).toBe(false);
@@ -286,6 +331,8 @@ async function processCase(fw: SimulatedFirewall, signal: 'SIGTERM' | 'SIGKILL')
     restarted.type('quit');
     expect((await restarted.exited).code).toBe(0);
     expect(readFileSync(path.join(cwd, 'var', 'audit.jsonl'), 'utf8')).toMatch(/"event":"recovery"[^\n]*"debugReset":true/);
+    const log = readFileSync(path.join(cwd, 'var', 'sip-check.log'), 'utf8');
+    for (const pattern of user) expect(log).toMatch(pattern);
   }
   expect(isDebugClean(fw.sim.state)).toBe(true);
   expect(fw.sim.state.configWrites).toEqual([]);
