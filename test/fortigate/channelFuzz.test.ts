@@ -12,8 +12,9 @@
  * the prompt. No tail matcher can tell it from the real prompt (scrapli has the same limit); FortiOS output does
  * not print the unit's own prompt at the start of a line (debug output after the idle prompt is read by the tap).
  */
+import { StringDecoder } from 'node:string_decoder';
 import { CheckError } from '../../src/errors';
-import { FortiChannel } from '../../src/fortigate/channel';
+import { DebugLineSplitter, FortiChannel } from '../../src/fortigate/channel';
 import { seededRandom } from '../../src/simulator/debugStream';
 import { FakeShell } from './support/fakeShell';
 
@@ -167,6 +168,39 @@ describe('channel fuzz: random splits, stray CR, ANSI, pager everywhere, prompt 
       expect('error' in result && result.error).toBeInstanceOf(CheckError);
       expect('error' in result && (result.error as CheckError).kind).toBe('timeout');
       expect(unexpected).toEqual([]);
+    }
+  });
+});
+
+describe('debug line splitter fuzz: the capture reads the same lines however the bytes are cut', () => {
+  const DEBUG = [
+    '2026-11-25 17:31:02 sip port 26 locate session for 10.10.10.21:5060 -> 203.0.113.50:5060',
+    '2026-11-25 17:31:02 sip sess 0x979df38 found for 10.10.10.21:5060 -> 203.0.113.50:5060',
+    '2026-11-25 17:31:02 sip port 26 read [(0,376)(5245474953544552)(REGISTER sip:pbx.example.net SIP/2.0..Via: SIP/2.0/UDP 10.10.10.21:5060....)]',
+    `${PROMPT}2026-11-25 17:31:03 sip port 27 10.10.10.21:5060 -> 203.0.113.50:5060`,
+    'FGT-B # not our prompt: kept as a line',
+    '   ',
+    'Café Zürich – Ω in a display name',
+  ];
+
+  test('300 random cuts of a stream with CRLF, lone CR and LF, prompts and UTF-8: identical lines', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = seededRandom(seed * 31337);
+      const ends = ['\r\n', '\n', '\r'];
+      const text = Array.from({ length: 1 + Math.floor(r() * 30) }, () => DEBUG[Math.floor(r() * DEBUG.length)] + ends[Math.floor(r() * ends.length)]).join('');
+      const whole = new DebugLineSplitter(HOST).push(text);
+      const buf = Buffer.from(text, 'utf8');
+      // The channel decodes with a StringDecoder, so a cut UTF-8 character arrives whole in the next chunk.
+      const decoder = new StringDecoder('utf8');
+      const splitter = new DebugLineSplitter(HOST);
+      const got: string[] = [];
+      let last = 0;
+      for (const cut of [...cuts(buf, r), ...cuts(buf, r)].sort((a, b) => a - b).concat(buf.length)) {
+        if (cut > last) got.push(...splitter.push(decoder.write(buf.subarray(last, cut))));
+        last = Math.max(last, cut);
+      }
+      expect([seed, got]).toEqual([seed, whole]);
+      expect(whole.some((l) => l.startsWith(PROMPT))).toBe(false);
     }
   });
 });
