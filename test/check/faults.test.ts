@@ -1,8 +1,10 @@
 /**
  * The fault matrix: every way a check can go wrong against the simulated FortiGate, in one table.
- * Whatever happens, the firewall must end with debug disabled and reset, no config written, and the user
- * must get a clear message. Rows marked `process` run the real bot in a child process (test/support/bot.ts)
- * and signal it mid-capture.
+ * Whatever happens, the firewall must end with debug disabled and reset, no config written, and nothing but
+ * read-only lines received (src/fortios/readOnly.ts); a row that never enables debug sends no debug command at
+ * all, and a row whose session got stuck or lost shows the reset ran on a second login. The user must get a clear
+ * message, read from what the fake Slack received through the real Slack reporter. Rows marked `process` run the
+ * real bot in a child process (test/support/bot.ts) and signal it mid-capture.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
