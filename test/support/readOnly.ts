@@ -13,9 +13,31 @@ export function expectReadOnly(sim: FortiGateSimulator, what = 'the device'): vo
   if (sim.state.configWrites.length) throw new Error(`${what} had config written: ${JSON.stringify(sim.state.configWrites)}`);
 }
 
-/** The `diagnose debug ...` lines the device received (a row that never enables debug must send none). */
+/**
+ * The `diagnose debug ...` lines the device received that change debug state (reads such as `diagnose debug info`
+ * left out): a row that never enables debug must send none.
+ */
 export function debugCommandsReceived(sim: FortiGateSimulator): string[] {
-  return sim.commandLog.map((e) => e.command).filter((c) => /^diagnose debug\b/.test(c));
+  return sim.commandLog.map((e) => e.command).filter((c) => /^diagnose debug\b/.test(c) && !DEBUG_READS.test(c));
+}
+const DEBUG_READS = /^diagnose debug (?:info|duration|application \S+)$/;
+
+/** Lines that switch debug output or a debug level on. */
+export function debugSwitchedOn(lines: readonly string[]): string[] {
+  return lines.filter((c) => c === 'diagnose debug enable' || /^diagnose debug application \S+ -?[1-9]\d*$/.test(c));
+}
+
+/**
+ * After the last line that switched debug on, the device received `diagnose debug disable` and then `diagnose debug
+ * reset` (restoring settings such as the console timestamp may follow). Returns why not, or null.
+ */
+export function resetAfterLastSwitchOn(lines: readonly string[]): string | null {
+  const on = lines.reduce((at, c, i) => (debugSwitchedOn([c]).length ? i : at), -1);
+  if (on < 0) return 'debug was never switched on';
+  const disable = lines.indexOf('diagnose debug disable', on + 1);
+  if (disable < 0) return `no \`diagnose debug disable\` after \`${lines[on]}\``;
+  if (lines.indexOf('diagnose debug reset', disable + 1) < 0) return 'no `diagnose debug reset` after the last `diagnose debug disable`';
+  return null;
 }
 
 /** afterEach of every test that runs checks: asserts the allow-list, then closes the simulator whatever happened. */
