@@ -5,7 +5,7 @@ import { normaliseCommand } from './transcript';
  * new `get`/`show` read or a listed diagnose read needs no edit here). Tests assert every line a simulated device
  * received matches it (test/support/readOnly.ts), and the scale benchmark counts violations. Anything else, above
  * all `execute ...`, `diagnose sys session clear`, a `config <object>` block or `set`, is a change to a production
- * firewall and must never be sent.
+ * firewall and must never be sent; and debug is never enabled without the device-side dead-man timer.
  *
  * Sources, per entry: DOMAIN.md (the project's notes, with the KB numbers it cites) and the FortiOS CLI reference.
  */
@@ -39,8 +39,9 @@ export const READ_ONLY_ALLOW_LIST: readonly AllowedShape[] = [
   // Debug controls: the only state the product changes, and always undoes (disable + reset on every exit path).
   { pattern: /^diagnose debug (?:enable|disable|reset)$/, what: 'debug output on/off and level reset', source: 'DOMAIN.md "The SIP debug capture"; KB 211669' },
   { pattern: /^diagnose debug console timestamp (?:enable|disable)$/, what: 'console timestamps on debug lines', source: 'DOMAIN.md "The SIP debug capture"' },
-  // Never 0: `diagnose debug duration 0` means unlimited, which would disarm the device-side dead-man timer.
-  { pattern: /^diagnose debug duration(?: [1-9]\d{0,4})?$/, what: 'device-side dead-man timer, 1 minute or more', source: 'DOMAIN.md "The SIP debug capture" (never 0 = unlimited)' },
+  // 0 means unlimited: allowed only to put an admin's own setting back after the reset. `readOnlyViolations` refuses
+  // a `diagnose debug enable` that is not armed with a non-zero duration (the device-side dead-man timer).
+  { pattern: /^diagnose debug duration(?: \d{1,5})?$/, what: 'device-side dead-man timer (and putting the found value back)', source: 'DOMAIN.md "The SIP debug capture" (never 0 = unlimited for a capture)' },
   { pattern: /^diagnose debug application (?:sip|im)(?: -?\d{1,10})?$/, what: 'SIP (and optional IM) debug levels', source: 'DOMAIN.md "The SIP debug capture"; KB 211669' },
 ];
 
@@ -62,12 +63,22 @@ export function readOnlyViolation(line: string, context: ReadOnlyContext): strin
   return 'not on the read-only allow-list (src/fortios/readOnly.ts)';
 }
 
-/** Every line that breaks the allow-list, with the reason. */
+/**
+ * Every line that breaks the allow-list, with the reason, for the lines one device received in order. Also the one
+ * rule about order: `diagnose debug enable` only after a non-zero `diagnose debug duration` (the dead-man timer).
+ */
 export function readOnlyViolations(lines: readonly string[], context: ReadOnlyContext): Array<{ line: string; why: string }> {
   const out: Array<{ line: string; why: string }> = [];
+  let duration: number | null = null;
   for (const line of lines) {
     const why = readOnlyViolation(line, context);
     if (why) out.push({ line, why });
+    const command = normaliseCommand(line);
+    const set = /^diagnose debug duration (\d+)$/.exec(command);
+    if (set) duration = Number(set[1]);
+    if (command === 'diagnose debug enable' && !duration) {
+      out.push({ line, why: duration === 0 ? 'debug enabled with `diagnose debug duration 0` (unlimited): no dead-man timer' : 'debug enabled before any `diagnose debug duration N`: no dead-man timer' });
+    }
   }
   return out;
 }

@@ -51,7 +51,6 @@ describe('read-only allow-list', () => {
     'unset voip-profile',
     'delete 13',
     'purge',
-    'diagnose debug duration 0',
     'diagnose sys kill 11 1',
     'diagnose sys session filter dport 5060 clear',
     'diagnose debug application sip -1 ; execute reboot',
@@ -60,6 +59,15 @@ describe('read-only allow-list', () => {
     'abort',
   ])('refuses %s', (line) => {
     expect(readOnlyViolation(line, CTX)).not.toBeNull();
+  });
+
+  test('debug is enabled only when armed with a non-zero duration; putting back an unlimited duration afterwards is fine', () => {
+    const armed = ['diagnose debug duration 2', 'diagnose debug application sip -1', 'diagnose debug enable', 'diagnose debug disable', 'diagnose debug reset', 'diagnose debug duration 0'];
+    expect(readOnlyViolations(armed, CTX)).toEqual([]);
+    expect(readOnlyViolations(['diagnose debug duration 0', 'diagnose debug enable'], CTX).map((v) => v.why)).toEqual([expect.stringMatching(/duration 0/)]);
+    expect(readOnlyViolations(['diagnose debug application sip -1', 'diagnose debug enable'], CTX).map((v) => v.why)).toEqual([expect.stringMatching(/before any/)]);
+    // Across checks on one device: the next capture arms the timer again before enabling.
+    expect(readOnlyViolations([...armed, 'diagnose debug enable'], CTX).length).toBe(1);
   });
 
   test('refuses a line carrying a control character', () => {
