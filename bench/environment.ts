@@ -3,6 +3,7 @@
  * on request, the local fake Slack Web API. Driven over IPC by `Environment` in lib.ts. Keeping the "device"
  * and "Slack" out of the bot's process means the bot's event loop and RSS are its own.
  */
+import { readOnlyViolations } from '../src/fortios/readOnly';
 import { isDebugClean, FortiGateSimulator, loadScenario } from '../src/simulator';
 import { FakeSlack } from '../test/support/fakeSlack';
 import { BENCH_PASSWORD, type EnvironmentReply, type EnvironmentRequest } from './lib';
@@ -41,6 +42,7 @@ async function handle(request: EnvironmentRequest): Promise<EnvironmentReply> {
           logins: sim.state.logins,
           debugClean: isDebugClean(sim.state),
           debugCommands: sim.commandLog.filter((c) => /^diag(?:nose)? debug\b/.test(c.command)).length,
+          violations: readOnlyViolations(sim.commandLog.map((e) => e.command), { vdoms: sim.vdoms }).map((v) => `${v.line}: ${v.why}`),
         })),
         slackCalls,
         // CPU time of this process (the simulated firewalls), so a benchmark can tell the device's share from the bot's.

@@ -92,6 +92,8 @@ export interface FirewallState {
   debugClean: boolean;
   /** `diagnose debug ...` commands the firewall received (the sweep must send none). */
   debugCommands: number;
+  /** Lines the device received that are not on the read-only allow-list (src/fortios/readOnly.ts). */
+  violations: string[];
 }
 
 export type EnvironmentReply =

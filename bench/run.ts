@@ -18,10 +18,11 @@
  *   parser    bench/parser.ts: 10 MB and 500 MB debug logs, in process and as `analyze FILE --json` (--quick: 10 MB);
  *             bench/pcap.ts: the same kind of log, 100 MB, converted to a pcapng capture file (--quick: 10 MB)
  *   scale     1, 10 and 50 firewalls through createCheckService (concurrency 10), 2 s window, 20 ms per command;
- *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10)
+ *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10); every line the
+ *             simulated firewalls received is held to the read-only allow-list: one violation fails the run (exit 1)
  *   sweep     fleet sweeps of 50, 200 and 500 firewalls at 20 ms per command (bench/sweep.ts): wall, bot peak RSS and
- *             CPU, simulator CPU, config writes, debug commands; Netmiko fast_cli in a 20-thread pool on 50 firewalls
- *             and the ratio (--quick: 50 only)
+ *             CPU, simulator CPU, config writes, debug commands, read-only violations; Netmiko fast_cli in a 20-thread
+ *             pool on 50 firewalls and the ratio (--quick: 50 only)
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,7 +34,7 @@ import { benchNetmiko } from './netmiko';
 import { benchOverhead } from './overhead';
 import { benchParser } from './parser';
 import { benchPcap } from './pcap';
-import { benchScale } from './scale';
+import { benchScale, ReadOnlyViolationError } from './scale';
 import { benchSweep } from './sweep';
 
 const SECTIONS = ['ack', 'overhead', 'netmiko', 'parser', 'scale', 'sweep'] as const;
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     'One machine, loopback: the simulated FortiGates and the fake Slack Web API run in a child process (bench/environment.ts) on the same cores as the bot; other processes on the machine also compete (see loadAverage).',
   ];
   const startedAt = new Date();
+  /** Safety failures: reported after the results are written, then the run exits 1. */
+  const unsafe: string[] = [];
   const loadAtStart = os.loadavg();
   const section = async (name: Section, fn: () => Promise<BenchFigure[]>) => {
     if (!options.only.has(name)) return;
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
       const message = `${name}: failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`;
       notes.push(message);
       process.stderr.write(`bench: ${message}\n`);
+      if (e instanceof ReadOnlyViolationError) unsafe.push(e.message);
     }
   };
 
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stderr.write(`bench: ${figures.length} figures written to bench/results.json; notes:\n  ${notes.join('\n  ')}\n`);
+  if (unsafe.length) throw new Error(`UNSAFE: ${unsafe.join('\n')}`);
 }
 
 main().then(

@@ -40,6 +40,11 @@ export function buildBotJs(): string {
   return path.join(JS_DIR, 'bench', 'scaleBot.js');
 }
 
+/** The bot sent a firewall a line outside the read-only allow-list: the whole benchmark run fails (exit 1). */
+export class ReadOnlyViolationError extends Error {
+  override name = 'ReadOnlyViolationError';
+}
+
 function runBot(script: string, job: ScaleJob): Promise<ScaleReport> {
   return new Promise((resolve, reject) => {
     const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -74,6 +79,10 @@ export async function benchScale(opts: { counts: number[]; windowSeconds: number
     const state = await env.state();
     const used = state.firewalls.filter((f) => f.logins > 0);
     figures.push(figure('scale.configWrites', used.reduce((n, f) => n + f.configWrites, 0), 'count', `over ${used.length} firewalls checked; debug left clean on all: ${used.every((f) => f.debugClean)}`));
+    // Every line every device received must be on the read-only allow-list: a violation fails the section loudly.
+    const violations = state.firewalls.flatMap((f) => f.violations.map((v) => `${f.name}: ${v}`));
+    figures.push(figure('scale.readOnlyViolations', violations.length, 'count', `lines outside the read-only allow-list (src/fortios/readOnly.ts) over ${used.length} firewalls`));
+    if (violations.length) throw new ReadOnlyViolationError(`the scale run sent ${violations.length} line(s) outside the read-only allow-list:\n${[...new Set(violations)].slice(0, 20).join('\n')}`);
   } finally {
     await env.stop();
   }

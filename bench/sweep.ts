@@ -5,6 +5,7 @@
  * debug commands on the firewalls. Side by side: the same per-firewall read plan done the usual way, Netmiko
  * fast_cli in a 20-thread pool on 50 firewalls (bench/netmiko_sweep.py), and the ratio.
  */
+import { ReadOnlyViolationError } from './scale';
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -118,6 +119,9 @@ export async function benchSweep(opts: { counts: number[]; perCommandMs: number;
         figure(`sweep.configWrites.${tag}`, writes, 'count'),
         figure(`sweep.debugCommands.${tag}`, debug, 'count', '`diagnose debug ...` received by the firewalls'),
       );
+      const violations = used.flatMap((f) => f.violations.map((v) => `${f.name}: ${v}`));
+      figures.push(figure(`sweep.readOnlyViolations.${tag}`, violations.length, 'count', `lines outside the read-only allow-list (src/fortios/readOnly.ts) over ${count} firewalls`));
+      if (violations.length) throw new ReadOnlyViolationError(`the sweep sent ${violations.length} line(s) outside the read-only allow-list:\n${[...new Set(violations)].slice(0, 20).join('\n')}`);
       if (machineBusy > 0.9) {
         const machineS = machineBusy * cores * wallS;
         const otherS = Math.max(0, machineS - simCpuS - report.cpuMs / 1000);

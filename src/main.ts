@@ -31,29 +31,35 @@ function shutdownGraceMs(limits: CheckLimits): number {
   return limits.commandTimeoutMs * 3 + limits.connectTimeoutMs + 5_000;
 }
 
-async function main(): Promise<void> {
-  loadDotenv({ quiet: true });
-  const config = loadAppConfig(process.env);
+/** Wiring that only tests change: the Slack Web API base URL (the local fake Slack). Never read from the environment. */
+export interface MainOverrides {
+  slackApiUrl?: string;
+}
+
+/** The bot as `npm start` runs it, with its configuration from `env` (process.env plus .env). */
+export async function main(env: NodeJS.ProcessEnv = process.env, overrides: MainOverrides = {}): Promise<void> {
+  loadDotenv({ quiet: true, processEnv: env as Record<string, string> });
+  const config = loadAppConfig(env);
   const log = makeLog(config);
-  const inventory: Inventory = config.inventoryPath ? loadInventory(config.inventoryPath, process.env) : { source: '(built-in)', firewalls: [], warnings: [] };
+  const inventory: Inventory = config.inventoryPath ? loadInventory(config.inventoryPath, env) : { source: '(built-in)', firewalls: [], warnings: [] };
 
   let simulator: FortiGateSimulator | undefined;
   if (config.mode === 'console') {
     // fw-demo: a simulated FortiGate on loopback, with a throwaway password held only in this process.
-    process.env[DEMO_PASSWORD_ENV] = randomBytes(18).toString('base64url');
-    simulator = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'admin', password: process.env[DEMO_PASSWORD_ENV] }] });
+    env[DEMO_PASSWORD_ENV] = randomBytes(18).toString('base64url');
+    simulator = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'admin', password: env[DEMO_PASSWORD_ENV] }] });
     const port = await simulator.start();
     inventory.firewalls.push(demoInventoryEntry(port, simulator.hostKeyFingerprint, DEMO_PASSWORD_ENV));
   }
   for (const warning of [...config.warnings, ...(inventory.warnings ?? [])]) log('warn', warning);
 
   const metrics = new BotMetrics();
-  const openSession = instrumentOpener(makeSessionOpener(config.limits, process.env), metrics);
+  const openSession = instrumentOpener(makeSessionOpener(config.limits, env), metrics);
   // In process by default; in Redis (shared by replicas) with SIP_CHECK_REDIS_URL.
   const coordination = await createCoordination(config, log);
   const { journal } = coordination;
   if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
-  const audit = new AuditLog(config.auditPath, { secrets: secretValues(process.env, inventory) });
+  const audit = new AuditLog(config.auditPath, { secrets: secretValues(env, inventory) });
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;
   let stopOps: () => Promise<void> = async () => undefined;
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
     botToken: config.slack.botToken,
     appToken: config.slack.appToken,
     signingSecret: config.slack.signingSecret,
+    ...(overrides.slackApiUrl ? { slackApiUrl: overrides.slackApiUrl } : {}),
     service,
     redact,
     maxCaptureSeconds: config.limits.maxSeconds,
@@ -169,7 +176,10 @@ function makeLog(config: AppConfig): Logger {
   return createLogger(config.logLevel, process.stderr);
 }
 
-main().catch((e: unknown) => {
+/** Exits 1 with the error's message (never a stack trace) when the bot cannot start. */
+export function exitOnStartFailure(e: unknown): never {
   process.stderr.write(`sip-check: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
-});
+}
+
+if (require.main === module) main().catch(exitOnStartFailure);

@@ -40,8 +40,9 @@ export function analyseTranscript(outputs: CommandResult[], opts: Pick<SipCaptur
   const analyzer = new SipCaptureAnalyzer({ onMessage: opts.onMessage });
   const enable = normaliseCommand(COMMANDS.debugEnable);
   for (const r of outputs) {
-    if (r.command !== enable || r.output === '') continue; // nothing captured: no line to count
-    for (const line of r.output.split('\n')) analyzer.pushLine(line);
+    if (r.command !== enable) continue;
+    // Blank lines are skipped, as the live capture's line splitter skips them (a capture with no output counts 0 lines).
+    for (const line of r.output.split('\n')) if (line.trim()) analyzer.pushLine(line);
   }
   return analyse(outputs, analyzer.summary());
 }

@@ -24,6 +24,8 @@ export const CLI_ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> 
   { pattern: /^value parse error before '[^'\r\n]*'/m, kind: 'parse-error' },
   { pattern: /^entry not found in datasource/m, kind: 'entry-not-found' },
   { pattern: /^node_check_object fail!/m, kind: 'node-check-fail' },
+  // -37 is what a read-only admin profile gets for `diagnose debug` (CLI_MESSAGES.permissionDeniedCode): say so.
+  { pattern: /^Command fail\. Return code -37\b/m, kind: 'permission-denied' },
   { pattern: /^Command fail\. Return code -?\d+/m, kind: 'command-fail' },
   { pattern: /^(?:Permission denied|permission denied)/m, kind: 'permission-denied' },
 ];

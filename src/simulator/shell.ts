@@ -28,6 +28,8 @@ export interface ShellHost {
   perCommandMs(): number;
   /** Runs a typed command; `drop` and `hang` are injected faults. */
   execute(shell: ShellSession, command: string): CommandOutcome | 'drop' | 'hang';
+  /** A line typed while the CLI is hung: received, never run (tests still hold every received line to the allow-list). */
+  unanswered(shell: ShellSession, line: string): void;
   closed(shell: ShellSession): void;
 }
 
@@ -44,6 +46,8 @@ export class ShellSession implements DebugSink {
   private line = '';
   private lastWasCr = false;
   private pagerRest: string[] | null = null;
+  /** What was typed since the CLI hung, up to the next line end. */
+  private hungLine = '';
   private pendingOutcome: CommandOutcome | null = null;
   private timers = new Set<NodeJS.Timeout>();
   private pumping = false;
@@ -80,10 +84,25 @@ export class ShellSession implements DebugSink {
   }
 
   input(data: string): void {
-    if (this.mode === 'closed' || this.mode === 'hung') return;
+    if (this.mode === 'closed') return;
+    if (this.mode === 'hung') {
+      this.recordHung(data);
+      return;
+    }
     if (this.pending.length + data.length > MAX_PENDING) data = data.slice(0, Math.max(0, MAX_PENDING - this.pending.length));
     this.pending += data;
     this.pump();
+  }
+
+  private recordHung(data: string): void {
+    for (const ch of data) {
+      if (ch === '\r' || ch === '\n') {
+        if (this.hungLine.trim()) this.host.unanswered(this, this.hungLine);
+        this.hungLine = '';
+      } else if (this.hungLine.length < MAX_LINE) {
+        this.hungLine += ch;
+      }
+    }
   }
 
   /** The channel or connection went away. */

@@ -201,15 +201,30 @@ export class FortiGateSimulator implements ShellHost {
     if (typeof drop === 'object' && 'command' in drop && command.startsWith(normaliseCommand(drop.command))) return 'drop';
     if (this.faults.hangOn !== undefined && command.startsWith(normaliseCommand(this.faults.hangOn))) return 'hang';
     const outcome = this.device.run(shell.frames, command);
-    if (command === COMMANDS.debugEnable && this.state.debug.enabled) {
+    const enabledDebug = command === COMMANDS.debugEnable && this.state.debug.enabled;
+    if (enabledDebug) {
       // Debug output goes to the CLI session that enabled it; the duration timer restarts with each enable.
-      // It starts once the command has returned its prompt (with device latency, not before it), then lands
-      // after that prompt, on the same line, as on a real unit.
       this.streamer.attach(shell);
       this.startDurationTimer();
-      return { ...outcome, afterPrompt: () => this.syncDebug() };
     }
+    if (this.faults.hangAfter !== undefined && command.startsWith(normaliseCommand(this.faults.hangAfter))) {
+      // The command took effect, then the prompt never came back: debug output (if enabled) still streams.
+      if (enabledDebug) this.syncDebug();
+      return 'hang';
+    }
+    // The stream starts once the command has returned its prompt (with device latency, not before it), then lands
+    // after that prompt, on the same line, as on a real unit.
+    if (enabledDebug) return { ...outcome, afterPrompt: () => this.syncDebug() };
     return outcome;
+  }
+
+  unanswered(shell: ShellSession, line: string): void {
+    this.log(contextOf(shell.frames), normaliseCommand(line), true);
+  }
+
+  /** VDOMs this device has (what `diagnose sys vd list` names): the only names `edit` may enter under `config vdom`. */
+  get vdoms(): readonly string[] {
+    return this.scenario.vdomMode === 'multiple' ? this.scenario.vdoms : [];
   }
 
   closed(shell: ShellSession): void {
@@ -221,9 +236,9 @@ export class FortiGateSimulator implements ShellHost {
 
   // Internals
 
-  private log(context: string | null, command: string): void {
+  private log(context: string | null, command: string, unanswered = false): void {
     if (this.commandLog.length >= MAX_COMMAND_LOG) this.commandLog.splice(0, MAX_COMMAND_LOG / 2);
-    this.commandLog.push({ context, command, at: Date.now() });
+    this.commandLog.push(unanswered ? { context, command, at: Date.now(), unanswered: true } : { context, command, at: Date.now() });
   }
 
   private syncDebug(): void {

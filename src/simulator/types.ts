@@ -4,8 +4,10 @@ import type { Scenario } from './scenario';
 export interface Faults {
   /** Destroy the TCP socket: when a command (prefix) is typed, during the SSH handshake, at authentication, at shell open, or after N debug lines. */
   dropOn?: { command: string } | 'handshake' | 'auth' | 'shell' | { debugLines: number };
-  /** A command prefix that never returns a prompt. */
+  /** A command prefix that never runs and never returns a prompt (the CLI froze before it). */
   hangOn?: string;
+  /** A command prefix that runs (its effect happens: debug really enabled, levels really set) and then never returns a prompt. */
+  hangAfter?: string;
   /** Delay before every prompt. */
   slowPromptMs?: number;
   /** Debug lines as fast as the socket takes them, in big chunks split at arbitrary points. */
@@ -87,6 +89,8 @@ export interface CommandLogEntry {
   context: string | null;
   command: string;
   at: number;
+  /** Typed while the CLI was hung: received but never run. */
+  unanswered?: true;
 }
 
 export function newDeviceState(): DeviceState {

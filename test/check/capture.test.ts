@@ -7,10 +7,11 @@ import { runCheck } from '../../src/check/run';
 import { SipCaptureAnalyzer } from '../../src/sip';
 import { createRedactor } from '../../src/sip/redact';
 import { MemoryJournal, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { closeReadOnly } from '../support/readOnly';
 
 describe('redaction of what the check attaches', () => {
   let fw: SimulatedFirewall;
-  afterEach(() => fw.sim.close());
+  afterEach(() => closeReadOnly(fw.sim));
 
   test.each([
     ['users', { users: true, addresses: false }, ['1001@', '442079460018'], ['10.10.20.15']],
@@ -41,7 +42,7 @@ describe('redaction of what the check attaches', () => {
 
 describe('peer= and port= narrow the SIP summary of a live check', () => {
   let fw: SimulatedFirewall;
-  afterEach(() => fw.sim.close());
+  afterEach(() => closeReadOnly(fw.sim));
 
   test.each([
     ['a peer that is in the traffic', { peer: '10.10.20.15' }, (n: number) => expect(n).toBeGreaterThan(0)],

@@ -7,20 +7,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { AuditLog } from '../../src/check/audit';
 import { DebugJournal } from '../../src/check/journal';
+import { captureStartCommands } from '../../src/check/plan';
 import { recoverUnfinishedDebug } from '../../src/check/recovery';
-import { COMMANDS } from '../../src/fortios/cli';
 import { isDebugClean } from '../../src/simulator';
-import { openerFor, startFirewall, type SimulatedFirewall } from '../support/harness';
+import { openerFor, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { closeReadOnly } from '../support/readOnly';
 
 describe('recoverUnfinishedDebug', () => {
   let fw: SimulatedFirewall;
-  afterEach(() => fw.sim.close());
+  afterEach(() => closeReadOnly(fw.sim));
 
   /** A check that died mid-capture: debug enabled, the session gone, the journal entry left behind. */
   async function leaveDebugOn(): Promise<void> {
     const session = await openerFor(fw)(fw.entry);
-    await session.run(COMMANDS.debugSip(-1));
-    await session.run(COMMANDS.debugEnable);
+    // As the check does it: the dead-man timer is armed before debug is enabled.
+    for (const command of captureStartCommands({ seconds: 20, level: -1 }, testLimits())) await session.run(command);
     await session.close();
     expect(isDebugClean(fw.sim.state)).toBe(false);
   }

@@ -12,6 +12,7 @@ import type { Requester } from '../../src/check/types';
 import { makeSessionOpener } from '../../src/check/connect';
 import { isDebugClean } from '../../src/simulator';
 import { MemoryJournal, RecordingReporter, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { closeReadOnly } from '../support/readOnly';
 
 const ALICE: Requester = { userId: 'U0TESTER', channelId: 'C0OTHER', adapter: 'slack' };
 const MALLORY: Requester = { userId: 'U0MALLORY', channelId: 'C0OTHER', adapter: 'slack' };
@@ -54,7 +55,7 @@ describe('check service', () => {
 
   afterEach(async () => {
     await service?.shutdown(5000);
-    await Promise.all(firewalls.splice(0).map((f) => f.sim.close()));
+    await Promise.all(firewalls.splice(0).map((f) => closeReadOnly(f.sim)));
   });
 
   test('help lists only the firewalls this user may check', async () => {

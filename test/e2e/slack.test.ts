@@ -23,6 +23,7 @@ import { FortiGateSimulator, isDebugClean, loadScenario } from '../../src/simula
 import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
 import { recordingLogger } from '../adapters/slack/fixtures';
 import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, testLimits } from '../support/harness';
+import { closeReadOnly, expectReadOnly } from '../support/readOnly';
 
 const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
 const BOT_TOKEN = 'xoxb-e2e-bot-token-value';
@@ -89,6 +90,10 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
     });
     const server = (await app.start(0)) as Server;
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  });
+
+  afterEach(() => {
+    for (const [i, sim] of sims.entries()) expectReadOnly(sim, `fw0${i + 1}`);
   });
 
   afterAll(async () => {
@@ -213,7 +218,7 @@ describe('user-group grants (Slack sends no groups with a command)', () => {
     await service.shutdown(5000);
     await app.stop();
     await fake.close();
-    await sim.close();
+    await closeReadOnly(sim);
   });
 
   async function helpFor(user: string): Promise<string> {

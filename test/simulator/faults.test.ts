@@ -46,7 +46,30 @@ describe('faults', () => {
     expect(shell.closed).toBe(false);
     shell.write(`${COMMANDS.debugDisable}\r`);
     await expect(shell.waitPrompt(200)).rejects.toThrow(/timeout/);
-    expect(sim.commandLog.map((c) => c.command)).toEqual([COMMANDS.sipProxyStats]);
+    // Typed into the hung CLI: received (tests hold it to the allow-list) but never run.
+    expect(sim.commandLog.map((c) => [c.command, c.unanswered ?? false])).toEqual([[COMMANDS.sipProxyStats, false], [COMMANDS.debugDisable, true]]);
+    expect(sim.state.debug.resets).toBe(0);
+  });
+
+  it('hangAfter: the command takes effect, then the prompt never comes back', async () => {
+    const sim = await startSim();
+    sim.setFaults({ hangAfter: 'diagnose debug application sip' });
+    const shell = await shellOn(sim);
+    shell.write(`${COMMANDS.debugSip(-1)}\r`);
+    await expect(shell.waitPrompt(300)).rejects.toThrow(/timeout/);
+    expect(sim.state.debug.levels).toEqual({ sip: -1 });
+    expect(shell.closed).toBe(false);
+  });
+
+  it('hangAfter on diagnose debug enable: debug is on and streams to the stuck session', async () => {
+    const sim = await startSim();
+    const shell = await shellOn(sim);
+    expect(await shell.run(COMMANDS.debugSip(-1))).toBe('');
+    sim.setFaults({ hangAfter: COMMANDS.debugEnable });
+    shell.write(`${COMMANDS.debugEnable}\r`);
+    await shell.waitFor(/SIP|sip/);
+    expect(sim.state.debug.enabled).toBe(true);
+    expect(sim.state.debug.enables).toBe(1);
   });
 
   it('prints the max-admins message instead of the prompt and closes', async () => {

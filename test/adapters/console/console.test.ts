@@ -14,6 +14,8 @@ function tempDir(): string {
 }
 
 describe('terminal adapter (npm start with no .env)', () => {
+  afterEach(() => BotProcess.killAll());
+
   test('help, an unknown firewall, then a full check of fw-demo in a thread', async () => {
     const cwd = tempDir();
     const bot = new BotProcess(cwd, {});

@@ -7,14 +7,24 @@ import type { App } from '@slack/bolt';
 import { createSlackApp } from '../../../src/adapters/slack/app';
 import type { HandleOutcome } from '../../../src/check/service';
 import { FakeSlack } from '../../support/fakeSlack';
+import { marginAbove, StallMeter } from '../../support/margins';
 import { recordingLogger, StubService } from './fixtures';
 
 describe('Slack adapter in Socket Mode', () => {
   let fake: FakeSlack;
   let app: App | undefined;
+  /**
+   * The client disconnects when no pong came for `clientPingTimeout`; it checks every third of it, so a stall of
+   * two thirds of it looks like a dead link. It is also the reconnect delay. So: measure the worst stall during
+   * setup (a loaded 2-core machine stalls for 100+ ms), and set the timeout 6x above it (2 s to 5 s, the default).
+   */
+  let pingTimeoutMs: number;
 
   beforeEach(async () => {
+    const meter = new StallMeter();
     fake = await FakeSlack.start();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    pingTimeoutMs = marginAbove(meter.stop(), { factor: 6, minMs: 2000, maxMs: 5000 });
   });
   afterEach(async () => {
     await app?.stop();
@@ -33,7 +43,7 @@ describe('Slack adapter in Socket Mode', () => {
       service,
       slackApiUrl: fake.apiUrl,
       logger: recordingLogger(),
-      clientPingTimeout: 200,
+      clientPingTimeout: pingTimeoutMs,
       postRetryConfig: { retries: 0 },
       onOutcome: (o) => started(o),
     });
@@ -76,7 +86,8 @@ describe('Slack adapter in Socket Mode', () => {
 
     // Slack asks for a refresh: the app reconnects (a new apps.connections.open) and keeps acking.
     socket.send({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake' } });
-    await waitFor(() => socket.connectionCount() === 2);
+    // The reconnect waits one ping timeout first (the client's back-off unit).
+    await waitFor(() => socket.connectionCount() === 2, 3 * pingTimeoutMs + 5000);
     expect(fake.calls('apps.connections.open')).toHaveLength(2);
     const second = 'a1b2c3d4-0000-4000-8000-000000000002';
     // Slack redelivers an envelope until it is acked; the app must ack it on the new connection.
