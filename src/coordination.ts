@@ -10,7 +10,9 @@ import type { Inventory } from './config/types';
 import type { Logger } from './log';
 import { journalFileProbe, type HealthProbe } from './ops/health';
 import { connectRedis, type RedisStore } from './redis/client';
+import { RedisFleetStore } from './redis/fleetStore';
 import { RedisGroupCache } from './redis/groupCache';
+import type { FleetStore } from './fleet/store';
 import { RedisJournal } from './redis/journal';
 import { RedisCheckSlots, RedisDeviceLocks } from './redis/locks';
 import { RedisRateLimiter } from './redis/rateLimit';
@@ -18,7 +20,6 @@ import { RedisRateLimiter } from './redis/rateLimit';
 /**
  * Where the replicas' shared truth lives, chosen once: in this process (and the journal file) by default, or in
  * Redis with SIP_CHECK_REDIS_URL. Everything else talks to the interfaces in src/check/.
- * Sweep/watch state (issue 13) belongs here too when it lands: one more member, one Redis class.
  */
 export interface Coordination {
   journal: CheckJournal & RecoverableJournal;
@@ -27,6 +28,8 @@ export interface Coordination {
   locks: DeviceLocks;
   slots: CheckSlots;
   groupCache?: SharedGroupCache;
+  /** Fleet results and history when replicas share them (Redis); undefined: the file store of src/fleet/. */
+  fleetStore?: FleetStore;
   /** /healthz probes: the journal, and Redis when configured. */
   probes: HealthProbe[];
   /**
@@ -72,6 +75,7 @@ export async function createCoordination(config: AppConfig, log: Logger): Promis
     locks,
     slots: new RedisCheckSlots(store, config.maxConcurrent, { leaseMs, log }),
     groupCache: new RedisGroupCache(store),
+    fleetStore: new RedisFleetStore(store, log),
     probes: [
       { name: 'redis', check: async () => ((await store.ping()) ? { ok: true } : { ok: false, detail: 'no PONG: checks are refused until Redis answers' }) },
       { name: 'journal', check: async () => ((await store.ping()) ? { ok: true, detail: 'in Redis' } : { ok: false, detail: 'in Redis, which does not answer' }) },

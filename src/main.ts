@@ -106,7 +106,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     redact,
   });
 
-  const fleet = startFleet({ config, inventory, openSession, locks, slots, rateLimiter, audit, log });
+  const fleet = startFleet({ config, inventory, openSession, locks, slots, rateLimiter, audit, log, store: coordination.fleetStore });
   stopRunning = async () => {
     fleet.watch?.stop();
     await Promise.all([service.shutdown(shutdownGraceMs(config.limits)), fleet.service.shutdown(shutdownGraceMs(config.limits))]);

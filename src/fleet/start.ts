@@ -6,7 +6,8 @@ import type { UserRateLimit } from '../check/rateLimit';
 import type { SessionOpener } from '../check/run';
 import type { Logger } from '../log';
 import { createFleetService, type FleetDeps, type FleetService } from './service';
-import { JsonFileStore } from './store';
+import { JsonFileStore, type FleetStore } from './store';
+import { randomUUID } from 'node:crypto';
 import { SweepSlots, sweepShareOf } from './sweep';
 import { DriftWatch, type WatchDeps } from './watch';
 
@@ -23,6 +24,8 @@ export function startFleet(opts: {
   rateLimiter: UserRateLimit;
   audit: AuditLog;
   log: Logger;
+  /** Shared by replicas (Redis); default: the SIP_CHECK_FLEET_STATE file of this process. */
+  store?: FleetStore;
 }): { service: FleetService; watch?: DriftWatch; startWatch: (makePost: (channelId: string) => WatchDeps['post']) => Promise<void> } {
   const { config, log } = opts;
   const deps: FleetDeps = {
@@ -44,7 +47,8 @@ export function startFleet(opts: {
       if (!watchConfig) return;
       const watch = new DriftWatch({
         fleet: service,
-        store: new JsonFileStore(config.fleetStatePath, (m) => log('warn', m)),
+        store: opts.store ?? new JsonFileStore(config.fleetStatePath, (m) => log('warn', m)),
+        ...(opts.store ? { claim: () => claimWatch(opts.locks) } : {}),
         scope: watchConfig.tag ? { kind: 'tag', tag: watchConfig.tag } : { kind: 'all' },
         everyMs: watchConfig.everyMs,
         post: makePost(watchConfig.channelId),
@@ -65,4 +69,10 @@ export function startFleet(opts: {
     },
   };
   return result;
+}
+
+/** The watch's lease in the shared lock store: one replica runs a scheduled sweep at a time. */
+export async function claimWatch(locks: DeviceLocks): Promise<(() => Promise<void>) | null> {
+  const result = await locks.tryAcquire('fleet-watch', { requestedBy: 'drift-watch', startedAt: new Date(), checkId: `watch-${randomUUID()}` });
+  return 'busy' in result ? null : () => result.lease.release();
 }

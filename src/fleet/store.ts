@@ -96,7 +96,8 @@ export class MemoryStore implements FleetStore {
   }
 }
 
-function parseState(text: string): FleetState | undefined {
+/** The state from its JSON text, or undefined when the text is not a sip-check fleet state. */
+export function parseState(text: string): FleetState | undefined {
   try {
     const value: unknown = JSON.parse(text);
     if (!value || typeof value !== 'object') return undefined;

@@ -23,6 +23,12 @@ export interface WatchDeps {
   retention?: Retention;
   now: () => number;
   setTimer: (fn: () => void, ms: number) => () => void;
+  /**
+   * Replicas sharing the store (Redis): takes the watch's lease for one run, or null when another replica holds it.
+   * With it, a run is also skipped when the shared store shows a run less than half a period old, so the fleet is
+   * swept and changes are posted once per period, whichever replica's timer fires first.
+   */
+  claim?: () => Promise<(() => Promise<void>) | null>;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -84,6 +90,26 @@ export class DriftWatch {
   }
 
   private async run(): Promise<DriftChange[]> {
+    if (!this.deps.claim) return this.sweepAndPost();
+    const release = await this.deps.claim();
+    if (!release) {
+      this.deps.log('info', 'drift watch: another replica is running this sweep; skipped here');
+      return [];
+    }
+    try {
+      const previous = lastRun(await this.deps.store.load());
+      if (previous && this.deps.now() - Date.parse(previous.at) < this.deps.everyMs / 2) {
+        this.last = { at: previous.at, seconds: previous.seconds, counts: previous.counts, firewalls: sum(previous.counts), changes: 0 };
+        this.deps.log('info', 'drift watch: another replica ran this period; skipped here', { lastRun: previous.at });
+        return [];
+      }
+      return await this.sweepAndPost();
+    } finally {
+      await release();
+    }
+  }
+
+  private async sweepAndPost(): Promise<DriftChange[]> {
     const report = await this.deps.fleet.sweep(this.deps.scope);
     let state: FleetState;
     try {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { FirewallEntry } from '../../src/config/types';
 import { PASSWORD_ENV, TEST_PASSWORD } from '../support/harness';
 import { startFleet, type Fleet } from './support';
+import { expectReadOnly } from '../support/readOnly';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'sip-check.js');
 
@@ -82,6 +83,7 @@ describe('sip-check sweep (child process against the simulator)', () => {
     expect(JSON.parse(readFileSync(state, 'utf8'))).toMatchObject({ version: 1, runs: [expect.objectContaining({ scope: 'all' })] });
     for (const sim of fleet.sims) {
       expect(sim.state.configWrites).toEqual([]);
+      expectReadOnly(sim);
       expect(sim.state.debug.enables + sim.state.debug.resets).toBe(0);
     }
 

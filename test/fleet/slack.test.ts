@@ -23,6 +23,7 @@ import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
 import { recordingLogger } from '../adapters/slack/fixtures';
 import { MemoryJournal, testLimits } from '../support/harness';
 import { startFleet, USER, type Fleet } from './support';
+import { expectReadOnly } from '../support/readOnly';
 
 const SECRET = 'fleet-signing-secret-0123456789abcdef';
 const LIMITED = 'U0LIMITED';
@@ -148,6 +149,7 @@ describe('fleet sweep in Slack, end to end', () => {
     expect(files.csv.split('\r\n')[0]).toBe('name,handler,rule,hostname,version,vdoms,error_kind,error_message,seconds');
     for (const sim of fleet.sims) {
       expect(sim.state.configWrites).toEqual([]);
+      expectReadOnly(sim);
       expect(sim.state.debug.enables).toBe(0);
     }
   }, 60_000);

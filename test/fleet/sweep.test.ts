@@ -7,6 +7,7 @@ import { runSweep, SweepSlots, countRows } from '../../src/fleet/sweep';
 import { isDebugClean } from '../../src/simulator';
 import { openerFor, startFirewall, testLimits } from '../support/harness';
 import { startFleet, type Fleet } from './support';
+import { expectReadOnly } from '../support/readOnly';
 
 describe('sweep against simulated firewalls with mixed outcomes', () => {
   let fleet: Fleet;
@@ -49,6 +50,7 @@ describe('sweep against simulated firewalls with mixed outcomes', () => {
     expect(global.inUse).toBe(0);
     for (const sim of fleet.sims) {
       expect(sim.state.configWrites).toEqual([]);
+      expectReadOnly(sim);
       expect(sim.state.debug.enables).toBe(0);
       expect(sim.state.debug.resets).toBe(0);
       expect(isDebugClean(sim.state)).toBe(true);
@@ -71,6 +73,7 @@ describe('sweepFirewall on a multi-VDOM unit', () => {
       expect(fw.sim.commandLog.filter((c) => c.command === COMMANDS.sessionHelper).map((c) => c.context)).toEqual(['global']);
       expect(fw.sim.state.debug.enables + fw.sim.state.debug.resets).toBe(0);
       expect(fw.sim.state.configWrites).toEqual([]);
+      expectReadOnly(fw.sim);
     } finally {
       await fw.sim.close();
     }

@@ -14,6 +14,13 @@ import { webApi } from '@slack/bolt';
 import { UserGroupDirectory } from '../../src/adapters/slack/userGroups';
 import { FakeSlack } from '../support/fakeSlack';
 import { RedisServer } from '../support/redisServer';
+import { RedisFleetStore } from '../../src/redis/fleetStore';
+import { DriftWatch } from '../../src/fleet/watch';
+import { describeChange } from '../../src/fleet/drift';
+import { claimWatch } from '../../src/fleet/start';
+import { buildReport } from '../../src/fleet/sweep';
+import type { FleetService } from '../../src/fleet/service';
+import type { SweepRow } from '../../src/fleet/types';
 
 jest.setTimeout(30_000);
 
@@ -183,5 +190,62 @@ describe('Redis coordination', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  test('the fleet state is one document in Redis; a value that is not one is set aside and a new baseline starts', async () => {
+    const s = await store();
+    const fleetStore = new RedisFleetStore(s);
+    expect((await fleetStore.load()).runs).toEqual([]);
+    const state = await fleetStore.load();
+    state.runs.push({ id: 'run-1', at: '2026-05-01T10:00:00.000Z', scope: 'all', seconds: 1, counts: { 'sip-alg': 1 } });
+    await fleetStore.save(state);
+    expect(await new RedisFleetStore(await store()).load()).toEqual(state);
+    await s.client.set('sip-check:fleet:state', '{"not":"ours"}');
+    const warnings: string[] = [];
+    expect((await new RedisFleetStore(s, (_l, m) => warnings.push(m)).load()).runs).toEqual([]);
+    expect(await s.client.get('sip-check:fleet:state:corrupt')).toBe('{"not":"ours"}');
+    expect(warnings.join('\n')).toMatch(/new baseline/);
+  });
+
+  test("two replicas' drift watches sweep and post once per period between them, sharing the state", async () => {
+    const HOUR = 3_600_000;
+    let clock = Date.parse('2026-05-01T10:00:00Z');
+    let handler: 'sip-alg' | 'session-helper' = 'sip-alg';
+    let sweeps = 0;
+    const row = (): SweepRow => ({ name: 'fw01', handler, rule: handler === 'sip-alg' ? 'R3' : 'R5', hostname: 'FGT-A', version: 'v7.4.3', vdoms: [{ name: 'root', handler }], error: null, seconds: 0.1, configLines: [`root: system settings: set default-voip-alg-mode ${handler === 'sip-alg' ? 'proxy-based' : 'kernel-helper-based'}`] });
+    // The sweep itself is tested against simulators in test/fleet/; here it only counts and reports one firewall.
+    const fleet = { sweep: async (scope: { kind: 'all' }) => buildReport(`run-${++sweeps}`, scope, [row()], new Date(clock), 0.1) } as unknown as FleetService;
+    const posted: string[] = [];
+    const replica = async () => {
+      const s = await store();
+      const locks = new RedisDeviceLocks(s, { leaseMs: 5000 });
+      return new DriftWatch({
+        fleet,
+        store: new RedisFleetStore(s),
+        scope: { kind: 'all' },
+        everyMs: HOUR,
+        post: async (changes) => void posted.push(...changes.map(describeChange)),
+        destination: '<#C0WATCH>',
+        now: () => clock,
+        setTimer: () => () => undefined,
+        claim: () => claimWatch(locks),
+        log: () => undefined,
+      });
+    };
+    const a = await replica();
+    const b = await replica();
+    await Promise.all([a.runOnce(), b.runOnce()]); // the baseline: one sweep between the two
+    expect(sweeps).toBe(1);
+    clock += HOUR;
+    handler = 'session-helper';
+    await Promise.all([b.runOnce(), a.runOnce()]);
+    expect(sweeps).toBe(2);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatch(/fw01: sip-alg → session-helper/);
+    expect((await new RedisFleetStore(await store()).load()).runs).toHaveLength(2);
+    // Within the same period, a late timer on either replica does not sweep again.
+    clock += HOUR / 4;
+    await a.runOnce();
+    expect(sweeps).toBe(2);
   });
 });
