@@ -81,7 +81,7 @@ function timestamp(second: number): string {
 }
 
 /** One call's worth of debug output; every 10th call is busy, every 5th has a REGISTER 401→200 and an OPTIONS. */
-function callText(i: number): string {
+export function callText(i: number): string {
   const ts = (s: number) => timestamp(i * 3 + s);
   const id = `bench-${i}@192.168.1.10`;
   const from = `From: "Ext ${1000 + (i % 500)}" <sip:${1000 + (i % 500)}@pbx.example.com>;tag=f${i}`;
