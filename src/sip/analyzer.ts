@@ -1,5 +1,6 @@
 import { hostOf, isNonRoutable, isPublic } from './address';
 import { parseSipMessages, uriLabel, type SipMessage } from './message';
+import { SipByteLineSplitter } from './lines';
 import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reader';
 import { sdpMedia } from './sdp';
 import type {
@@ -162,6 +163,19 @@ export class SipCaptureAnalyzer {
     this.arrivalMs = arrivalMs;
     this.reader.pushLine(line);
   }
+
+  /**
+   * Raw console bytes (an SSH channel's or a file's chunks, any size, cut anywhere): the same result as splitting
+   * them with SipLineSplitter into `pushLine`, faster (the usual record line is read as bytes; see
+   * SipDebugReader.pushLineBytes). `summary()` ends the input. Do not mix with `pushLine` in one capture.
+   */
+  pushBytes(chunk: Buffer, arrivalMs?: number): void {
+    this.arrivalMs = arrivalMs;
+    this.byteLines ??= new SipByteLineSplitter((buf, start, end) => this.reader.pushLineBytes(buf, start, end));
+    this.byteLines.push(chunk);
+  }
+
+  private byteLines: SipByteLineSplitter | undefined;
 
   /** Characters examined so far (lines, rejoined records, decoded payloads): lets tests check linear work without clocks. */
   get workCount(): number {
@@ -579,6 +593,7 @@ export class SipCaptureAnalyzer {
   /** Ends any record still open (a capture cut mid-record), then summarises. Call at the end of the capture. */
   summary(opts: { endMs?: number } = {}): SipSummary {
     this.endMs = opts.endMs;
+    this.byteLines?.end();
     this.reader.flush();
     const problems: SipProblem[] = [...this.problems];
     const pendingProblems: SipProblem[] = [];

@@ -61,10 +61,23 @@ describe('golden output', () => {
     check('mixed.json', output(analyse(chunks)));
   });
 
-  it('the bench log (4,000 generated calls), digest of the output', () => {
-    const got = output(analyse([benchLog(4000)]));
+  it('the same through pushBytes, in chunks of every shape', () => {
+    const input = mixedCapture();
+    for (const size of [1 << 20, 4096, 977, 64]) {
+      const a = new SipCaptureAnalyzer();
+      for (let i = 0; i < input.length; i += size) a.pushBytes(input.subarray(i, i + size));
+      check('mixed.json', output(a));
+    }
+  });
+
+  it('the bench log (4,000 generated calls), digest of the output, by lines and by bytes', () => {
+    const log = benchLog(4000);
+    const got = output(analyse([log]));
     const digest = createHash('sha256').update(got).digest('hex');
     if (process.env.GOLDEN_UPDATE === '1') writeFileSync(path.join(GOLDEN, 'bench-4000.sha256'), `${digest}  ${got.length}\n`);
     expect(`${digest}  ${got.length}\n`).toBe(readFileSync(path.join(GOLDEN, 'bench-4000.sha256'), 'utf8'));
+    const bytes = new SipCaptureAnalyzer();
+    for (let i = 0; i < log.length; i += 65536) bytes.pushBytes(log.subarray(i, i + 65536));
+    expect(output(bytes)).toBe(got);
   });
 });
