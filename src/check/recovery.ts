@@ -48,7 +48,7 @@ export async function recoverUnfinishedDebug(deps: {
     }
     deps.audit.record({ event: 'recovery', checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, outcome: ok ? 'ok' : kind, debugReset: ok });
     if (ok) {
-      deps.journal.finish(entry.checkId);
+      await deps.journal.finish(entry.checkId);
       recovered.push(entry.firewall);
     } else {
       deps.log('error', 'could not reset debug left over by an earlier run; will retry at next start', { firewall: entry.firewall, kind });

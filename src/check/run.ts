@@ -15,9 +15,10 @@ import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttach
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
 
+/** The crash journal (DebugJournal): `begin` settles once the record is durable, before debug is enabled. */
 export interface CheckJournal {
-  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void;
-  finish(checkId: string): void;
+  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void | Promise<void>;
+  finish(checkId: string): void | Promise<void>;
 }
 
 export interface RunDeps {
@@ -86,9 +87,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     }
   };
   // The entry is only a reminder for crash recovery: failing to clear it (disk full) must not fail the check.
-  const finishJournal = () => {
+  const finishJournal = async () => {
     try {
-      deps.journal.finish(request.id);
+      await deps.journal.finish(request.id);
     } catch (e) {
       deps.log('warn', 'could not clear the debug journal entry; the next start will reset debug again', { checkId: request.id, firewall: entry.name, message: toCheckError(e).message });
     }
@@ -146,7 +147,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
-    deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
+    await deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
     debugTouched = true;
     debugReset = false;
     let debugChanged = false;
@@ -156,7 +157,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
         // Refused before anything was switched on (a read-only admin profile): nothing to undo.
         debugTouched = false;
         debugReset = null;
-        finishJournal();
+        await finishJournal();
       }
       mustSucceed(result);
       if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
@@ -185,7 +186,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     mustSucceed(await run(COMMANDS.debugReset));
     debugReset = true;
     capture.debugReset = true;
-    finishJournal();
+    await finishJournal();
     if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
     if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
     await run(COMMANDS.sipProxyStats);
@@ -201,7 +202,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     await progress({ phase: 'cleaning-up' });
     debugReset = await resetDebug(session, sessionSuspect, deps, notes);
     capture.debugReset = debugReset;
-    if (debugReset) finishJournal();
+    if (debugReset) await finishJournal();
   }
   if (session) await session.close();
 
