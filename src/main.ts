@@ -16,6 +16,7 @@ import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
 import { createRedactor } from './sip/redact';
+import { WorkerPool } from './workers/pool';
 import { FortiGateSimulator, loadScenario } from './simulator';
 
 /** The built-in demo firewall's scenario, served by the embedded simulator in terminal mode. */
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   if (stopping) return;
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
 
+  // Analysis, report rendering and the ladder PNG run here, off the event loop that answers Slack.
+  const tasks = config.workers > 0 ? new WorkerPool({ size: config.workers, maxQueue: config.workerQueue }).warm() : undefined;
   const redact = config.redact === 'none' ? undefined : createRedactor({ users: config.redact !== 'addresses', addresses: config.redact !== 'users' });
   const service = createCheckService({
     inventory,
@@ -83,9 +86,13 @@ async function main(): Promise<void> {
     maxConcurrent: config.maxConcurrent,
     log,
     redact,
+    tasks,
   });
 
-  stopRunning = () => service.shutdown(shutdownGraceMs(config.limits));
+  stopRunning = async () => {
+    await service.shutdown(shutdownGraceMs(config.limits));
+    await tasks?.close();
+  };
 
   if (config.mode === 'console') {
     await runConsole({

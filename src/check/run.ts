@@ -1,15 +1,13 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { renderTranscript } from '../fortios/transcript';
 import { parseSystemStatus, parseVdList } from '../fortios/parsers';
 import { SipCaptureAnalyzer } from '../sip';
-import { analyse } from './analyse';
 import { CheckError, toCheckError } from '../errors';
 import { GLOBAL_READS, SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads } from './plan';
-import { renderFullReport } from '../report/fullReport';
-import { renderLadderPng } from '../report/ladder';
+import { inlineTasks, type TaskRunner } from '../workers/pool';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
@@ -33,6 +31,8 @@ export interface RunDeps {
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Applied to every text posted and to the raw capture attachment (SIP_CHECK_REDACT). */
   redact?: (text: string) => string;
+  /** Where analysis, report rendering and the ladder PNG run: the worker pool (default: this thread). */
+  tasks?: TaskRunner;
 }
 
 export interface RunOutcome {
@@ -45,6 +45,8 @@ export interface RunOutcome {
 /** Raw capture kept in memory for the attachment; the analyzer sees everything within the byte bound. */
 const RAW_ATTACHMENT_CAP = 8 * 1024 * 1024;
 const GZIP_ABOVE = 512 * 1024;
+/** In libuv's thread pool, off the event loop. */
+const gzipAsync = promisify(gzip);
 
 /**
  * One SIP check: connect → read config → capture (bounded) → cleanup (always) → analyse → report.
@@ -219,7 +221,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, captureEndMs });
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
-    const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
+    const cause = toCheckError(e);
+    // A full worker queue keeps its kind (try again later); anything else is a bug or a crash, said as such.
+    const failure = new CheckError(cause.kind === 'overloaded' ? 'overloaded' : 'internal', `The analysis failed: ${cause.message}. The transcript was read and debug is reset.`);
     deps.log('error', 'analysis failed', { checkId: request.id, firewall: entry.name, message: failure.message });
     await safely(() => reporter.failed(failure, { debugReset }), deps);
     return { error: failure, debugReset };
@@ -243,17 +247,19 @@ async function buildResult(
     const what = [request.options.peer && `peer ${request.options.peer}`, request.options.port && `port ${request.options.port}`].filter(Boolean).join(' and ');
     notes.push(`The SIP summary keeps only messages to or from ${what}: ${sip.lines.filteredOut ?? 0} other SIP record(s) left out. The raw capture has everything.`);
   }
-  const analysis = analyse(outputs, sip);
   const ladders = analyzer.ladders(3);
+  const tasks = deps.tasks ?? inlineTasks;
+  const rendered = await tasks.run('report', { outputs, sip, ladders, fallbackHostname: entry.name });
+  const analysis = rendered.analysis;
   const redact = deps.redact ?? ((t: string) => t);
   const attachments: FileAttachment[] = [];
-  const report = redact(renderFullReport(analysis, ladders));
+  const report = redact(rendered.report);
   attachments.push({ filename: `sip-check-${entry.name}-report.txt`, title: 'Full report', content: Buffer.from(report), mimeType: 'text/plain' });
-  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(renderTranscript(outputs, analysis.status.hostname ?? entry.name))), mimeType: 'text/plain' });
-  if (raw.bytes > 0) attachments.push(raw.attachment(entry.name, redact));
+  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(rendered.transcript)), mimeType: 'text/plain' });
+  if (raw.bytes > 0) attachments.push(await raw.attachment(entry.name, redact));
   if (ladders.length) {
     try {
-      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: await renderLadderPng(ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
+      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: await tasks.run('ladderPng', ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
     } catch (e) {
       notes.push(`The ladder picture could not be drawn (${toCheckError(e).message}); the text ladder is in the full report.`);
     }
@@ -353,12 +359,12 @@ class RawCapture {
     this.chunks.push(line);
     this.bytes += size;
   }
-  attachment(firewall: string, redact: (t: string) => string): FileAttachment {
+  async attachment(firewall: string, redact: (t: string) => string): Promise<FileAttachment> {
     let text = redact(this.chunks.join('\n') + '\n');
     if (this.truncated) text += `[sip-check: raw capture cut at ${Math.round(this.cap / 1024 / 1024)} MiB; the summary saw all of it]\n`;
     const buffer = Buffer.from(text);
     if (buffer.length > GZIP_ABOVE) {
-      return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: gzipSync(buffer), mimeType: 'application/gzip' };
+      return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: await gzipAsync(buffer), mimeType: 'application/gzip' };
     }
     return { filename: `sip-check-${firewall}-sip-debug.log`, title: 'Raw SIP debug capture', content: buffer, mimeType: 'text/plain' };
   }

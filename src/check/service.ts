@@ -8,6 +8,7 @@ import { parseCheckCommand, usageText } from './options';
 import { rateLimitedError, type RateLimiter } from './rateLimit';
 import { runCheck, type CheckJournal, type SessionOpener } from './run';
 import type { CheckOptions, CheckReporter, CheckRequest, Requester } from './types';
+import type { TaskRunner } from '../workers/pool';
 
 /**
  * What a chat adapter sees of the bot: text in, an outcome out. Platform-neutral (Nautobot ChatOps'
@@ -48,6 +49,8 @@ export interface ServiceDeps {
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   redact?: (text: string) => string;
+  /** The worker pool for analysis and rendering (default: the service's own thread). */
+  tasks?: TaskRunner;
 }
 
 interface Running {
@@ -135,7 +138,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
       deps.audit.record({ event: 'check-start', checkId: id, userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall, vdom: options.vdom ?? entry.vdom, options, startedAt: startedAt.toISOString() });
       const done = (async () => {
         try {
-          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact });
+          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, tasks: deps.tasks });
           if (outcome.result) {
             results.set(id, { firewall, remediation: outcome.result.verdict.remediation });
             while (results.size > REMEMBERED_RESULTS) results.delete(results.keys().next().value as string);
