@@ -50,9 +50,11 @@ interface Slot {
   worker: Worker;
   job: Job | null;
   timer?: NodeJS.Timeout;
+  /** The worker has loaded its tasks: a task's timeout starts when it can actually run. */
+  ready: boolean;
 }
 
-type Reply = { ok: true; output: unknown } | { ok: false; message: string };
+type Reply = { ready: true } | { ok: true; output: unknown } | { ok: false; message: string };
 
 /**
  * Runs in each worker (as `eval` source, so it needs no file of its own beside the tasks): registers ts-node when
@@ -62,6 +64,7 @@ const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
 if (workerData.tsNode) require(workerData.tsNode).register({ transpileOnly: true, projectSearchDir: workerData.projectDir });
 const { TASKS } = require(workerData.tasksModule);
+parentPort.postMessage({ ready: true });
 parentPort.on('message', async ({ task, input }) => {
   let reply;
   try {
@@ -103,7 +106,7 @@ export class WorkerPool implements TaskRunner {
     });
   }
 
-  /** Starts every worker now rather than at the first task (loading TypeScript through ts-node takes a second or two). */
+  /** Starts every worker now rather than at the first task (loading TypeScript through ts-node takes a second or more). */
   warm(): this {
     while (!this.closed && this.slots.length < this.opts.size) this.spawn();
     return this;
@@ -131,9 +134,14 @@ export class WorkerPool implements TaskRunner {
   private spawn(): Slot {
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: this.workerData });
     this.started++;
-    const slot: Slot = { worker, job: null };
+    const slot: Slot = { worker, job: null, ready: false };
     worker.unref();
     worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        if (slot.job) this.post(slot, slot.job);
+        return;
+      }
       const job = slot.job;
       if (!job) return;
       this.release(slot);
@@ -161,6 +169,10 @@ export class WorkerPool implements TaskRunner {
   private start(slot: Slot, job: Job): void {
     slot.job = job;
     slot.worker.ref();
+    if (slot.ready) this.post(slot, job);
+  }
+
+  private post(slot: Slot, job: Job): void {
     const timeoutMs = this.opts.taskTimeoutMs ?? 60_000;
     slot.timer = setTimeout(() => {
       void this.stop(slot, new CheckError('timeout', `${describeTask(job.task)} did not finish within ${Math.round(timeoutMs / 1000)} s`));
