@@ -206,9 +206,12 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     capture.debugReset = debugReset;
     if (debugReset) await finishJournal();
   }
-  if (session) await session.close();
+  // Debug is reset (or could not be): logging out (`exit`, then the server closing the connection) overlaps the
+  // analysis and posting; the check still ends (and its firewall lock is released) only once it is done.
+  const closing = session ? session.close() : Promise.resolve();
 
   if (error) {
+    await closing;
     deps.log(error.kind === 'internal' ? 'error' : 'warn', 'check failed', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message });
     for (const note of notes) await safely(() => reporter.note(note), deps);
     await safely(() => reporter.failed(error as CheckError, { debugReset }), deps);
@@ -226,10 +229,12 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     const failure = new CheckError(cause.kind === 'overloaded' ? 'overloaded' : 'internal', `The analysis failed: ${cause.message}. The transcript was read and debug is reset.`);
     deps.log('error', 'analysis failed', { checkId: request.id, firewall: entry.name, message: failure.message });
     await safely(() => reporter.failed(failure, { debugReset }), deps);
+    await closing;
     return { error: failure, debugReset };
   }
   for (const note of notes) await safely(() => reporter.note(note), deps);
   await safely(() => reporter.result(result), deps);
+  await closing;
   return { result, debugReset };
 }
 
