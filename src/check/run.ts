@@ -149,11 +149,21 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
     const captureVdom = multiVdom ? vdoms[0] : null;
     if (captureVdom) await session.enterVdom(captureVdom);
-    await deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
+    // Durable before anything is switched on: written while the leading disable/reset run (they switch nothing on).
+    const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port }));
+    journaled.catch(() => undefined); // awaited below
     debugTouched = true;
     debugReset = false;
     let debugChanged = false;
     for (const command of captureStartCommands(request.options, limits)) {
+      if (!debugChanged && !(DEBUG_CLEANUP as readonly string[]).includes(command)) {
+        await journaled.catch((e: unknown) => {
+          // Not recorded: nothing may be switched on, and nothing was.
+          debugTouched = false;
+          debugReset = null;
+          throw e;
+        });
+      }
       const result = await run(command);
       if (result.error && !debugChanged) {
         // Refused before anything was switched on (a read-only admin profile): nothing to undo.
@@ -188,11 +198,19 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     mustSucceed(await run(COMMANDS.debugReset));
     debugReset = true;
     capture.debugReset = true;
-    await finishJournal();
-    if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
+    // Cleared on disk while the counters are read (finishJournal never throws).
+    const journalCleared = finishJournal();
+    if (stats.stoppedBy === 'cancelled') {
+      await journalCleared;
+      throw abortError(overall.signal.reason);
+    }
     if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
-    await run(COMMANDS.sipProxyStats);
-    if (captureVdom) await session.leaveContext();
+    try {
+      await run(COMMANDS.sipProxyStats);
+      if (captureVdom) await session.leaveContext();
+    } finally {
+      await journalCleared;
+    }
   } catch (e) {
     error = e instanceof CheckError ? e : toCheckError(e);
   } finally {
