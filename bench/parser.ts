@@ -33,6 +33,8 @@ export async function benchParser(opts: { sizesMB: number[]; tmpDir: string }): 
         { name: `parser.throughput.${tag}`, value: round(bytesMB / run.seconds), unit: 'MB/s', note: `whole analyzer (what a check runs), wall clock; ${run.messages} messages, ${generated.calls} calls; target ≥ ${size >= 100 ? 200 : 100}` },
         { name: `parser.cpuThroughput.${tag}`, value: round(bytesMB / run.cpuSeconds), unit: 'MB/s', note: 'whole analyzer: bytes / (user + system CPU seconds of the child, V8 compiler and GC threads included: can exceed wall time on an idle machine)' },
         { name: `parser.seconds.${tag}`, value: round(run.seconds), unit: 's', note: `CPU ${round(run.cpuSeconds)} s` },
+        // What a live capture costs the bot's event loop per SIP message (the analyzer runs there, line by line).
+        { name: `parser.cpuPerMessage.${tag}`, value: round((run.cpuSeconds * 1e6) / Math.max(1, run.messages)), unit: 'µs', note: 'whole analyzer, CPU time per SIP message (its ~4 debug lines included)' },
         { name: `parser.parseOnly.throughput.${tag}`, value: round(bytesMB / parser.seconds), unit: 'MB/s', note: 'bytes → lines → debug records (hex decoded) → parsed SIP messages, no analyzer; wall clock' },
         { name: `parser.parseOnly.cpuThroughput.${tag}`, value: round(bytesMB / parser.cpuSeconds), unit: 'MB/s', note: 'the same per CPU-second; the rest of the whole figure is the analyzer (calls, SDP, retransmissions, NAT checks)' },
         { name: `parser.peakRss.${tag}`, value: round(run.maxRssKB / 1024), unit: 'MB', note: 'VmHWM of the parsing child (default V8 heap settings), target < 150' },
