@@ -133,6 +133,7 @@ function timestampLengthBytes(buf: Buffer, start: number, end: number): number {
 }
 
 const RECORD_WORD_BYTES = RECORD_WORDS.map((w) => Buffer.from(w));
+const NO_BYTES = Buffer.alloc(0);
 
 function matchBytes(buf: Buffer, at: number, end: number, word: Buffer): boolean {
   if (end - at < word.length) return false;
@@ -175,7 +176,7 @@ export class SipDebugReader {
   private pending: PendingRecord | null = null;
   /** Last `sip port N A -> B` per port: the following read/write belongs to it. */
   private readonly addressByPort = new Map<number, { src: string; dst: string; timestamp?: string }>();
-  private readonly seenLines: Array<{ text: string; what: SeenLine }> = [];
+  private readonly seenLines: Array<{ text: string; bytes: Buffer; what: SeenLine }> = [];
   private seenNext = 0;
   /** A line that ended in `->` (documentation wrap): joined with the next one. */
   private carry: string | null = null;
@@ -280,6 +281,20 @@ export class SipDebugReader {
     }
     if (!same) tsLength = timestampLengthBytes(buf, start, end);
     const i = start + tsLength;
+    // A session line seen before (`locate session`, `sess … found`, `sip port N A -> B`): handleLine's shortcut.
+    if (this.seenLines.length > 0 && end - i >= 4 && buf[i] === 115 && buf[i + 1] === 105 && buf[i + 2] === 112 && buf[i + 3] === 32) {
+      let e = end;
+      while (e > i && (buf[e - 1] === 32 || buf[e - 1] === 9 || buf[e - 1] === 13 || buf[e - 1] === 11 || buf[e - 1] === 12)) e--;
+      // A non-ASCII end may be white space trimEnd removes: the line way decides then.
+      const seen = buf[e - 1] < 0x80 ? this.seenLineBytes(buf, i, e) : undefined;
+      if (seen) {
+        this.total++;
+        this.work += end - start + 1;
+        const timestamp = same ? this.lastTimestamp : tsLength > 0 ? this.ownTimestampBytes(buf, start, tsLength) : undefined;
+        if (seen.src !== undefined) this.setAddress(seen.port, seen.src, seen.dst!, timestamp);
+        return true;
+      }
+    }
     // `sip port N ` + a record word, as recordStart matches it by hand.
     if (end - i < 16 || buf[i] !== 115 || buf[i + 1] !== 105 || buf[i + 2] !== 112 || buf[i + 3] !== 32 || buf[i + 4] !== 112 || buf[i + 5] !== 111 || buf[i + 6] !== 114 || buf[i + 7] !== 116 || buf[i + 8] !== 32) return false;
     let k = i + 9;
@@ -319,33 +334,17 @@ export class SipDebugReader {
     k = close + 1;
     while (k < e && (buf[k] === 32 || buf[k] === 9)) k++;
     if (buf[k] !== 40) return false;
-    // The hex, decoded as Buffer.write(hex, 'hex') does (pairs up to the first invalid one); only an exact one is
-    // taken here (its length is the declared one), anything else goes the line way.
-    const pairs = (close - hexStart) >>> 1;
-    if (pairs < declaredLength) return false;
-    const scratch = declaredLength <= hexScratch.length ? hexScratch : Buffer.allocUnsafe(declaredLength);
-    let n = 0;
-    for (let h = hexStart; n < pairs; h += 2) {
-      const hi = HEX_VALUE[buf[h]];
-      const lo = HEX_VALUE[buf[h + 1]];
-      if ((hi | lo) < 0) break;
-      if (n === declaredLength) return false; // longer than declared
-      scratch[n++] = (hi << 4) | lo;
-    }
+    // The hex, decoded exactly as the line path decodes it (Buffer.write(hex, 'hex'): pairs up to the first invalid
+    // one), natively, from a one-byte string of the span; only an exact dump (the declared length) is taken here.
+    if ((close - hexStart) >>> 1 < declaredLength) return false;
+    const scratch = (close - hexStart) >>> 1 <= hexScratch.length ? hexScratch : Buffer.allocUnsafe((close - hexStart) >>> 1);
+    const n = scratch.write(buf.toString('latin1', hexStart, close), 0, 'hex');
     if (n !== declaredLength) return false;
 
     // Now the line path's bookkeeping, in its order.
     this.total++;
     this.work += end - start + 1 + (end - bodyStart);
-    let timestamp: string | undefined;
-    if (same) timestamp = this.lastTimestamp;
-    else if (tsLength > 0) {
-      this.lastTimestampRaw = buf.toString('latin1', start, start + tsLength);
-      for (let c = 0; c < tsLength && c < this.timestampCodes.length; c++) this.timestampCodes[c] = buf[start + c];
-      this.lastTimestamp = ownAscii(this.lastTimestampRaw.trimEnd());
-      this.lastTimeMsKnown = false;
-      timestamp = this.lastTimestamp;
-    }
+    const timestamp = same ? this.lastTimestamp : tsLength > 0 ? this.ownTimestampBytes(buf, start, tsLength) : undefined;
     const timeMs = tsLength > 0 ? this.currentTimeMs() : undefined;
     const event: DebugMessageEvent = { type: 'message', port, io: write ? 'write' : 'read', payload: scratch.toString('utf8', 0, n), exact: true, cut: false };
     if (timestamp) event.timestamp = timestamp;
@@ -359,6 +358,28 @@ export class SipDebugReader {
     }
     this.onEvent(event);
     return true;
+  }
+
+  /** ownTimestamp on bytes (a timestamp prefix is ASCII: latin1 decodes it as UTF-8 would). */
+  private ownTimestampBytes(buf: Buffer, start: number, length: number): string {
+    if (length !== this.lastTimestampRaw.length || !this.sameTimestampBytes(buf, start, length)) {
+      this.lastTimestampRaw = buf.toString('latin1', start, start + length);
+      for (let c = 0; c < length && c < this.timestampCodes.length; c++) this.timestampCodes[c] = buf[start + c];
+      this.lastTimestamp = ownAscii(this.lastTimestampRaw.trimEnd());
+      this.lastTimeMsKnown = false;
+    }
+    return this.lastTimestamp;
+  }
+
+  /** seenLine on bytes: equal UTF-8 bytes are equal strings (a miss only sends the line the string way). */
+  private seenLineBytes(buf: Buffer, start: number, end: number): SeenLine | undefined {
+    const lines = this.seenLines;
+    const length = end - start;
+    for (let k = 0; k < lines.length; k++) {
+      const bytes = lines[k].bytes;
+      if (bytes.length === length && buf.compare(bytes, 0, length, start, end) === 0) return lines[k].what;
+    }
+    return undefined;
   }
 
   /** sameTimestamp on bytes. */
@@ -483,7 +504,11 @@ export class SipDebugReader {
 
   private rememberLine(rest: string, what: SeenLine): void {
     if (rest.endsWith('->') || rest.length > 200) return;
-    const entry = { text: copyExact(rest), what };
+    const text = copyExact(rest);
+    let bytes = Buffer.from(text, 'utf8');
+    // A lone surrogate (possible through pushLine only) has no bytes of its own: such a line is matched as text.
+    if (bytes.toString('utf8') !== text) bytes = NO_BYTES;
+    const entry = { text, bytes, what };
     if (this.seenLines.length < SEEN_LINES) this.seenLines.push(entry);
     else this.seenLines[this.seenNext] = entry;
     this.seenNext = (this.seenNext + 1) % SEEN_LINES;
