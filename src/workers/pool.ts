@@ -21,6 +21,8 @@ export interface WorkerPoolOptions {
   maxQueue: number;
   /** A task that runs longer is abandoned and its worker replaced (default 60 s). */
   taskTimeoutMs?: number;
+  /** Heap cap of each worker: a runaway analysis ends as that check's crash, not the bot's (default 512 MB). */
+  maxHeapMb?: number;
   /** The module whose `TASKS` the workers run (default ./tasks; tests give one that can crash). */
   tasksModule?: string;
 }
@@ -132,7 +134,7 @@ export class WorkerPool implements TaskRunner {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: this.workerData });
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: this.workerData, resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 512 } });
     this.started++;
     const slot: Slot = { worker, job: null, ready: false };
     worker.unref();

@@ -72,6 +72,13 @@ describe('WorkerPool', () => {
     expect(p.started).toBe(2);
   });
 
+  it('a worker that runs out of its heap fails its task as a crash; the bot is untouched', async () => {
+    const p = pool({ size: 1, maxQueue: 4, tasksModule: CRASHING, maxHeapMb: 300 });
+    const hog = p.run('report', reportInput('hog-fw'));
+    await expect(hog).rejects.toMatchObject({ kind: 'internal', message: expect.stringMatching(/^the worker running the analysis crashed \(.*out of memory/i) });
+    await expect(p.run('report', reportInput())).resolves.toBeDefined();
+  });
+
   it('close rejects what waits and refuses new tasks', async () => {
     const p = pool({ size: 1, maxQueue: 4 });
     const running = p.run('report', reportInput());
