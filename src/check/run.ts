@@ -243,8 +243,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const cause = toCheckError(e);
-    // A full worker queue keeps its kind (try again later); anything else is a bug or a crash, said as such.
-    const failure = new CheckError(cause.kind === 'overloaded' ? 'overloaded' : 'internal', `The analysis failed: ${cause.message}. The transcript was read and debug is reset.`);
+    // A full worker queue or a stopping pool keeps its kind (try again later); anything else is a bug or a crash.
+    const failure = new CheckError(cause.kind === 'overloaded' || cause.kind === 'shutdown' ? cause.kind : 'internal', `The analysis failed: ${cause.message}. The transcript was read and debug is reset.`);
     deps.log('error', 'analysis failed', { checkId: request.id, firewall: entry.name, message: failure.message });
     await safely(() => reporter.failed(failure, { debugReset }), deps);
     await closing;
