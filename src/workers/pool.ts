@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CheckError } from '../errors';
@@ -59,8 +60,9 @@ interface Slot {
 type Reply = { ready: true } | { ok: true; output: unknown } | { ok: false; message: string };
 
 /**
- * Runs in each worker (as `eval` source, so it needs no file of its own beside the tasks): registers ts-node when
- * the tasks are TypeScript (`npm start`, jest), then answers one message at a time.
+ * Runs in each worker (as `eval` source, so it needs no file of its own beside the tasks): loads the tasks (plain
+ * JavaScript: from dist/, or transpiled by `workerJavaScript`; ts-node only where that cache cannot be written),
+ * then answers one message at a time.
  */
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -82,7 +84,7 @@ export class WorkerPool implements TaskRunner {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private closed = false;
-  private readonly workerData: { tasksModule: string; tsNode?: string; projectDir: string };
+  private readonly workerData: { tasksModule: string; tsNode?: string; projectDir?: string };
   /** Workers started so far (restarts included): for tests and the bench. */
   started = 0;
 
@@ -90,9 +92,12 @@ export class WorkerPool implements TaskRunner {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new Error('WorkerPool size must be a positive integer');
     if (!Number.isInteger(opts.maxQueue) || opts.maxQueue < 0) throw new Error('WorkerPool maxQueue must be a non-negative integer');
     const tasksModule = opts.tasksModule ?? path.join(__dirname, `tasks${path.extname(__filename)}`);
-    this.workerData = { tasksModule, projectDir: path.dirname(tasksModule) };
-    // From the TypeScript sources (ts-node, ts-jest) the worker compiles what it loads; from dist/ it needs nothing.
-    if (tasksModule.endsWith('.ts')) this.workerData.tsNode = require.resolve('ts-node');
+    if (!tasksModule.endsWith('.ts')) this.workerData = { tasksModule };
+    else {
+      const js = workerJavaScript(tasksModule);
+      // A read-only node_modules: the worker compiles what it loads (ts-node, heavier but the same tasks).
+      this.workerData = js ? { tasksModule: js } : { tasksModule, tsNode: require.resolve('ts-node'), projectDir: path.dirname(tasksModule) };
+    }
   }
 
   run<T extends TaskName>(task: T, input: TaskInput<T>): Promise<TaskOutput<T>> {
@@ -219,4 +224,79 @@ export class WorkerPool implements TaskRunner {
 
 function describeTask(task: TaskName): string {
   return task === 'ladderPng' ? 'the ladder picture' : 'the analysis';
+}
+
+/** Transpiled trees of this process, by tasks module (pools share one). */
+const transpiled = new Map<string, { dir: string; entry: string }>();
+
+/**
+ * From the TypeScript sources (`npm start`, jest) a worker would have to load TypeScript itself (ts-node): about
+ * 100 MB of memory per worker. Instead the sources are transpiled once, on this thread where TypeScript is loaded
+ * already, into a cache inside node_modules (so packages resolve from it) that mirrors the repository: src/, the
+ * tasks module if it lives elsewhere (a test's), and a link to assets/. Removed when the process exits.
+ * Returns the transpiled tasks module, or undefined when the cache cannot be written.
+ */
+function workerJavaScript(tasksModule: string): string | undefined {
+  const known = transpiled.get(tasksModule);
+  if (known) return known.entry;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const root = path.resolve(__dirname, '..', '..');
+  const cache = path.join(root, 'node_modules', '.cache', 'sip-check-workers');
+  const dir = path.join(cache, `${process.pid}-${transpiled.size}`);
+  try {
+    removeStale(cache);
+    rmSync(dir, { recursive: true, force: true });
+    const files = tsFiles(path.join(root, 'src'));
+    if (!files.includes(tasksModule)) files.push(tasksModule);
+    for (const file of files) {
+      const out = path.join(dir, path.relative(root, file).replace(/\.ts$/, '.js'));
+      mkdirSync(path.dirname(out), { recursive: true });
+      const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+        fileName: file,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      writeFileSync(out, js.outputText);
+    }
+    // The ladder's font is found next to src/, as in the repository.
+    symlinkSync(path.join(root, 'assets'), path.join(dir, 'assets'), 'dir');
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  if (transpiled.size === 0) {
+    process.once('exit', () => {
+      for (const t of transpiled.values()) rmSync(t.dir, { recursive: true, force: true });
+    });
+  }
+  const entry = path.join(dir, path.relative(root, tasksModule).replace(/\.ts$/, '.js'));
+  transpiled.set(tasksModule, { dir, entry });
+  return entry;
+}
+
+/** Trees left by processes that did not exit normally (killed): their pid is gone. */
+function removeStale(cache: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(cache);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(name.split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(cache, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const full = path.join(dir, d.name);
+    if (d.isDirectory()) return tsFiles(full);
+    return d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') ? [full] : [];
+  });
 }
