@@ -232,7 +232,7 @@ export class SipCaptureAnalyzer {
     // Kept as two 30-bit hashes (small integers: no per-message string or heap object survives); a false match
     // needs both to collide.
     const seq = msg.cseq?.seq;
-    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '');
+    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.viaBranch ?? msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '');
     const h1 = keyHash1;
     const h2 = keyHash2;
     const retransmission = this.recentKeys.get(h1) === h2 || this.olderKeys.get(h1) === h2;
@@ -503,9 +503,10 @@ export class SipCaptureAnalyzer {
     const srcHost = hostOf(ev.src);
     const callId = msg.callId;
     const label = msg.kind === 'request' ? msg.method! : String(msg.status);
-    const viaHost = msg.via?.host;
+    // Responses never look at the Via: it is parsed for requests only.
+    const viaHost = msg.kind === 'request' ? msg.via?.host : undefined;
     let headerFlagged = false;
-    if (msg.kind === 'request' && viaHost && viaHost !== srcHost && isNonRoutable(viaHost)) {
+    if (viaHost && viaHost !== srcHost && isNonRoutable(viaHost)) {
       headerFlagged = true;
       this.addProblemForCall('nat-not-rewritten', `${label} from ${ev.src} has Via ${viaHost} (private) on the public side: NAT not applied to SIP headers`, callId, this.evidence(ev, msg, ['via', 'contact']), `nat|${callId}|${viaHost}`);
     }
