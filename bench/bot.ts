@@ -15,6 +15,8 @@ import type { CheckError } from '../src/errors';
 import { DebugJournal } from '../src/check/journal';
 import { RateLimiter } from '../src/check/rateLimit';
 import type { SessionOpener } from '../src/check/run';
+import { WorkerPool } from '../src/workers/pool';
+import { loadAppConfig } from '../src/config/env';
 import { createCheckService, type CheckService, type HandleOutcome } from '../src/check/service';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate, Requester } from '../src/check/types';
 import type { CheckLimits, Inventory } from '../src/config/types';
@@ -34,7 +36,10 @@ export interface BotCounters {
 export function buildService(opts: { inventory: Inventory; limits: CheckLimits; openSession: SessionOpener; maxConcurrent: number; tag: string; counters?: BotCounters }): CheckService {
   mkdirSync(OUT_DIR, { recursive: true });
   const counters = opts.counters;
-  return createCheckService({
+  // As in production (src/main.ts): the default worker pool, started up front.
+  const defaults = loadAppConfig({});
+  const tasks = defaults.workers > 0 ? new WorkerPool({ size: defaults.workers, maxQueue: defaults.workerQueue }).warm() : undefined;
+  const service = createCheckService({
     inventory: opts.inventory,
     limits: opts.limits,
     openSession: opts.openSession,
@@ -47,7 +52,15 @@ export function buildService(opts: { inventory: Inventory; limits: CheckLimits; 
       if (counters && level === 'error') counters.errors += 1;
       if (counters && level === 'warn') counters.warnings += 1;
     },
+    tasks,
   });
+  return {
+    ...service,
+    async shutdown(timeoutMs) {
+      await service.shutdown(timeoutMs);
+      await tasks?.close();
+    },
+  };
 }
 
 /** Bolt's logger, silenced (the benchmark prints figures, not logs); errors are counted. */

@@ -32,10 +32,10 @@ const PHASE_NOTES: Record<Exclude<keyof PhaseSplit, 'commands'>, string> = {
   overhead: 'total minus the capture window',
   handshake: 'SSH handshake + auth + shell + first prompt (openSession)',
   configReads: 'get system status + session-helper + per-VDOM reads',
-  captureSetup: 'journal begin + debug disable/reset/timestamp/duration/application sip/enable',
-  firstDisable: 'of captureSetup: the first `diagnose debug disable`, which waits for 150 ms of quiet (settleQuietMs) in case debug was already on',
-  captureTeardown: 'capture beyond the window (disable + settle) + debug reset + sip-proxy stats + close',
-  analysis: 'analyse, report text, transcript, ladder PNG',
+  captureSetup: 'debug disable/reset (the journal entry is written meanwhile) + timestamp/duration/application sip/enable',
+  firstDisable: 'of captureSetup: the first `diagnose debug disable` (a plain prompt wait: this session is not streaming)',
+  captureTeardown: 'capture beyond the window (debug disable, no quiet wait: the next command is fenced) + debug reset + sip-proxy stats (the logout overlaps the analysis)',
+  analysis: 'SIP summary (bot thread), then verdict, report text, transcript and ladder PNG in the worker pool, gzip in the thread pool',
   posting: 'parent post (start) + verdict, summary and 4 file uploads to the fake Slack',
   other: 'Bolt request handling, ack, service bookkeeping (audit, journal), progress edits',
 };
@@ -105,6 +105,10 @@ export async function benchOverhead(opts: { runs: number; latenciesMs: number[] 
         figures.push(figure(`check.${key}.${tag}`, median(splits.map((s) => s[key])), 'ms', note(PHASE_NOTES[key])));
       }
       figures.push(figure(`check.commands.${tag}`, median(splits.map((s) => s.commands)), 'count', 'CLI commands run per check (plus the capture)'));
+      if (latency > 0) {
+        const floor = median(splits.map((s) => s.commands)) * latency;
+        figures.push(figure(`check.overheadVsFloor.${tag}`, median(splits.map((s) => s.overhead)) / floor, 'x', `overhead / (commands × ${latency} ms = ${Math.round(floor)} ms, the sequential floor); target ≤ 1.3`));
+      }
     }
     const state = await env.state();
     figures.push(figure('check.configWrites', state.firewalls.reduce((n, f) => n + f.configWrites, 0), 'count', `config writes on the simulator over all checks (must be 0); debug left clean: ${state.firewalls.every((f) => f.debugClean)}; bot errors logged: ${counters.errors}`));

@@ -10,13 +10,16 @@
  * Sections:
  *   ack       slash-command ack latency through the real Bolt app (HTTP mode), p50/p99 over 1,000 signed
  *             requests at 25/s (--quick: 200) while real checks run against simulated firewalls: at the default
- *             concurrency limit (10 checks, 20 firewalls), then a stress variant (40 checks, 40 firewalls)
+ *             concurrency limit (10 checks, 20 firewalls), then a stress variant (40 checks, 40 firewalls); the bot
+ *             runs the production worker pool (bench/bot.ts buildService)
  *   overhead  command → posted verdict minus the 1 s capture window, split by phase; median of 10 runs
  *             (--quick: 3) at 0 and 20 ms per command
  *   netmiko   the config-read plan by Netmiko 2.4.2 (defaults and fast_cli) and by our driver, at 0 and 20 ms
  *             (--quick: fast_cli only); apt-get installs python3-netmiko when missing, or the section is skipped
- *   parser    bench/parser.ts: 10 MB and 500 MB debug logs, in process and as `analyze FILE --json` (--quick: 10 MB);
- *             bench/pcap.ts: the same kind of log, 100 MB, converted to a pcapng capture file (--quick: 10 MB)
+ *   parser    bench/parser.ts: 10 MB and 500 MB debug logs (--quick: 10 MB), whole analyzer and parse-only, wall
+ *             clock and per CPU-second (the machine may be shared: CPU time is the honest figure then), and as
+ *             `analyze FILE --json`; bench/pcap.ts: the same kind of log, 100 MB, converted to a pcapng capture file
+ *             (--quick: 10 MB)
  *   scale     1, 10 and 50 firewalls through createCheckService (concurrency 10), 2 s window, 20 ms per command;
  *             the bot runs in a child process whose peak RSS (VmHWM) is read (--quick: 1 and 10); every line the
  *             simulated firewalls received is held to the read-only allow-list: one violation fails the run (exit 1)

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './log';
 import { opsHandler, startOpsServer, type HealthProbe } from './ops/health';
 import { BotMetrics, instrumentOpener } from './ops/metrics';
 import { createRedactor } from './sip/redact';
+import { WorkerPool } from './workers/pool';
 import { FortiGateSimulator, loadScenario } from './simulator';
 
 /** The built-in demo firewall's scenario, served by the embedded simulator in terminal mode. */
@@ -87,6 +88,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   if (stopping) return;
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
 
+  // Analysis, report rendering and the ladder PNG run here, off the event loop that answers Slack.
+  const tasks = config.workers > 0 ? new WorkerPool({ size: config.workers, maxQueue: config.workerQueue }).warm() : undefined;
   const redact = config.redact === 'none' ? undefined : createRedactor({ users: config.redact !== 'addresses', addresses: config.redact !== 'users' });
   // One lock per device, one global cap and one rate limit, shared by single checks and fleet sweeps (and by
   // every replica when they live in Redis).
@@ -104,12 +107,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     maxConcurrent: config.maxConcurrent,
     log,
     redact,
+    tasks,
   });
 
   const fleet = startFleet({ config, inventory, openSession, locks, slots, rateLimiter, audit, log, store: coordination.fleetStore });
   stopRunning = async () => {
     fleet.watch?.stop();
     await Promise.all([service.shutdown(shutdownGraceMs(config.limits)), fleet.service.shutdown(shutdownGraceMs(config.limits))]);
+    await tasks?.close();
   };
 
   // /healthz and /metrics: on the Slack receiver's port in HTTP mode, else on SIP_CHECK_METRICS_PORT when set.

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 
 /**
@@ -56,25 +57,57 @@ export class DebugJournal {
     return [...this.entries.values()];
   }
 
-  /** Records a check about to enable debug. Throws if the record cannot be made durable: do not enable debug then. */
-  begin(entry: JournalEntry): void {
-    const entries = this.current();
-    const next = new Map(entries);
+  /**
+   * Records a check about to enable debug; resolves once the record is durable. Rejects if it cannot be made
+   * durable: do not enable debug then. The disk work runs off the event loop (fs promises), and records made while
+   * a write is under way go out together in the next one (one write and two fsyncs for many checks).
+   */
+  async begin(entry: JournalEntry): Promise<void> {
     const kept: JournalEntry = { checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, pid: entry.pid };
     if (entry.host !== undefined && entry.port !== undefined) Object.assign(kept, { host: entry.host, port: entry.port });
-    next.set(entry.checkId, kept);
-    this.persist(next);
-    this.entries = next;
+    const entries = this.current();
+    const before = entries.get(entry.checkId);
+    entries.set(entry.checkId, kept);
+    try {
+      await this.flush();
+    } catch (e) {
+      // Not durable: forget it, so a later write does not record a capture that never started.
+      if (entries.get(entry.checkId) === kept) {
+        if (before) entries.set(entry.checkId, before);
+        else entries.delete(entry.checkId);
+      }
+      throw e;
+    }
   }
 
   /** Debug was reset (or never enabled): the check leaves the journal. Unknown ids are ignored. */
-  finish(checkId: string): void {
+  async finish(checkId: string): Promise<void> {
     const entries = this.current();
-    if (!entries.has(checkId)) return;
-    const next = new Map(entries);
-    next.delete(checkId);
-    this.persist(next);
-    this.entries = next;
+    const entry = entries.get(checkId);
+    if (!entry) return;
+    entries.delete(checkId);
+    try {
+      await this.flush();
+    } catch (e) {
+      // Still on disk: keep it in memory too, so the next write keeps it and recovery still sees it.
+      if (!entries.has(checkId)) entries.set(checkId, entry);
+      throw e;
+    }
+  }
+
+  private writing: Promise<void> = Promise.resolve();
+  private nextWrite: Promise<void> | null = null;
+
+  /** Writes the entries as they are when the write starts; one write at a time, later changes share the next. */
+  private flush(): Promise<void> {
+    if (this.nextWrite) return this.nextWrite;
+    const write = this.writing.then(() => {
+      this.nextWrite = null;
+      return this.persist(this.current());
+    });
+    this.nextWrite = write;
+    this.writing = write.catch(() => undefined);
+    return write;
   }
 
   private current(): Map<string, JournalEntry> {
@@ -116,38 +149,38 @@ export class DebugJournal {
     return new Map();
   }
 
-  private persist(entries: Map<string, JournalEntry>): void {
+  private async persist(entries: Map<string, JournalEntry>): Promise<void> {
     const dir = path.dirname(this.file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     const body: JournalFile = { version: 1, entries: [...entries.values()] };
     const temp = `${this.file}.tmp-${process.pid}`;
     try {
-      const fd = fs.openSync(temp, 'w', 0o600);
+      const handle = await fsp.open(temp, 'w', 0o600);
       try {
-        fs.writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
-        fs.fsyncSync(fd);
+        await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`);
+        await handle.sync();
       } finally {
-        fs.closeSync(fd);
+        await handle.close();
       }
-      fs.renameSync(temp, this.file);
+      await fsp.rename(temp, this.file);
     } catch (e) {
-      fs.rmSync(temp, { force: true });
+      await fsp.rm(temp, { force: true });
       throw e;
     }
-    syncDirectory(dir);
+    await syncDirectory(dir);
   }
 }
 
 /** Makes the rename itself durable. Not supported everywhere (Windows): best effort. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
   try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
   } catch {
-    // The data is already fsynced; only the directory entry's durability is best effort.
+    // best effort
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    await handle?.close();
   }
 }
 

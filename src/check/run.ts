@@ -1,26 +1,24 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { renderTranscript } from '../fortios/transcript';
 import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer, type CapturedSipMessage } from '../sip';
 import { packetRedactionOf } from '../sip/redact';
 import { SipPcapWriter, pcapFileName } from '../pcap/writer';
-import { analyse } from './analyse';
 import { pickVdoms, readGlobalVdoms } from './vdoms';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
 import { SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
 import { putBackDebugSettings, readDebugState } from './debugState';
-import { renderFullReport } from '../report/fullReport';
-import { renderLadderPng } from '../report/ladder';
+import { inlineTasks, type TaskRunner } from '../workers/pool';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
 
-/** The crash journal (a file, or Redis shared by replicas): `begin` resolves only once the entry is stored. */
+/** The crash journal (a file, or Redis shared by replicas): `begin` settles once the entry is stored, before debug is enabled. */
 export interface CheckJournal {
   begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void | Promise<void>;
   finish(checkId: string): void | Promise<void>;
@@ -42,6 +40,8 @@ export interface RunDeps {
   attachmentMaxBytes?: number;
   /** Throws unless this check still holds the device lock (its fencing token): awaited just before `diagnose debug enable`. */
   fence?: () => Promise<void>;
+  /** Where analysis, report rendering and the ladder PNG run: the worker pool (default: this thread). */
+  tasks?: TaskRunner;
 }
 
 export interface RunOutcome {
@@ -54,6 +54,8 @@ export interface RunOutcome {
 /** Raw capture kept in memory for the attachment; the analyzer sees everything within the byte bound. */
 const RAW_ATTACHMENT_CAP = 8 * 1024 * 1024;
 const GZIP_ABOVE = 512 * 1024;
+/** In libuv's thread pool, off the event loop. */
+const gzipAsync = promisify(gzip);
 
 /**
  * One SIP check: connect → read config → capture (bounded) → cleanup (always) → analyse → report.
@@ -148,11 +150,21 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     if (captureVdom) await session.enterVdom(captureVdom);
     // The debug settings as found, to put back afterwards (issue 11 §4).
     restore = await readDebugState(run, request.options, entry.name, notes);
-    await deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port });
+    // Stored before anything is switched on: written while the leading disable/reset run (they switch nothing on).
+    const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port }));
+    journaled.catch(() => undefined); // awaited below
     debugTouched = true;
     debugReset = false;
     let debugChanged = false;
     for (const command of captureStartCommands(request.options, limits)) {
+      if (!debugChanged && !(DEBUG_CLEANUP as readonly string[]).includes(command)) {
+        await journaled.catch((e: unknown) => {
+          // Not recorded: nothing may be switched on, and nothing was.
+          debugTouched = false;
+          debugReset = null;
+          throw e;
+        });
+      }
       // Another replica may have taken the device over (a lease lost to a stall): never enable debug without the lock.
       if (command === COMMANDS.debugEnable && deps.fence) await deps.fence();
       const result = await run(command);
@@ -194,16 +206,21 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     mustSucceed(await run(COMMANDS.debugReset));
     debugReset = true;
     capture.debugReset = true;
-    await finishJournal();
-    const restored = restore;
-    restore = undefined; // once: a failure below must not make the cleanup path try again
-    await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
-      capture.settingsRestored = done;
-    });
-    if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
-    if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
-    await run(COMMANDS.sipProxyStats);
-    if (captureVdom) await session.leaveContext();
+    // Cleared in the store while the settings are put back and the counters are read (finishJournal never throws).
+    const journalCleared = finishJournal();
+    try {
+      const restored = restore;
+      restore = undefined; // once: a failure below must not make the cleanup path try again
+      await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
+        capture.settingsRestored = done;
+      });
+      if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
+      if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
+      await run(COMMANDS.sipProxyStats);
+      if (captureVdom) await session.leaveContext();
+    } finally {
+      await journalCleared;
+    }
   } catch (e) {
     error = e instanceof CheckError ? e : toCheckError(e);
   } finally {
@@ -217,7 +234,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     capture.debugReset = debugReset;
     if (debugReset) await finishJournal();
   }
-  if (session) await session.close();
+  // Debug is reset (or could not be): logging out (`exit`, then the server closing the connection) overlaps the
+  // analysis and posting; the check still ends (and its firewall lock is released) only once it is done.
+  const closing = session ? session.close() : Promise.resolve();
 
   let cutShort: CutShort | undefined;
   if (error && canAnswerAfter(error, outputs)) {
@@ -235,6 +254,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   }
 
   if (error) {
+    await closing;
     deps.log(error.kind === 'internal' ? 'error' : 'warn', 'check failed', { checkId: request.id, firewall: entry.name, kind: error.kind, message: error.message });
     for (const note of notes) await safely(() => reporter.note(note), deps);
     await safely(() => reporter.failed(error as CheckError, { debugReset }), deps);
@@ -248,13 +268,17 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     if (cutShort) result.cutShort = cutShort;
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
-    const failure = new CheckError('internal', `The analysis failed: ${toCheckError(e).message}. The transcript was read and debug is reset.`);
+    const cause = toCheckError(e);
+    // A full worker queue or a stopping pool keeps its kind (try again later); anything else is a bug or a crash.
+    const failure = new CheckError(cause.kind === 'overloaded' || cause.kind === 'shutdown' ? cause.kind : 'internal', `The analysis failed: ${cause.message}. The transcript was read and debug is reset.`);
     deps.log('error', 'analysis failed', { checkId: request.id, firewall: entry.name, message: failure.message });
     await safely(() => reporter.failed(failure, { debugReset }), deps);
+    await closing;
     return { error: failure, debugReset };
   }
   for (const note of notes) await safely(() => reporter.note(note), deps);
   await safely(() => reporter.result(result), deps);
+  await closing;
   return { result, debugReset };
 }
 
@@ -272,19 +296,21 @@ async function buildResult(
     const what = [request.options.peer && `peer ${request.options.peer}`, request.options.port && `port ${request.options.port}`].filter(Boolean).join(' and ');
     notes.push(`The SIP summary keeps only messages to or from ${what}: ${sip.lines.filteredOut ?? 0} other SIP record(s) left out. The raw capture has everything.`);
   }
-  const analysis = analyse(outputs, sip);
   const ladders = analyzer.ladders(3);
+  const tasks = deps.tasks ?? inlineTasks;
+  const rendered = await tasks.run('report', { outputs, sip, ladders, fallbackHostname: entry.name });
+  const analysis = rendered.analysis;
   const redact = deps.redact ?? ((t: string) => t);
   const attachments: FileAttachment[] = [];
-  const report = redact(renderFullReport(analysis, ladders));
+  const report = redact(rendered.report);
   attachments.push({ filename: `sip-check-${entry.name}-report.txt`, title: 'Full report', content: Buffer.from(report), mimeType: 'text/plain' });
-  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(renderTranscript(outputs, analysis.status.hostname ?? entry.name))), mimeType: 'text/plain' });
-  if (raw.bytes > 0) attachments.push(raw.attachment(entry.name, redact));
+  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(rendered.transcript)), mimeType: 'text/plain' });
+  if (raw.bytes > 0) attachments.push(await raw.attachment(entry.name, redact));
   const packets = pcap.attachment(entry.name, startedAt, sip.messages, notes);
   if (packets) attachments.push(packets);
   if (ladders.length) {
     try {
-      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: await renderLadderPng(ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
+      attachments.push({ filename: `sip-check-${entry.name}-ladder.png`, title: 'SIP ladder', content: await tasks.run('ladderPng', ladders.map((l) => redactLadder(l, redact))), mimeType: 'image/png' });
     } catch (e) {
       notes.push(`The ladder picture could not be drawn (${toCheckError(e).message}); the text ladder is in the full report.`);
     }
@@ -388,12 +414,12 @@ class RawCapture {
     this.chunks.push(line);
     this.bytes += size;
   }
-  attachment(firewall: string, redact: (t: string) => string): FileAttachment {
+  async attachment(firewall: string, redact: (t: string) => string): Promise<FileAttachment> {
     let text = redact(this.chunks.join('\n') + '\n');
     if (this.truncated) text += `[sip-check: raw capture cut at ${formatBytes(this.cap)}; the summary saw all of it]\n`;
     const buffer = Buffer.from(text);
     if (buffer.length > GZIP_ABOVE) {
-      return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: gzipSync(buffer), mimeType: 'application/gzip' };
+      return { filename: `sip-check-${firewall}-sip-debug.log.gz`, title: 'Raw SIP debug capture (gzip)', content: await gzipAsync(buffer), mimeType: 'application/gzip' };
     }
     return { filename: `sip-check-${firewall}-sip-debug.log`, title: 'Raw SIP debug capture', content: buffer, mimeType: 'text/plain' };
   }

@@ -8,6 +8,7 @@ import { parseCheckCommand, usageText } from './options';
 import { rateLimitedError, type UserRateLimit } from './rateLimit';
 import { runCheck, type CheckJournal, type SessionOpener } from './run';
 import type { CheckOptions, CheckReporter, CheckRequest, Requester } from './types';
+import type { TaskRunner } from '../workers/pool';
 
 /**
  * What a chat adapter sees of the bot: text in, an outcome out. Platform-neutral (Nautobot ChatOps'
@@ -52,6 +53,8 @@ export interface ServiceDeps {
   now?: () => Date;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   redact?: (text: string) => string;
+  /** The worker pool for analysis and rendering (default: the service's own thread). */
+  tasks?: TaskRunner;
 }
 
 /** What the service reports for /metrics (src/ops/metrics.ts); no Prometheus types here. */
@@ -186,7 +189,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
         let outcomeKind = 'internal';
         let debugReset: boolean | null = null;
         try {
-          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm() });
+          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm(), tasks: deps.tasks });
           outcomeKind = outcome.error ? outcome.error.kind : 'ok';
           debugReset = outcome.debugReset;
           if (outcome.result) {

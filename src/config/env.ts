@@ -24,6 +24,10 @@ interface CommonConfig {
   limits: CheckLimits;
   /** Checks running at once across all firewalls; more are refused (`overloaded`), not queued. */
   maxConcurrent: number;
+  /** Worker threads for analysis, report rendering and the ladder PNG; 0 runs them on the bot's thread. */
+  workers: number;
+  /** Analyses waiting for a free worker; one more fails its check with `overloaded`. */
+  workerQueue: number;
   /** Per-user limit on check starts. */
   rateLimit: RateLimitConfig;
   auditPath: string;
@@ -94,6 +98,8 @@ export const ENV_DEFAULTS = {
   keepaliveMs: 15_000,
   debugIm: false,
   maxConcurrent: 10,
+  workers: 2,
+  workerQueue: 64,
   rateLimit: '5/600',
   auditPath: 'var/audit.jsonl',
   journalPath: 'var/journal.json',
@@ -153,6 +159,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   const keepaliveMs = reader.int('SIP_CHECK_KEEPALIVE_MS', ENV_DEFAULTS.keepaliveMs, 0, 600_000, 'milliseconds (0 disables)');
   const debugIm = reader.bool('SIP_CHECK_DEBUG_IM', ENV_DEFAULTS.debugIm);
   const maxConcurrent = reader.int('SIP_CHECK_MAX_CONCURRENT', ENV_DEFAULTS.maxConcurrent, 1, 100, 'checks');
+  const workers = reader.int('SIP_CHECK_WORKERS', ENV_DEFAULTS.workers, 0, 16, 'worker threads (0: analyse on the main thread)');
+  const workerQueue = reader.int('SIP_CHECK_WORKER_QUEUE', ENV_DEFAULTS.workerQueue, 0, 10_000, 'queued analyses');
   const rateLimit = readRateLimit(reader);
   const auditPath = reader.path('SIP_CHECK_AUDIT_LOG') ?? ENV_DEFAULTS.auditPath;
   const journalPath = reader.path('SIP_CHECK_JOURNAL') ?? ENV_DEFAULTS.journalPath;
@@ -200,6 +208,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       debugIm: debugIm!,
     },
     maxConcurrent: maxConcurrent!,
+    workers: workers!,
+    workerQueue: workerQueue!,
     rateLimit: rateLimit!,
     auditPath,
     journalPath,

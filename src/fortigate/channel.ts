@@ -75,6 +75,8 @@ export class FortiChannel {
   private onTapClose: ((e: CheckError) => void) | null = null;
   private loggedIn = false;
   private dirty = false;
+  /** The last command stopped a stream (stopStream): the next one resyncs on its echo. */
+  private fenced = false;
   private closedError: CheckError | null = null;
   private hostname: string | null = null;
   private readonly maxOutputChars: number;
@@ -106,15 +108,18 @@ export class FortiChannel {
   /** Sends one command and waits for the prompt. CLI errors are returned, not thrown. */
   async sendCommand(command: string, timeoutMs: number, mode: { promptMayBeFollowed?: boolean } = {}): Promise<ChannelReply> {
     this.assertOpen(command);
-    const resync = this.dirty;
+    // After a timeout (dirty) or a stopped stream (fenced), what precedes this command's echo is not its output.
+    const fenced = this.fenced;
+    const resync = this.dirty || fenced;
     this.buf = '';
     this.pagerAnsweredUpTo = 0;
+    this.fenced = false;
     this.write(command + '\r');
     const { raw, prompt } = await this.wait(timeoutMs, {
       phase: 'command',
       command,
       needle: resync ? command.slice(0, 40) : undefined,
-      anywhere: mode.promptMayBeFollowed && this.prompt ? this.prompt.text : undefined,
+      anywhere: (mode.promptMayBeFollowed || fenced) && this.prompt ? this.prompt.text : undefined,
     });
     this.dirty = false;
     const output = trimBlankEdges(cleanCliText(stripEcho(raw, command)));
@@ -135,6 +140,24 @@ export class FortiChannel {
     this.write(command + '\r');
     const { raw } = await this.wait(timeoutMs, { phase: 'command', command, quietMs, tolerateOverflow: true });
     this.dirty = false;
+    return raw;
+  }
+
+  /**
+   * Stops a stream (`diagnose debug disable` at the end of a capture) without waiting for silence: returns at the
+   * first prompt after the command, even one followed by more output, and fences the next command instead: it
+   * drops whatever arrives before its own echo (debug lines printed before the disable took effect) and accepts
+   * its prompt even when stray output follows it. One round trip of grace instead of a fixed quiet period.
+   * Returns the raw text received (stray lines are not kept beyond it).
+   */
+  async stopStream(command: string, timeoutMs: number): Promise<string> {
+    this.assertOpen(command);
+    this.buf = '';
+    this.pagerAnsweredUpTo = 0;
+    this.write(command + '\r');
+    const { raw } = await this.wait(timeoutMs, { phase: 'command', command, anywhere: this.prompt?.text, tolerateOverflow: true });
+    this.dirty = false;
+    this.fenced = true;
     return raw;
   }
 

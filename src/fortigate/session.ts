@@ -13,7 +13,10 @@ import type { CaptureOptions, CaptureResult, CaptureStop, CommandResult, FortiSe
 
 export interface SessionOptions {
   commandTimeoutMs: number;
-  /** How long the prompt must stay at the tail after `diagnose debug disable` before the capture is over. */
+  /**
+   * How long the prompt must stay at the tail after a `diagnose debug disable` sent outside `capture()` while this
+   * session may be streaming (a cleanup). `capture()` itself fences the next command instead (FortiChannel.stopStream).
+   */
   settleQuietMs?: number;
   /** Cap on one command's output (default 8 MiB). */
   maxOutputChars?: number;
@@ -293,8 +296,10 @@ class FortiOsSession implements FortiSession {
 
     this.channel.setTap(null);
     if (failure && this.channel.closed) throw failure;
-    // `diagnose debug disable` while output may still stream; then quiet and the prompt again (DOMAIN.md).
-    await this.channel.sendAndSettle(COMMANDS.debugDisable, this.opts.commandTimeoutMs, this.settleQuietMs);
+    // `diagnose debug disable` while output may still stream, then the prompt (DOMAIN.md). No quiet period: the next
+    // command (the check's `diagnose debug reset`) is fenced instead, dropping stray lines before its echo: the
+    // 150 ms wait was most of the teardown at 20 ms per command, and the lines it waited for were dropped anyway.
+    await this.channel.stopStream(COMMANDS.debugDisable, this.opts.commandTimeoutMs);
     this.debugMayStream = false;
     if (failure) throw failure;
     return { stoppedBy: stoppedBy ?? 'cancelled', bytes, lines, elapsedMs };

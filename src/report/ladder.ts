@@ -191,12 +191,17 @@ function xml(text: string): string {
 
 // ------------------------------------------------------------------ PNG
 
+/** resvg options: the bundled font only (same pixels everywhere, no system font scan). */
+export const LADDER_PNG_OPTIONS = {
+  font: { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, monospaceFamily: FONT_FAMILY },
+  background: '#ffffff',
+};
+
+/**
+ * The render runs in resvg's thread pool, but the PNG encoding (`asPng`) is synchronous: the check hands the whole
+ * job to its worker pool instead (src/workers/tasks.ts); this stays for callers without one.
+ */
 export async function renderLadderPng(ladders: readonly SipLadder[]): Promise<Buffer> {
-  // Off the event loop (resvg's worker pool): a synchronous render took ~34 ms per check in the benchmark,
-  // the largest block of the bot's event loop, and Slack acks wait behind it.
-  const image = await renderAsync(renderLadderSvg(ladders), {
-    font: { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, monospaceFamily: FONT_FAMILY },
-    background: '#ffffff',
-  });
+  const image = await renderAsync(renderLadderSvg(ladders), LADDER_PNG_OPTIONS);
   return Buffer.from(image.asPng());
 }

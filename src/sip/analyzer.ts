@@ -1,5 +1,6 @@
 import { hostOf, isNonRoutable, isPublic } from './address';
 import { parseSipMessages, uriLabel, type SipMessage } from './message';
+import { SipByteLineSplitter } from './lines';
 import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reader';
 import { SipStreamJoiner } from './reassembly';
 import { sdpMedia } from './sdp';
@@ -189,6 +190,19 @@ export class SipCaptureAnalyzer {
     this.reader.pushLine(line);
   }
 
+  /**
+   * Raw console bytes (an SSH channel's or a file's chunks, any size, cut anywhere): the same result as splitting
+   * them with SipLineSplitter into `pushLine`, faster (the usual record line is read as bytes; see
+   * SipDebugReader.pushLineBytes). `summary()` ends the input. Do not mix with `pushLine` in one capture.
+   */
+  pushBytes(chunk: Buffer, arrivalMs?: number): void {
+    this.arrivalMs = arrivalMs;
+    this.byteLines ??= new SipByteLineSplitter((buf, start, end) => this.reader.pushLineBytes(buf, start, end));
+    this.byteLines.push(chunk);
+  }
+
+  private byteLines: SipByteLineSplitter | undefined;
+
   /** Characters examined so far (lines, rejoined records, decoded payloads): lets tests check linear work without clocks. */
   get workCount(): number {
     return this.reader.work;
@@ -251,7 +265,7 @@ export class SipCaptureAnalyzer {
     // Kept as two 30-bit hashes (small integers: no per-message string or heap object survives); a false match
     // needs both to collide.
     const seq = msg.cseq?.seq;
-    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '');
+    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.viaBranch ?? msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '');
     const h1 = keyHash1;
     const h2 = keyHash2;
     const retransmission = this.recentKeys.get(h1) === h2 || this.olderKeys.get(h1) === h2;
@@ -535,9 +549,10 @@ export class SipCaptureAnalyzer {
     if (!dstPublic) return;
     const callId = msg.callId;
     const label = msg.kind === 'request' ? msg.method! : String(msg.status);
-    const viaHost = msg.via?.host;
+    // Responses never look at the Via: it is parsed for requests only.
+    const viaHost = msg.kind === 'request' ? msg.via?.host : undefined;
     let headerFlagged = false;
-    if (msg.kind === 'request' && viaHost && viaHost !== srcHost && isNonRoutable(viaHost)) {
+    if (viaHost && viaHost !== srcHost && isNonRoutable(viaHost)) {
       headerFlagged = true;
       this.addProblemForCall('nat-not-rewritten', `${label} from ${ev.src} has Via ${viaHost} (private) on the public side: NAT not applied to SIP headers`, callId, this.evidence(ev, msg, ['via', 'contact']), `nat|${callId}|${viaHost}`);
     }
@@ -665,6 +680,7 @@ export class SipCaptureAnalyzer {
   /** Ends any record still open (a capture cut mid-record), then summarises. Call at the end of the capture. */
   summary(opts: { endMs?: number } = {}): SipSummary {
     this.endMs = opts.endMs;
+    this.byteLines?.end();
     this.reader.flush();
     this.joiner.flush();
     const problems: SipProblem[] = [...this.problems];

@@ -1,6 +1,6 @@
 /** The SIP part of sip-check: pure, streaming, bounded. See ../shared/SIP.md. */
 export { SipCaptureAnalyzer, type SipCaptureAnalyzerOptions, type CapturedSipMessage } from './analyzer';
-export { SipLineSplitter } from './lines';
+export { SipByteLineSplitter, SipLineSplitter } from './lines';
 export { createRedactor } from './redact';
 export type { SipLadder, SipLadderRow, SipSummary, SipProblem, SipCallSummary, SipRegistrationSummary } from './types';
 export type { DebugMessageEvent } from './reader';

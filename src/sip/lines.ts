@@ -67,3 +67,82 @@ export class SipLineSplitter {
     this.onLine(line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
   }
 }
+
+/**
+ * `SipLineSplitter` on bytes: hands each line to `onLine` as a range of the chunk it arrived in (no copy, no
+ * string), LF or CRLF ends (one CR dropped, as above). A line split between chunks is joined first. The long-line
+ * cut happens where `SipLineSplitter` makes it (at `maxLine` characters, once per chunk), so both give the same lines.
+ */
+export class SipByteLineSplitter {
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+
+  constructor(private readonly onLine: (buf: Buffer, start: number, end: number) => void, private readonly maxLine = 512 * 1024) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    let nl = chunk.indexOf(10);
+    if (this.partBytes > 0 && nl >= 0) {
+      this.parts.push(chunk.subarray(0, nl));
+      const line = Buffer.concat(this.parts);
+      this.parts = [];
+      this.partBytes = 0;
+      this.emit(line, 0, line.length);
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      this.emit(chunk, start, nl);
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    if (start < chunk.length) {
+      // A copy: the caller may reuse its chunk.
+      const rest = Buffer.from(chunk.subarray(start));
+      this.parts.push(rest);
+      this.partBytes += rest.length;
+      // Characters never outnumber bytes: only a long tail can need the cut.
+      if (this.partBytes > this.maxLine) this.cutLong();
+    }
+  }
+
+  end(): void {
+    if (this.partBytes === 0) return;
+    const line = Buffer.concat(this.parts);
+    this.parts = [];
+    this.partBytes = 0;
+    this.emit(line, 0, line.length);
+  }
+
+  /** SipLineSplitter's cut, on the decoded tail (an incomplete character at the end waits, as in a StringDecoder). */
+  private cutLong(): void {
+    const bytes = Buffer.concat(this.parts);
+    const held = incompleteTail(bytes);
+    const text = bytes.toString('utf8', 0, bytes.length - held);
+    if (text.length <= this.maxLine) {
+      this.parts = [bytes];
+      return;
+    }
+    const cut = text.charCodeAt(this.maxLine - 1) === 13 ? this.maxLine - 1 : this.maxLine;
+    const line = Buffer.from(text.slice(0, cut));
+    this.emit(line, 0, line.length);
+    const rest = Buffer.concat([Buffer.from(text.slice(cut)), bytes.subarray(bytes.length - held)]);
+    this.parts = [rest];
+    this.partBytes = rest.length;
+  }
+
+  private emit(buf: Buffer, start: number, end: number): void {
+    this.onLine(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
+  }
+}
+
+/** Bytes at the end of `buf` that start a UTF-8 character not yet complete (0 to 3). */
+function incompleteTail(buf: Buffer): number {
+  for (let back = 1; back <= 3 && back <= buf.length; back++) {
+    const b = buf[buf.length - back];
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}

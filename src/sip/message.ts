@@ -40,6 +40,8 @@ export interface SipMessage {
   from?: SipNameAddr;
   to?: SipNameAddr;
   via?: SipVia;
+  /** `via?.branch`, without parsing the rest of the Via where the parser can (ParsedSipMessage). */
+  readonly viaBranch?: string;
   contact?: SipNameAddr;
   expires?: number;
   maxForwards?: number;
@@ -192,6 +194,20 @@ class ParsedSipMessage implements SipMessage {
   get via(): SipVia | undefined {
     if (this.viaValue === UNPARSED) this.viaValue = this.viaLine < 0 ? undefined : parseVia(this.value(this.viaLine)!);
     return this.viaValue;
+  }
+
+  /**
+   * `via?.branch` without the rest of the Via (the analyzer's retransmission key wants only the branch, for every
+   * message): the same value parseVia gives, by its own fast path where that applies, else by parseVia itself.
+   */
+  get viaBranch(): string | undefined {
+    if (this.viaValue !== UNPARSED) return this.viaValue?.branch;
+    if (this.viaLine < 0) return undefined;
+    const value = this.value(this.viaLine)!;
+    const comma = value.indexOf(',');
+    const first = comma < 0 ? value : value.slice(0, comma);
+    if (first.startsWith('SIP/2.0/') && printableAscii(first)) return paramAscii(first, 'branch', 128);
+    return this.via?.branch;
   }
 
   get contact(): SipNameAddr | undefined {

@@ -114,6 +114,43 @@ function timestampLength(line: string): number {
   return i > afterStamp ? i : 0;
 }
 
+/** timestampLength on bytes (the same positions: a timestamp is ASCII, so bytes and characters agree). */
+function timestampLengthBytes(buf: Buffer, start: number, end: number): number {
+  const length = end - start;
+  if (length < 20 || buf[start + 4] !== 45 || buf[start + 7] !== 45 || buf[start + 13] !== 58 || buf[start + 16] !== 58) return 0;
+  const sep = buf[start + 10];
+  if (sep !== 32 && sep !== 84) return 0;
+  for (const k of TIMESTAMP_DIGITS) {
+    const c = buf[start + k];
+    if (c < 48 || c > 57) return 0;
+  }
+  let i = 19;
+  if (buf[start + i] === 46) {
+    i++;
+    while (i < length && i < 26 && buf[start + i] >= 48 && buf[start + i] <= 57) i++;
+  }
+  const afterStamp = i;
+  while (i < length && (buf[start + i] === 32 || buf[start + i] === 9)) i++;
+  return i > afterStamp ? i : 0;
+}
+
+const RECORD_WORD_BYTES = RECORD_WORDS.map((w) => Buffer.from(w));
+const NO_BYTES = Buffer.alloc(0);
+
+function matchBytes(buf: Buffer, at: number, end: number, word: Buffer): boolean {
+  if (end - at < word.length) return false;
+  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
+  return true;
+}
+
+/** Hex digit values by byte, -1 for anything else. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX_VALUE[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX_VALUE[97 + c] = 10 + c;
+  HEX_VALUE[65 + c] = 10 + c;
+}
+
 /** A remembered session line: an address line's parts, or KNOWN for a line with nothing to keep. */
 interface SeenLine {
   port: number;
@@ -141,7 +178,7 @@ export class SipDebugReader {
   private pending: PendingRecord | null = null;
   /** Last `sip port N A -> B` per port: the following read/write belongs to it. */
   private readonly addressByPort = new Map<number, { src: string; dst: string; timestamp?: string }>();
-  private readonly seenLines: Array<{ text: string; what: SeenLine }> = [];
+  private readonly seenLines: Array<{ text: string; bytes: Buffer; what: SeenLine }> = [];
   private seenNext = 0;
   /** A line that ended in `->` (documentation wrap): joined with the next one. */
   private carry: string | null = null;
@@ -216,6 +253,143 @@ export class SipDebugReader {
       line = joined;
     }
     this.handleLine(line);
+  }
+
+  /**
+   * `pushLine(buf.toString('utf8', start, end))`, for one console line as bytes (no LF). The
+   * line a console prints for a whole record (`TS sip port N read [(0,LEN)(HEX)(TEXT)]`, hex complete) is read where
+   * it lies: only the hex span is decoded, the text dump (a third of the line) is never turned into a string. Every
+   * other line is decoded and goes through `pushLine`, so the events are exactly the line path's.
+   */
+  pushLineBytes(buf: Buffer, start: number, end: number): void {
+    if (this.pending !== null || this.carry !== null || end - start > MAX_RECORD_CHARS || !this.recordFromBytes(buf, start, end)) {
+      this.pushLine(buf.toString('utf8', start, end));
+    }
+  }
+
+  /** The fast path of `pushLineBytes`; false (nothing consumed) when the line is not the usual complete record. */
+  private recordFromBytes(buf: Buffer, start: number, end: number): boolean {
+    if (end > start && buf[end - 1] === 13) end--; // pushLine drops a second CR too
+    // Leading timestamp: the last one's bytes again (the usual case), else the character check of timestampLength.
+    const last = this.lastTimestampRaw.length;
+    let tsLength = 0;
+    let same = false;
+    if (last > 0 && end - start > last) {
+      const next = buf[start + last];
+      if (next !== 32 && next !== 9 && this.sameTimestampBytes(buf, start, last)) {
+        tsLength = last;
+        same = true;
+      }
+    }
+    if (!same) tsLength = timestampLengthBytes(buf, start, end);
+    const i = start + tsLength;
+    // A session line seen before (`locate session`, `sess … found`, `sip port N A -> B`): handleLine's shortcut.
+    if (this.seenLines.length > 0 && end - i >= 4 && buf[i] === 115 && buf[i + 1] === 105 && buf[i + 2] === 112 && buf[i + 3] === 32) {
+      let e = end;
+      while (e > i && (buf[e - 1] === 32 || buf[e - 1] === 9 || buf[e - 1] === 13 || buf[e - 1] === 11 || buf[e - 1] === 12)) e--;
+      // A non-ASCII end may be white space trimEnd removes: the line way decides then.
+      const seen = buf[e - 1] < 0x80 ? this.seenLineBytes(buf, i, e) : undefined;
+      if (seen) {
+        this.total++;
+        this.work += end - start + 1;
+        const timestamp = same ? this.lastTimestamp : tsLength > 0 ? this.ownTimestampBytes(buf, start, tsLength) : undefined;
+        if (seen.src !== undefined) this.setAddress(seen.port, seen.src, seen.dst!, timestamp);
+        return true;
+      }
+    }
+    // `sip port N ` + a record word, as recordStart matches it by hand.
+    if (end - i < 16 || buf[i] !== 115 || buf[i + 1] !== 105 || buf[i + 2] !== 112 || buf[i + 3] !== 32 || buf[i + 4] !== 112 || buf[i + 5] !== 111 || buf[i + 6] !== 114 || buf[i + 7] !== 116 || buf[i + 8] !== 32) return false;
+    let k = i + 9;
+    let port = 0;
+    while (k < end && k < i + 16 && buf[k] >= 48 && buf[k] <= 57) port = port * 10 + (buf[k++] - 48);
+    if (k === i + 9 || k > i + 15 || buf[k] !== 32) return false;
+    k++;
+    let word = 0;
+    while (word < RECORD_WORD_BYTES.length && !matchBytes(buf, k, end, RECORD_WORD_BYTES[word])) word++;
+    if (word === RECORD_WORD_BYTES.length) return false;
+    // read, write, recv, send
+    const write = word === 1 || word === 3;
+    k += RECORD_WORD_BYTES[word].length;
+    const bodyStart = k;
+    // Complete on its line: ends in `)]` before trailing blanks.
+    let e = end;
+    while (e > bodyStart && (buf[e - 1] === 32 || buf[e - 1] === 9 || buf[e - 1] === 13 || buf[e - 1] === 11 || buf[e - 1] === 12)) e--;
+    if (e - bodyStart < 2 || buf[e - 1] !== 93 || buf[e - 2] !== 41) return false;
+    // `(off,len)` right away.
+    if (buf[k] !== 40) return false;
+    k++;
+    const offStart = k;
+    while (k < e && k - offStart < 10 && buf[k] >= 48 && buf[k] <= 57) k++;
+    if (k === offStart || k - offStart > 9 || buf[k] !== 44) return false;
+    k++;
+    const lenStart = k;
+    let declaredLength = 0;
+    while (k < e && k - lenStart < 10 && buf[k] >= 48 && buf[k] <= 57) declaredLength = declaredLength * 10 + (buf[k++] - 48);
+    if (k === lenStart || k - lenStart > 9 || buf[k] !== 41) return false;
+    k++;
+    while (k < e && (buf[k] === 32 || buf[k] === 9)) k++;
+    if (buf[k] !== 40) return false;
+    const hexStart = k + 1;
+    const close = buf.indexOf(41, hexStart);
+    if (close < 0 || close >= e || close - hexStart < 2) return false;
+    for (let h = hexStart; h < hexStart + 16 && h < close; h++) if (HEX_VALUE[buf[h]] < 0 && buf[h] !== 32 && buf[h] !== 9) return false;
+    k = close + 1;
+    while (k < e && (buf[k] === 32 || buf[k] === 9)) k++;
+    if (buf[k] !== 40) return false;
+    // The hex, decoded exactly as the line path decodes it (Buffer.write(hex, 'hex'): pairs up to the first invalid
+    // one), natively, from a one-byte string of the span; only an exact dump (the declared length) is taken here.
+    if ((close - hexStart) >>> 1 < declaredLength) return false;
+    const scratch = (close - hexStart) >>> 1 <= hexScratch.length ? hexScratch : Buffer.allocUnsafe((close - hexStart) >>> 1);
+    const n = scratch.write(buf.toString('latin1', hexStart, close), 0, 'hex');
+    if (n !== declaredLength) return false;
+
+    // Now the line path's bookkeeping, in its order.
+    this.total++;
+    this.work += end - start + 1 + (end - bodyStart);
+    const timestamp = same ? this.lastTimestamp : tsLength > 0 ? this.ownTimestampBytes(buf, start, tsLength) : undefined;
+    const timeMs = tsLength > 0 ? this.currentTimeMs() : undefined;
+    const event: DebugMessageEvent = { type: 'message', port, io: write ? 'write' : 'read', payload: scratch.toString('utf8', 0, n), exact: true, cut: false };
+    if (timestamp) event.timestamp = timestamp;
+    if (timeMs !== undefined) event.timeMs = timeMs;
+    event.declaredLength = declaredLength;
+    const addr = this.addressByPort.get(port);
+    if (addr) {
+      event.src = addr.src;
+      event.dst = addr.dst;
+      if (addr.timestamp) event.addressTimestamp = addr.timestamp;
+    }
+    this.onEvent(event);
+    return true;
+  }
+
+  /** ownTimestamp on bytes (a timestamp prefix is ASCII: latin1 decodes it as UTF-8 would). */
+  private ownTimestampBytes(buf: Buffer, start: number, length: number): string {
+    if (length !== this.lastTimestampRaw.length || !this.sameTimestampBytes(buf, start, length)) {
+      this.lastTimestampRaw = buf.toString('latin1', start, start + length);
+      for (let c = 0; c < length && c < this.timestampCodes.length; c++) this.timestampCodes[c] = buf[start + c];
+      this.lastTimestamp = ownAscii(this.lastTimestampRaw.trimEnd());
+      this.lastTimeMsKnown = false;
+    }
+    return this.lastTimestamp;
+  }
+
+  /** seenLine on bytes: equal UTF-8 bytes are equal strings (a miss only sends the line the string way). */
+  private seenLineBytes(buf: Buffer, start: number, end: number): SeenLine | undefined {
+    const lines = this.seenLines;
+    const length = end - start;
+    for (let k = 0; k < lines.length; k++) {
+      const bytes = lines[k].bytes;
+      if (bytes.length === length && buf.compare(bytes, 0, length, start, end) === 0) return lines[k].what;
+    }
+    return undefined;
+  }
+
+  /** sameTimestamp on bytes. */
+  private sameTimestampBytes(buf: Buffer, start: number, length: number): boolean {
+    if (length > this.timestampCodes.length) return false;
+    const codes = this.timestampCodes;
+    for (let k = length - 1; k >= 0; k--) if (buf[start + k] !== codes[k]) return false;
+    return true;
   }
 
   /** Ends a record left open at the end of the input (treated as cut). */
@@ -332,7 +506,11 @@ export class SipDebugReader {
 
   private rememberLine(rest: string, what: SeenLine): void {
     if (rest.endsWith('->') || rest.length > 200) return;
-    const entry = { text: copyExact(rest), what };
+    const text = copyExact(rest);
+    let bytes = Buffer.from(text, 'utf8');
+    // A lone surrogate (possible through pushLine only) has no bytes of its own: such a line is matched as text.
+    if (bytes.toString('utf8') !== text) bytes = NO_BYTES;
+    const entry = { text, bytes, what };
     if (this.seenLines.length < SEEN_LINES) this.seenLines.push(entry);
     else this.seenLines[this.seenNext] = entry;
     this.seenNext = (this.seenNext + 1) % SEEN_LINES;

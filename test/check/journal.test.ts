@@ -20,34 +20,34 @@ describe('DebugJournal', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('writes begin to disk at once, keeps one entry per running check, and removes finished ones', () => {
+  it('writes begin to disk at once, keeps one entry per running check, and removes finished ones', async () => {
     const journal = new DebugJournal(file);
-    journal.begin(entry('c1', 'fw01'));
+    await journal.begin(entry('c1', 'fw01'));
     // On disk before begin returns: a crash right after would leave it for the next start.
     expect(new DebugJournal(file).pending()).toEqual([entry('c1', 'fw01')]);
-    journal.begin(entry('c2', 'fw02'));
+    await journal.begin(entry('c2', 'fw02'));
     expect(new DebugJournal(file).pending()).toEqual([entry('c1', 'fw01'), entry('c2', 'fw02')]);
-    journal.finish('c1');
+    await journal.finish('c1');
     expect(new DebugJournal(file).pending()).toEqual([entry('c2', 'fw02')]);
-    journal.finish('unknown');
-    journal.finish('c2');
+    await journal.finish('unknown');
+    await journal.finish('c2');
     expect(new DebugJournal(file).pending()).toEqual([]);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['journal.json']);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ version: 1, entries: [] });
   });
 
-  it('reports what a crashed run left behind, and keeps it until recovery finishes it', () => {
+  it('reports what a crashed run left behind, and keeps it until recovery finishes it', async () => {
     const crashed = new DebugJournal(file);
-    crashed.begin(entry('old1', 'fw01'));
-    crashed.begin(entry('old2', 'fw02'));
+    await crashed.begin(entry('old1', 'fw01'));
+    await crashed.begin(entry('old2', 'fw02'));
     // Next process: new checks start while recovery is still running.
     const restarted = new DebugJournal(file);
-    restarted.begin(entry('new1', 'fw03'));
+    await restarted.begin(entry('new1', 'fw03'));
     expect(new DebugJournal(file).pending().map((e) => e.checkId)).toEqual(['old1', 'old2', 'new1']);
     const recovered = new DebugJournal(file);
     expect(recovered.pending().map((e) => e.checkId)).toEqual(['old1', 'old2', 'new1']);
-    recovered.finish('old1');
+    await recovered.finish('old1');
     expect(new DebugJournal(file).pending().map((e) => e.checkId)).toEqual(['old2', 'new1']);
   });
 
@@ -56,7 +56,7 @@ describe('DebugJournal', () => {
     ['another format', '{"entries":{"c1":"fw01"}}', /is not a journal/],
     ['an entry of the wrong shape', '{"version":1,"entries":[{"checkId":"c1","firewall":"fw01","startedAt":"x","pid":"42"}]}', /is not a journal/],
     ['a JSON array', '[]', /is not a journal/],
-  ])('keeps a corrupt journal aside (%s) and starts empty, with a warning', (_title, text, reason) => {
+  ])('keeps a corrupt journal aside (%s) and starts empty, with a warning', async (_title, text, reason) => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
     const warnings: string[] = [];
@@ -66,8 +66,20 @@ describe('DebugJournal', () => {
     expect(warnings[0]).toMatch(reason);
     expect(warnings[0]).toContain(`kept as ${file}.corrupt`);
     expect(fs.readFileSync(`${file}.corrupt`, 'utf8')).toBe(text);
-    journal.begin(entry('c1', 'fw01'));
+    await journal.begin(entry('c1', 'fw01'));
     expect(new DebugJournal(file).pending()).toEqual([entry('c1', 'fw01')]);
+  });
+
+  it('records made while a write is under way go out together, each settling once durable', async () => {
+    const journal = new DebugJournal(file);
+    const writes: string[] = [];
+    const started = Array.from({ length: 10 }, (_, i) => journal.begin(entry(`c${i}`, `fw${i}`)));
+    // After the first write began, the other nine share one: all ten are on disk when the last settles.
+    await Promise.all(started.map((p) => p.then(() => writes.push(fs.readFileSync(file, 'utf8')))));
+    expect(new DebugJournal(file).pending().map((e) => e.checkId)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`));
+    expect(new Set(writes).size).toBeLessThanOrEqual(2);
+    await Promise.all([journal.finish('c0'), journal.finish('c5'), journal.begin(entry('c10', 'fw10'))]);
+    expect(new DebugJournal(file).pending().map((e) => e.checkId)).toEqual(['c1', 'c2', 'c3', 'c4', 'c6', 'c7', 'c8', 'c9', 'c10']);
   });
 
   it('refuses an oversized journal without reading it', () => {
@@ -78,19 +90,23 @@ describe('DebugJournal', () => {
     expect(warnings[0]).toMatch(/larger than 1048576 bytes/);
   });
 
-  it('throws from begin when it cannot write, so debug is never enabled unrecorded; leaves no temp file', () => {
+  it('throws from begin when it cannot write, so debug is never enabled unrecorded; leaves no temp file', async () => {
     const blocker = path.join(dir, 'not-a-dir');
     fs.writeFileSync(blocker, '');
     const journal = new DebugJournal(path.join(blocker, 'journal.json'));
-    expect(() => journal.begin(entry('c1', 'fw01'))).toThrow(/EEXIST|ENOTDIR/);
+    await expect(journal.begin(entry('c1', 'fw01'))).rejects.toThrow(/EEXIST|ENOTDIR/);
     expect(fs.readdirSync(dir)).toEqual(['not-a-dir']);
   });
 
-  it('throws from begin when the rename fails, leaving no temp file', () => {
+  it('throws from begin when the rename fails, leaving no temp file', async () => {
     const journal = new DebugJournal(file);
     journal.pending();
     fs.mkdirSync(path.join(file, 'occupied'), { recursive: true }); // a non-empty directory where the journal goes
-    expect(() => journal.begin(entry('c1', 'fw01'))).toThrow();
+    await expect(journal.begin(entry('c1', 'fw01'))).rejects.toThrow();
     expect(fs.readdirSync(path.dirname(file))).toEqual(['journal.json']);
+    // The failed record is forgotten: the next write does not carry it.
+    fs.rmSync(file, { recursive: true });
+    await journal.begin(entry('c2', 'fw02'));
+    expect(new DebugJournal(file).pending()).toEqual([entry('c2', 'fw02')]);
   });
 });

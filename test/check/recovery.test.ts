@@ -34,7 +34,7 @@ describe('recoverUnfinishedDebug', () => {
     await leaveDebugOn();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-rec-'));
     const journal = new DebugJournal(path.join(dir, 'journal.json'));
-    journal.begin({ checkId: 'c1', firewall: journalName(fw.entry), startedAt: new Date().toISOString(), pid: 1, host: fw.entry.host, port: fw.entry.port });
+    await journal.begin({ checkId: 'c1', firewall: journalName(fw.entry), startedAt: new Date().toISOString(), pid: 1, host: fw.entry.host, port: fw.entry.port });
     const recovered = await recoverUnfinishedDebug({
       journal, inventory: { source: 't', firewalls: [fw.entry] }, openSession: openerFor(fw), audit: new AuditLog(path.join(dir, 'audit.jsonl')), log: () => undefined, commandTimeoutMs: 3000,
     });
@@ -47,7 +47,7 @@ describe('recoverUnfinishedDebug', () => {
     fw = await startFirewall();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-rec-'));
     const journal = new DebugJournal(path.join(dir, 'journal.json'));
-    journal.begin({ checkId: 'c2', firewall: 'fw-gone', startedAt: new Date().toISOString(), pid: 1, host: '192.0.2.77', port: 22 });
+    await journal.begin({ checkId: 'c2', firewall: 'fw-gone', startedAt: new Date().toISOString(), pid: 1, host: '192.0.2.77', port: 22 });
     const logged: string[] = [];
     const recovered = await recoverUnfinishedDebug({
       journal, inventory: { source: 't', firewalls: [fw.entry] }, openSession: openerFor(fw), audit: new AuditLog(path.join(dir, 'audit.jsonl')), log: (_l, m) => logged.push(m), commandTimeoutMs: 3000,

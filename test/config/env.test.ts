@@ -34,6 +34,8 @@ describe('loadAppConfig: Slack mode', () => {
       debugIm: false,
     });
     expect(config.maxConcurrent).toBe(10);
+    expect(config.workers).toBe(2);
+    expect(config.workerQueue).toBe(64);
     expect(config.rateLimit).toEqual({ count: 5, windowSeconds: 600 });
     expect(config.auditPath).toBe('var/audit.jsonl');
     expect(config.journalPath).toBe('var/journal.json');
@@ -119,6 +121,8 @@ describe('loadAppConfig: limits and settings', () => {
       SIP_CHECK_KEEPALIVE_MS: '0',
       SIP_CHECK_DEBUG_IM: 'true',
       SIP_CHECK_MAX_CONCURRENT: '3',
+      SIP_CHECK_WORKERS: '0',
+      SIP_CHECK_WORKER_QUEUE: '5',
       SIP_CHECK_RATE_LIMIT: '2/60',
       SIP_CHECK_AUDIT_LOG: '/var/log/sip-check/audit.jsonl',
       SIP_CHECK_JOURNAL: '/var/lib/sip-check/journal.json',
@@ -142,6 +146,8 @@ describe('loadAppConfig: limits and settings', () => {
     });
     expect(config).toMatchObject({
       maxConcurrent: 3,
+      workers: 0,
+      workerQueue: 5,
       rateLimit: { count: 2, windowSeconds: 60 },
       auditPath: '/var/log/sip-check/audit.jsonl',
       journalPath: '/var/lib/sip-check/journal.json',
@@ -158,6 +164,8 @@ describe('loadAppConfig: limits and settings', () => {
     ['SIP_CHECK_DEFAULT_SECONDS', '20s', /SIP_CHECK_DEFAULT_SECONDS="20s" is invalid: expected an integer/],
     ['SIP_CHECK_MAX_BYTES', '20MiB', /SIP_CHECK_MAX_BYTES="20MiB" is invalid: expected an integer from 1024/],
     ['SIP_CHECK_MAX_LINES', '-5', /SIP_CHECK_MAX_LINES="-5" is invalid/],
+    ['SIP_CHECK_WORKERS', '17', /SIP_CHECK_WORKERS="17" is invalid: expected an integer from 0 to 16/],
+    ['SIP_CHECK_WORKER_QUEUE', 'many', /SIP_CHECK_WORKER_QUEUE="many" is invalid: expected an integer/],
     ['SIP_CHECK_DEFAULT_LEVEL', '-2', /SIP_CHECK_DEFAULT_LEVEL="-2" is invalid: expected an integer from -1 to 4095/],
     ['SIP_CHECK_DEFAULT_LEVEL', '0x1f', /SIP_CHECK_DEFAULT_LEVEL="0x1f" is invalid/],
     ['SIP_CHECK_COMMAND_TIMEOUT_MS', '1e4', /SIP_CHECK_COMMAND_TIMEOUT_MS="1e4" is invalid/],

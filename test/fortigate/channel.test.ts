@@ -316,6 +316,40 @@ describe('FortiChannel.sendCommand', () => {
   });
 });
 
+describe('stopStream: the end of a capture without a quiet period', () => {
+  it('returns at the prompt even when debug lines follow it, and the next command drops them before its echo', async () => {
+    const shell = new FakeShell();
+    const channel = await loggedIn(shell);
+    const late = '2026-11-25 17:01:03 sip port 26 read [(0,3)(414243)(ABC)]' + CRLF;
+    scriptDevice(shell, (input) => {
+      // Lines in flight when disable took effect: before the echo, right after the prompt, and even before the
+      // next command's echo.
+      if (input === 'diagnose debug disable\r') return [late + 'diagnose debug disable' + CRLF + PROMPT + late];
+      if (input === 'diagnose debug reset\r') return [late, 'diagnose debug reset' + CRLF + PROMPT];
+      if (input === 'diagnose sys sip-proxy stats\r') return ['diagnose sys sip-proxy stats' + CRLF + 'sip stats' + CRLF + PROMPT];
+      return null;
+    });
+    const raw = await channel.stopStream('diagnose debug disable', 2000);
+    expect(raw).toContain('diagnose debug disable');
+    const reset = await channel.sendCommand('diagnose debug reset', 2000);
+    expect(reset).toEqual({ output: '', prompt: expect.objectContaining({ text: PROMPT }) });
+    // The fence holds for one command only.
+    expect((await channel.sendCommand('diagnose sys sip-proxy stats', 2000)).output).toBe('sip stats');
+  });
+
+  it('the fenced command still finds its prompt when a stray line lands after it', async () => {
+    const shell = new FakeShell();
+    const channel = await loggedIn(shell);
+    scriptDevice(shell, (input) => {
+      if (input === 'diagnose debug disable\r') return ['diagnose debug disable' + CRLF + PROMPT];
+      if (input === 'diagnose debug reset\r') return ['diagnose debug reset' + CRLF + PROMPT + '2026-11-25 17:01:03 sip port 26 late' + CRLF];
+      return null;
+    });
+    await channel.stopStream('diagnose debug disable', 2000);
+    expect((await channel.sendCommand('diagnose debug reset', 2000)).output).toBe('');
+  });
+});
+
 describe('stripEcho', () => {
   it('keeps the text whole when it does not start with the echo', () => {
     expect(stripEcho('Unknown action 0\r\n', 'show system status')).toBe('Unknown action 0\r\n');

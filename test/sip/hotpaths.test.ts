@@ -74,6 +74,12 @@ describe('parseVia', () => {
       const got = JSON.stringify(parseVia(v));
       const want = JSON.stringify(referenceVia(v));
       if (got !== want) throw new Error(`differs on ${JSON.stringify(v)}: ${got} vs ${want}`);
+      // The branch alone (the retransmission key's) is the full parse's branch.
+      if (!/[\r\n]/.test(v)) {
+        const branch = parseSipMessage(`OPTIONS sip:x SIP/2.0\r\nVia: ${v}\r\nCall-ID: a\r\n\r\n`)?.viaBranch;
+        const full = parseSipMessage(`OPTIONS sip:x SIP/2.0\r\nVia: ${v}\r\nCall-ID: a\r\n\r\n`)?.via?.branch;
+        if (branch !== full) throw new Error(`viaBranch differs on ${JSON.stringify(v)}: ${branch} vs ${full}`);
+      }
     }
   });
 });

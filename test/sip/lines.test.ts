@@ -1,4 +1,4 @@
-import { SipLineSplitter } from '../../src/sip';
+import { SipByteLineSplitter, SipLineSplitter } from '../../src/sip';
 
 function linesOf(chunks: Array<Buffer | string>, maxLine?: number): string[] {
   const out: string[] = [];
@@ -27,5 +27,25 @@ describe('SipLineSplitter with large chunks (decoded 64 KB at a time)', () => {
     expect(linesOf([Buffer.from(text)], 512 * 1024).map((l) => l.length)).toEqual([600000, 100]);
     // No line end in the chunk: one cut at maxLine, the rest waits for more.
     expect(linesOf([Buffer.from('C'.repeat(1100000)), Buffer.from('\n')], 512 * 1024).map((l) => l.length)).toEqual([524288, 575712]);
+  });
+});
+
+describe('SipByteLineSplitter', () => {
+  function byteLinesOf(chunks: Buffer[], maxLine?: number): string[] {
+    const out: string[] = [];
+    const splitter = new SipByteLineSplitter((buf, start, end) => out.push(buf.toString('utf8', start, end)), maxLine);
+    for (const c of chunks) splitter.push(c);
+    splitter.end();
+    return out;
+  }
+
+  it('gives the lines SipLineSplitter gives: UTF-8, CRLF and long-line cuts at every chunk boundary', () => {
+    const text = ['a\r\r', 'Zoë “quoted” ☎', '', 'x'.repeat(3000) + '€', 'y'.repeat(2500), 'end\r'].join('\n') + '\n' + 'tail ☎';
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0xe2, 0x82])]);
+    for (const size of [1, 2, 3, 5, 64, 1000, 4096]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(byteLinesOf(chunks, 1024)).toEqual(linesOf(chunks, 1024));
+    }
   });
 });

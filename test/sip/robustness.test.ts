@@ -19,6 +19,46 @@ describe('robustness', () => {
     }
   });
 
+  it('pushBytes: split at every byte boundary, the same summary as the line path', () => {
+    const options = fixture('options.log').toString('utf8');
+    const lastOptions = options.slice(options.lastIndexOf('2024-05-02 10:19:00 sip port 26 locate'));
+    // Complete records (the byte fast path), a wrapped one, CRLF, UTF-8 and a damaged hex dump.
+    const capture = Buffer.concat([fixture('basic-call.log'), fixture('handbook-wrapped.log'), Buffer.from(lastOptions), Buffer.from('2024-05-02 10:30:00 sip port 26 read [(0,5)(4f5054ZZ)(OPT..)]\r\n2024-05-02 10:30:00 sip port 26 blocked: caller “Zoë” rate limited\r\n')]);
+    const expected = JSON.stringify(analyse([capture]).summary());
+    for (let i = 1; i < capture.length; i++) {
+      const a = new SipCaptureAnalyzer();
+      a.pushBytes(capture.subarray(0, i));
+      a.pushBytes(capture.subarray(i));
+      const got = JSON.stringify(a.summary());
+      if (got !== expected) throw new Error(`summary differs when split at byte ${i}`);
+    }
+  });
+
+  it('pushBytes: random bytes and mutated lines give what the line path gives', () => {
+    const next = rng(5);
+    const lines = ALL.flatMap((f) => fixture(f).toString('utf8').split(/\r?\n/));
+    const alphabet = '()[]:.;,<>@ \t0123456789abcdefSIP/2.0\r..read [(0,é“';
+    const out: string[] = [];
+    for (const original of lines) {
+      let line = original;
+      const r = next();
+      if (r < 0.15) line = line.slice(0, Math.floor(next() * line.length));
+      else if (r < 0.4) {
+        const chars = [...line];
+        for (let k = 0; k < 3; k++) chars[Math.floor(next() * chars.length)] = alphabet[Math.floor(next() * alphabet.length)];
+        line = chars.join('');
+      }
+      out.push(line);
+    }
+    const bytes = Buffer.concat([Buffer.from(out.join('\n')), Buffer.from([0xe2, 0x82, 0x0a, 0xff, 0x41, 0x0d, 0x0d, 0x0a, 0xf0, 0x9f])]);
+    const expected = JSON.stringify(analyse([bytes]).summary());
+    for (const size of [7, 100, 4096]) {
+      const a = new SipCaptureAnalyzer();
+      for (let i = 0; i < bytes.length; i += size) a.pushBytes(bytes.subarray(i, i + size));
+      expect(JSON.stringify(a.summary())).toBe(expected);
+    }
+  });
+
   it('survives garbled input: random bytes never throw and are counted as unknown', () => {
     const next = rng(42);
     const a = new SipCaptureAnalyzer();
