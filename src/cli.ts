@@ -1,5 +1,6 @@
 import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { TranscriptAnalyzer, type Analysis, type TranscriptReadStats } from './check/analyse';
 import { sweepMain } from './fleet/cli';
@@ -209,6 +210,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const pcapPath = typeof flags['--pcap'] === 'string' ? flags['--pcap'] : undefined;
   if (pcapPath === '-') {
     io.stderr(`sip-check: --pcap writes a file: give a file name, not -\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (pcapPath !== undefined && files.some((f) => f !== '-' && path.resolve(f) === path.resolve(pcapPath))) {
+    io.stderr(`sip-check: --pcap ${pcapPath} is also an input: writing it would destroy the transcript\n\n${USAGE}\n`);
     return 2;
   }
   const out = pcapPath === undefined ? undefined : openPcapOutput(pcapPath);

@@ -153,6 +153,17 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // Stored before anything is switched on: written while the leading disable/reset run (they switch nothing on).
     const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port }));
     journaled.catch(() => undefined); // awaited below
+    // Another replica may hold the device now (a lease lost to a stall): touch nothing of its debug, not even the
+    // leading `diagnose debug reset`, which is device-wide and would clear that replica's capture.
+    if (deps.fence) {
+      try {
+        await deps.fence();
+      } catch (e) {
+        await journaled.catch(() => undefined);
+        await finishJournal();
+        throw e;
+      }
+    }
     debugTouched = true;
     debugReset = false;
     let debugChanged = false;
@@ -165,7 +176,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
           throw e;
         });
       }
-      // Another replica may have taken the device over (a lease lost to a stall): never enable debug without the lock.
+      // Checked again right before switching the output on: the lease may have been lost while the levels were set.
       if (command === COMMANDS.debugEnable && deps.fence) await deps.fence();
       const result = await run(command);
       if (result.error && !debugChanged) {
@@ -270,8 +281,10 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
     const cause = toCheckError(e);
     // A full worker queue or a stopping pool keeps its kind (try again later); anything else is a bug or a crash.
-    const failure = new CheckError(cause.kind === 'overloaded' || cause.kind === 'shutdown' ? cause.kind : 'internal', `The analysis failed: ${cause.message}. The transcript was read and debug is reset.`);
+    const debugState = debugReset === true ? 'debug is reset' : debugReset === null ? 'debug was never enabled' : 'the debug reset could not be confirmed (see the notes)';
+    const failure = new CheckError(cause.kind === 'overloaded' || cause.kind === 'shutdown' ? cause.kind : 'internal', `The analysis failed: ${cause.message}. The transcript was read and ${debugState}.`);
     deps.log('error', 'analysis failed', { checkId: request.id, firewall: entry.name, message: failure.message });
+    for (const note of notes) await safely(() => reporter.note(note), deps);
     await safely(() => reporter.failed(failure, { debugReset }), deps);
     await closing;
     return { error: failure, debugReset };

@@ -68,5 +68,26 @@ export function secretValues(env: NodeJS.ProcessEnv, inventory?: Inventory): str
     const value = env[name];
     if (value !== undefined && value.length >= MIN_SCRUB_LENGTH) values.add(value);
   }
+  for (const value of redisUrlSecrets(env.SIP_CHECK_REDIS_URL)) if (value.length >= MIN_SCRUB_LENGTH) values.add(value);
   return [...values];
+}
+
+/** The password in SIP_CHECK_REDIS_URL (`redis://user:PASSWORD@host` or `?password=PASSWORD`), decoded and as written. */
+function redisUrlSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const u = new URL(url);
+    const raw = [u.password, ...[...u.searchParams.entries()].filter(([k]) => /pass|secret|token|auth/i.test(k)).map(([, v]) => v)].filter(Boolean);
+    return [...new Set(raw.flatMap((v) => [v, safeDecode(v)]))];
+  } catch {
+    return [];
+  }
+}
+
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }

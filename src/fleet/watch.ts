@@ -43,7 +43,20 @@ export class DriftWatch {
 
   /** Reads the store and schedules the next run. */
   async start(): Promise<void> {
-    const state = await this.deps.store.load();
+    let state: FleetState;
+    try {
+      state = await this.deps.store.load();
+    } catch (e) {
+      // The store (Redis) may come up after the bot: the bot runs on, and the watch tries again within a minute.
+      const retryMs = Math.min(this.deps.everyMs, 60_000);
+      this.deps.log('warn', 'drift watch: cannot read its state yet; retrying', { message: toCheckError(e).message, retryInSeconds: retryMs / 1000 });
+      this.cancel = this.deps.setTimer(() => {
+        this.cancel = undefined;
+        if (!this.stopped) void this.start();
+      }, retryMs);
+      this.nextAt = this.deps.now() + retryMs;
+      return;
+    }
     const previous = lastRun(state);
     if (previous) this.last = { at: previous.at, seconds: previous.seconds, counts: previous.counts, firewalls: sum(previous.counts), changes: changesAt(state, previous.at) };
     const due = previous ? Date.parse(previous.at) + this.deps.everyMs : this.deps.now();

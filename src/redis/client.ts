@@ -94,6 +94,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // ioredis also reads the password (and a username) from the query string.
+    for (const key of [...u.searchParams.keys()]) if (/pass|secret|token|auth/i.test(key)) u.searchParams.set(key, '***');
     return u.toString();
   } catch {
     return '(unparsable URL)';

@@ -17,7 +17,7 @@ describe('fencing a check with its lease', () => {
     signal: extra.signal ?? new AbortController().signal, now: () => new Date(), log: () => undefined, fence: extra.fence,
   });
 
-  test('the fence runs once, after the journal entry and the debug levels, right before `diagnose debug enable`', async () => {
+  test('the fence runs before the first debug command and again right before `diagnose debug enable`, after the journal entry', async () => {
     fw = await startFirewall();
     const journal = new MemoryJournal();
     const seen: Array<{ lastCommand: string; journalOpen: number }> = [];
@@ -27,17 +27,38 @@ describe('fencing a check with its lease', () => {
         seen.push({ lastCommand: fw.sim.commandLog[fw.sim.commandLog.length - 1].command, journalOpen: journal.open.size });
       },
     }));
-    expect(seen).toEqual([{ lastCommand: COMMANDS.debugSip(-1), journalOpen: 1 }]);
+    expect(seen).toHaveLength(2);
+    // Nothing that changes debug was sent before the first fence (reads such as `diagnose debug info` may be).
+    expect(seen[0].lastCommand).not.toMatch(/^diagnose debug (?!info$)/);
+    expect(seen[1]).toEqual({ lastCommand: COMMANDS.debugSip(-1), journalOpen: 1 });
     expect(reporter.finalResult?.capture.debugReset).toBe(true);
     expect(journal.open.size).toBe(0);
   });
 
-  test('a lost lease at the fence: debug is never enabled, the levels are reset, the user is told', async () => {
+  test("a lease already lost before the capture: not one debug command is sent (a reset would clear the new holder's capture)", async () => {
     fw = await startFirewall();
     const journal = new MemoryJournal();
     const reporter = new RecordingReporter();
     const outcome = await runCheck(request('fw01', { seconds: 1 }), deps(reporter, journal, {
       fence: async () => {
+        throw new CheckError('lock-lost', 'The check stopped: this bot replica lost its lock on the firewall (another replica holds the firewall lock now).');
+      },
+    }));
+    expect(outcome.error?.kind).toBe('lock-lost');
+    expect(fw.sim.commandLog.map((c) => c.command).filter((c) => /^diagnose debug (?!info$)/.test(c))).toEqual([]);
+    expect(outcome.debugReset).toBeNull();
+    expect(journal.open.size).toBe(0);
+    expect(reporter.failure).toMatchObject({ error: { kind: 'lock-lost' }, debugReset: null });
+  });
+
+  test('a lease lost while the levels were set: debug is never enabled, the levels are reset, the user is told', async () => {
+    fw = await startFirewall();
+    const journal = new MemoryJournal();
+    const reporter = new RecordingReporter();
+    let fences = 0;
+    const outcome = await runCheck(request('fw01', { seconds: 1 }), deps(reporter, journal, {
+      fence: async () => {
+        if (++fences === 1) return;
         throw new CheckError('lock-lost', 'The check stopped: this bot replica lost its lock on the firewall (another replica holds the firewall lock now).');
       },
     }));

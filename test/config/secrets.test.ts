@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckError, describeError } from '../../src/errors';
 import { resolveCredentials, secretValues } from '../../src/config/secrets';
+import { redactUrl } from '../../src/redis/client';
 import type { FirewallEntry } from '../../src/config/types';
 
 const base: Omit<FirewallEntry, 'auth'> = {
@@ -103,5 +104,20 @@ describe('secretValues', () => {
     };
     const env = { SLACK_BOT_TOKEN: 'xoxb-123-abc', SLACK_APP_TOKEN: '', FW01_PASSWORD: 'S3cr3t!pw', KEY_PASS: 'correct horse', FW03_PASSWORD: 'abc', HOME: '/root' };
     expect(secretValues(env, inventory).sort()).toEqual(['S3cr3t!pw', 'correct horse', 'xoxb-123-abc']);
+  });
+
+  it("includes the Redis URL's password, from the userinfo or the query string, as written and decoded", () => {
+    expect(secretValues({ SIP_CHECK_REDIS_URL: 'redis://:r3dis%21pass@redis:6379/0' }).sort()).toEqual(['r3dis!pass', 'r3dis%21pass']);
+    expect(secretValues({ SIP_CHECK_REDIS_URL: 'redis://redis:6379/?password=hunter2hunter2' })).toEqual(['hunter2hunter2']);
+    expect(secretValues({ SIP_CHECK_REDIS_URL: 'redis://redis:6379' })).toEqual([]);
+  });
+});
+
+describe('redactUrl (what the Redis start-up log prints)', () => {
+  it('masks the password in the userinfo and in the query string, and keeps the rest', () => {
+    expect(redactUrl('redis://user:s3cret@redis:6379/1')).toBe('redis://user:***@redis:6379/1');
+    const masked = redactUrl('redis://redis:6379/?password=s3cret&db=2');
+    expect(masked).not.toContain('s3cret');
+    expect(masked).toContain('db=2');
   });
 });

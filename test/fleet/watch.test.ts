@@ -3,7 +3,7 @@
  * the state in a real file, changes posted through the Slack poster to the fake Web API, and a restart that
  * keeps the schedule and the history.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { webApi } from '@slack/bolt';
@@ -214,4 +214,33 @@ describe('drift watch', () => {
     expect(posted).toEqual([['fw-down']]);
     watch.stop();
   }, 60_000);
+
+  it('starts even when its state cannot be read yet (Redis not up), and tries again within a minute', async () => {
+    const timer = new ManualTimer();
+    const file = path.join(dir, 'later-state.json');
+    mkdirSync(file); // a directory where the state file should be: reading it fails, as an unreachable store does
+    const logged: string[] = [];
+    const watch = new DriftWatch({
+      fleet: fleetService,
+      store: new JsonFileStore(file),
+      scope: { kind: 'tag', tag: 'branch' },
+      everyMs: HOUR,
+      post: async () => undefined,
+      destination: '<#C0WATCH>',
+      now: () => clock,
+      setTimer: timer.set,
+      log: (_level, message) => void logged.push(message),
+    });
+    await watch.start();
+    expect(logged.join('\n')).toMatch(/cannot read its state yet; retrying/);
+    expect(timer.live.ms).toBe(60_000);
+    rmSync(file, { recursive: true });
+    const retry = timer.live;
+    retry.cancelled = true; // fired
+    retry.fn();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Readable now: nothing stored yet, so the first run is due at once.
+    expect(timer.live.ms).toBe(0);
+    watch.stop();
+  });
 });

@@ -79,6 +79,15 @@ describe('analyze --pcap', () => {
     expect(io.out).toBe('');
   });
 
+  test('an output that is also an input is refused before anything is written: the transcript survives', async () => {
+    const io = fakeIo();
+    const input = transcript('basic-call.log');
+    const before = readFileSync(input);
+    expect(await main(['analyze', input, '--pcap', input], io)).toBe(2);
+    expect(io.err).toMatch(/is also an input/);
+    expect(readFileSync(input)).toEqual(before);
+  });
+
   test('an output that cannot be written: exit 2, the reason, and no analysis printed', async () => {
     const io = fakeIo();
     const out = path.join(tempDir(), 'missing-dir', 'x.pcap');
