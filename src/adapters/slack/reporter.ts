@@ -22,7 +22,7 @@ import {
   type SlackMessage,
 } from './blocks';
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
-import { UploadError, uploadFiles, type UploadFile } from './upload';
+import { uploadFiles, type UploadFile } from './upload';
 
 type WebClient = webApi.WebClient;
 
@@ -281,7 +281,7 @@ export class SlackThreadReporter implements CheckReporter {
     try {
       await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.threadTs! }, files);
     } catch (e) {
-      const code = e instanceof UploadError ? e.code : slackErrorCode(e);
+      const code = slackErrorCode(e);
       this.stats.postFailures += 1;
       this.deps.logger.warn(`sip-check: file upload failed: ${code}`);
       const names = files.map((f) => f.filename).join(', ');

@@ -1,8 +1,10 @@
 import { webApi } from '@slack/bolt';
+import { UploadError } from './upload';
 
 /** Slack's error code for a failed Web API call (`not_in_channel`, `ratelimited`, `http_503`, ...). */
 export function slackErrorCode(e: unknown): string {
   if (e instanceof webApi.WebAPIPlatformError) return e.data.error;
+  if (e instanceof UploadError) return e.code;
   if (e instanceof webApi.WebAPIRateLimitedError) return 'ratelimited';
   if (e instanceof webApi.WebAPIHTTPError) return `http_${e.statusCode}`;
   if (e instanceof webApi.WebAPIRequestError) return 'request_error';

@@ -1,7 +1,7 @@
 /**
  * `SweepReporter` for Slack: one message, its progress line edited (coalesced like a check's progress, on the
  * progress client that drops rate-limited edits), then the summary in the same message, and the CSV and JSON
- * in its thread with one `filesUploadV2`.
+ * in its thread with one upload (upload.ts: the three documented calls).
  */
 import { CheckError } from '../../errors';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
@@ -9,6 +9,7 @@ import { fallbackText, type SlackMessage } from './blocks';
 import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBlocks';
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
 import { slackErrorCode } from './slackErrors';
+import { uploadFiles } from './upload';
 
 const DEFAULT_EDIT_INTERVAL_MS = 1500;
 
@@ -87,11 +88,7 @@ export class SlackSweepReporter implements SweepReporter {
     }
     const redact = this.deps.redact ?? ((t: string) => t);
     try {
-      await this.deps.client.filesUploadV2({
-        channel_id: this.target.channelId,
-        thread_ts: this.target.threadTs ?? this.ts,
-        file_uploads: files.map((f) => ({ file: Buffer.from(redact(f.content.toString('utf8'))), filename: f.filename, title: f.title })),
-      });
+      await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.target.threadTs ?? this.ts }, files.map((f) => ({ content: Buffer.from(redact(f.content.toString('utf8'))), filename: f.filename, title: f.title })));
     } catch (e) {
       const code = slackErrorCode(e);
       this.deps.logger.warn(`sip-check: sweep files could not be attached: ${code}`);
