@@ -38,7 +38,7 @@ describe('SlackSweepReporter', () => {
     await reporter.result(report, sweepFiles(report));
     const edits = fake.message(reporter.ts!)!.edits.map((e) => e.text);
     expect(edits).toEqual([expect.stringMatching(/: 3\/4$/), expect.stringMatching(/4 firewall\(s\) in 1\.2 s: 4 SIP ALG$/)]);
-    expect(reporter.stats.progressDropped).toBe(2); // 1/4 and 2/4 were replaced before they were sent
+    expect(reporter.stats.progressDropped).toBe(3); // 1/4 and 2/4 were replaced before they were sent, 4/4 by the summary
     expect(fake.uploadedFiles().filter((f) => f.threadTs === reporter.ts).map((f) => f.filename)).toEqual(['sip-check-sweep-2026-12-01T10-00-00-000Z.csv', 'sip-check-sweep-2026-12-01T10-00-00-000Z.json']);
   });
 });

@@ -23,6 +23,7 @@ import {
 } from './blocks';
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
 import { uploadFiles, type UploadFile } from './upload';
+import { CoalescedEdits, DEFAULT_EDIT_INTERVAL_MS, defaultSchedule } from './coalescedEdits';
 
 type WebClient = webApi.WebClient;
 
@@ -50,13 +51,6 @@ export interface SlackThreadTarget {
   threadTs?: string;
 }
 
-const DEFAULT_EDIT_INTERVAL_MS = 1500;
-
-function defaultSchedule(fn: () => void, ms: number): () => void {
-  const t = setTimeout(fn, ms);
-  t.unref();
-  return () => clearTimeout(t);
-}
 
 export class SlackThreadReporter implements CheckReporter {
   /** Slack's error code when `start()` could not post the parent (e.g. `not_in_channel`). */
@@ -67,21 +61,23 @@ export class SlackThreadReporter implements CheckReporter {
   readonly stats = { progressEdits: 0, progressDropped: 0, postFailures: 0 };
 
   private request?: CheckRequest;
-  private readonly interval: number;
-  private readonly schedule: (fn: () => void, ms: number) => () => void;
-  private lastEditAt = Number.NEGATIVE_INFINITY;
-  private editing = false;
-  private chain: Promise<void> = Promise.resolve();
-  private pending?: SlackMessage;
-  private cancelTimer?: () => void;
-  private finished = false;
+  private readonly edits: CoalescedEdits;
 
   constructor(
     private readonly deps: SlackReporterDeps,
     private readonly target: SlackThreadTarget,
   ) {
-    this.interval = deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS;
-    this.schedule = deps.schedule ?? defaultSchedule;
+    this.edits = new CoalescedEdits({
+      interval: deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS,
+      clock: deps.clock,
+      schedule: deps.schedule ?? defaultSchedule,
+      edit: async (message) => {
+        await deps.progressClient.chat.update({ channel: target.channelId, ts: this.parentTs!, text: message.text, blocks: message.blocks });
+      },
+      stats: this.stats,
+      // A dropped progress edit is harmless: the final edit always follows.
+      onDropped: (e) => deps.logger.debug(`sip-check: progress edit dropped: ${slackErrorCode(e)}`),
+    });
   }
 
   /** Where replies go: the existing thread, or the parent we posted. */
@@ -95,7 +91,7 @@ export class SlackThreadReporter implements CheckReporter {
 
   /** Resolves once the progress edit in flight (if any) has been answered. */
   idle(): Promise<void> {
-    return this.chain;
+    return this.edits.idle();
   }
 
   async start(request: CheckRequest): Promise<void> {
@@ -109,7 +105,7 @@ export class SlackThreadReporter implements CheckReporter {
         blocks: message.blocks,
       });
       this.parentTs = res.ts;
-      this.lastEditAt = this.deps.clock();
+      this.edits.touched();
     } catch (e) {
       const code = slackErrorCode(e);
       this.startFailure = code;
@@ -120,19 +116,8 @@ export class SlackThreadReporter implements CheckReporter {
   }
 
   async progress(update: ProgressUpdate): Promise<void> {
-    if (!this.request || !this.parentTs || this.finished) return;
-    const message = this.redacted(buildParentMessage(this.request, update));
-    const wait = this.lastEditAt + this.interval - this.deps.clock();
-    if (wait <= 0 && !this.editing) {
-      this.pending = undefined;
-      this.sendProgress(message);
-      return;
-    }
-    if (this.pending) this.stats.progressDropped += 1;
-    this.pending = message;
-    if (!this.cancelTimer) {
-      this.cancelTimer = this.schedule(() => this.wake(), Math.max(wait, 50));
-    }
+    if (!this.request || !this.parentTs || this.edits.finished) return;
+    this.edits.push(this.redacted(buildParentMessage(this.request, update)));
   }
 
   async note(text: string): Promise<void> {
@@ -141,7 +126,7 @@ export class SlackThreadReporter implements CheckReporter {
   }
 
   async result(result: CheckResult): Promise<void> {
-    await this.settleEdits();
+    await this.edits.settle();
     const oneLiner = verdictOneLiner(result);
     if (this.threadTs) {
       await this.postInThread(buildVerdictMessage(result), 'verdict card', () => verdictFallbackText(result));
@@ -152,7 +137,7 @@ export class SlackThreadReporter implements CheckReporter {
   }
 
   async failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void> {
-    await this.settleEdits();
+    await this.edits.settle();
     if (!this.request) {
       this.deps.logger.error(`sip-check: check failed before start: ${error.kind}: ${error.message}`);
       return;
@@ -164,45 +149,6 @@ export class SlackThreadReporter implements CheckReporter {
 
   private redacted(m: SlackMessage): SlackMessage {
     return redactMessage(m, this.deps.redact);
-  }
-
-  private sendProgress(message: SlackMessage): void {
-    this.editing = true;
-    this.lastEditAt = this.deps.clock();
-    this.chain = this.chain.then(async () => {
-      try {
-        await this.deps.progressClient.chat.update({ channel: this.target.channelId, ts: this.parentTs!, text: message.text, blocks: message.blocks });
-        this.stats.progressEdits += 1;
-      } catch (e) {
-        // A dropped progress edit is harmless: the final edit always follows.
-        this.stats.progressDropped += 1;
-        this.deps.logger.debug(`sip-check: progress edit dropped: ${slackErrorCode(e)}`);
-      } finally {
-        this.editing = false;
-      }
-    });
-  }
-
-  private wake(): void {
-    this.cancelTimer = undefined;
-    if (this.finished || !this.pending) return;
-    if (this.editing) {
-      this.cancelTimer = this.schedule(() => this.wake(), this.interval);
-      return;
-    }
-    const message = this.pending;
-    this.pending = undefined;
-    this.sendProgress(message);
-  }
-
-  /** Stops progress edits and waits for the one in flight, so the final edit is the last. */
-  private async settleEdits(): Promise<void> {
-    this.finished = true;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    if (this.pending) this.stats.progressDropped += 1;
-    this.pending = undefined;
-    await this.chain;
   }
 
   private async finalEdit(message: SlackMessage, plain: string): Promise<void> {

@@ -5,40 +5,33 @@
  */
 import { CheckError } from '../../errors';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
-import { fallbackText, type SlackMessage } from './blocks';
+import { fallbackText } from './blocks';
 import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBlocks';
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
 import { slackErrorCode } from './slackErrors';
 import { uploadFiles } from './upload';
-
-const DEFAULT_EDIT_INTERVAL_MS = 1500;
+import { CoalescedEdits, DEFAULT_EDIT_INTERVAL_MS, defaultSchedule } from './coalescedEdits';
 
 export class SlackSweepReporter implements SweepReporter {
   ts?: string;
   startFailure?: string;
   readonly stats = { progressEdits: 0, progressDropped: 0 };
   private request?: SweepRequest;
-  private lastEditAt = Number.NEGATIVE_INFINITY;
-  private pending?: SlackMessage;
-  private cancelTimer?: () => void;
-  private editing = false;
-  private finished = false;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly edits: CoalescedEdits;
 
   constructor(
     private readonly deps: SlackReporterDeps,
     private readonly target: SlackThreadTarget,
-  ) {}
-
-  private schedule(fn: () => void, ms: number): () => void {
-    if (this.deps.schedule) return this.deps.schedule(fn, ms);
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return () => clearTimeout(t);
-  }
-
-  private get interval(): number {
-    return this.deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS;
+  ) {
+    this.edits = new CoalescedEdits({
+      interval: deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS,
+      clock: deps.clock,
+      schedule: deps.schedule ?? defaultSchedule,
+      edit: async (message) => {
+        await deps.progressClient.chat.update({ channel: target.channelId, ts: this.ts!, text: message.text, blocks: message.blocks });
+      },
+      stats: this.stats,
+    });
   }
 
   async start(request: SweepRequest): Promise<void> {
@@ -47,7 +40,7 @@ export class SlackSweepReporter implements SweepReporter {
     try {
       const res = await this.deps.client.chat.postMessage({ channel: this.target.channelId, ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}), text: m.text, blocks: m.blocks });
       this.ts = res.ts;
-      this.lastEditAt = this.deps.clock();
+      this.edits.touched();
     } catch (e) {
       this.startFailure = slackErrorCode(e);
       throw new CheckError('internal', `Slack refused the sweep's message (${this.startFailure}).`, { slackError: this.startFailure });
@@ -55,25 +48,12 @@ export class SlackSweepReporter implements SweepReporter {
   }
 
   async progress(done: number, total: number): Promise<void> {
-    if (!this.request || !this.ts || this.finished) return;
-    const message = redactMessage(buildSweepProgressMessage(this.request, done, total), this.deps.redact);
-    const wait = this.lastEditAt + this.interval - this.deps.clock();
-    if (wait <= 0 && !this.editing) {
-      this.pending = undefined;
-      this.send(message);
-      return;
-    }
-    if (this.pending) this.stats.progressDropped += 1;
-    this.pending = message;
-    if (!this.cancelTimer) this.cancelTimer = this.schedule(() => this.wake(), Math.max(wait, 50));
+    if (!this.request || !this.ts || this.edits.finished) return;
+    this.edits.push(redactMessage(buildSweepProgressMessage(this.request, done, total), this.deps.redact));
   }
 
   async result(report: SweepReport, files: Array<{ filename: string; title: string; content: Buffer; mimeType: string }>): Promise<void> {
-    this.finished = true;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    this.pending = undefined;
-    await this.chain;
+    await this.edits.settle();
     if (!this.request || !this.ts) return;
     const m = redactMessage(buildSweepSummaryMessage(this.request, report), this.deps.redact);
     try {
@@ -98,32 +78,5 @@ export class SlackSweepReporter implements SweepReporter {
         // nothing more to try
       }
     }
-  }
-
-  private send(message: SlackMessage): void {
-    this.editing = true;
-    this.lastEditAt = this.deps.clock();
-    this.chain = this.chain.then(async () => {
-      try {
-        await this.deps.progressClient.chat.update({ channel: this.target.channelId, ts: this.ts!, text: message.text, blocks: message.blocks });
-        this.stats.progressEdits += 1;
-      } catch {
-        this.stats.progressDropped += 1;
-      } finally {
-        this.editing = false;
-      }
-    });
-  }
-
-  private wake(): void {
-    this.cancelTimer = undefined;
-    if (this.finished || !this.pending) return;
-    if (this.editing) {
-      this.cancelTimer = this.schedule(() => this.wake(), this.interval);
-      return;
-    }
-    const message = this.pending;
-    this.pending = undefined;
-    this.send(message);
   }
 }
