@@ -1,9 +1,11 @@
 import { TAG_NAME } from '../config/patterns';
-import { loadAppConfig } from '../config/env';
+import { loadAppConfig, type AppConfig } from '../config/env';
 import { ConfigError } from '../config/errors';
 import { loadInventory } from '../config/inventory';
 import { makeSessionOpener } from '../check/connect';
-import { FirewallLocks, Semaphore } from '../check/locks';
+import { FirewallLocks, Semaphore, type CheckSlots, type DeviceLocks } from '../check/locks';
+import type { Inventory } from '../config/types';
+import { createCoordination } from '../coordination';
 import { applyRun, lastRun } from './drift';
 import { renderChangesText, renderSweepText, sweepCsv, sweepJson } from './render';
 import { createFleetService } from './service';
@@ -99,14 +101,26 @@ export async function sweepMain(argv: readonly string[], io: SweepCliIo, env: No
     throw e;
   }
   const scope: SweepScope = args.tag !== undefined ? { kind: 'tag', tag: args.tag } : { kind: 'all' };
+  // With SIP_CHECK_REDIS_URL the bot's replicas share their locks and cap in Redis: a cron sweep takes part, so a
+  // firewall a replica is checking shows as busy and the sweep counts against the same cap. Without it this process
+  // runs nothing else and keeps its own.
+  const coordination = config.redis ? await createCoordination(config, (level, message) => void (level === 'error' && io.stderr(`sip-check sweep: ${message}\n`))) : undefined;
+  try {
+    return await sweepWith({ config, inventory, scope, args, io, env, locks: coordination?.locks ?? new FirewallLocks(), cap: coordination?.slots ?? new Semaphore(config.maxConcurrent) });
+  } finally {
+    await coordination?.close();
+  }
+}
+
+async function sweepWith(opts: { config: AppConfig; inventory: Inventory; scope: SweepScope; args: Args; io: SweepCliIo; env: NodeJS.ProcessEnv; locks: DeviceLocks; cap: CheckSlots }): Promise<number> {
+  const { config, inventory, scope, args, io, env, locks, cap } = opts;
   const fleet = createFleetService({
     inventory,
     limits: config.limits,
     openSession: makeSessionOpener(config.limits, env),
-    // This process runs nothing else: the sweep may use its whole share of the cap.
-    slots: new SweepSlots(new Semaphore(config.maxConcurrent), sweepShareOf(config.maxConcurrent)),
+    slots: new SweepSlots(cap, sweepShareOf(config.maxConcurrent)),
     concurrency: config.sweepConcurrency,
-    locks: new FirewallLocks(),
+    locks,
     log: () => undefined,
   });
   const total = fleet.entriesFor(scope).length;

@@ -10,6 +10,10 @@ import type { FirewallEntry } from '../../src/config/types';
 import { PASSWORD_ENV, TEST_PASSWORD } from '../support/harness';
 import { startFleet, type Fleet } from './support';
 import { expectReadOnly } from '../support/readOnly';
+import { RedisServer } from '../support/redisServer';
+import { connectRedis } from '../../src/redis/client';
+import { RedisDeviceLocks } from '../../src/redis/locks';
+import { deviceKey } from '../../src/check/locks';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'sip-check.js');
 
@@ -124,4 +128,24 @@ describe('sip-check sweep (child process against the simulator)', () => {
     expect(badConcurrency.code).toBe(2);
     expect(badConcurrency.stderr).toMatch(/SIP_CHECK_SWEEP_CONCURRENCY=9 is more than half of SIP_CHECK_MAX_CONCURRENT=10: expected at most 5/);
   }, 120_000);
+
+  it('with SIP_CHECK_REDIS_URL a cron sweep shares the replicas\' locks: a firewall a replica is checking is busy', async () => {
+    const redis = await RedisServer.start();
+    const store = await connectRedis({ url: redis.url, commandTimeoutMs: 1000 });
+    try {
+      const busy = fleet.entries.find((e) => e.name === 'fw-busy')!;
+      const held = await new RedisDeviceLocks(store, { leaseMs: 30_000 }).tryAcquire(deviceKey(busy), { requestedBy: 'U0OTHER01', startedAt: new Date('2026-12-01T10:00:00Z'), checkId: 'chk-on-replica-b' });
+      if (!('lease' in held)) throw new Error('expected the lease');
+      const out = await run(['--json'], { SIP_CHECK_REDIS_URL: redis.url });
+      const json = JSON.parse(out.stdout) as { firewalls: Array<{ name: string; error: { kind: string; message: string } | null }> };
+      expect(json.firewalls.find((f) => f.name === 'fw-busy')?.error).toMatchObject({ kind: 'busy', message: expect.stringContaining('chk-on-replica-b') });
+      await held.lease.release();
+      // Released on the other replica: the next cron run reads it.
+      const again = JSON.parse((await run(['--json'], { SIP_CHECK_REDIS_URL: redis.url })).stdout) as typeof json;
+      expect(again.firewalls.find((f) => f.name === 'fw-busy')?.error).toBeNull();
+    } finally {
+      await store.close();
+      await redis.close();
+    }
+  }, 60_000);
 });
