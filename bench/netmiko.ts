@@ -46,9 +46,13 @@ interface NetmikoRun {
   error: string | null;
 }
 
-function runNetmiko(spec: Record<string, unknown>, timeoutMs: number): Promise<NetmikoRun> {
+/**
+ * Runs one of our Netmiko scripts under the system Python with `spec` as JSON on stdin; its stdout is one JSON result.
+ * No result (a crash, the timeout) gives `failed(reason)` instead.
+ */
+export function runPythonScript<T>(script: string, spec: Record<string, unknown>, timeoutMs: number, failed: (reason: string) => T): Promise<T> {
   return new Promise((resolve) => {
-    const child = spawn(SYSTEM_PYTHON, [path.join(__dirname, 'netmiko_plan.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(SYSTEM_PYTHON, [path.join(__dirname, script)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill(), timeoutMs);
@@ -57,13 +61,17 @@ function runNetmiko(spec: Record<string, unknown>, timeoutMs: number): Promise<N
     child.on('close', () => {
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(out) as NetmikoRun);
+        resolve(JSON.parse(out) as T);
       } catch {
-        resolve({ netmiko: null, sessions: [], error: `netmiko_plan.py gave no result: ${err.trim().split('\n').slice(-3).join(' | ') || 'killed (timeout)'}` });
+        resolve(failed(`${script} gave no result: ${err.trim().split('\n').slice(-3).join(' | ') || 'killed (timeout)'}`));
       }
     });
     child.stdin.end(JSON.stringify(spec));
   });
+}
+
+function runNetmiko(spec: Record<string, unknown>, timeoutMs: number): Promise<NetmikoRun> {
+  return runPythonScript<NetmikoRun>('netmiko_plan.py', spec, timeoutMs, (error) => ({ netmiko: null, sessions: [], error }));
 }
 
 export async function benchNetmiko(opts: { latenciesMs: number[]; defaults: boolean; runs: number; notes: string[]; oursRuns?: number }): Promise<BenchFigure[]> {

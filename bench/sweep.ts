@@ -5,8 +5,7 @@
  * debug commands on the firewalls. Side by side: the same per-firewall read plan done the usual way, Netmiko
  * fast_cli in a 20-thread pool on 50 firewalls (bench/netmiko_sweep.py), and the ratio.
  */
-import { ReadOnlyViolationError } from './scale';
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +13,8 @@ import { SINGLE_VDOM_GLOBAL_READS, vdomReads } from '../src/check/plan';
 import { COMMANDS, DEFAULTS } from '../src/fortios/cli';
 import type { BenchFigure } from './figures';
 import { BENCH_PASSWORD, Environment, figure, OUT_DIR } from './lib';
-import { ensureNetmiko } from './netmiko';
-import { buildBotJs } from './scale';
+import { ensureNetmiko, runPythonScript } from './netmiko';
+import { buildBotJs, ReadOnlyViolationError } from './scale';
 import type { SweepBotReport, SweepJob } from './sweepBot';
 
 /** What the sweep sends to a single-VDOM firewall (src/fleet/collect.ts): no debug command. */
@@ -70,23 +69,7 @@ interface NetmikoSweep {
 }
 
 function runNetmikoSweep(spec: Record<string, unknown>, timeoutMs: number): Promise<NetmikoSweep> {
-  return new Promise((resolve) => {
-    const child = spawn('/usr/bin/python3', [path.join(__dirname, 'netmiko_sweep.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill(), timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(out) as NetmikoSweep);
-      } catch {
-        resolve({ netmiko: null, seconds: 0, sessions: [], errors: [`netmiko_sweep.py gave no result: ${err.trim().split('\n').slice(-3).join(' | ') || 'killed (timeout)'}`] });
-      }
-    });
-    child.stdin.end(JSON.stringify(spec));
-  });
+  return runPythonScript<NetmikoSweep>('netmiko_sweep.py', spec, timeoutMs, (reason) => ({ netmiko: null, seconds: 0, sessions: [], errors: [reason] }));
 }
 
 export async function benchSweep(opts: { counts: number[]; perCommandMs: number; maxConcurrent: number; concurrency: number; netmikoCount: number; netmikoThreads: number; notes: string[] }): Promise<BenchFigure[]> {

@@ -1,4 +1,6 @@
 import type { SlackMessage } from './blocks';
+import type { SlackReporterDeps } from './reporter';
+import { slackErrorCode } from './slackErrors';
 
 /**
  * Progress edits of one Slack message, coalesced (SLACK.md: `chat.update` is Tier 3, at most one edit per 1-2 s per
@@ -93,10 +95,25 @@ export class CoalescedEdits {
   }
 }
 
-export const DEFAULT_EDIT_INTERVAL_MS = 1500;
+const DEFAULT_EDIT_INTERVAL_MS = 1500;
 
-export function defaultSchedule(fn: () => void, ms: number): () => void {
+function defaultSchedule(fn: () => void, ms: number): () => void {
   const t = setTimeout(fn, ms);
   t.unref();
   return () => clearTimeout(t);
+}
+
+/** Progress edits of the message `ts()` in `channelId`, on the reporter deps' progress client, clock and interval. */
+export function progressEditsOf(deps: SlackReporterDeps, channelId: string, ts: () => string | undefined, stats: { progressEdits: number; progressDropped: number }): CoalescedEdits {
+  return new CoalescedEdits({
+    interval: deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS,
+    clock: deps.clock,
+    schedule: deps.schedule ?? defaultSchedule,
+    edit: async (message) => {
+      await deps.progressClient.chat.update({ channel: channelId, ts: ts()!, text: message.text, blocks: message.blocks });
+    },
+    stats,
+    // A dropped progress edit is harmless: the final edit always follows.
+    onDropped: (e) => deps.logger.debug(`sip-check: progress edit dropped: ${slackErrorCode(e)}`),
+  });
 }

@@ -23,7 +23,7 @@ import {
 } from './blocks';
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
 import { uploadFiles, type UploadFile } from './upload';
-import { CoalescedEdits, DEFAULT_EDIT_INTERVAL_MS, defaultSchedule } from './coalescedEdits';
+import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
 
 type WebClient = webApi.WebClient;
 
@@ -67,17 +67,7 @@ export class SlackThreadReporter implements CheckReporter {
     private readonly deps: SlackReporterDeps,
     private readonly target: SlackThreadTarget,
   ) {
-    this.edits = new CoalescedEdits({
-      interval: deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS,
-      clock: deps.clock,
-      schedule: deps.schedule ?? defaultSchedule,
-      edit: async (message) => {
-        await deps.progressClient.chat.update({ channel: target.channelId, ts: this.parentTs!, text: message.text, blocks: message.blocks });
-      },
-      stats: this.stats,
-      // A dropped progress edit is harmless: the final edit always follows.
-      onDropped: (e) => deps.logger.debug(`sip-check: progress edit dropped: ${slackErrorCode(e)}`),
-    });
+    this.edits = progressEditsOf(deps, target.channelId, () => this.parentTs, this.stats);
   }
 
   /** Where replies go: the existing thread, or the parent we posted. */

@@ -10,7 +10,7 @@ import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBloc
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
 import { slackErrorCode } from './slackErrors';
 import { uploadFiles } from './upload';
-import { CoalescedEdits, DEFAULT_EDIT_INTERVAL_MS, defaultSchedule } from './coalescedEdits';
+import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
 
 export class SlackSweepReporter implements SweepReporter {
   ts?: string;
@@ -23,15 +23,7 @@ export class SlackSweepReporter implements SweepReporter {
     private readonly deps: SlackReporterDeps,
     private readonly target: SlackThreadTarget,
   ) {
-    this.edits = new CoalescedEdits({
-      interval: deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS,
-      clock: deps.clock,
-      schedule: deps.schedule ?? defaultSchedule,
-      edit: async (message) => {
-        await deps.progressClient.chat.update({ channel: target.channelId, ts: this.ts!, text: message.text, blocks: message.blocks });
-      },
-      stats: this.stats,
-    });
+    this.edits = progressEditsOf(deps, target.channelId, () => this.ts, this.stats);
   }
 
   async start(request: SweepRequest): Promise<void> {
