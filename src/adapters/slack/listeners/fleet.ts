@@ -1,13 +1,10 @@
 import type { Requester } from '../../../check/types';
 import { parseFleetCommand } from '../../../fleet/command';
 import type { FleetOutcome } from '../../../fleet/service';
-import { describeError } from '../../../errors';
-import { notInChannelText } from '../blocks';
 import type { SlackThreadTarget } from '../reporter';
-import { NOT_IN_CHANNEL_ERRORS } from '../slackErrors';
 import { SlackSweepReporter } from '../sweepReporter';
 import { withUserGroups, type ListenerDeps } from './deps';
-import { replyEphemeral, type EphemeralTarget } from './reply';
+import { refusalText, replyEphemeral, type EphemeralTarget } from './reply';
 
 /**
  * `/sip-check all`, `/sip-check tag=NAME`, `/sip-check watch` (and the same words in a mention). Returns false
@@ -32,12 +29,8 @@ export function fleetOutcomeText(outcome: FleetOutcome, reporter: SlackSweepRepo
   switch (outcome.kind) {
     case 'text':
       return outcome.text;
-    case 'rejected': {
-      const slackError = reporter?.startFailure;
-      if (slackError && NOT_IN_CHANNEL_ERRORS.has(slackError)) return notInChannelText(slackError);
-      if (slackError) return `Slack refused to post the sweep's message (\`${slackError}\`), so the sweep was not run. Try again in a moment.`;
-      return describeError(outcome.error);
-    }
+    case 'rejected':
+      return refusalText(outcome.error, reporter?.startFailure, 'sweep');
     case 'started':
       return undefined;
   }

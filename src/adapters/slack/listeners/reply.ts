@@ -1,5 +1,5 @@
 import type { RespondFn } from '@slack/bolt';
-import { describeError } from '../../../errors';
+import { describeError, type CheckError } from '../../../errors';
 import type { HandleOutcome } from '../../../check/service';
 import { buildEphemeral, notInChannelText } from '../blocks';
 import type { SlackThreadReporter } from '../reporter';
@@ -43,13 +43,16 @@ export function outcomeText(outcome: HandleOutcome, reporter: SlackThreadReporte
   switch (outcome.kind) {
     case 'help':
       return outcome.text;
-    case 'rejected': {
-      const slackError = reporter?.startFailure;
-      if (slackError && NOT_IN_CHANNEL_ERRORS.has(slackError)) return notInChannelText(slackError);
-      if (slackError) return `Slack refused to post the check's message (\`${slackError}\`), so the check was not run. Try again in a moment.`;
-      return describeError(outcome.error);
-    }
+    case 'rejected':
+      return refusalText(outcome.error, reporter?.startFailure, 'check');
     case 'started':
       return undefined;
   }
+}
+
+/** Why a check or sweep did not start: Slack's refusal of its first message when that was it, else the error. */
+export function refusalText(error: CheckError, slackError: string | undefined, what: 'check' | 'sweep'): string {
+  if (slackError && NOT_IN_CHANNEL_ERRORS.has(slackError)) return notInChannelText(slackError);
+  if (slackError) return `Slack refused to post the ${what}'s message (\`${slackError}\`), so the ${what} was not run. Try again in a moment.`;
+  return describeError(error);
 }
