@@ -10,6 +10,8 @@ import { isDebugClean } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
 import type { ProgressUpdate } from '../../src/check/types';
 import { MemoryJournal, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { CheckError } from '../../src/errors';
+import type { TaskRunner } from '../../src/workers/pool';
 
 jest.setTimeout(30_000);
 
@@ -128,5 +130,33 @@ describe('an error alone when nothing useful was read', () => {
     expect(outcome.error?.kind).toBe('disconnected');
     expect(reporter.finalResult).toBeUndefined();
     expect(reporter.failure?.error.kind).toBe('disconnected');
+  });
+
+  test('cut short, no way back in, then the analysis fails: the user is told the reset is unconfirmed, with the notes', async () => {
+    const f = (fw = await startFirewall({ faults: { dropOn: { debugLines: 40 } } }));
+    const limits = testLimits();
+    const open = openerFor(f, limits);
+    let logins = 0;
+    // The first login works; the reconnect that would reset debug finds the firewall unreachable.
+    const openSession: typeof open = async (entry) => {
+      if (++logins > 1) throw new CheckError('unreachable', `${entry.name} is unreachable (test)`);
+      return open(entry);
+    };
+    const failingTasks: TaskRunner = { run: async () => Promise.reject(new CheckError('internal', 'the worker running the analysis crashed (exit code 3)')) };
+    const reporter = new RecordingReporter();
+    const journal = new MemoryJournal();
+    const outcome = await runCheck(request('fw01', { seconds: 5 }), {
+      entry: f.entry, limits, openSession, reporter, journal, tasks: failingTasks,
+      signal: new AbortController().signal, now: () => new Date(), log: () => undefined,
+    });
+    expect(outcome.debugReset).toBe(false);
+    expect(outcome.error?.message).toMatch(/The analysis failed: .*crashed.*the debug reset could not be confirmed/);
+    expect(outcome.error?.message).not.toMatch(/debug is reset/);
+    const notes = reporter.events.flatMap((e) => (e.type === 'note' ? [e.text] : []));
+    expect(notes.join('\n')).toMatch(/could not reconnect to fw01 to reset debug/);
+    expect(notes.join('\n')).toMatch(/Capture cut short after \d+ lines/);
+    // The entry stays for recovery to retry.
+    expect(journal.open.size).toBe(1);
+    expect(isDebugClean(f.sim.state)).toBe(false);
   });
 });
