@@ -278,7 +278,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
     if (cutShort) result.cutShort = cutShort;
   } catch (e) {
-    // A bug in analysis must still end in a message, not silence; debug is already reset at this point.
+    // A bug in analysis must still end in a message, not silence; the cleanup already ran (its outcome is in debugReset).
     const cause = toCheckError(e);
     // A full worker queue or a stopping pool keeps its kind (try again later); anything else is a bug or a crash.
     const debugState = debugReset === true ? 'debug is reset' : debugReset === null ? 'debug was never enabled' : 'the debug reset could not be confirmed (see the notes)';
