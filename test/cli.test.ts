@@ -1,30 +1,16 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createReadStream } from 'node:fs';
 import { analyseInputs, main, MAX_LINE_CHARS, parseArgs, type CliIo } from '../src/cli';
+import { recordingIo } from './support/cliIo';
 
 const FIXTURES = join(__dirname, 'fixtures', 'verdict');
 const fixture = (name: string) => join(FIXTURES, name);
 
-function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-    open: async (p: string) => (p === '-' ? { chunks: [Buffer.from(stdin)] } : { chunks: createReadStream(p) }),
-  };
-  return io;
-}
 
 describe('sip-check analyze (in process)', () => {
   it('--json prints exactly one JSON object with the documented shape', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const code = await main(['analyze', fixture('mixed-policies.txt'), '--json'], io);
     expect(code).toBe(0);
     expect(io.err).toBe('');
@@ -47,7 +33,7 @@ describe('sip-check analyze (in process)', () => {
   });
 
   it('prints the verdict first, then the SIP summary, as text by default', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     expect(await main(['analyze', fixture('r1-alg-74.txt')], io)).toBe(0);
     const lines = io.out.split('\n');
     expect(lines[0]).toMatch(/^\*SIP handler: SIP ALG\* \(R1, R3\) on FGT-A/);
@@ -58,7 +44,7 @@ describe('sip-check analyze (in process)', () => {
   it('concatenates several files in order and reads - from stdin', async () => {
     const full = await readFile(fixture('r5-helper.txt'), 'utf8');
     const cut = full.indexOf('FGT-A # show firewall policy');
-    const io = fakeIo(full.slice(cut));
+    const io = recordingIo({ stdin: full.slice(cut) });
     const first = join(__dirname, '..', 'test', 'fixtures', 'verdict', 'r5-helper.txt');
     // First half from a file, second half from stdin: only the concatenation has every command.
     const tmpIo = { ...io, open: async (p: string) => (p === first ? { chunks: [full.slice(0, cut)] } : io.open(p)) };
@@ -67,25 +53,25 @@ describe('sip-check analyze (in process)', () => {
   });
 
   it('exits 2 with a clear message on unreadable input', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     expect(await main(['analyze', fixture('does-not-exist.txt')], io)).toBe(2);
     expect(io.err).toMatch(/cannot read .*does-not-exist\.txt: no such file \(ENOENT\)/);
     expect(io.out).toBe('');
   });
 
   it('exits 2 when the input has no CLI commands', async () => {
-    const io = fakeIo('just some text\nwithout prompts\n');
+    const io = recordingIo({ stdin: 'just some text\nwithout prompts\n' });
     expect(await main(['analyze', '-'], io)).toBe(2);
     expect(io.err).toContain('no CLI commands or SIP debug lines found');
   });
 
   it('exits 2 on bad usage, 0 on --help', async () => {
     for (const argv of [[], ['frobnicate'], ['analyze'], ['analyze', 'x.txt', '--yaml']]) {
-      const io = fakeIo();
+      const io = recordingIo();
       expect(await main(argv, io)).toBe(2);
       expect(io.err).toContain('Usage: sip-check analyze');
     }
-    const io = fakeIo();
+    const io = recordingIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out).toContain('--json');
   });
@@ -96,7 +82,7 @@ describe('sip-check analyze: streaming input and its guards (issue 17)', () => {
   const clean = () => readFile(join(TRANSCRIPTS, 'clean-kernel-helper.txt'), 'utf8');
   /** An io whose inputs are given chunk by chunk (as a stream would deliver them). */
   function chunkedIo(inputs: Record<string, Array<Buffer | string>>, extra: Partial<CliIo> = {}) {
-    const io = fakeIo();
+    const io = recordingIo();
     return Object.assign(io, { open: async (p: string) => ({ chunks: inputs[p] ?? [], size: (inputs[p] ?? []).reduce((n, c) => n + Buffer.byteLength(c), 0) }) }, extra);
   }
 
@@ -166,7 +152,7 @@ describe('sip-check analyze: streaming input and its guards (issue 17)', () => {
   });
 
   it('a debug log alone is analysed (no prompt needed)', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     expect(await main(['analyze', join(TRANSCRIPTS, 'debug-only.log'), '--json'], io)).toBe(0);
     const json = JSON.parse(io.out);
     expect(json.verdict.handler).toBe('unknown');

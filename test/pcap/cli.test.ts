@@ -4,27 +4,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { main, type CliIo } from '../../src/cli';
+import { main } from '../../src/cli';
+import { recordingIo } from '../support/cliIo';
 import { SIP_FIXTURES, tempDir, tsharkFields } from './support/pcap';
 
 jest.setTimeout(60_000);
 
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-    open: async (p: string) => ({ chunks: [await readFile(p)] }),
-  };
-  return io;
-}
 
 /** A terminal session as saved from PuTTY: the capture between `diagnose debug enable` and `disable`. */
 function transcript(...logs: string[]): string {
@@ -39,7 +25,7 @@ describe('analyze --pcap', () => {
   test('writes the SIP of the transcript: the same messages tshark reads as the JSON summary counts', async () => {
     const input = transcript('basic-call.log', 'cancelled.log', 'register-401.log');
     const out = path.join(tempDir(), 'out.pcap');
-    const io = fakeIo();
+    const io = recordingIo();
     expect(await main(['analyze', input, '--json', '--pcap', out], io)).toBe(0);
     const json = JSON.parse(io.out);
     expect(json.sip.messages).toBe(18);
@@ -59,7 +45,7 @@ describe('analyze --pcap', () => {
 
   test('--pcap=OUT works too, and a capture without SIP gives an empty but valid file', async () => {
     const out = path.join(tempDir(), 'empty.pcap');
-    const io = fakeIo();
+    const io = recordingIo();
     const input = path.join(tempDir(), 'status.txt');
     writeFileSync(input, 'FGT-A # get system status\nVersion: FortiGate-60F v7.4.3,build2573,240201 (GA.M)\nHostname: FGT-A\n\nFGT-A # ');
     expect(await main(['analyze', input, `--pcap=${out}`], io)).toBe(0);
@@ -73,14 +59,14 @@ describe('analyze --pcap', () => {
     [['--pcap', '-'], /give a file name, not -/],
     [['--pcap', 'a.pcap', '--pcap', 'b.pcap'], /--pcap given twice/],
   ])('bad use %j: exit 2 and a clear message', async (flags, message) => {
-    const io = fakeIo();
+    const io = recordingIo();
     expect(await main(['analyze', transcript('basic-call.log'), ...flags], io)).toBe(2);
     expect(io.err).toMatch(message);
     expect(io.out).toBe('');
   });
 
   test('an output that is also an input is refused before anything is written: the transcript survives', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const input = transcript('basic-call.log');
     const before = readFileSync(input);
     expect(await main(['analyze', input, '--pcap', input], io)).toBe(2);
@@ -89,7 +75,7 @@ describe('analyze --pcap', () => {
   });
 
   test('an output that cannot be written: exit 2, the reason, and no analysis printed', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const out = path.join(tempDir(), 'missing-dir', 'x.pcap');
     expect(await main(['analyze', transcript('basic-call.log'), '--pcap', out], io)).toBe(2);
     expect(io.err).toMatch(/cannot write .*x\.pcap: no such file \(ENOENT\)/);

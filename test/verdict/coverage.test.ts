@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseTranscript } from '../../src/check/analyse';
-import { main, type CliIo } from '../../src/cli';
+import { main } from '../../src/cli';
+import { recordingIo } from '../support/cliIo';
 import { parseInterfaceVdoms, parseSystemStatus } from '../../src/fortios/parsers';
 import { parseTranscript } from '../../src/fortios/transcript';
 import { renderVerdictText } from '../../src/report/verdictText';
@@ -97,10 +98,7 @@ describe('verdict coverage', () => {
 });
 
 describe('sip-check analyze --json', () => {
-  function io(files: Record<string, string>): CliIo & { out: string } {
-    const o = { out: '', stdout: (t: string) => void (o.out += t), stderr: () => undefined, open: async (p: string) => ({ chunks: [files[p]] }) };
-    return o;
-  }
+  const io = (files: Record<string, string>) => recordingIo({ files });
 
   it('shows verdict.partial: null for a whole unit, the coverage when VDOMs were left out', async () => {
     const whole = io({ 'a.txt': MULTI });
