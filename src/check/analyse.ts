@@ -1,6 +1,6 @@
 import { COMMANDS } from '../fortios/cli';
 import { normaliseCommand, TranscriptReader, type TranscriptStats } from '../fortios/transcript';
-import type { CommandResult } from '../fortigate/types';
+import type { CommandResult } from '../fortios/types';
 import { SipCaptureAnalyzer, type CapturedSipMessage, type SipCaptureAnalyzerOptions } from '../sip/index';
 import type { SipSummary } from '../sip/types';
 import { decide, readFacts } from '../verdict/index';

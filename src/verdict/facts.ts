@@ -19,7 +19,7 @@ import {
 } from '../fortios/parsers';
 import { filterKeeps, filterKeepsSetting, parseShowCommand, reframe, showsWholeBlocks, stripMatchMarks, type ShowCommand } from '../fortios/showCommand';
 import { normaliseCommand } from '../fortios/transcript';
-import type { CommandResult } from '../fortigate/types';
+import type { CommandResult } from '../fortios/types';
 import type { Evidence, SessionHelperEntry } from './types';
 
 /**

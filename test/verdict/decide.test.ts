@@ -1,5 +1,5 @@
 import { COMMANDS } from '../../src/fortios/cli';
-import type { CommandResult } from '../../src/fortigate/types';
+import type { CommandResult } from '../../src/fortios/types';
 import { decide, readFacts } from '../../src/verdict/index';
 
 /** Small hand-written outputs in the FortiOS `show` shape, for cases the transcripts do not cover. */

@@ -1,9 +1,19 @@
+import type { Logger, webApi } from '@slack/bolt';
 import type { SlackMessage } from './blocks';
-import type { SlackReporterDeps } from './reporter';
 import { slackErrorCode } from './slackErrors';
 
+/** What progress edits need from a reporter's dependencies (`SlackReporterDeps` has them all). */
+export interface ProgressEditDeps {
+  /** Progress edits only: `rejectRateLimitedCalls`, no retries, so stale edits never arrive late. */
+  progressClient: webApi.WebClient;
+  logger: Logger;
+  clock: () => number;
+  minEditIntervalMs?: number;
+  schedule?: (fn: () => void, ms: number) => () => void;
+}
+
 /**
- * Progress edits of one Slack message, coalesced (SLACK.md: `chat.update` is Tier 3, at most one edit per 1-2 s per
+ * Progress edits of one Slack message, coalesced (docs/slack.md: `chat.update` is Tier 3, at most one edit per 1-2 s per
  * message): at most one edit per interval and one in flight; a newer update replaces a pending one (counted as
  * dropped); a failed edit is dropped too, since the final edit always follows. Shared by the check's thread and the
  * sweep's message.
@@ -104,7 +114,7 @@ function defaultSchedule(fn: () => void, ms: number): () => void {
 }
 
 /** Progress edits of the message `ts()` in `channelId`, on the reporter deps' progress client, clock and interval. */
-export function progressEditsOf(deps: SlackReporterDeps, channelId: string, ts: () => string | undefined, stats: { progressEdits: number; progressDropped: number }): CoalescedEdits {
+export function progressEditsOf(deps: ProgressEditDeps, channelId: string, ts: () => string | undefined, stats: { progressEdits: number; progressDropped: number }): CoalescedEdits {
   return new CoalescedEdits({
     interval: deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS,
     clock: deps.clock,
