@@ -10,7 +10,8 @@ import { makeSessionOpener } from './check/connect';
 import { createCheckService } from './check/service';
 import { createCoordination } from './coordination';
 import { startFleet } from './fleet/start';
-import { loadAppConfig, type AppConfig } from './config/env';
+import { containerStartProblem, loadAppConfig, type AppConfig } from './config/env';
+import { ConfigError } from './config/errors';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
 import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
@@ -41,6 +42,8 @@ export interface MainOverrides {
 export async function main(env: NodeJS.ProcessEnv = process.env, overrides: MainOverrides = {}): Promise<void> {
   loadDotenv({ quiet: true, processEnv: env as Record<string, string> });
   const config = loadAppConfig(env);
+  const inContainer = containerStartProblem(config, env, Boolean(process.stdin.isTTY));
+  if (inContainer) throw new ConfigError([inContainer]);
   const log = makeLog(config);
   const inventory: Inventory = config.inventoryPath ? loadInventory(config.inventoryPath, env) : { source: '(built-in)', firewalls: [], warnings: [] };
 

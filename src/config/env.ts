@@ -124,6 +124,20 @@ export function parseDuration(text: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
+/**
+ * The bot in a container (the Dockerfile sets SIP_CHECK_CONTAINER=1) with no Slack tokens would start the terminal
+ * demo; without a terminal its stdin is closed, so it would exit 0 at once and a restart policy would loop on it.
+ * Returns the start-up error for that case (the demo still runs with `docker run -it`), else undefined.
+ */
+export function containerStartProblem(config: AppConfig, env: NodeJS.ProcessEnv, stdinIsTty: boolean): string | undefined {
+  if (config.mode !== 'console' || stdinIsTty) return undefined;
+  if (!['true', '1', 'yes', 'on'].includes((env.SIP_CHECK_CONTAINER ?? '').trim().toLowerCase())) return undefined;
+  return (
+    'no Slack tokens: in a container (SIP_CHECK_CONTAINER is set) the bot needs SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) ' +
+    'or SLACK_SIGNING_SECRET (HTTP mode), e.g. in .env (see .env.example). The terminal demo needs a terminal: docker run -it'
+  );
+}
+
 /** Reads and validates every variable; throws one `ConfigError` listing all problems. */
 export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   const problems: string[] = [];

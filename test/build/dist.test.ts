@@ -88,10 +88,21 @@ describe('the built bot (what the image runs)', () => {
     }
   });
 
+  test('in a container (SIP_CHECK_CONTAINER=1) without Slack tokens and without a terminal, dist/main.js refuses to start', async () => {
+    // stdin is a pipe here, as in a container started without -it: the demo would read end of input and exit 0.
+    const bot = new BotProcess(app, { SIP_CHECK_CONTAINER: '1' }, [path.join(dist, 'main.js')]);
+    bot.child.stdin.end();
+    expect(await bot.exited).toEqual({ code: 1, signal: null });
+    expect(bot.stderr).toMatch(/^sip-check: no Slack tokens: in a container .*SLACK_BOT_TOKEN.*docker run -it\n$/);
+    expect(bot.stdout).toBe('');
+  });
+
   test('Dockerfile: multi-stage, production dependencies on the compiled dist/, non-root, a HEALTHCHECK', () => {
     const text = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     const stages = [...text.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)];
-    expect(stages.map((s) => s[1])).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+    // Node 24 LTS: Node 20 reached end of life on 2026-04-30. The image's major is inside package.json's engines range.
+    expect(stages.map((s) => s[1])).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    expect((pkg as unknown as { engines: { node: string } }).engines.node).toBe('>=20 <25');
     const runtime = text.slice(stages[1].index);
     expect(runtime).toMatch(/^RUN npm ci --omit=dev\b/m);
     expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
@@ -99,19 +110,28 @@ describe('the built bot (what the image runs)', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "dist\/ops\/healthcheck\.js"\]$/m);
     expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    // In a container the terminal demo needs a terminal (see the test below); /config is the inventory's mount point.
+    expect(runtime).toMatch(/^\s+SIP_CHECK_CONTAINER=1$/m);
+    expect(runtime).toMatch(/^RUN mkdir -p \/app\/var \/config && chown node:node \/app\/var$/m);
     // Every file the image copies exists.
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) for (const src of m[1].split(' ')) expect(() => statSync(path.join(ROOT, src))).not.toThrow();
   });
 
   test('compose.yaml: two replicas on one Redis that keeps the journal', () => {
     const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8')) as {
-      services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; deploy?: { replicas?: number }; depends_on?: Record<string, unknown>; healthcheck?: unknown }>;
+      services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; read_only?: boolean; deploy?: { replicas?: number }; depends_on?: Record<string, unknown>; healthcheck?: unknown }>;
     };
     const bot = compose.services['sip-check'];
     expect(bot.build).toBe('.');
     expect(bot.deploy?.replicas).toBe(2);
     expect(bot.environment?.SIP_CHECK_REDIS_URL).toBe('redis://redis:6379');
     expect(bot.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
+    // The inventory's folder, with the keys and known_hosts it names (relative paths resolve against it), read-only.
+    expect(bot.environment?.SIP_CHECK_INVENTORY).toBe('/config/inventory.yml');
+    expect(bot.volumes).toContain('./config:/config:ro');
+    // HTTP mode's port is published, one host port per replica, on loopback for the load balancer.
+    expect(bot.ports).toEqual(['127.0.0.1:3000-3001:3000']);
+    expect(bot.read_only).toBe(true);
     const redis = compose.services.redis;
     expect(redis.image).toMatch(/^redis:7/);
     expect(redis.command).toContain('--appendonly');

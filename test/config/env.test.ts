@@ -1,4 +1,4 @@
-import { loadAppConfig } from '../../src/config/env';
+import { containerStartProblem, loadAppConfig } from '../../src/config/env';
 import { ConfigError } from '../../src/config/errors';
 
 const BOT = 'xoxb-1111-2222-secretbotvalue';
@@ -298,5 +298,21 @@ describe('loadAppConfig: replicas, health and metrics', () => {
       'SIP_CHECK_METRICS_PORT="70000" is invalid: expected an integer from 1 to 65535 (a TCP port); unset: not served',
     ]);
     expect(problems.join('\n')).not.toMatch(/hunter2/);
+  });
+});
+
+describe('containerStartProblem: the terminal demo in a container', () => {
+  it('refuses the demo in a container (SIP_CHECK_CONTAINER) without a terminal, naming the Slack tokens', () => {
+    const env = { SIP_CHECK_CONTAINER: '1' };
+    const problem = containerStartProblem(loadAppConfig(env), env, false);
+    expect(problem).toMatch(/^no Slack tokens: in a container .* SLACK_BOT_TOKEN with SLACK_APP_TOKEN \(Socket Mode\) or SLACK_SIGNING_SECRET \(HTTP mode\).*docker run -it$/);
+  });
+
+  it('lets the demo run with a terminal (docker run -it), outside a container, and never gets in the way of Slack modes', () => {
+    expect(containerStartProblem(loadAppConfig({ SIP_CHECK_CONTAINER: '1' }), { SIP_CHECK_CONTAINER: '1' }, true)).toBeUndefined();
+    expect(containerStartProblem(loadAppConfig({}), {}, false)).toBeUndefined();
+    expect(containerStartProblem(loadAppConfig({ SIP_CHECK_CONTAINER: 'false' }), { SIP_CHECK_CONTAINER: 'false' }, false)).toBeUndefined();
+    const slack = { SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, SIP_CHECK_INVENTORY: 'i.yml', SIP_CHECK_CONTAINER: '1' };
+    expect(containerStartProblem(loadAppConfig(slack), slack, false)).toBeUndefined();
   });
 });
