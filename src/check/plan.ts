@@ -8,7 +8,7 @@ import type { CheckOptions } from './types';
  * of the capture, which the cleanup always undoes.
  */
 
-/** Per-VDOM config and evidence reads (DOMAIN.md "Inputs" and "Runtime evidence"). */
+/** Per-VDOM config and evidence reads (docs/domain.md "Inputs" and "Runtime evidence"). */
 export function vdomReads(sipPort: number): string[] {
   return [
     COMMANDS.systemSettings,
@@ -36,7 +36,7 @@ export function debugDurationMinutes(windowSeconds: number): number {
   return Math.max(1, Math.ceil(windowSeconds / 60) + 1);
 }
 
-/** The documented debug sequence up to `diagnose debug enable` (DOMAIN.md "The SIP debug capture"). */
+/** The documented debug sequence up to `diagnose debug enable` (docs/domain.md "The SIP debug capture"). */
 export function captureStartCommands(options: CheckOptions, limits: CheckLimits): string[] {
   const commands: string[] = [
     COMMANDS.debugDisable,

@@ -258,7 +258,7 @@ function parseAuth(item: Plain, fail: Fail): FirewallEntry['auth'] | undefined {
   return undefined;
 }
 
-/** Pinned host keys are mandatory: no trust on first use (SSH.md: without a verifier ssh2 accepts any key). */
+/** Pinned host keys are mandatory: no trust on first use (docs/ssh.md: without a verifier ssh2 accepts any key). */
 function parseHostKey(item: Plain, fail: Fail): FirewallEntry['hostKey'] | undefined {
   const fingerprints: string[] = [];
   let ok = true;
@@ -291,7 +291,7 @@ function parseHostKey(item: Plain, fail: Fail): FirewallEntry['hostKey'] | undef
   return { fingerprints, ...(knownHostsFile !== undefined ? { knownHostsFile } : {}) };
 }
 
-/** Grants by Slack IDs only: names can be renamed or reused (SLACK.md, errbot PR #1421). */
+/** Grants by Slack IDs only: names can be renamed or reused (docs/slack.md, errbot PR #1421). */
 function parseAllow(value: unknown, fail: Fail): FirewallEntry['allow'] | undefined {
   const allow: FirewallEntry['allow'] = { users: [], userGroups: [], channels: [] };
   if (value === undefined || value === null) return allow;

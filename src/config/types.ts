@@ -15,7 +15,7 @@ export interface FirewallEntry {
   tags?: string[];
   /** Who may run checks. Empty everywhere = nobody (deny by default). */
   allow: { users: string[]; userGroups: string[]; channels: string[] };
-  /** `legacy` appends SHA-1 key exchanges for old FortiOS (SSH.md). */
+  /** `legacy` appends SHA-1 key exchanges for old FortiOS (docs/ssh.md). */
   algorithms: 'default' | 'legacy';
   /** Built-in `fw-demo` entry of the console adapter (`demoInventoryEntry`); never set from an inventory file. */
   demo?: true;

@@ -66,7 +66,7 @@ export async function sweepFirewall(entry: FirewallEntry, deps: CollectDeps): Pr
       try {
         known = await readGlobalVdoms(s, run, outputs);
       } catch (e) {
-        // VDOM-scoped admins may be refused `config global` (DOMAIN.md): read what the admin may see.
+        // VDOM-scoped admins may be refused `config global` (docs/domain.md): read what the admin may see.
         if (toCheckError(e).kind !== 'cli-error' && toCheckError(e).kind !== 'permission-denied') throw e;
       }
       vdoms = pickVdoms(known, entry.vdom, entry.name);

@@ -4,7 +4,7 @@ import type { CommandResult } from '../fortios/types';
 import type { Verdict } from '../verdict/types';
 
 /**
- * The config lines that decide who handles SIP (DOMAIN.md R1-R7), kept per firewall so the drift watch can name
+ * The config lines that decide who handles SIP (docs/domain.md R1-R7), kept per firewall so the drift watch can name
  * what changed: `root: policy 12: set voip-profile default`. Pure; one line per `set`, prefixed with its scope.
  * Only SIP-relevant keys and objects are kept (a firewall with 2,000 policies keeps a few dozen lines).
  */
@@ -72,7 +72,7 @@ export function sipConfigLines(outputs: readonly CommandResult[], verdict: Verdi
       for (const e of profiles.entries) {
         if (!used.has(e.key)) continue;
         lines.push(...setLines(`${scope}: voip-profile ${e.key}`, e.node, ['feature-set']));
-        // `config sip` / `set status` appears in `show full-configuration` only (DOMAIN.md "CLI facts").
+        // `config sip` / `set status` appears in `show full-configuration` only (docs/ssh.md "FortiOS CLI facts").
         lines.push(...setLines(`${scope}: voip-profile ${e.key}: config sip`, e.node.tables['sip'], ['status']));
       }
     }

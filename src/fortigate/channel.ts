@@ -7,10 +7,10 @@ import type { CommandResult } from './types';
 
 /**
  * Prompt-aware channel over an interactive shell (scrapli's "channel" layer). Every wait is for the prompt,
- * matched on the tail of the buffer as data arrives, under a deadline: no fixed sleeps (SSH.md "The read loop").
+ * matched on the tail of the buffer as data arrives, under a deadline: no fixed sleeps (docs/ssh.md "The read loop").
  */
 
-/** PTY FortiOS gets: a wide line so long commands rarely wrap, a tall screen in case the pager honours it (SSH.md). */
+/** PTY FortiOS gets: a wide line so long commands rarely wrap, a tall screen in case the pager honours it (docs/ssh.md). */
 export const SHELL_PTY = { term: 'vt100', cols: 511, rows: 1000 } as const;
 
 /** Default cap on one command's output; a hostile or broken device must not exhaust memory. */
@@ -287,7 +287,7 @@ export class FortiChannel {
     const tail = this.buf.slice(offset);
 
     if (!this.loggedIn) {
-      // Banner text may contain `#` and `$`: the accept string is matched before prompts (DOMAIN.md).
+      // Banner text may contain `#` and `$`: the accept string is matched before prompts (docs/domain.md).
       // After login the same text would be command output, and a stray `a` would corrupt the next command.
       if (BANNER_ACCEPT.test(tail)) {
         this.banner = trimBlankEdges(cleanCliText(this.buf.replace(BANNER_ACCEPT, '')));
@@ -305,7 +305,7 @@ export class FortiChannel {
 
     const pager = tail.includes(PAGER) ? PAGER_TAIL.exec(tail) : null;
     if (pager && offset + pager.index >= this.pagerAnsweredUpTo) {
-      // Answer the pager instead of `set output standard`, a config write (DOMAIN.md; ytti/oxidized#298).
+      // Answer the pager instead of `set output standard`, a config write (docs/domain.md; ytti/oxidized#298).
       // The marker and its redraw stay in the buffer; cleanCliText removes both.
       this.pagerAnsweredUpTo = this.buf.length;
       this.write(' ');

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * SSH host key pinning. Fingerprints are `SHA256:` + unpadded base64 of sha256(raw public key blob),
- * which is what `ssh-keygen -lf` prints (SSH.md: checked with ssh2 1.17; `hostHash` would give hex).
+ * which is what `ssh-keygen -lf` prints (docs/ssh.md: checked with ssh2 1.17; `hostHash` would give hex).
  */
 
 /** Fingerprint of a raw public key blob (the `key` ssh2 hands to `hostVerifier`). */

@@ -8,7 +8,7 @@ import type { CaptureOptions, CaptureResult, CaptureStop, CommandResult, FortiSe
 
 /**
  * The FortiOS driver (scrapli's "driver" layer, Netmiko's vendor class): session preparation costs one round trip
- * (find the prompt, answer a banner) and never writes config: paging is answered, not switched off (SSH.md).
+ * (find the prompt, answer a banner) and never writes config: paging is answered, not switched off (docs/ssh.md).
  */
 
 export interface SessionOptions {
@@ -58,7 +58,7 @@ export async function openSession(target: ConnectTarget, opts: SessionOptions): 
 function openShell(client: Client, name: string, timeoutMs: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new CheckError('timeout', `${name}: no interactive shell within ${timeoutMs / 1000} s`, { phase: 'shell' })), timeoutMs);
-    // No `env`: some network SSH servers reject env requests (SSH.md).
+    // No `env`: some network SSH servers reject env requests (docs/ssh.md).
     client.shell({ ...SHELL_PTY }, (err, stream) => {
       clearTimeout(timer);
       if (err) reject(new CheckError('disconnected', `${name}: the firewall refused an interactive shell`, { phase: 'shell' }));
@@ -111,7 +111,7 @@ class FortiOsSession implements FortiSession {
       await this.leaveNow();
       const picker = await this.runNow(COMMANDS.configVdom, this.opts.commandTimeoutMs);
       if (picker.error) throw this.contextError(`cannot enter \`config vdom\``, picker);
-      // FortiOS prints `current vf=NAME:N` and the prompt becomes `HOST (NAME) # ` (DOMAIN.md "CLI facts").
+      // FortiOS prints `current vf=NAME:N` and the prompt becomes `HOST (NAME) # ` (docs/ssh.md "FortiOS CLI facts").
       const edit = await this.runNow(COMMANDS.editVdom(name), this.opts.commandTimeoutMs);
       if (edit.error || this.context !== name) {
         await this.leaveNow().catch(() => undefined);
@@ -125,7 +125,7 @@ class FortiOsSession implements FortiSession {
       if (this.context === 'global') return;
       await this.leaveNow();
       const r = await this.runNow(COMMANDS.configGlobal, this.opts.commandTimeoutMs);
-      // VDOM-scoped admins may be refused `config global` (DOMAIN.md): the caller falls back.
+      // VDOM-scoped admins may be refused `config global` (docs/domain.md): the caller falls back.
       if (r.error || this.context !== 'global') {
         await this.leaveNow().catch(() => undefined);
         throw this.contextError('cannot enter `config global`', r);
@@ -189,7 +189,7 @@ class FortiOsSession implements FortiSession {
     } else {
       // Debug output goes to the console of the session that enabled it; on any other session (the first
       // `disable` of a capture, a cleanup after a reconnect) a plain prompt wait is enough.
-      // Debug lines land right after the prompt that follows `diagnose debug enable` (DOMAIN.md).
+      // Debug lines land right after the prompt that follows `diagnose debug enable` (docs/domain.md).
       const reply = await this.channel.sendCommand(cmd, timeoutMs, { promptMayBeFollowed: command === COMMANDS.debugEnable });
       output = reply.output;
       error = reply.error;
@@ -296,7 +296,7 @@ class FortiOsSession implements FortiSession {
 
     this.channel.setTap(null);
     if (failure && this.channel.closed) throw failure;
-    // `diagnose debug disable` while output may still stream, then the prompt (DOMAIN.md). No quiet period: the next
+    // `diagnose debug disable` while output may still stream, then the prompt (docs/domain.md). No quiet period: the next
     // command (the check's `diagnose debug reset`) is fenced instead, dropping stray lines before its echo: the
     // 150 ms wait was most of the teardown at 20 ms per command, and the lines it waited for were dropped anyway.
     await this.channel.stopStream(COMMANDS.debugDisable, this.opts.commandTimeoutMs);

@@ -14,7 +14,7 @@ export interface ConnectTarget {
   passphrase?: string;
   /** Pinned host key fingerprints (`SHA256:...`, as `ssh-keygen -lf` prints). Empty: the connection is refused. */
   fingerprints: string[];
-  /** `legacy` adds what old FortiOS units need (SSH.md "Connect options"). */
+  /** `legacy` adds what old FortiOS units need (docs/ssh.md "The ssh2 client"). */
   algorithms: 'default' | 'legacy';
   /** TCP + handshake + authentication. */
   readyTimeoutMs: number;
@@ -24,12 +24,12 @@ export interface ConnectTarget {
   debug?: (line: string) => void;
 }
 
-/** Where the connection got to, for timeout messages ("Timed out while waiting for handshake" is a catch-all: SSH.md). */
+/** Where the connection got to, for timeout messages ("Timed out while waiting for handshake" is a catch-all: docs/ssh.md). */
 export type ConnectPhase = 'tcp-connect' | 'key-exchange' | 'authentication' | 'ready';
 
 /**
  * `legacy`: old FortiOS units may only offer SHA-1 DH groups (Netmiko's FortiOS driver restricts itself to them)
- * and `ssh-rsa` host keys, which FortiOS 7.4.4+ defaults drop (SSH.md). ssh2 skips duplicates on append.
+ * and `ssh-rsa` host keys, which FortiOS 7.4.4+ defaults drop (docs/ssh.md). ssh2 skips duplicates on append.
  */
 export function algorithmsFor(preset: ConnectTarget['algorithms']): Algorithms | undefined {
   if (preset === 'default') return undefined;
@@ -139,7 +139,7 @@ export function connectSsh(target: ConnectTarget): Promise<Client> {
   });
 }
 
-/** SSH.md "Errors: map err.level to what the user reads". */
+/** docs/ssh.md "Errors: what the user reads". */
 export function mapConnectError(
   err: Error & { level?: string },
   target: Pick<ConnectTarget, 'name' | 'host' | 'port' | 'username' | 'fingerprints' | 'readyTimeoutMs'>,

@@ -1,6 +1,6 @@
 /**
  * FortiOS CLI facts, in one place (scrapli-style platform definition).
- * Sources: ../shared/DOMAIN.md "CLI facts an SSH client must handle"; KB 211669; FortiOS CLI reference.
+ * Sources: docs/ssh.md "FortiOS CLI facts"; KB 211669; FortiOS CLI reference.
  * The driver, the simulator, the transcript splitter and the command plans all read from here.
  */
 
@@ -37,7 +37,7 @@ export type CliErrorKind =
   | 'command-fail'
   | 'permission-denied';
 
-/** Factory defaults (DOMAIN.md R3/R7): plain `show` omits them. */
+/** Factory defaults (docs/domain.md R3/R7): plain `show` omits them. */
 export const DEFAULTS = {
   defaultVoipAlgMode: 'proxy-based',
   sipTcpPort: 5060,

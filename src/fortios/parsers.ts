@@ -4,7 +4,7 @@ import { parseConfig, settingValues } from './configParser';
 /**
  * Parsers of FortiOS `get` / `diagnose` outputs read by the verdict. Pure, line by line, linear-time
  * regexes only (anchored, no nested quantifiers): the device may be hostile or broken. Unknown lines are
- * skipped. Shapes: DOMAIN.md "Runtime evidence" and "Line shapes seen in public output"; KB 190757.
+ * skipped. Shapes: docs/domain.md "Runtime evidence" and "Line shapes seen in public output"; KB 190757.
  */
 
 /** Bounds for anything that grows with the output. */

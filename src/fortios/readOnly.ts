@@ -7,7 +7,7 @@ import { normaliseCommand } from './transcript';
  * all `execute ...`, `diagnose sys session clear`, a `config <object>` block or `set`, is a change to a production
  * firewall and must never be sent; and debug is never enabled without the device-side dead-man timer.
  *
- * Sources, per entry: DOMAIN.md (the project's notes, with the KB numbers it cites) and the FortiOS CLI reference.
+ * Sources, per entry: docs/domain.md (the project's notes, with the KB numbers it cites) and the FortiOS CLI reference.
  */
 export interface AllowedShape {
   /** Matched against the normalised command (single spaces, trimmed). */
@@ -18,31 +18,31 @@ export interface AllowedShape {
 
 export const READ_ONLY_ALLOW_LIST: readonly AllowedShape[] = [
   // Reads. `get` and `show` print state or config and change nothing, at any level and with any path.
-  { pattern: /^get(?: \S.*)?$/, what: '`get ...` reads (status, config with defaults)', source: 'FortiOS CLI reference, "get"; DOMAIN.md "CLI facts" (get system status)' },
-  { pattern: /^show(?: \S.*)?$/, what: '`show ...` / `show full-configuration ...` config reads', source: 'FortiOS CLI reference, "show"; DOMAIN.md "CLI facts" (show hides defaults)' },
+  { pattern: /^get(?: \S.*)?$/, what: '`get ...` reads (status, config with defaults)', source: 'FortiOS CLI reference, "get"; docs/ssh.md "FortiOS CLI facts" (get system status)' },
+  { pattern: /^show(?: \S.*)?$/, what: '`show ...` / `show full-configuration ...` config reads', source: 'FortiOS CLI reference, "show"; docs/ssh.md "FortiOS CLI facts" (show hides defaults)' },
 
   // Navigation: entering and leaving the VDOM and global scopes. `edit NAME` is checked against the listed VDOMs
   // separately (under `config vdom` an unknown name creates a VDOM: a config write).
-  { pattern: /^config (?:vdom|global)$/, what: 'enter the VDOM picker or the global scope', source: 'DOMAIN.md "CLI facts" (config vdom / edit X prints current vf; config global may be refused)' },
+  { pattern: /^config (?:vdom|global)$/, what: 'enter the VDOM picker or the global scope', source: 'docs/ssh.md "FortiOS CLI facts" (config vdom / edit X prints current vf; config global may be refused)' },
   { pattern: /^end$/, what: 'leave `config vdom` / `config global` (nothing to commit: no `set` is ever sent)', source: 'FortiOS CLI reference, "end"' },
   { pattern: /^exit$/, what: 'log out of the CLI (driver close)', source: 'FortiOS CLI reference, "exit"' },
 
   // Listed diagnose reads (runtime evidence).
-  { pattern: /^diagnose sys sip-proxy (?:stats|calls list)$/, what: 'SIP ALG counters and calls', source: 'DOMAIN.md "Runtime evidence"; KB 190757, KB 203336' },
-  { pattern: /^diagnose sys sip status$/, what: 'SIP session-helper counters', source: 'DOMAIN.md "Runtime evidence"; KB 190757' },
-  { pattern: /^diagnose sys session list$/, what: 'session table (filtered)', source: 'DOMAIN.md "Runtime evidence"; KB 190757' },
+  { pattern: /^diagnose sys sip-proxy (?:stats|calls list)$/, what: 'SIP ALG counters and calls', source: 'docs/domain.md "Runtime evidence"; KB 190757, KB 203336' },
+  { pattern: /^diagnose sys sip status$/, what: 'SIP session-helper counters', source: 'docs/domain.md "Runtime evidence"; KB 190757' },
+  { pattern: /^diagnose sys session list$/, what: 'session table (filtered)', source: 'docs/domain.md "Runtime evidence"; KB 190757' },
   // The session filter is state of this CLI session only; `diagnose sys session clear` (no `filter`) is NOT here.
-  { pattern: /^diagnose sys session filter (?:clear|(?:dport|sport|proto|vd) \d{1,5}|(?:src|dst) [\d.]{7,15})$/, what: 'session-list filter of this CLI session', source: 'DOMAIN.md "Runtime evidence"; KB 384586 (the filter, not the clear)' },
-  { pattern: /^diagnose sys vd list$/, what: 'VDOM list and per-VDOM SIP flags', source: 'DOMAIN.md "Runtime evidence" (per-VDOM flags)' },
+  { pattern: /^diagnose sys session filter (?:clear|(?:dport|sport|proto|vd) \d{1,5}|(?:src|dst) [\d.]{7,15})$/, what: 'session-list filter of this CLI session', source: 'docs/domain.md "Runtime evidence"; KB 384586 (the filter, not the clear)' },
+  { pattern: /^diagnose sys vd list$/, what: 'VDOM list and per-VDOM SIP flags', source: 'docs/domain.md "Runtime evidence" (per-VDOM flags)' },
   { pattern: /^diagnose debug info$/, what: 'print the debug settings', source: 'FortiOS CLI reference, "diagnose debug info"' },
 
   // Debug controls: the only state the product changes, and always undoes (disable + reset on every exit path).
-  { pattern: /^diagnose debug (?:enable|disable|reset)$/, what: 'debug output on/off and level reset', source: 'DOMAIN.md "The SIP debug capture"; KB 211669' },
-  { pattern: /^diagnose debug console timestamp (?:enable|disable)$/, what: 'console timestamps on debug lines', source: 'DOMAIN.md "The SIP debug capture"' },
+  { pattern: /^diagnose debug (?:enable|disable|reset)$/, what: 'debug output on/off and level reset', source: 'docs/domain.md "The SIP debug capture"; KB 211669' },
+  { pattern: /^diagnose debug console timestamp (?:enable|disable)$/, what: 'console timestamps on debug lines', source: 'docs/domain.md "The SIP debug capture"' },
   // 0 means unlimited: allowed only to put an admin's own setting back after the reset. `readOnlyViolations` refuses
   // a `diagnose debug enable` that is not armed with a non-zero duration (the device-side dead-man timer).
-  { pattern: /^diagnose debug duration(?: \d{1,5})?$/, what: 'device-side dead-man timer (and putting the found value back)', source: 'DOMAIN.md "The SIP debug capture" (never 0 = unlimited for a capture)' },
-  { pattern: /^diagnose debug application (?:sip|im)(?: -?\d{1,10})?$/, what: 'SIP (and optional IM) debug levels', source: 'DOMAIN.md "The SIP debug capture"; KB 211669' },
+  { pattern: /^diagnose debug duration(?: \d{1,5})?$/, what: 'device-side dead-man timer (and putting the found value back)', source: 'docs/domain.md "The SIP debug capture" (never 0 = unlimited for a capture)' },
+  { pattern: /^diagnose debug application (?:sip|im)(?: -?\d{1,10})?$/, what: 'SIP (and optional IM) debug levels', source: 'docs/domain.md "The SIP debug capture"; KB 211669' },
 ];
 
 /** VDOM names as FortiOS allows them (the driver's own check, repeated here so the list stands alone). */

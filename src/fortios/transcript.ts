@@ -167,7 +167,7 @@ const COMMAND_TREE: CommandTree = {
   exit: LEAF,
   execute: LEAF,
 };
-/** Commands that start the debug stream, and those that end it (DOMAIN.md "The SIP debug capture"). */
+/** Commands that start the debug stream, and those that end it (docs/domain.md "The SIP debug capture"). */
 const DEBUG_OFF: readonly string[] = [COMMANDS.debugDisable, COMMANDS.debugReset];
 /** CLI verbs a first prompt may carry: a banner line that happens to look like `WORD # text` is not a prompt. */
 const CLI_VERBS = /^(?:get|show|sh|diagnose|diag|dia|di|config|conf|execute|exec|exe|edit|end|next|set|unset|append|exit|fnsysctl|tree|sudo|purge|abort|delete|clone|rename|move|select)\b/i;
@@ -210,7 +210,7 @@ function endsLikeDebugOff(line: string): boolean {
 
 /** Console timestamp FortiOS prints before debug lines (`diagnose debug console timestamp enable`). */
 const CONSOLE_STAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?\s/;
-/** SIP debug line starts (DOMAIN.md "The SIP debug capture"): these never belong to a command's output. */
+/** SIP debug line starts (docs/domain.md "The SIP debug capture"): these never belong to a command's output. */
 const SIP_DEBUG = /^(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?\s+)?sip (?:port \d|sess(?:ion)? 0x|vd )/;
 
 /** Whether a line is SIP debug output, whatever command it landed under. */

@@ -5,7 +5,7 @@ import type { SipLadder, SipLadderRow } from '../sip/types';
 /**
  * Call ladders (sngrep's call flow, Homer's per-call ladder): lanes are `IP:port` endpoints in first-seen order, one
  * row per message with time and delta. Text for code blocks and as the fallback when an upload fails; SVG drawn by
- * us; PNG through resvg with a bundled font so the pixels are the same everywhere (../shared/SIP.md "The ladder picture").
+ * us; PNG through resvg with a bundled font so the pixels are the same everywhere (docs/sip.md "The ladder picture").
  */
 
 const FONT_FILE = path.join(__dirname, '../../assets/fonts/DejaVuSansMono.ttf');

@@ -221,7 +221,7 @@ export class DeviceCli {
   }
 
   /**
-   * The debug state machine (KB 211669; DOMAIN.md "The SIP debug capture"): `enable`/`disable` toggle printing only,
+   * The debug state machine (KB 211669; docs/domain.md "The SIP debug capture"): `enable`/`disable` toggle printing only,
    * levels keep running until `reset`. Read-only admin profiles are refused.
    */
   private debug(args: string[]): CommandOutcome {

@@ -47,7 +47,7 @@ interface User {
 
 /**
  * A FortiGate on loopback (ssh2 `Server`): answers from a scenario transcript, keeps device state (debug, config
- * writes) across connections, and injects faults. See /work/shared/SSH.md "The ssh2 Server as a FortiGate simulator".
+ * writes) across connections, and injects faults. See docs/ssh.md "The simulator".
  */
 export class FortiGateSimulator implements ShellHost {
   readonly state: DeviceState = newDeviceState();
@@ -281,7 +281,7 @@ export class FortiGateSimulator implements ShellHost {
       socket.destroy();
       return;
     }
-    // Without this every keystroke echo meets Nagle + delayed ACK (SSH.md): ~350 ms instead of ~13 ms per session.
+    // Without this every keystroke echo meets Nagle + delayed ACK (docs/ssh.md): ~350 ms instead of ~13 ms per session.
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const port = socket.remotePort ?? -1;
@@ -400,7 +400,7 @@ export class FortiGateSimulator implements ShellHost {
     shell.start();
   }
 
-  /** `exec`: one command, its output, exit status 0 (FortiOS exec support is unconfirmed: SSH.md). */
+  /** `exec`: one command, its output, exit status 0 (FortiOS exec support is unconfirmed: docs/ssh.md). */
   private exec(channel: ServerChannel, command: string): void {
     const frames: Parameters<DeviceCli['run']>[0] = [];
     const normalised = normaliseCommand(command);

@@ -1,5 +1,5 @@
 /**
- * IPv4 address classes for the NAT checks (../shared/SIP.md "NAT and one-way audio"): RFC 1918 private ranges,
+ * IPv4 address classes for the NAT checks (docs/sip.md "NAT and one-way audio"): RFC 1918 private ranges,
  * 100.64.0.0/10 carrier-grade NAT (RFC 6598), 169.254.0.0/16 link-local and 127.0.0.0/8 loopback are never valid on
  * the public side of a NAT.
  */

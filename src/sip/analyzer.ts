@@ -19,7 +19,7 @@ import type {
  * Debug lines → SIP messages → calls, registrations and other transactions → summary. Pure and streaming: no I/O,
  * no clock (times come from console timestamps), bounded memory (caps on everything kept; counters keep counting).
  *
- * Call states follow sngrep's INVITE state machine (irontec/sngrep src/sip_call.c, ../shared/SIP.md), with `ringing`
+ * Call states follow sngrep's INVITE state machine (irontec/sngrep src/sip_call.c, docs/sip.md), with `ringing`
  * for 180/183 and `no-answer` for an INVITE nobody answered in the window.
  */
 
@@ -529,7 +529,7 @@ export class SipCaptureAnalyzer {
   /**
    * On the public side (source and destination both public), SDP `c=`, Contact and the top Via must hold public
    * addresses: the ALG rewrites them (Fortinet 6.0 handbook, "How the SIP ALG translates IP addresses in the SIP
-   * body"). A private one there means NAT was not applied: the classic one-way-audio sign (../shared/SIP.md).
+   * body"). A private one there means NAT was not applied: the classic one-way-audio sign (docs/sip.md).
    */
   private checkNat(ev: DebugMessageEvent, msg: SipMessage): void {
     if (!ev.src || !ev.dst) return;
@@ -576,7 +576,7 @@ export class SipCaptureAnalyzer {
   /**
    * A message that arrives from a public address but names a private media address (`c=`, media-level wins) or
    * Contact host that is not the packet's source: the far end sits behind a NAT that did not rewrite its SIP/SDP
-   * (../shared/SIP.md "NAT and one-way audio"). Media sent to that address goes nowhere. The ALG's NAT-trace `i=`
+   * (docs/sip.md "NAT and one-way audio"). Media sent to that address goes nowhere. The ALG's NAT-trace `i=`
    * line is not a `c=` line and is never read here.
    */
   private checkFarEndNat(ev: DebugMessageEvent, msg: SipMessage, srcHost: string): void {

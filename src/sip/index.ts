@@ -1,4 +1,4 @@
-/** The SIP part of sip-check: pure, streaming, bounded. See ../shared/SIP.md. */
+/** The SIP part of sip-check: pure, streaming, bounded. See docs/sip.md. */
 export { SipCaptureAnalyzer, type SipCaptureAnalyzerOptions, type CapturedSipMessage } from './analyzer';
 export { SipByteLineSplitter, SipLineSplitter } from './lines';
 export { createRedactor } from './redact';

@@ -1,5 +1,5 @@
 /**
- * A small, tolerant SIP message parser (RFC 3261 §7). Why our own: see ../shared/SIP.md "Parsing the debug output"
+ * A small, tolerant SIP message parser (RFC 3261 §7). Why our own: see docs/sip.md "Parsing the debug output"
  * (npm parsers are strict on CRLF, drop whole messages on one bad header, or are unmaintained).
  * Accepts CRLF or bare LF, unfolds continuation lines, maps compact header forms, and returns warnings instead of
  * failing. Linear time; header count and lengths are capped because the text comes from a device we do not trust.

@@ -6,7 +6,7 @@ import { classifyIpv4, parseIpv4, type AddressClass } from './address';
  * (`user-1`, `ip-1`): the same input gives the same token for the life of one redactor, so ladders and tables stay
  * readable and correlatable. Hex dumps of `sip port N read [(0,LEN)(HEX)(TEXT)]` records are decoded, redacted and
  * re-encoded (LEN fixed up) so the raw attachment does not leak through the hex.
- * DOMAIN.md: levels 32/64 dump phone numbers and digest headers; treat captures as sensitive.
+ * docs/domain.md: levels 32/64 dump phone numbers and digest headers; treat captures as sensitive.
  */
 export type Redactor = ((text: string) => string) & {
   /** The same pseudonyms for a packet capture, where an address must stay an address (see `pseudonymAddress`). */

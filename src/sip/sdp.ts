@@ -1,7 +1,7 @@
 /**
  * The few SDP facts the summary shows: per `m=` line the connection address, port, codecs and direction.
  *
- * Same results as `sdp-transform`'s `parse()` (../shared/SIP.md) for these fields, with the same per-line patterns
+ * Same results as `sdp-transform`'s `parse()` (docs/sip.md) for these fields, with the same per-line patterns
  * (its grammar for `c=`, `m=`, `a=rtpmap` and the direction attributes), but one pass over the lines and nothing else
  * built: a full parse ran ~30 patterns per `a=` line and was a tenth of the parser's time. test/sip/sdp.test.ts
  * checks the two agree on real and mutated bodies. One difference on purpose: an address is always kept as text
@@ -47,7 +47,7 @@ function intIfInt(v: string): string {
 
 /**
  * Media of an SDP body. `i=` is ignored on purpose: the ALG's NAT trace writes the original private address there
- * (`i=(o=IN IP4 10.x.x.x)`), which is not a fault (../shared/SIP.md).
+ * (`i=(o=IN IP4 10.x.x.x)`), which is not a fault (docs/sip.md).
  */
 export function sdpMedia(body: string): SdpMedia[] {
   if (!body || body.length > MAX_SDP) return [];

@@ -7,7 +7,7 @@ import { remediationFor } from './remediation';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
 
 /**
- * The verdict: who handles SIP, per accepting policy, per VDOM and overall (DOMAIN.md R1-R8). Pure.
+ * The verdict: who handles SIP, per accepting policy, per VDOM and overall (docs/domain.md R1-R8). Pure.
  * Config decides; strong runtime evidence (counters, session flags, debug flow) that contradicts it
  * makes a `mismatch` (R8). Whether the debug capture printed SIP is weak evidence: both handlers print.
  */
@@ -248,7 +248,7 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
   }
   if (ev.flow.helperRuns.length) out.signals.push({ handler: 'session-helper', session: true, evidence: { source: 'diagnose debug flow', text: ev.flow.helperRuns.slice(0, 2).join('\n') } });
   if (ev.flow.expectationHits.length) out.quotes.push({ source: 'diagnose debug flow', text: ev.flow.expectationHits[0] });
-  // Per-VDOM kernel flags (informational: the table in DOMAIN.md lists them, no rule reads them).
+  // Per-VDOM kernel flags (informational: the table in docs/domain.md lists them, no rule reads them).
   const vd = facts.vdList?.find((e) => e.name === v.name);
   if (vd && (vd.sipHelper !== undefined || vd.sipNatTrace !== undefined)) {
     out.quotes.push({ source: COMMANDS.vdList, text: `name=${vd.name} sip_helper=${vd.sipHelper ?? '?'}, sip_nat_trace=${vd.sipNatTrace ?? '?'}` });

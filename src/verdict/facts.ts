@@ -24,7 +24,7 @@ import type { Evidence, SessionHelperEntry } from './types';
 
 /**
  * Facts the verdict reads, extracted from command results (pure). Per VDOM: settings, policies, VoIP
- * profiles, custom services and runtime evidence; global: the session-helper table (DOMAIN.md "Multi-VDOM").
+ * profiles, custom services and runtime evidence; global: the session-helper table (docs/domain.md "Multi-VDOM").
  */
 
 export interface PortRange {

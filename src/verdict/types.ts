@@ -1,4 +1,4 @@
-/** Who handles SIP (DOMAIN.md "Handlers"). */
+/** Who handles SIP (docs/domain.md "Handlers"). */
 export type PolicyHandler = 'sip-alg' | 'sip-alg+ips' | 'flow-sip-ips' | 'session-helper' | 'none';
 /** Per VDOM and overall: a single handler, or a summary state. */
 export type OverallHandler = PolicyHandler | 'mixed' | 'mismatch' | 'unknown';

@@ -13,7 +13,7 @@ const MULTI_VDOM = join(__dirname, '../fixtures/scenarios/multi-vdom.txt');
 const USER = { username: 'sipcheck', password: 'Demo-Pass-42' };
 const COMMAND_TIMEOUT_MS = 5000;
 
-/** The careful capture set-up of DOMAIN.md "The SIP debug capture". */
+/** The careful capture set-up of docs/domain.md "The SIP debug capture". */
 const DEBUG_START = [
   COMMANDS.debugDisable,
   COMMANDS.debugReset,

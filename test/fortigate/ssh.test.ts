@@ -97,7 +97,7 @@ describe('connectSsh, other servers', () => {
   });
 
   it('reports a key exchange mismatch as algorithm-mismatch; the legacy preset connects', async () => {
-    // An old unit that only offers the SHA-1 DH group (SSH.md; Netmiko's FortiOS driver).
+    // An old unit that only offers the SHA-1 DH group (docs/ssh.md; Netmiko's FortiOS driver).
     const server = new MiniSshServer({
       hostKey: hostKey.pem,
       username: 'sipcheck',
@@ -147,7 +147,7 @@ describe('mapConnectError', () => {
   const t = { name: 'fw1', host: '10.1.1.1', port: 22, username: 'ops', fingerprints: ['SHA256:abc'], readyTimeoutMs: 20000 };
   const err = (message: string, level: string) => Object.assign(new Error(message), { level });
 
-  it('maps ssh2 error levels to what the user reads (SSH.md table)', () => {
+  it('maps ssh2 error levels to what the user reads (docs/ssh.md table)', () => {
     expect(mapConnectError(Object.assign(err('connect EHOSTUNREACH', 'client-socket'), { code: 'EHOSTUNREACH' }), t, 'tcp-connect', null)).toMatchObject({
       kind: 'unreachable',
       message: 'fw1 is unreachable on 10.1.1.1:22 (EHOSTUNREACH)',

@@ -1,6 +1,6 @@
 /**
  * A capture pasted from a real terminal: debug output lands on the idle prompt's line (or after a bare prompt),
- * and `diagnose debug disable` is typed blind while it scrolls (DOMAIN.md "CLI facts"). The debug lines must stay
+ * and `diagnose debug disable` is typed blind while it scrolls (docs/ssh.md "FortiOS CLI facts"). The debug lines must stay
  * the capture's output, not become a "command" (found by the raw-bytes parity test, test/check/rawParity.test.ts).
  */
 import { parseTranscript } from '../../src/fortios/transcript';

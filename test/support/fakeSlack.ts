@@ -1,5 +1,5 @@
 /**
- * A local fake of the Slack Web API (SLACK.md "How to test it without Slack"), in the spirit of opsdroid's
+ * A local fake of the Slack Web API (docs/slack.md "Testing without Slack"), in the spirit of opsdroid's
  * fake API server and @slack/socket-mode's integration suite: a real `node:http` server on 127.0.0.1:0 that
  * records every call, answers like Slack, enforces Slack's message limits and injects faults per method.
  *
@@ -71,7 +71,7 @@ export type Fault =
   /** `files.info` only: the share never lands (`shares` stays empty). */
   | { kind: 'never-shared'; times?: number };
 
-/** Slack's documented limits (SLACK.md "Size limits"); the fake answers violations with Slack's error codes. */
+/** Slack's documented limits (docs/slack.md "Size limits"); the fake answers violations with Slack's error codes. */
 export const FAKE_LIMITS = {
   blocks: 50,
   sectionText: 3000,
@@ -550,7 +550,7 @@ export function checkMessage(body: Record<string, unknown>): string | undefined 
   const text = typeof body.text === 'string' ? body.text : undefined;
   const blocks = body.blocks;
   if (blocks !== undefined && !Array.isArray(blocks)) return 'invalid_blocks_format';
-  // We hold ourselves to "always a top-level text fallback" (SLACK.md), stricter than Slack.
+  // We hold ourselves to "always a top-level text fallback" (docs/slack.md), stricter than Slack.
   if (!text || text.trim() === '') return 'no_text';
   if (text.length > FAKE_LIMITS.messageText) return 'msg_too_long';
   if (!Array.isArray(blocks)) return undefined;

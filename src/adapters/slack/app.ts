@@ -69,7 +69,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     app = new App({ ...common, signingSecret: opts.signingSecret, customRoutes: opts.customRoutes });
   } else {
     if (!opts.appToken) throw new CheckError('config', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).');
-    // An explicit receiver, so `apps.connections.open` goes to `slackApiUrl` too (SLACK.md "bolt 5 specifics").
+    // An explicit receiver, so `apps.connections.open` goes to `slackApiUrl` too (docs/slack.md "bolt 5 specifics").
     const receiver = new SocketModeReceiver({
       appToken: opts.appToken,
       logger: opts.logger,

@@ -1,5 +1,5 @@
 /**
- * Pure Block Kit builders: every message the Slack adapter posts. Slack's limits (SLACK.md "Size limits")
+ * Pure Block Kit builders: every message the Slack adapter posts. Slack's limits (docs/slack.md "Size limits")
  * are enforced by construction in `BlockBudget`: what does not fit is cut, with a line saying where the
  * full output is. Every message carries a top-level `text` fallback.
  *

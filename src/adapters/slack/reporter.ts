@@ -1,5 +1,5 @@
 /**
- * `CheckReporter` for Slack: one thread per check (SLACK.md "The thread"). The parent message shows the
+ * `CheckReporter` for Slack: one thread per check (docs/slack.md "The thread"). The parent message shows the
  * phase while the check runs (edited, coalesced) and the verdict in one line at the end; everything else
  * goes in the thread. Slack failures are caught and logged here, never thrown into the check (whose
  * cleanup must run), except from `start()`, where a failure means the check must not run.
@@ -39,7 +39,7 @@ export interface SlackReporterDeps {
   redact?: (text: string) => string;
   /** Longest capture the bot allows (for the "Longer capture" button). */
   maxSeconds: number;
-  /** At most one progress edit per this many ms per message (SLACK.md: chat.update is Tier 3). */
+  /** At most one progress edit per this many ms per message (docs/slack.md: chat.update is Tier 3). */
   minEditIntervalMs?: number;
   /** Wakes a deferred progress edit; returns a cancel function. Tests inject a manual scheduler. */
   schedule?: (fn: () => void, ms: number) => () => void;

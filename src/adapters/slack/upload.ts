@@ -5,7 +5,7 @@ import type { webApi } from '@slack/bolt';
  * image's alt text to `files.getUploadURLExternal` as `alt_text`, but the method documents `alt_txt` (up to
  * 1,000 characters), so real Slack shows no alt text. The same three steps are done here:
  * `files.getUploadURLExternal` per file, a POST of the bytes to its `upload_url`, then one
- * `files.completeUploadExternal` sharing them all in the thread (SLACK.md "Files").
+ * `files.completeUploadExternal` sharing them all in the thread (docs/slack.md "Files").
  */
 
 type WebClient = webApi.WebClient;

@@ -1,5 +1,5 @@
 /**
- * The real Bolt app in HTTP mode on loopback, with signed requests (SLACK.md "HTTP end to end") and the fake
+ * The real Bolt app in HTTP mode on loopback, with signed requests (docs/slack.md "Testing without Slack") and the fake
  * Slack Web API behind it. The check itself is a stub service driving the real reporter.
  */
 import type { Server } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Socket Mode end to end (SLACK.md): the fake answers `apps.connections.open` with a local WebSocket URL,
+ * Socket Mode end to end (docs/slack.md): the fake answers `apps.connections.open` with a local WebSocket URL,
  * the WebSocket server says `hello` and sends a `slash_commands` envelope; the app must ack the envelope id
  * and run the check.
  */

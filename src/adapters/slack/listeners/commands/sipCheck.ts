@@ -7,7 +7,7 @@ import { outcomeText, replyEphemeral } from '../reply';
 
 export type SipCheckCommandArgs = Pick<SlackCommandMiddlewareArgs, 'command' | 'ack' | 'respond'>;
 
-/** `/sip-check <firewall> [options] | help`. Acks before any I/O (SLACK.md: 3 s or the user sees a timeout). */
+/** `/sip-check <firewall> [options] | help`. Acks before any I/O (docs/slack.md: 3 s or the user sees a timeout). */
 export function sipCheckCommand(deps: ListenerDeps) {
   return async function sipCheck({ command, ack, respond }: SipCheckCommandArgs): Promise<void> {
     const received = process.hrtime.bigint();

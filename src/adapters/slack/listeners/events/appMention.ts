@@ -15,7 +15,7 @@ export function mentionCommandText(text: string): string {
 }
 
 /**
- * `@sip-check fw01 seconds=30`: slash commands cannot run inside threads (SLACK.md), so a mention does the
+ * `@sip-check fw01 seconds=30`: slash commands cannot run inside threads (docs/slack.md), so a mention does the
  * same check and answers in the mention's thread (an incident thread, or a new one under the mention).
  */
 export function appMentionEvent(deps: ListenerDeps) {
