@@ -1,13 +1,13 @@
-import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { TranscriptAnalyzer, type Analysis, type TranscriptReadStats } from './check/analyse';
 import { sweepMain } from './fleet/cli';
 import { SipPcapWriter } from './pcap/writer';
-import { renderSipSummaryText } from './report/sipText';
-import { renderVerdictText } from './report/verdictText';
+import { renderFullReport } from './report/fullReport';
 import { SipLineSplitter, type CapturedSipMessage } from './sip/index';
+import type { SipLadder } from './sip/types';
 
 /**
  * `sip-check analyze FILE... [--json] [--pcap OUT]`: the verdict and SIP summary of pasted CLI transcripts, offline.
@@ -54,6 +54,7 @@ export const FLAGS: readonly FlagSpec[] = [
 
 export const USAGE = `Usage: sip-check analyze FILE... ${FLAGS.map((f) => `[${f.name}${f.value ? ` ${f.value}` : ''}]`).join(' ')}
        sip-check sweep [--tag NAME] [--json|--csv] [--state FILE]   (sip-check sweep --help)
+       sip-check --version
 
 Reads FortiGate CLI transcripts (what the terminal showed: prompts, commands, outputs; terminal-logger noise is fine)
 or bare SIP debug logs, and reports who handles SIP (SIP ALG, session helper, neither, or a mismatch) and a summary
@@ -61,7 +62,7 @@ of the captured SIP. Any size: the input is streamed.
 
   FILE        a transcript or debug log; several are read in order as one timeline; - reads stdin
 ${FLAGS.map((f) => `  ${(f.name + (f.value ? ` ${f.value}` : '')).padEnd(10)}  ${f.help}`).join('\n')}
-  --help      this text
+  --help      this text (also: sip-check help)
 
 Exit status: 0 analysed, 2 bad usage or unreadable input.`;
 
@@ -70,6 +71,8 @@ export const MAX_LINE_CHARS = 512 * 1024;
 /** Bytes looked at before deciding whether an input is text. */
 const SNIFF_BYTES = 4096;
 const MB = 1024 * 1024;
+/** Calls drawn as text ladders after the summary: as many as a check's report draws. */
+const LADDERS = 3;
 
 export interface ParsedArgs {
   files: string[];
@@ -183,39 +186,43 @@ export function analysisJson(a: Analysis): object {
   };
 }
 
+/** A usage error: one line, and where the full usage is (the whole help text buries the one line that matters). */
+function usageError(io: CliIo, text: string, help = 'sip-check --help'): number {
+  io.stderr(`sip-check: ${text}\nsee \`${help}\`\n`);
+  return 2;
+}
+
+/** The package's version, read once from package.json (one level above src/ and dist/). */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const args = [...argv];
   if (args[0] === 'sweep') return sweepMain(args.slice(1), { stdout: io.stdout, stderr: io.stderr, progressTty: io.stderrIsTTY }, io.env ?? process.env);
-  if (args.includes('--help') || args.includes('-h')) {
+  if (args[0] === '--version' || args[0] === '-V' || args[0] === 'version') {
+    io.stdout(`sip-check ${packageVersion()}\n`);
+    return 0;
+  }
+  if (args[0] === 'help' || args.includes('--help') || args.includes('-h')) {
     io.stdout(USAGE + '\n');
     return 0;
   }
   const command = args.shift();
-  if (command !== 'analyze' && command !== 'analyse') {
-    io.stderr(`sip-check: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (command !== 'analyze' && command !== 'analyse') return usageError(io, command ? `unknown command "${command.slice(0, 40)}": the commands are analyze and sweep` : 'missing command: analyze or sweep');
   const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    io.stderr(`sip-check: ${parsed}\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (typeof parsed === 'string') return usageError(io, parsed);
   const { files, flags } = parsed;
   const json = flags['--json'] === true;
-  if (!files.length) {
-    io.stderr(`sip-check: analyze needs at least one FILE (or - for stdin)\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (!files.length) return usageError(io, 'analyze needs at least one FILE (or - for stdin)');
 
   const pcapPath = typeof flags['--pcap'] === 'string' ? flags['--pcap'] : undefined;
-  if (pcapPath === '-') {
-    io.stderr(`sip-check: --pcap writes a file: give a file name, not -\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (pcapPath !== undefined && files.some((f) => f !== '-' && path.resolve(f) === path.resolve(pcapPath))) {
-    io.stderr(`sip-check: --pcap ${pcapPath} is also an input: writing it would destroy the transcript\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (pcapPath === '-') return usageError(io, '--pcap writes a file: give a file name, not -');
+  if (pcapPath !== undefined && files.some((f) => f !== '-' && path.resolve(f) === path.resolve(pcapPath))) return usageError(io, `--pcap ${pcapPath} is also an input: writing it would destroy the transcript`);
   const out = pcapPath === undefined ? undefined : openPcapOutput(pcapPath);
   if (out && 'error' in out) {
     io.stderr(`sip-check: cannot write ${pcapPath}: ${out.error}\n`);
@@ -240,7 +247,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (input.longLinesSkipped) io.stderr(`sip-check: skipped ${input.longLinesSkipped} line(s) longer than ${MAX_LINE_CHARS / 1024} KiB (not CLI text)\n`);
   if (stats.skippedLines) io.stderr(`sip-check: ${stats.skippedLines} line(s) of very long command outputs left out (the config part is kept in memory, bounded)\n`);
   if (json) io.stdout(JSON.stringify({ ...(analysisJson(analysis) as Record<string, unknown>), input: { ...input, lines: stats.lines, commands: stats.commands, debugLines: stats.debugLines, blindCommands: stats.blindCommands, outputLinesSkipped: stats.skippedLines } }, null, 2) + '\n');
-  else io.stdout(`${renderVerdictText(analysis)}\n\n${renderSipSummaryText(analysis.sip)}\n`);
+  // The same plain text as the check's attached report: verdict, the whole SIP summary, and the text ladders.
+  else io.stdout(renderFullReport(analysis, run.ladders));
   return 0;
 }
 
@@ -258,7 +266,7 @@ export async function analyseInputs(
   files: readonly string[],
   io: CliIo,
   opts: { progress?: boolean; onMessage?: (message: CapturedSipMessage) => void } = {},
-): Promise<{ analysis: Analysis; stats: TranscriptReadStats; input: InputFigures } | string> {
+): Promise<{ analysis: Analysis; stats: TranscriptReadStats; ladders: SipLadder[]; input: InputFigures } | string> {
   const analyzer = new TranscriptAnalyzer(opts.onMessage ? { onMessage: opts.onMessage } : {});
   const input: InputFigures = { files: files.length, bytes: 0, longLinesSkipped: 0 };
   // SipLineSplitter cuts a line at MAX_LINE_CHARS (its pieces are that long, or one less to keep a CR with its
@@ -336,7 +344,7 @@ export async function analyseInputs(
   } finally {
     progress?.done();
   }
-  const done = analyzer.finish();
+  const done = analyzer.finish({ ladders: LADDERS });
   if (!done) {
     return `sip-check: no CLI commands or SIP debug lines found in ${files.map((f) => (f === '-' ? 'stdin' : f)).join(', ')}: expected a transcript with prompts like "FGT-A # get system status", or \`diagnose debug application sip -1\` output\n`;
   }
@@ -344,10 +352,14 @@ export async function analyseInputs(
 }
 
 /** The pcap file, written through a 1 MiB buffer; private to the user (it holds the capture's SIP text). */
-function openPcapOutput(path: string): { write: (chunk: Buffer) => void; close: () => void } | { error: string } {
+function openPcapOutput(file: string): { write: (chunk: Buffer) => void; close: () => void } | { error: string } {
+  // Name the folder when it is what is missing: "no such file" about a file we are about to create misleads.
+  const folder = path.dirname(path.resolve(file));
+  if (!existsSync(folder)) return { error: `the folder ${path.dirname(file)} does not exist (create it first)` };
+  if (!statSync(folder).isDirectory()) return { error: `${path.dirname(file)} is not a folder` };
   let fd: number;
   try {
-    fd = openSync(path, 'w', 0o600);
+    fd = openSync(file, 'w', 0o600);
   } catch (e) {
     return { error: readErrorText(e) };
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { runConsole } from './adapters/console/repl';
 import { createSlackApp } from './adapters/slack/app';
+import { boltLogger, slackTransport } from './adapters/slack/transport';
 import { slackWatchPoster } from './adapters/slack/watchPoster';
 import { AuditLog } from './check/audit';
 import { makeSessionOpener } from './check/connect';
@@ -147,8 +148,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     await shutdown('end of input');
     return;
   }
+  // Slack through the proxy of HTTPS_PROXY/NO_PROXY when set; an outage is said once, in our words, not as a
+  // stream of client retries (Bolt's own logging goes to our log, at debug for its chatter).
+  const transport = slackTransport(env, {
+    unreachable: ({ url, cause }) =>
+      log('error', `Slack cannot be reached at ${url} (${cause}): check this host's DNS, firewall and routes${transport.route === 'direct' ? ', or set HTTPS_PROXY (and NO_PROXY) if it reaches the internet through a proxy' : `; the bot goes ${transport.route}`}. Retrying.`, { route: transport.route }),
+    reachable: ({ url }) => log('info', `Slack is reachable again at ${url}`),
+  });
+  log('info', `Slack connection: ${transport.route}`);
   const app = createSlackApp({
     mode: config.mode,
+    transport,
+    logger: boltLogger(log),
     botToken: config.slack.botToken,
     appToken: config.slack.appToken,
     signingSecret: config.slack.signingSecret,

@@ -32,13 +32,33 @@ describe('sip-check analyze (in process)', () => {
     expect(json.sip).toEqual(expect.objectContaining({ messages: 0, lines: expect.any(Object) }));
   });
 
-  it('prints the verdict first, then the SIP summary, as text by default', async () => {
+  it('prints the verdict first, then the SIP summary, as plain text by default (no Slack markup)', async () => {
     const io = recordingIo();
     expect(await main(['analyze', fixture('r1-alg-74.txt')], io)).toBe(0);
     const lines = io.out.split('\n');
-    expect(lines[0]).toMatch(/^\*SIP handler: SIP ALG\* \(R1, R3\) on FGT-A/);
-    expect(io.out).toContain('*Remediation*');
+    expect(lines[0]).toMatch(/^SIP handler: SIP ALG \(R1, R3\) on FGT-A/);
+    expect(lines).toContain('Evidence');
+    expect(lines).toContain('• from diagnose sys sip status:');
+    expect(io.out).toMatch(/^Remediation/m);
     expect(io.out).toMatch(/REGISTER/); // the capture's REGISTER appears in the SIP summary
+    // No mrkdwn survives: no bold stars at word bounds, no code fences, no backticks around values.
+    expect(io.out).not.toMatch(/(^|\s)\*\S[^*\n]*\S\*(\s|$)/m);
+    expect(io.out).not.toContain('```');
+    expect(io.out.split('\n').filter((l) => !l.startsWith('    ') && l.includes('`'))).toEqual([]); // (blocks are verbatim)
+    // Remediation CLI stays a block of its own: indented, each line pasteable.
+    expect(io.out).toMatch(/^ {4}config system settings$/m);
+  });
+
+  it('draws the text ladder of the calls, as the attached report does', async () => {
+    const io = recordingIo();
+    expect(await main(['analyze', join(__dirname, 'fixtures', 'transcripts', 'clean-kernel-helper.txt')], io)).toBe(0);
+    const json = recordingIo();
+    expect(await main(['analyze', join(__dirname, 'fixtures', 'transcripts', 'clean-kernel-helper.txt'), '--json'], json)).toBe(0);
+    const calls = JSON.parse(json.out).sip.calls as Array<{ callId: string }>;
+    expect(calls.length).toBeGreaterThan(0);
+    // The ladder names its call and draws its INVITE as an arrow.
+    expect(io.out).toContain(calls[0].callId);
+    expect(io.out).toMatch(/INVITE.*>|>.*INVITE/);
   });
 
   it('concatenates several files in order and reads - from stdin', async () => {
@@ -65,15 +85,38 @@ describe('sip-check analyze (in process)', () => {
     expect(io.err).toContain('no CLI commands or SIP debug lines found');
   });
 
-  it('exits 2 on bad usage, 0 on --help', async () => {
-    for (const argv of [[], ['frobnicate'], ['analyze'], ['analyze', 'x.txt', '--yaml']]) {
-      const io = recordingIo();
-      expect(await main(argv, io)).toBe(2);
-      expect(io.err).toContain('Usage: sip-check analyze');
-    }
+  it.each([
+    [[], 'missing command: analyze or sweep'],
+    [['frobnicate'], 'unknown command "frobnicate": the commands are analyze and sweep'],
+    [['analyze'], 'analyze needs at least one FILE (or - for stdin)'],
+    [['analyze', 'x.txt', '--yaml'], 'unknown option --yaml'],
+    [['analyze', 'x.txt', '--pcap', '-'], '--pcap writes a file: give a file name, not -'],
+  ])('bad usage %j: exit 2, one line and where the help is, not the whole help', async (argv, line) => {
     const io = recordingIo();
-    expect(await main(['--help'], io)).toBe(0);
-    expect(io.out).toContain('--json');
+    expect(await main(argv, io)).toBe(2);
+    expect(io.err).toBe(`sip-check: ${line}\nsee \`sip-check --help\`\n`);
+    expect(io.out).toBe('');
+  });
+
+  it('--help, -h and help print the usage; --version prints the package version', async () => {
+    for (const argv of [['--help'], ['-h'], ['help']]) {
+      const io = recordingIo();
+      expect(await main(argv, io)).toBe(0);
+      expect(io.out).toContain('Usage: sip-check analyze');
+      expect(io.out).toContain('--json');
+    }
+    const pkg = JSON.parse(await readFile(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const argv of [['--version'], ['version']]) {
+      const io = recordingIo();
+      expect(await main(argv, io)).toBe(0);
+      expect(io.out).toBe(`sip-check ${pkg.version}\n`);
+    }
+  });
+
+  it('--pcap into a folder that does not exist names the folder', async () => {
+    const io = recordingIo();
+    expect(await main(['analyze', fixture('r1-alg-74.txt'), '--pcap', '/nonexistent-sip-check-dir/out.pcap'], io)).toBe(2);
+    expect(io.err).toBe('sip-check: cannot write /nonexistent-sip-check-dir/out.pcap: the folder /nonexistent-sip-check-dir does not exist (create it first)\n');
   });
 });
 

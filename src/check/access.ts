@@ -33,7 +33,52 @@ export function allowedFirewalls(inventory: Inventory, requester: Requester): st
 /** The one reply for "no such firewall" and "not yours": identical text for both. */
 export function unknownFirewallError(name: string, visible: readonly string[]): CheckError {
   const list = visible.length > 0 ? `Firewalls you may check here: ${visible.join(', ')}.` : 'You may not check any firewall from here.';
-  return new CheckError('unknown-firewall', `Unknown firewall \`${name}\`. ${list}`, { firewall: name });
+  const near = closestName(name, visible);
+  const hint = near === undefined ? '' : near.toLowerCase() === name.toLowerCase() ? `Did you mean \`${near}\`? (names are case-sensitive) ` : `Did you mean \`${near}\`? `;
+  return new CheckError('unknown-firewall', `Unknown firewall \`${name}\`. ${hint}${list}`, { firewall: name });
+}
+
+/**
+ * The name the user most likely meant, among the names they may use only (a suggestion never reveals a firewall):
+ * the same name in other case, else the single nearest by edit distance when it is at most 2 and the names are
+ * not both short (`fw1` and `fw2` are different firewalls, not typos of each other).
+ */
+export function closestName(name: string, visible: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const sameCase = visible.find((v) => v.toLowerCase() === lower);
+  if (sameCase !== undefined) return sameCase;
+  if (name.length < 5) return undefined;
+  const LIMIT = 3;
+  let best: string | undefined;
+  let bestDistance = LIMIT;
+  let tie = false;
+  for (const candidate of visible) {
+    const d = editDistance(lower, candidate.toLowerCase(), LIMIT);
+    if (d >= LIMIT) continue;
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance) tie = true;
+  }
+  return best !== undefined && !tie ? best : undefined;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once every path is at least `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, row[j]);
+    }
+    if (rowMin >= limit) return limit;
+    prev = row;
+  }
+  return Math.min(prev[b.length], limit);
 }
 
 /**

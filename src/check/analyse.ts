@@ -2,7 +2,7 @@ import { COMMANDS } from '../fortios/cli';
 import { normaliseCommand, TranscriptReader, type TranscriptStats } from '../fortios/transcript';
 import type { CommandResult } from '../fortios/types';
 import { SipCaptureAnalyzer, type CapturedSipMessage, type SipCaptureAnalyzerOptions } from '../sip/index';
-import type { SipSummary } from '../sip/types';
+import type { SipLadder, SipSummary } from '../sip/types';
 import { decide, readFacts } from '../verdict/index';
 import type { ConfigSummary, Verdict } from '../verdict/types';
 
@@ -72,12 +72,15 @@ export class TranscriptAnalyzer {
     this.reader.pushLine(line);
   }
 
-  /** Ends the input: the analysis, or null when it held neither a command nor a SIP debug line. */
-  finish(): { analysis: Analysis; stats: TranscriptReadStats } | null {
+  /**
+   * Ends the input: the analysis, or null when it held neither a command nor a SIP debug line. `ladders` are the
+   * calls a check's report would draw (the same choice: problems first, then the busiest).
+   */
+  finish(opts: { ladders?: number } = {}): { analysis: Analysis; stats: TranscriptReadStats; ladders: SipLadder[] } | null {
     const outputs = this.reader.end();
     const stats: TranscriptReadStats = { ...this.reader.stats, commands: outputs.length };
     if (!outputs.length && stats.debugLines === 0) return null;
-    return { analysis: analyse(outputs, this.sip.summary()), stats };
+    return { analysis: analyse(outputs, this.sip.summary()), stats, ladders: this.sip.ladders(opts.ladders ?? 0) };
   }
 }
 

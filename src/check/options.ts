@@ -64,6 +64,17 @@ export function formatOptions(firewall: string, options: CheckOptions): string {
   return parts.join(' ');
 }
 
+/**
+ * Why a number option is refused, in the user's terms: `level=abc` is not a number, `seconds=500` is out of range,
+ * `port=080` has a leading zero. Called only once the strict pattern has refused the value.
+ */
+function numberProblem(key: string, value: string, min: number, max: number): string {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  if (!/^-?[0-9]+$/.test(value)) return `${key}=${quote(value)} is not a number: ${expected}.`;
+  if (/^-?0[0-9]/.test(value)) return `${key}=${quote(value)} has a leading zero: ${expected}, written without one.`;
+  return `${key}=${quote(value)} is out of range: ${expected}.`;
+}
+
 /** A token shown back to the user: already printable ASCII at that point, but kept short. */
 function quote(token: string): string {
   return `\`${token.length > 40 ? `${token.slice(0, 40)}...` : token}\``;
@@ -115,14 +126,14 @@ export function parseCheckCommand(text: string, limits: CheckLimits): ParsedComm
   const seconds = given.get('seconds');
   if (seconds !== undefined) {
     if (!POSITIVE_INT.test(seconds) || Number(seconds) > limits.maxSeconds) {
-      return refuse(`seconds=${quote(seconds)} is out of range: expected a whole number from 1 to ${limits.maxSeconds}.`);
+      return refuse(numberProblem('seconds', seconds, 1, limits.maxSeconds));
     }
     options.seconds = Number(seconds);
   }
   const level = given.get('level');
   if (level !== undefined) {
     if (!LEVEL_INT.test(level) || Number(level) > MAX_LEVEL) {
-      return refuse(`level=${quote(level)} is out of range: expected a whole number from ${MIN_LEVEL} to ${MAX_LEVEL}.`);
+      return refuse(numberProblem('level', level, MIN_LEVEL, MAX_LEVEL));
     }
     options.level = Number(level);
   }
@@ -138,7 +149,7 @@ export function parseCheckCommand(text: string, limits: CheckLimits): ParsedComm
   }
   const port = given.get('port');
   if (port !== undefined) {
-    if (!POSITIVE_INT.test(port) || Number(port) > 65535) return refuse(`port=${quote(port)} is out of range: expected a whole number from 1 to 65535.`);
+    if (!POSITIVE_INT.test(port) || Number(port) > 65535) return refuse(numberProblem('port', port, 1, 65535));
     options.port = Number(port);
   }
   return { kind: 'check', firewall, options };

@@ -82,15 +82,26 @@ function suggest(key: string, known: readonly string[]): string {
   return match ? ` (did you mean "${match}"?)` : ` (known fields: ${known.join(', ')})`;
 }
 
+/**
+ * One message for a YAML syntax error: the first one (the parser's later errors are mostly echoes of it), where it
+ * is, and the line itself, without the parser's dangling "at line N, column M:" tail.
+ */
+function yamlErrorText(error: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }, text: string, source: string): string {
+  const what = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/[:.]$/, '');
+  const pos = error.linePos?.[0];
+  if (!pos) return `${source}: YAML syntax error: ${what}`;
+  const line = (text.split(/\r?\n/)[pos.line - 1] ?? '').replace(/\t/g, '→').slice(0, 120);
+  const hint = /indent|column|compact|tab/i.test(what) ? ' (check the indentation: spaces only, the keys of one firewall at the same column)' : '';
+  return `${source}: line ${pos.line}, column ${pos.col}: YAML syntax error: ${what}${hint}; the line is "${line}"`;
+}
+
 /** Parses and validates inventory text (YAML; JSON is YAML too). Paths are kept as written. */
 export function parseInventory(text: string, source: string): Inventory {
   if (Buffer.byteLength(text, 'utf8') > MAX_INVENTORY_BYTES) {
     throw new ConfigError([`${source}: the file is larger than ${MAX_INVENTORY_BYTES} bytes; expected a small YAML inventory`]);
   }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `${source}: YAML syntax error: ${e.message.split('\n')[0]}`));
-  }
+  if (doc.errors.length > 0) throw new ConfigError([yamlErrorText(doc.errors[0], text, source)]);
   let root: unknown;
   try {
     root = doc.toJS({ maxAliasCount: 100 });

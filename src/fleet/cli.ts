@@ -84,7 +84,7 @@ export async function sweepMain(argv: readonly string[], io: SweepCliIo, env: No
   }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
-    io.stderr(`sip-check sweep: ${args}\n\n${SWEEP_USAGE}\n`);
+    io.stderr(`sip-check sweep: ${args}\nsee \`sip-check sweep --help\`\n`);
     return 2;
   }
   let config;

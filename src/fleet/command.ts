@@ -9,10 +9,13 @@ import type { SweepScope } from './types';
 export type FleetCommand = { kind: 'sweep'; scope: SweepScope } | { kind: 'watch' } | { kind: 'error'; error: CheckError };
 
 export const FLEET_USAGE = [
-  '/sip-check all            every firewall you may check: who handles SIP, in one table (config only, no debug)',
-  '/sip-check tag=NAME       the same for the firewalls tagged NAME in the inventory',
-  '/sip-check watch          the drift watch: schedule, last run, next run',
+  '  /sip-check all          every firewall you may check: who handles SIP, in one table',
+  '  /sip-check tag=NAME     the same for the firewalls tagged NAME in the inventory',
+  '  /sip-check watch        the drift watch: schedule, last run, next run',
 ].join('\n');
+
+/** The fleet part of `/sip-check help`, in Slack and the terminal alike: said once, indented as the options are. */
+export const FLEET_HELP = `Fleet (config reads only, no debug):\n${FLEET_USAGE}`;
 
 export function parseFleetCommand(text: string): FleetCommand | undefined {
   const words = text.trim().split(/ +/).filter(Boolean);

@@ -1,15 +1,16 @@
 import type { Analysis } from '../check/analyse';
 import type { SipLadder } from '../sip/types';
 import { renderTextLadder } from './ladder';
+import { mrkdwnToPlain } from './plainText';
 import { renderSipSummaryText } from './sipText';
 import { renderVerdictText } from './verdictText';
 
-/** The complete report attached to every check: nothing cut, for the file rather than the chat. */
+/** The complete report attached to every check: nothing cut, plain text for the file rather than the chat. */
 export function renderFullReport(analysis: Analysis, ladders: readonly SipLadder[]): string {
   const parts = [
-    renderVerdictText(analysis),
+    mrkdwnToPlain(renderVerdictText(analysis)),
     '',
-    renderSipSummaryText(analysis.sip, { maxCalls: Number.MAX_SAFE_INTEGER, maxProblems: Number.MAX_SAFE_INTEGER }),
+    mrkdwnToPlain(renderSipSummaryText(analysis.sip, { maxCalls: Number.MAX_SAFE_INTEGER, maxProblems: Number.MAX_SAFE_INTEGER })),
   ];
   for (const ladder of ladders) parts.push('', renderTextLadder(ladder));
   return parts.join('\n') + '\n';

@@ -16,8 +16,13 @@ export interface StreamSettings {
   loop: boolean;
   perLineMs: number;
   flood: boolean;
-  /** `diagnose debug console timestamp enable`: keep the leading timestamp of recorded lines. */
+  /**
+   * `diagnose debug console timestamp enable`: each line carries the unit's clock at the moment it is printed. The
+   * recorded lines' own timestamps only say which lines are stamped (a line recorded without one stays without).
+   */
   timestamps: boolean;
+  /** The unit's clock, in ms. */
+  now: () => number;
 }
 
 /** mulberry32: a tiny deterministic PRNG for chunk boundaries. */
@@ -32,15 +37,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) /;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /;
 const PACED_TICK_MS = 20;
 const FLOOD_CHUNK_BYTES = 64 * 1024;
-
-function parseTimestamp(line: string): number | null {
-  const m = TIMESTAMP.exec(line);
-  if (!m) return null;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-}
 
 function formatTimestamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
@@ -58,8 +57,6 @@ export class DebugStreamer {
   private readonly random: () => number;
   /** Lines emitted since the stream was last started. */
   emitted = 0;
-  /** Span of the recorded stream, to shift timestamps forward on each loop. */
-  private readonly spanMs: number;
 
   constructor(
     private readonly lines: readonly string[],
@@ -68,8 +65,6 @@ export class DebugStreamer {
     private readonly onLines: (emittedSinceStart: number) => void,
   ) {
     this.random = seededRandom(seed);
-    const stamps = lines.map(parseTimestamp).filter((t): t is number => t !== null);
-    this.spanMs = stamps.length ? Math.max(0, stamps[stamps.length - 1] - stamps[0]) + 1000 : 0;
   }
 
   get isRunning(): boolean {
@@ -222,10 +217,10 @@ export class DebugStreamer {
     }
     let line = this.lines[this.next++];
     if (this.loopIndex > 0) line = renewDialogIds(line, this.loopIndex);
-    const ts = parseTimestamp(line);
-    if (ts !== null) {
-      if (!this.settings().timestamps) line = line.replace(TIMESTAMP, '');
-      else if (this.loopIndex > 0) line = formatTimestamp(ts + this.loopIndex * this.spanMs) + line.slice(19);
+    if (TIMESTAMP.test(line)) {
+      const settings = this.settings();
+      // Stamped when printed, not when recorded: a 20 s capture holds 20 s of timestamps, loop after loop.
+      line = settings.timestamps ? formatTimestamp(settings.now()) + line.slice(19) : line.replace(TIMESTAMP, '');
     }
     return line + '\r\n';
   }

@@ -87,7 +87,8 @@ export class FortiGateSimulator implements ShellHost {
     }));
     this.faults = { ...(opts.faults ?? {}) };
     this.latency = { perCommandMs: 0, perDebugLineMs: 0, ...(opts.latency ?? {}) };
-    this.device = new DeviceCli(this.scenario, this.state, { onDebugChange: () => this.syncDebug(), now: () => Date.now() });
+    const clock = opts.clock ?? Date.now;
+    this.device = new DeviceCli(this.scenario, this.state, { onDebugChange: () => this.syncDebug(), now: clock });
     this.streamer = new DebugStreamer(
       this.scenario.debugStream,
       () => ({
@@ -96,6 +97,7 @@ export class FortiGateSimulator implements ShellHost {
         perLineMs: this.latency.perDebugLineMs,
         flood: this.faults.floodDebug === true,
         timestamps: this.state.debug.consoleTimestamp,
+        now: clock,
       }),
       opts.seed ?? 1,
       (emitted) => this.onDebugLines(emitted),

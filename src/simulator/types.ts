@@ -83,6 +83,11 @@ export interface SimulatorOptions {
   minuteMs?: number;
   /** Seed of the debug chunking (where lines are split across writes). Default 1. */
   seed?: number;
+  /**
+   * The unit's clock in ms (default Date.now): `diagnose debug console timestamp enable` stamps each debug line
+   * with it when the line is printed, as FortiOS does, so a capture's timestamps fall inside its own window.
+   */
+  clock?: () => number;
 }
 
 export interface CommandLogEntry {

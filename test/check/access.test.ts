@@ -1,4 +1,4 @@
-import { allowedFirewalls, authorize, authorizeByName, isAllowed } from '../../src/check/access';
+import { allowedFirewalls, authorize, authorizeByName, closestName, isAllowed } from '../../src/check/access';
 import { describeError } from '../../src/errors';
 import type { Requester } from '../../src/check/types';
 import { demoInventoryEntry, parseInventory, withDemoEntry } from '../../src/config/inventory';
@@ -115,8 +115,32 @@ describe('authorizeByName: unknown and forbidden look the same', () => {
     expect(!result.ok && result.error.message).toBe('Unknown firewall `fw-demo`. Firewalls you may check here: fw-noc.');
   });
 
-  it('matches names exactly', () => {
-    expect(authorizeByName(inventory, 'FW-CORE', alice).ok).toBe(false);
+  it('matches names exactly, and suggests the name in its case', () => {
+    const result = authorizeByName(inventory, 'FW-CORE', alice);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.message).toBe('Unknown firewall `FW-CORE`. Did you mean `fw-core`? (names are case-sensitive) Firewalls you may check here: fw-core.');
+  });
+
+  it('suggests a near name only among the firewalls the requester may check', () => {
+    const typo = authorizeByName(inventory, 'fw-cors', alice);
+    expect(!typo.ok && typo.error.message).toBe('Unknown firewall `fw-cors`. Did you mean `fw-core`? Firewalls you may check here: fw-core.');
+    // fw-secret exists, but not for alice: a near miss of it suggests nothing, so the name stays hidden.
+    const hidden = authorizeByName(inventory, 'FW-SECRET', alice);
+    expect(!hidden.ok && hidden.error.message).toBe('Unknown firewall `FW-SECRET`. Firewalls you may check here: fw-core.');
+    const mal = authorizeByName(inventory, 'FW-CORE', mallory);
+    expect(!mal.ok && mal.error.message).toBe('Unknown firewall `FW-CORE`. You may not check any firewall from here.');
+  });
+});
+
+describe('closestName', () => {
+  it.each([
+    ['FW-DEMO', ['fw-demo', 'fw01'], 'fw-demo'],
+    ['fw-bracnh-2', ['fw-branch-1', 'fw-branch-2', 'fw-core'], 'fw-branch-2'],
+    ['fw-branch-3', ['fw-branch-1', 'fw-branch-2'], undefined], // two at the same distance: no guess
+    ['fw3', ['fw1', 'fw2'], undefined], // short names differ by design
+    ['firewall-zz', ['fw-core'], undefined],
+  ])('%s among %j → %s', (name, visible, expected) => {
+    expect(closestName(name, visible)).toBe(expected);
   });
 });
 

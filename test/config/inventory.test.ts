@@ -235,12 +235,21 @@ describe('parseInventory: each bad field names the file, the firewall and the fi
     ['firewalls as a mapping', 'firewalls:\n  fw01: { host: 192.0.2.10 }\n', /field "firewalls": expected a list of firewalls, got a mapping/],
     ['an unknown top-level key', 'firewall:\n  - name: fw01\n', /top-level field "firewall": unknown field \(did you mean "firewalls"\?\)/],
     ['a scalar entry', 'firewalls:\n  - fw01\n', /firewall #1: expected a mapping \(name, host, \.\.\.\), got "fw01"/],
-    ['a YAML syntax error', 'firewalls:\n  - name: fw01\n   host: 192.0.2.10\n', /YAML syntax error: .*line 3/],
+    ['a YAML syntax error', 'firewalls:\n  - name: fw01\n   host: 192.0.2.10\n', /line 3, column \d+: YAML syntax error: .*[^:]$/],
     ['a duplicate YAML key', `firewalls:\n  - name: fw01\n    name: fw02\n`, /YAML syntax error: Map keys must be unique/],
   ])('refuses %s, naming the file', (_title, text, message) => {
     const problems = problemsOf(text);
     expect(problems[0].startsWith(`${SOURCE}: `)).toBe(true);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('an indentation error is one message: where, what, the line, and no dangling colon', () => {
+    expect(problemsOf('firewalls:\n  - name: fw01\n    host: 192.0.2.10\n      port: 22\n')).toEqual([
+      `${SOURCE}: line 3, column 11: YAML syntax error: Nested mappings are not allowed in compact mappings (check the indentation: spaces only, the keys of one firewall at the same column); the line is "    host: 192.0.2.10"`,
+    ]);
+    expect(problemsOf('firewalls:\n\t- name: x\n')).toEqual([
+      `${SOURCE}: line 2, column 1: YAML syntax error: Tabs are not allowed as indentation (check the indentation: spaces only, the keys of one firewall at the same column); the line is "→- name: x"`,
+    ]);
   });
 
   it('refuses an oversized file without parsing it', () => {

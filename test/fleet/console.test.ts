@@ -17,7 +17,11 @@ describe('fleet in the terminal', () => {
     bot = new BotProcess(cwd, {});
     await bot.waitFor(/type `\/sip-check help`/);
     bot.type('/sip-check help');
-    await bot.waitFor(/\/sip-check all {12}every firewall you may check/);
+    await bot.waitFor(/\n {2}\/sip-check watch {8}the drift watch/);
+    // The fleet lines are indented as the options are, under one heading that says "no debug" once.
+    const help = bot.stdout.slice(bot.stdout.lastIndexOf('Usage: '));
+    expect(help).toMatch(/\nFleet \(config reads only, no debug\):\n {2}\/sip-check all {10}every firewall you may check: who handles SIP, in one table\n {2}\/sip-check tag=NAME {5}/);
+    expect(help.match(/no debug/g)).toHaveLength(1);
     bot.type('/sip-check all');
     await bot.waitFor(/│ Sweep of 1 firewall\(s\) in [\d.]+ s: 1 SIP ALG/);
     bot.type('/sip-check watch');

@@ -78,7 +78,7 @@ describe('analyze --pcap', () => {
     const io = recordingIo();
     const out = path.join(tempDir(), 'missing-dir', 'x.pcap');
     expect(await main(['analyze', transcript('basic-call.log'), '--pcap', out], io)).toBe(2);
-    expect(io.err).toMatch(/cannot write .*x\.pcap: no such file \(ENOENT\)/);
+    expect(io.err).toMatch(/cannot write .*x\.pcap: the folder .*missing-dir does not exist \(create it first\)/);
     expect(io.out).toBe('');
     expect(existsSync(out)).toBe(false);
   });

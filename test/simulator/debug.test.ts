@@ -43,14 +43,15 @@ describe('debug state machine', () => {
   });
 
   it('streams SIP debug lines after enable (after the prompt, asynchronously) and stops on disable', async () => {
-    const sim = await startSim();
+    // The unit's clock stamps each line as it is printed (here a fixed clock: 2026-12-06 09:30:00 UTC).
+    const sim = await startSim({ clock: () => Date.UTC(2026, 11, 6, 9, 30, 0) });
     const shell = await shellOn(sim);
     await shell.run(COMMANDS.debugTimestamp);
     await shell.run(COMMANDS.debugSip(-1));
     shell.write(`${COMMANDS.debugEnable}\r`);
     const text = await shell.waitFor(/sip port \d+ read \[[^\r\n]*\)\]\r\n/);
     // The enable command's own answer is just the prompt; debug lines follow it on the same line.
-    expect(text).toMatch(/^diagnose debug enable\r\nFGT-DEMO # 2026-11-25 10:15:02 sip port 4 locate session for 10\.10\.20\.15:5060 -> 198\.51\.100\.10:5060\r\n/);
+    expect(text).toMatch(/^diagnose debug enable\r\nFGT-DEMO # 2026-12-06 09:30:00 sip port 4 locate session for 10\.10\.20\.15:5060 -> 198\.51\.100\.10:5060\r\n/);
     shell.write(`${COMMANDS.debugDisable}\r`);
     await shell.waitFor(/\r\nFGT-DEMO # $/);
     const settled = shell.buffer.length;
@@ -77,23 +78,28 @@ describe('debug state machine', () => {
       `---\ndebugLinesPerSecond: 2000\n---\nFGT-L # diagnose debug enable\n${Array.from({ length: 10 }, (_, i) => `2026-11-25 10:00:0${i} sip line ${i}`).join('\n')}\nFGT-L # `,
       'loop',
     );
-    const sim = await startSim({ scenario, seed: 7 });
+    // A clock that moves one second per line read: the stamps follow the clock, not the recording.
+    let tick = Date.UTC(2026, 11, 6, 9, 30, 0);
+    const sim = await startSim({ scenario, seed: 7, clock: () => (tick += 1000) - 1000 });
     const chunks: string[] = [];
     const shell = await shellOn(sim);
     shell.stream.on('data', (d: Buffer) => chunks.push(d.toString('latin1')));
     await shell.run(COMMANDS.debugTimestamp);
     await shell.run(COMMANDS.debugSip(-1));
     await shell.run(COMMANDS.debugEnable);
-    // 25 lines means the 10 recorded lines were replayed more than twice, with timestamps moving on.
+    // 25 lines means the 10 recorded lines were replayed more than twice, stamped by the unit's clock as printed.
     while ((shell.buffer.match(/sip line \d\r\n/g) ?? []).length < 25) await shell.waitFor(/sip line \d\r\n/);
-    expect(shell.buffer).toContain('\r\n2026-11-25 10:00:09 sip line 9\r\n2026-11-25 10:00:10 sip line 0\r\n');
-    expect(shell.buffer).toContain('\r\n2026-11-25 10:00:19 sip line 9\r\n2026-11-25 10:00:20 sip line 0\r\n');
+    const stamped = shell.buffer.split('\r\n').filter((l) => l.includes('sip line')).map((l) => l.replace(/^.*# /, ''));
+    const times = stamped.map((l) => Date.parse(l.slice(0, 19).replace(' ', 'T') + 'Z'));
+    expect(stamped[0]).toMatch(/^2026-12-06 09:30:\d\d sip line 0$/);
+    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
+    expect(stamped.some((l) => l.endsWith('sip line 0') && l !== stamped[0])).toBe(true); // replayed
     // Some writes end in the middle of a line: the client has to rejoin it with the next write.
     const debugChunks = chunks.filter((c) => c.includes('sip line'));
     expect(debugChunks.some((c) => !c.endsWith('\r\n'))).toBe(true);
     // ...and rejoined, every line is whole.
     const lines = shell.buffer.split('\r\n').filter((l) => l.includes('sip line'));
-    for (const l of lines) expect(l).toMatch(/(?:^|# )2026-11-25 10:00:\d\d sip line \d$/);
+    for (const l of lines) expect(l).toMatch(/(?:^|# )2026-12-06 09:\d\d:\d\d sip line \d$/);
     await shell.run(COMMANDS.debugDisable);
   });
 

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { describeError } from '../../errors';
 import type { CheckService } from '../../check/service';
-import { FLEET_USAGE, parseFleetCommand } from '../../fleet/command';
+import { FLEET_HELP, parseFleetCommand } from '../../fleet/command';
 import type { FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { ConsoleThreadReporter } from './reporter';
@@ -66,7 +66,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
       continue;
     }
     const outcome = await opts.service.handle(match[1] ?? '', requester, () => new ConsoleThreadReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
-    if (outcome.kind === 'help') opts.output.write(`${outcome.text}${opts.fleet ? `\n\nFleet (config only, no debug):\n${FLEET_USAGE}` : ''}\n`);
+    if (outcome.kind === 'help') opts.output.write(`${outcome.text}${opts.fleet ? `\n\n${FLEET_HELP}` : ''}\n`);
     else if (outcome.kind === 'rejected') opts.output.write(`✘ ${describeError(outcome.error)}\n`);
     else {
       const done = outcome.done.finally(() => {

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { describeError, type CheckError } from '../../errors';
 import { formatOptions } from '../../check/options';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import { mrkdwnToPlain } from '../../report/plainText';
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import { partialTag } from '../../verdict/coverage';
@@ -90,7 +91,7 @@ export class ConsoleThreadReporter implements CheckReporter {
   }
 
   private reply(text: string): void {
-    text = terminalMarkup(text, this.opts.tty);
+    text = mrkdwnToPlain(text, { bold: this.opts.tty });
     this.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : `    ${l}`)).join('\n') + '\n');
   }
 
@@ -102,23 +103,4 @@ export class ConsoleThreadReporter implements CheckReporter {
 function oneLine(text: string): string {
   const first = text.split('\n')[0];
   return first.length > 160 ? `${first.slice(0, 157)}…` : first;
-}
-
-/**
- * The shared renderers write Slack mrkdwn (`*bold*`, code fences). On a terminal, bold becomes ANSI bold; in a
- * pipe, plain text. Code blocks are left as they are (SIP text such as `Contact: *` lives there).
- */
-export function terminalMarkup(text: string, tty: boolean): string {
-  let inCode = false;
-  return text
-    .split('\n')
-    .map((line) => {
-      if (line.trimStart().startsWith('```')) {
-        inCode = !inCode;
-        return line;
-      }
-      if (inCode) return line;
-      return line.replace(/(^|[\s(])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?=$|[\s).,:;])/g, (_m, before: string, inner: string) => (tty ? `${before}\x1b[1m${inner}\x1b[22m` : `${before}${inner}`));
-    })
-    .join('\n');
 }

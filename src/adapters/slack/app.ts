@@ -8,6 +8,7 @@ import type { CheckService, HandleOutcome } from '../../check/service';
 import type { FleetOutcome, FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';
+import type { SlackTransport } from './transport';
 import type { SlackReporterDeps } from './reporter';
 import { UserGroupDirectory, type SharedGroupCache } from './userGroups';
 
@@ -53,12 +54,17 @@ export interface SlackAppOptions {
   onConnectionChange?: (connected: boolean) => void;
   /** Group members shared by replicas (Redis). */
   sharedGroupCache?: SharedGroupCache;
+  /** How Slack is reached (proxy, reachability events): transport.ts. Default: direct, global fetch. */
+  transport?: SlackTransport;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
 
 export function createSlackApp(opts: SlackAppOptions): App {
-  const clientOptions: webApi.WebClientOptions = opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {};
+  const clientOptions: webApi.WebClientOptions = {
+    ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+    ...(opts.transport ? { fetch: opts.transport.fetch } : {}),
+  };
   // Against a non-Slack API (the fake) there is no auth.test: the IDs are given.
   const identity = opts.slackApiUrl ? { tokenVerificationEnabled: false, botId: opts.botId ?? 'B0SIPCHECK', botUserId: opts.botUserId ?? 'U0SIPCHECK' } : {};
   const common = { token: opts.botToken, logger: opts.logger, logLevel: opts.logLevel, clientOptions, ...identity };
@@ -75,6 +81,8 @@ export function createSlackApp(opts: SlackAppOptions): App {
       logger: opts.logger,
       logLevel: opts.logLevel,
       clientPingTimeout: opts.clientPingTimeout,
+      // The WebSocket through the proxy too (the Web API calls use clientOptions.fetch).
+      ...(opts.transport?.dispatcher ? { dispatcher: opts.transport.dispatcher } : {}),
       installerOptions: { clientOptions },
     });
     app = new App({ ...common, receiver });

@@ -26,8 +26,10 @@ describe('terminal adapter (npm start with no .env)', () => {
     await bot.waitFor(/Unknown firewall `fw99`[^\n]*fw-demo/);
     bot.type('/sip-check fw-demo seconds=2 ; execute reboot');
     await bot.waitFor(/✘[^\n]*\n(?:[^\n]*\n)*?[^\n]*sip-check help/);
+    const checkStarted = Math.floor(Date.now() / 1000) * 1000;
     bot.type('/sip-check fw-demo seconds=2');
     await bot.waitFor(/^● fw-demo: sip-alg/m);
+    const checkEnded = Date.now();
     bot.type('quit');
     expect(await bot.exited).toEqual({ code: 0, signal: null });
 
@@ -47,6 +49,13 @@ describe('terminal adapter (npm start with no .env)', () => {
       'sip-check-fw-demo-sip-debug.log',
       'sip-check-fw-demo-transcript.txt',
     ]);
+    // The demo unit stamps its debug lines as it prints them: the capture's timestamps lie inside the check's own
+    // window, as a real capture's do (not a recording's date, not minutes of replays).
+    const debugLog = readFileSync(path.join(cwd, 'var', 'attachments', checks[0], 'sip-check-fw-demo-sip-debug.log'), 'utf8');
+    const stamps = [...debugLog.matchAll(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) /gm)].map((m) => Date.parse(`${m[1]}T${m[2]}Z`));
+    expect(stamps.length).toBeGreaterThan(0);
+    expect(Math.min(...stamps)).toBeGreaterThanOrEqual(checkStarted);
+    expect(Math.max(...stamps)).toBeLessThanOrEqual(checkEnded);
     expect(out).toMatch(/SIP messages as a capture file \(pcapng: Wireshark, sngrep -I\): \S+\.pcap/);
     // Audit: one start, one end, debug reset confirmed.
     const audit = readFileSync(path.join(cwd, 'var', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

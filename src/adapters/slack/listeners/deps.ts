@@ -1,6 +1,6 @@
 import type { Logger, webApi } from '@slack/bolt';
 import type { CheckService, HandleOutcome } from '../../../check/service';
-import { FLEET_USAGE } from '../../../fleet/command';
+import { FLEET_HELP } from '../../../fleet/command';
 import type { FleetOutcome, FleetService } from '../../../fleet/service';
 import type { Requester } from '../../../check/types';
 import { SlackThreadReporter, type SlackReporterDeps, type SlackThreadTarget } from '../reporter';
@@ -46,7 +46,7 @@ export async function runThroughService(
     reporter = new SlackThreadReporter(deps.reporterDeps, target);
     return reporter;
   });
-  if (outcome.kind === 'help' && deps.fleet) outcome = { ...outcome, text: `${outcome.text}\n\nFleet (config only, no debug):\n${FLEET_USAGE}` };
+  if (outcome.kind === 'help' && deps.fleet) outcome = { ...outcome, text: `${outcome.text}\n\n${FLEET_HELP}` };
   deps.onOutcome?.(outcome, requester);
   if (outcome.kind === 'started') {
     // The check reports through the reporter; only failures of the service itself land here.
