@@ -11,12 +11,12 @@ import { DebugJournal } from '../../src/check/journal';
 import { captureStartCommands } from '../../src/check/plan';
 import { recoverUnfinishedDebug } from '../../src/check/recovery';
 import { runCheck, type RunOutcome } from '../../src/check/run';
-import { COMMANDS } from '../../src/fortios/cli';
+import { COMMANDS, HOSTNAME } from '../../src/fortios/cli';
 import { parseTranscript } from '../../src/fortios/transcript';
 import { FortiGateSimulator, isDebugClean, loadScenario, type Faults } from '../../src/simulator';
 import { receivedLines, typedLinesOf, withoutMarks } from '../support/cliRecord';
 import type { FirewallEntry } from '../../src/config/types';
-import { MemoryJournal, PASSWORD_ENV, RecordingReporter, TEST_PASSWORD, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
+import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, RecordingReporter, TEST_PASSWORD, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
 import { closeReadOnly } from '../support/readOnly';
 
 jest.setTimeout(60_000);
@@ -166,5 +166,33 @@ describe('the CLI transcript shows the prompts the unit printed (issue 25 §5)',
     // `edit root` is typed at the `config vdom` picker's prompt, reads in a VDOM at its prompt, global reads at `(global)`.
     for (const p of ['FGT-HQ-B # ', 'FGT-HQ-B (vdom) # ', 'FGT-HQ-B (root) # ', 'FGT-HQ-B (global) # ']) expect(prompts).toContain(p);
     expect(lines.find((l) => l.command === 'edit root')?.prompt).toBe('FGT-HQ-B (vdom) # ');
+  });
+});
+
+describe('a FortiGate with any valid hostname can be checked (issue 25 §5)', () => {
+  let fw: SimulatedFirewall | undefined;
+  afterEach(async () => {
+    await closeReadOnly(fw?.sim);
+    fw = undefined;
+  });
+
+  // Letters, digits, `-` and `_`, any of them first, up to 35 characters (HOSTNAME in src/fortios/cli.ts).
+  test.each([
+    ['leading underscore', '_fw01'],
+    ['leading and trailing hyphen', '-edge-'],
+    ['trailing underscore', 'edge_'],
+    ['digits only', '20240311'],
+    ['mixed case', 'FgT-Edge_01'],
+    ['the longest allowed', '_' + 'A1-b'.repeat(8) + 'z_'],
+  ])('%s: %s', async (_what, hostname) => {
+    expect(hostname).toMatch(HOSTNAME);
+    fw = await startWithHostname(DEMO_SCENARIO, hostname);
+    const { outcome, transcript } = await check(fw);
+    expect(outcome.result!.capture.lines).toBeGreaterThan(0);
+    expect(outcome.result!.verdict.handler).toBe('sip-alg');
+    const lines = typedLinesOf(transcript).flat();
+    expect(withoutMarks(lines)).toEqual(receivedLines(fw.sim.commandLog));
+    expect(new Set(lines.map((l) => l.prompt))).toEqual(new Set([`${hostname} # `]));
+    expect(isDebugClean(fw.sim.state)).toBe(true);
   });
 });
