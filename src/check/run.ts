@@ -323,7 +323,7 @@ async function buildResult(
   const attachments: FileAttachment[] = [];
   const report = redact(rendered.report);
   attachments.push({ filename: `sip-check-${entry.name}-report.txt`, title: 'Full report', content: Buffer.from(report), mimeType: 'text/plain' });
-  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(rendered.transcript)), mimeType: 'text/plain' });
+  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (every line typed, in order)', content: Buffer.from(redact(rendered.transcript)), mimeType: 'text/plain' });
   if (raw.bytes > 0) attachments.push(await raw.attachment(entry.name, redact));
   const packets = pcap.attachment(entry.name, startedAt, sip.messages, notes);
   if (packets) attachments.push(packets);

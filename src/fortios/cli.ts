@@ -5,11 +5,11 @@
  */
 
 /**
- * FortiOS hostnames (`config system global` / `set hostname`): US-ASCII letters, digits, `-` and `_`, up to 35
- * characters, and any of them may come first (`_fw`, `-edge-`, `2024` are valid). Sources: FortiOS Administration
- * Guide, "System settings" (docs.fortinet.com): "The host name can be up to 35 characters in length. It can include
- * US-ASCII letters, numbers, hyphens, and underscores, but not spaces and special characters"; FortiOS CLI
- * reference, `config system global`, `hostname` size[35]. Older models allowed fewer characters, never others.
+ * FortiOS hostnames (`config system global` / `set hostname`): US-ASCII letters, digits, `-` and `_`, any of them
+ * first (`_fw`, `-edge-`, `2024` are valid), up to 35 characters. Sources: FortiOS Administration Guide, "Text
+ * strings" (docs.fortinet.com/document/fortigate/7.4.0/administration-guide/651640): "VDOM names and hostnames can
+ * only use numbers (0-9), letters (a-z and A-Z), dashes, and underscores"; FortiOS CLI reference, `config system
+ * global`, `hostname`: string, maximum length 35 ("most models will truncate names longer than 24 characters").
  */
 export const HOSTNAME_MAX_CHARS = 35;
 export const HOSTNAME = new RegExp(`^[A-Za-z0-9_-]{1,${HOSTNAME_MAX_CHARS}}$`);
