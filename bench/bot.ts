@@ -236,6 +236,9 @@ class TimedSession implements FortiSession {
   get alive() {
     return this.inner.alive;
   }
+  get record() {
+    return this.inner.record;
+  }
   async run(command: string, opts?: { timeoutMs?: number }): Promise<CommandResult> {
     const begin = nowMs();
     const result = await this.inner.run(command, opts);

@@ -23,6 +23,7 @@ import type { CheckOptions } from './types';
  * - `verdict`     the handler found (`sip-alg`, `session-helper`, `none`, `mismatch`, ...)
  * - `debugReset`  true: debug confirmed reset on the firewall; false: not confirmed; null: debug never enabled
  * - `action`      for `button`: which button; `message`: a short human-readable reason
+ * - `transcript`  for `recovery`: every line typed on the firewall, in order (the CLI transcript format of a check)
  *
  * Never secrets: records are built from a fixed list of fields, strings are shortened, and any known secret
  * value (`secretValues()`) is replaced by `[redacted]` as a last line of defence.
@@ -46,10 +47,14 @@ export interface AuditRecord {
   debugReset?: boolean | null;
   action?: string;
   message?: string;
+  /** The CLI transcript of what was typed (renderCliRecord). */
+  transcript?: string;
 }
 
 const STRING_FIELDS = ['checkId', 'userId', 'channelId', 'teamId', 'firewall', 'vdom', 'outcome', 'verdict', 'action', 'message'] as const;
 const MAX_FIELD_LENGTH = 1000;
+/** A recovery types a handful of lines; the bound only guards against a unit that floods its answers. */
+const MAX_TRANSCRIPT_LENGTH = 16_000;
 
 export interface AuditLogOptions {
   /** Secret values to scrub (from `secretValues(env, inventory)`). */
@@ -97,6 +102,7 @@ export class AuditLog {
       if (value !== undefined) out[field] = value instanceof Date ? value.toISOString() : this.clean(value);
     }
     if (record.debugReset !== undefined) out.debugReset = record.debugReset;
+    if (record.transcript !== undefined) out.transcript = this.clean(record.transcript, MAX_TRANSCRIPT_LENGTH);
     // JSON.stringify escapes control characters, so one record is always one line.
     return JSON.stringify(out);
   }
@@ -119,9 +125,9 @@ export class AuditLog {
     }
   }
 
-  private clean(value: string): string {
+  private clean(value: string, max = MAX_FIELD_LENGTH): string {
     let text = value;
     for (const secret of this.secrets) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
-    return text.length > MAX_FIELD_LENGTH ? `${text.slice(0, MAX_FIELD_LENGTH)}...` : text;
+    return text.length > max ? `${text.slice(0, max)}...` : text;
   }
 }

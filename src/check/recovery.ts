@@ -1,5 +1,6 @@
 import type { Inventory } from '../config/types';
 import { DEBUG_CLEANUP } from '../fortios/cli';
+import { renderCliRecord } from '../fortios/transcript';
 import type { Logger } from '../log';
 import type { AuditLog } from './audit';
 import { toCheckError } from '../errors';
@@ -80,6 +81,7 @@ async function resetEntry(
 ): Promise<boolean> {
   let ok = false;
   let kind = 'ok';
+  let transcript: string | undefined;
   try {
     const session = await deps.openSession(firewall);
     try {
@@ -90,11 +92,13 @@ async function resetEntry(
       }
     } finally {
       await session.close();
+      // What was typed (the logout included) goes into the audit record: a recovery has no thread to attach it to.
+      transcript = renderCliRecord([session.record], firewall.name);
     }
   } catch (e) {
     kind = toCheckError(e).kind;
   }
-  deps.audit.record({ event: 'recovery', checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, outcome: ok ? 'ok' : kind, debugReset: ok });
+  deps.audit.record({ event: 'recovery', checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, outcome: ok ? 'ok' : kind, debugReset: ok, transcript });
   if (ok) {
     await deps.journal.finish(entry.checkId);
   } else {

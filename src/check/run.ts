@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEBUG_CLEANUP, vdomModeIsMulti } from '../fortios/cli';
+import type { TypedLine } from '../fortios/transcript';
 import type { CommandResult, FortiSession } from '../fortigate/types';
 import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer, type CapturedSipMessage } from '../sip';
@@ -74,6 +75,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const raw = new RawCapture(attachmentCap);
   const capture: CaptureStats = { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: request.options.level, debugReset: false };
   let session: FortiSession | undefined;
+  /** What was typed on each SSH connection, in order (the check's, then a fresh one for the cleanup): the transcript. */
+  const typed: Array<readonly TypedLine[]> = [];
   let debugTouched = false;
   let sessionSuspect = false;
   /** How to put the debug console settings back as found (issue 11 §4); set once `diagnose debug info` was read. */
@@ -124,6 +127,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   try {
     await progress({ phase: 'connecting', detail: `${entry.host}:${entry.port}` });
     session = await deps.openSession(entry);
+    typed.push(session.record);
     checkpoint();
 
     await progress({ phase: 'reading-config' });
@@ -241,7 +245,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 
   if (debugTouched && debugReset !== true) {
     await progress({ phase: 'cleaning-up' });
-    debugReset = await resetDebug(session, sessionSuspect, deps, notes, restore);
+    debugReset = await resetDebug(session, sessionSuspect, deps, notes, restore, typed);
     capture.debugReset = debugReset;
     if (debugReset) await finishJournal();
   }
@@ -275,7 +279,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   await progress({ phase: 'analysing' });
   let result: CheckResult;
   try {
-    result = await buildResult(request, deps, { outputs, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
+    result = await buildResult(request, deps, { outputs, typed, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
     if (cutShort) result.cutShort = cutShort;
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; the cleanup already ran (its outcome is in debugReset).
@@ -300,9 +304,9 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 async function buildResult(
   request: CheckRequest,
   deps: RunDeps,
-  collected: { outputs: CommandResult[]; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture; pcap: PcapCapture; captureEndMs?: number },
+  collected: { outputs: CommandResult[]; typed: ReadonlyArray<readonly TypedLine[]>; notes: string[]; capture: CaptureStats; startedAt: Date; analyzer: SipCaptureAnalyzer; raw: RawCapture; pcap: PcapCapture; captureEndMs?: number },
 ): Promise<CheckResult> {
-  const { outputs, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs } = collected;
+  const { outputs, typed, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs } = collected;
   const entry = deps.entry;
   const sip = analyzer.summary({ endMs: captureEndMs });
   if (request.options.peer !== undefined || request.options.port !== undefined) {
@@ -311,13 +315,15 @@ async function buildResult(
   }
   const ladders = analyzer.ladders(3);
   const tasks = deps.tasks ?? inlineTasks;
-  const rendered = await tasks.run('report', { outputs, sip, ladders, fallbackHostname: entry.name });
+  // The logout was typed when closing began: every line is in the record by now.
+  const record = typed.map((lines) => lines.map((line) => ({ ...line })));
+  const rendered = await tasks.run('report', { outputs, sip, ladders, record, firewall: entry.name });
   const analysis = rendered.analysis;
   const redact = deps.redact ?? ((t: string) => t);
   const attachments: FileAttachment[] = [];
   const report = redact(rendered.report);
   attachments.push({ filename: `sip-check-${entry.name}-report.txt`, title: 'Full report', content: Buffer.from(report), mimeType: 'text/plain' });
-  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (config and evidence)', content: Buffer.from(redact(rendered.transcript)), mimeType: 'text/plain' });
+  attachments.push({ filename: `sip-check-${entry.name}-transcript.txt`, title: 'CLI transcript (every line typed, in order)', content: Buffer.from(redact(rendered.transcript)), mimeType: 'text/plain' });
   if (raw.bytes > 0) attachments.push(await raw.attachment(entry.name, redact));
   const packets = pcap.attachment(entry.name, startedAt, sip.messages, notes);
   if (packets) attachments.push(packets);
@@ -348,7 +354,7 @@ async function buildResult(
  * `diagnose debug disable` + `diagnose debug reset` on the session if it is still usable, else on a fresh one
  * (a hung command leaves the channel mid-output; a dropped connection leaves nothing): reconnect once.
  */
-async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[], restore?: DebugRestore): Promise<boolean> {
+async function resetDebug(session: FortiSession | undefined, sessionSuspect: boolean, deps: RunDeps, notes: string[], restore: DebugRestore | undefined, typed: Array<readonly TypedLine[]>): Promise<boolean> {
   const attempt = async (s: FortiSession) => {
     for (const command of DEBUG_CLEANUP) {
       const r = await s.run(command, { timeoutMs: deps.limits.commandTimeoutMs });
@@ -371,6 +377,7 @@ async function resetDebug(session: FortiSession | undefined, sessionSuspect: boo
   let fresh: FortiSession | undefined;
   try {
     fresh = await deps.openSession(deps.entry);
+    typed.push(fresh.record);
     const ok = await attempt(fresh);
     notes.push(ok
       ? `The SSH session to ${deps.entry.name} was lost or stuck during the check; the bot reconnected and reset debug (\`diagnose debug disable\`, \`diagnose debug reset\`).`

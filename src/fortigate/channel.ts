@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CheckError } from '../errors';
-import { BANNER_ACCEPT, MAX_ADMINS, PAGER, PAGER_TAIL, PROMPT_LINE, PROMPT_TAIL } from '../fortios/cli';
-import { cleanCliText, contextFromPrompt, detectCliError } from '../fortios/transcript';
+import { BANNER_ACCEPT, MAX_ADMINS, PAGER, PAGER_TAIL, PROMPT_EXACT, PROMPT_LINE, PROMPT_TAIL, promptBaseHost } from '../fortios/cli';
+import { cleanCliText, contextFromPrompt, detectCliError, type TypedLine, type UnreadReason } from '../fortios/transcript';
 import type { CommandResult } from './types';
 
 /**
@@ -65,6 +65,15 @@ interface Waiter {
   command?: string;
 }
 
+interface WaitOptions {
+  phase: 'login' | 'command';
+  command?: string;
+  needle?: string;
+  anywhere?: string;
+  quietMs?: number;
+  tolerateOverflow?: boolean;
+}
+
 export class FortiChannel {
   private buf = '';
   /** Pager markers before this index were already answered (their redraw may still be at the tail). */
@@ -84,6 +93,11 @@ export class FortiChannel {
   banner?: string;
   /** The last prompt seen. */
   prompt: PromptInfo | null = null;
+  /**
+   * Every line typed on this channel, in order: the prompt the unit printed before it (as printed), the line, and
+   * its output as read or why it was not read. The audit record of the session (renderCliRecord).
+   */
+  readonly record: TypedLine[] = [];
 
   constructor(
     private readonly stream: Duplex,
@@ -114,8 +128,8 @@ export class FortiChannel {
     this.buf = '';
     this.pagerAnsweredUpTo = 0;
     this.fenced = false;
-    this.write(command + '\r');
-    const { raw, prompt } = await this.wait(timeoutMs, {
+    const typed = this.typeLine(command);
+    const { raw, prompt } = await this.read(typed, timeoutMs, {
       phase: 'command',
       command,
       needle: resync ? command.slice(0, 40) : undefined,
@@ -123,6 +137,7 @@ export class FortiChannel {
     });
     this.dirty = false;
     const output = trimBlankEdges(cleanCliText(stripEcho(raw, command)));
+    typed.output = output;
     const reply: ChannelReply = { output, prompt };
     const error = detectCliError(output);
     if (error) reply.error = error;
@@ -137,9 +152,10 @@ export class FortiChannel {
     this.assertOpen(command);
     this.buf = '';
     this.pagerAnsweredUpTo = 0;
-    this.write(command + '\r');
-    const { raw } = await this.wait(timeoutMs, { phase: 'command', command, quietMs, tolerateOverflow: true });
+    const typed = this.typeLine(command);
+    const { raw } = await this.read(typed, timeoutMs, { phase: 'command', command, quietMs, tolerateOverflow: true });
     this.dirty = false;
+    typed.output = settledOutput(raw, command);
     return raw;
   }
 
@@ -154,11 +170,21 @@ export class FortiChannel {
     this.assertOpen(command);
     this.buf = '';
     this.pagerAnsweredUpTo = 0;
-    this.write(command + '\r');
-    const { raw } = await this.wait(timeoutMs, { phase: 'command', command, anywhere: this.prompt?.text, tolerateOverflow: true });
+    // Read up to its prompt, but what arrives is mostly debug lines printed before it took effect: not kept.
+    const typed = this.typeLine(command, 'typed blind');
+    const { raw } = await this.read(typed, timeoutMs, { phase: 'command', command, anywhere: this.prompt?.text, tolerateOverflow: true });
     this.dirty = false;
     this.fenced = true;
     return raw;
+  }
+
+  /**
+   * Types a line whose output is not waited for (`exit`: the unit closes the connection), recorded with why.
+   * Nothing is typed, or recorded, once the channel is closed.
+   */
+  typeBlind(command: string, why: UnreadReason): void {
+    if (this.closed) return;
+    this.typeLine(command, why);
   }
 
   /**
@@ -196,15 +222,29 @@ export class FortiChannel {
     }
   }
 
+  /** Every line goes out through here, so the record holds every line typed, in order. */
+  private typeLine(command: string, unread?: UnreadReason): TypedLine {
+    const typed: TypedLine = { prompt: this.prompt?.text ?? '', command };
+    if (unread) typed.unread = unread;
+    this.record.push(typed);
+    this.write(command + '\r');
+    return typed;
+  }
+
+  /** The wait for a typed line's prompt; a failure says in the record why its output was not read. */
+  private read(typed: TypedLine, timeoutMs: number, o: WaitOptions): Promise<{ raw: string; prompt: PromptInfo }> {
+    return this.wait(timeoutMs, o).catch((e: unknown) => {
+      typed.unread ??= e instanceof CheckError ? unreadReasonOf(e) : 'no prompt';
+      throw e;
+    });
+  }
+
   private assertOpen(command: string): void {
     if (this.closedError) throw new CheckError('disconnected', `${this.opts.name}: cannot send \`${command}\`: ${this.closedError.message}`, { command });
     if (this.waiter) throw new CheckError('internal', `${this.opts.name}: a command is already running`, { command });
   }
 
-  private wait(
-    timeoutMs: number,
-    o: { phase: 'login' | 'command'; command?: string; needle?: string; anywhere?: string; quietMs?: number; tolerateOverflow?: boolean },
-  ): Promise<{ raw: string; prompt: PromptInfo }> {
+  private wait(timeoutMs: number, o: WaitOptions): Promise<{ raw: string; prompt: PromptInfo }> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -340,7 +380,7 @@ export class FortiChannel {
 
   private accept(raw: string, info: PromptInfo, rest: string): void {
     this.loggedIn = true;
-    this.hostname ??= baseHost(info.host);
+    this.hostname ??= promptBaseHost(info.host);
     this.prompt = info;
     // What follows an "anywhere" prompt is asynchronous output (debug lines): keep it for the tap.
     this.buf = rest;
@@ -357,7 +397,7 @@ export class FortiChannel {
     const info = parsePrompt(m[0].slice(lead));
     if (!info) return null;
     // Once the host is known, a prompt of another host is output (a pasted transcript, a banner), not a prompt.
-    if (this.hostname !== null && baseHost(info.host) !== this.hostname) return null;
+    if (this.hostname !== null && promptBaseHost(info.host) !== this.hostname) return null;
     return { start: offset + m.index + lead, info };
   }
 
@@ -393,24 +433,28 @@ export class FortiChannel {
   }
 }
 
+function unreadReasonOf(e: CheckError): UnreadReason {
+  if (e.kind === 'timeout') return 'no prompt';
+  if (e.kind === 'cli-error') return 'output over the bound';
+  return 'connection lost';
+}
+
+/** The output of a command sent while debug output may stream: what follows its echo, cleaned. */
+export function settledOutput(raw: string, command: string): string {
+  const at = raw.lastIndexOf(command);
+  return trimBlankEdges(cleanCliText(at >= 0 ? raw.slice(at + command.length) : raw));
+}
+
 function maxAdminsError(name: string): CheckError {
   return new CheckError('max-admins', `${name}: reached the maximum number of logged in administrators`, {}, true);
 }
 
-/** The parts of one prompt; the same shape as PROMPT_TAIL (src/fortios/cli.ts), anchored at both ends. */
-const PROMPT_PARTS = /^([A-Za-z0-9][\w.\-:~]{0,63})(?:\s\(([^()\r\n]{1,40})\))? ?([#$]) $/;
-
-/** Parses a prompt such as `FGT-A (root) # `. */
+/** Parses a prompt such as `FGT-A (root) # ` (the pattern is one FortiOS fact: PROMPT_EXACT in src/fortios/cli.ts). */
 export function parsePrompt(text: string): PromptInfo | null {
-  const m = PROMPT_PARTS.exec(text);
+  const m = PROMPT_EXACT.exec(text);
   if (!m) return null;
   const rawContext = m[2] ?? null;
   return { text, host: m[1], context: contextFromPrompt(rawContext ?? undefined), rawContext, privilege: m[3] as '#' | '$' };
-}
-
-/** HA clusters may show `FGT-A:primary`; the base name identifies the unit. */
-function baseHost(host: string): string {
-  return host.replace(/:[\w-]+$/, '');
 }
 
 /**
@@ -495,7 +539,7 @@ export class DebugLineSplitter {
 
   private stripPrompt(line: string): string {
     const m = PROMPT_LINE.exec(line);
-    if (m && baseHost(m[1]) === this.hostname) return m[4] ?? '';
+    if (m && promptBaseHost(m[1]) === this.hostname) return m[4] ?? '';
     return line;
   }
 }

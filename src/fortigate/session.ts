@@ -1,9 +1,9 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { CheckError } from '../errors';
-import { FortiChannel, DebugLineSplitter, SHELL_PTY, trimBlankEdges, type ChannelReply, type PromptInfo } from './channel';
-import { COMMANDS, type VdomMode } from '../fortios/cli';
+import { FortiChannel, DebugLineSplitter, SHELL_PTY, settledOutput, type ChannelReply, type PromptInfo } from './channel';
+import { COMMANDS, promptBaseHost, type VdomMode } from '../fortios/cli';
 import { connectSsh, type ConnectTarget } from './ssh';
-import { cleanCliText, normaliseCommand } from '../fortios/transcript';
+import { normaliseCommand, type TypedLine } from '../fortios/transcript';
 import type { CaptureOptions, CaptureResult, CaptureStop, CommandResult, FortiSession, SessionInfo } from './types';
 
 /**
@@ -91,6 +91,10 @@ class FortiOsSession implements FortiSession {
     });
   }
 
+  get record(): readonly TypedLine[] {
+    return this.channel.record;
+  }
+
   get context(): string | null {
     return this.channel.prompt?.context ?? null;
   }
@@ -152,7 +156,8 @@ class FortiOsSession implements FortiSession {
     this.closing ??= (async () => {
       try {
         if (this.alive) {
-          this.channel.write(COMMANDS.exit + '\r');
+          // Logging out: the unit closes the connection, so there is no output to read (the record says so).
+          this.channel.typeBlind(COMMANDS.exit, 'logout');
           await this.waitForClientClose(CLOSE_WAIT_MS);
         }
       } catch {
@@ -184,8 +189,7 @@ class FortiOsSession implements FortiSession {
       // Debug output may still be streaming: wait for the prompt and quiet, keep what follows the echo.
       const raw = await this.channel.sendAndSettle(cmd, timeoutMs, this.settleQuietMs);
       this.debugMayStream = false;
-      const at = raw.lastIndexOf(cmd);
-      output = trimBlankEdges(cleanCliText(at >= 0 ? raw.slice(at + cmd.length) : raw));
+      output = settledOutput(raw, cmd);
     } else {
       // Debug output goes to the console of the session that enabled it; on any other session (the first
       // `disable` of a capture, a cleanup after a reconnect) a plain prompt wait is enough.
@@ -226,7 +230,7 @@ class FortiOsSession implements FortiSession {
 
   private async captureNow(opts: CaptureOptions): Promise<CaptureResult> {
     const started = Date.now();
-    const splitter = new DebugLineSplitter(baseHostname(this.info.hostname));
+    const splitter = new DebugLineSplitter(promptBaseHost(this.info.hostname));
     let bytes = 0;
     let lines = 0;
     let stoppedBy = null as CaptureStop | null;
@@ -320,6 +324,3 @@ class FortiOsSession implements FortiSession {
   }
 }
 
-function baseHostname(host: string): string {
-  return host.replace(/:[\w-]+$/, '');
-}

@@ -1,5 +1,6 @@
 import type { VdomMode } from '../fortios/cli';
 import type { CommandResult } from '../fortios/types';
+import type { TypedLine } from '../fortios/transcript';
 
 export type { CommandResult };
 
@@ -52,6 +53,11 @@ export interface FortiSession {
    * then sends `diagnose debug disable` and waits for quiet and the prompt.
    */
   capture(opts: CaptureOptions): Promise<CaptureResult>;
+  /**
+   * Every line typed on this session, in order, with the prompt the unit printed before it and the output as read
+   * (or why it was not read): stream stops and the logout included. The audit record (renderCliRecord).
+   */
+  readonly record: readonly TypedLine[];
   /** True while the SSH connection is up. */
   readonly alive: boolean;
   /** Sends `exit`, closes the channel and the connection. Never throws. */

@@ -4,11 +4,38 @@
  * The driver, the simulator, the transcript splitter and the command plans all read from here.
  */
 
+/**
+ * FortiOS hostnames (`config system global` / `set hostname`): US-ASCII letters, digits, `-` and `_`, any of them
+ * first (`_fw`, `-edge-`, `2024` are valid), up to 35 characters. Sources: FortiOS Administration Guide, "Text
+ * strings" (docs.fortinet.com/document/fortigate/7.4.0/administration-guide/651640): "VDOM names and hostnames can
+ * only use numbers (0-9), letters (a-z and A-Z), dashes, and underscores"; FortiOS CLI reference, `config system
+ * global`, `hostname`: string, maximum length 35 ("most models will truncate names longer than 24 characters").
+ */
+export const HOSTNAME_MAX_CHARS = 35;
+export const HOSTNAME = new RegExp(`^[A-Za-z0-9_-]{1,${HOSTNAME_MAX_CHARS}}$`);
+
+/**
+ * The host part of a prompt: a hostname, which may carry an HA decoration (`FGT-A:primary`). Kept looser than
+ * HOSTNAME (`.`, `~`, up to 64 characters) so a unit that prints a little more is still recognised; the channel
+ * then only accepts prompts of the host the first prompt named.
+ */
+const PROMPT_HOST = '[A-Za-z0-9_-][\\w.\\-:~]{0,63}';
+/** A prompt's parenthesised context: a VDOM, `global`, `vdom` (the picker), a config sub-mode. */
+const PROMPT_CONTEXT = '[^()\\r\\n]{1,40}';
+
 /** Prompt at the end of the buffer: `HOST # `, `HOST $ `, `HOST (ctx) # `. Host may carry HA decorations. */
-export const PROMPT_TAIL = /(?:^|[\r\n])([A-Za-z0-9][\w.\-:~]{0,63}(?:\s\((?:[^()\r\n]{1,40})\))?) ?([#$]) $/;
+export const PROMPT_TAIL = new RegExp(`(?:^|[\\r\\n])(${PROMPT_HOST}(?:\\s\\((?:${PROMPT_CONTEXT})\\))?) ?([#$]) $`);
+
+/** One whole prompt and its parts (host, context, privilege): the same shape as PROMPT_TAIL, anchored at both ends. */
+export const PROMPT_EXACT = new RegExp(`^(${PROMPT_HOST})(?:\\s\\((${PROMPT_CONTEXT})\\))? ?([#$]) $`);
 
 /** A prompt at the start of a transcript line, followed by the typed command (for pasted transcripts). */
-export const PROMPT_LINE = /^([A-Za-z0-9][\w.\-:~]{0,63})(?: \(([^()\r\n]{1,40})\))? ?([#$]) ?(.*)$/;
+export const PROMPT_LINE = new RegExp(`^(${PROMPT_HOST})(?: \\((${PROMPT_CONTEXT})\\))? ?([#$]) ?(.*)$`);
+
+/** The unit a prompt's host names: an HA decoration (`FGT-A:primary`) removed. */
+export function promptBaseHost(host: string): string {
+  return host.replace(/:[\w-]+$/, '');
+}
 
 /** Pager marker; FortiOS redraws the line with `\r` + spaces + `\r` after a space is sent. */
 export const PAGER = '--More--';

@@ -1,4 +1,4 @@
-import { CLI_ERRORS, COMMANDS, PROMPT_LINE } from './cli';
+import { CLI_ERRORS, COMMANDS, PROMPT_LINE, promptBaseHost } from './cli';
 import type { CommandResult } from './types';
 
 /**
@@ -286,9 +286,11 @@ export class TranscriptReader {
   pushLine(raw: string): void {
     this.stats.lines++;
     const line = cleanTerminalLine(raw);
+    // A record's own marks (renderCliRecord): a new connection; a line whose output was not read.
+    if (line.startsWith('[sip-check: ') && MARK_LINE.test(line)) return;
     const m = line.length > 1 ? PROMPT_LINE.exec(line) : null;
     if (m && this.isPrompt(m)) {
-      const typed = m[4] ?? '';
+      const typed = (m[4] ?? '').replace(UNREAD_MARK, '');
       const context = contextFromPrompt(m[2]);
       if (this.looksLikeDebug(typed)) {
         // The idle prompt printed after `diagnose debug enable`, with the debug stream continuing on its line.
@@ -317,7 +319,7 @@ export class TranscriptReader {
   }
 
   private isPrompt(m: RegExpExecArray): boolean {
-    const host = stripHaDecoration(m[1]);
+    const host = promptBaseHost(m[1]);
     if (this.host !== null) return host === this.host;
     const typed = (m[4] ?? '').trim();
     if (typed !== '' && !CLI_VERBS.test(typed) && !CONSOLE_STAMP.test(typed) && !SIP_DEBUG.test(typed)) return false;
@@ -456,24 +458,54 @@ export function parseTranscript(text: string): CommandResult[] {
   return reader.end();
 }
 
-/** HA clusters may show `FGT-A:primary` style hosts; the base name identifies the unit. */
-function stripHaDecoration(host: string): string {
-  return host.replace(/:[\w-]+$/, '');
-}
-
-/** The prompt FortiOS shows in a context. */
+/** The prompt FortiOS shows in a context (the simulator prints it). */
 export function promptFor(hostname: string, context: string | null, privilege: '#' | '$' = '#'): string {
   return context ? `${hostname} (${context}) ${privilege} ` : `${hostname} ${privilege} `;
 }
 
-/** Renders results back into a transcript that `parseTranscript` reads to the same results. */
-export function renderTranscript(results: readonly CommandResult[], hostname: string, privilege: '#' | '$' = '#'): string {
-  const parts: string[] = [];
-  for (const r of results) {
-    parts.push(promptFor(hostname, r.context, privilege) + r.command);
-    if (r.output) parts.push(r.output);
-  }
-  parts.push(promptFor(hostname, results.length ? results[results.length - 1].context : null, privilege).trimEnd());
+// ------------------------------------------------------------------ the record of a live check
+
+/**
+ * Why a typed line's output is not in the record: `typed blind` (a stream stop typed while debug output scrolled,
+ * read up to its prompt but not kept), `logout` (`exit`: the unit closes the connection), `no prompt` (the wait
+ * timed out), `connection lost`, `output over the bound`.
+ */
+export type UnreadReason = 'typed blind' | 'logout' | 'no prompt' | 'connection lost' | 'output over the bound';
+
+/** One line the bot typed on a firewall, for the audit record (the CLI transcript attached to a check). */
+export interface TypedLine {
+  /** The prompt the unit printed last before the line was typed, exactly as printed ('' when none was seen). */
+  prompt: string;
+  /** The line as typed (sent with a CR). */
+  command: string;
+  /** The output as read: echo and prompt removed, `\n` line ends. Absent when it was not read. */
+  output?: string;
+  /** Why the output was not read. */
+  unread?: UnreadReason;
+}
+
+/**
+ * Marks in a rendered record: `[sip-check: ...]` alone on a line (a new SSH connection) or after a typed line (its
+ * output was not read). The reader skips them, so `analyze` reads a record like any transcript.
+ */
+const MARK_LINE = /^\[sip-check: [^\]\r\n]{1,200}\]$/;
+const UNREAD_MARK = /\s+\[sip-check: output not read(?:: [^\]\r\n]{1,80})?\]$/;
+
+/**
+ * Renders what was typed on a firewall, connection by connection (the check's session, then any fresh one opened
+ * to clean up after a drop): each line after the prompt the unit printed before it, then its output as read, or a
+ * mark saying it was not read. Every line the bot typed is there, in order; `parseTranscript` reads it back.
+ */
+export function renderCliRecord(connections: ReadonlyArray<readonly TypedLine[]>, firewall: string): string {
+  const parts: string[] = [`[sip-check: CLI of ${firewall}: every line typed, in order]`];
+  connections.forEach((lines, i) => {
+    if (i > 0) parts.push('[sip-check: new SSH connection]');
+    for (const line of lines) {
+      const unread = line.output === undefined ? `  [sip-check: output not read: ${line.unread ?? 'no prompt'}]` : '';
+      parts.push(line.prompt + line.command + unread);
+      if (line.output) parts.push(line.output);
+    }
+  });
   return parts.join('\n') + '\n';
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { PROMPT_LINE } from '../fortios/cli';
+import { PROMPT_LINE, promptBaseHost } from '../fortios/cli';
 import { cleanCliText, normaliseCommand, parseTranscript } from '../fortios/transcript';
 import { COMMANDS } from '../fortios/cli';
 
@@ -165,7 +165,7 @@ function splitFrontMatter(text: string, source: string): { frontMatter: FrontMat
 function findFirstPrompt(body: string): { host: string; privilege: '#' | '$' } | undefined {
   for (const line of cleanCliText(body).split('\n')) {
     const m = PROMPT_LINE.exec(line);
-    if (m) return { host: m[1].replace(/:[\w-]+$/, ''), privilege: m[3] === '$' ? '$' : '#' };
+    if (m) return { host: promptBaseHost(m[1]), privilege: m[3] === '$' ? '$' : '#' };
   }
   return undefined;
 }

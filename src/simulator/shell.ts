@@ -41,6 +41,8 @@ const MAX_LINE = 4096;
 
 export class ShellSession implements DebugSink {
   readonly frames: Frame[] = [];
+  /** The last prompt printed, exactly as printed ('' before the first): the one a typed line was typed at. */
+  printedPrompt = '';
   private mode: Mode = 'busy';
   private pending = '';
   private line = '';
@@ -131,7 +133,8 @@ export class ShellSession implements DebugSink {
   private prompt(afterWrite?: () => void): void {
     this.mode = 'busy';
     this.later(this.host.slowPromptMs(), () => {
-      this.io.write(promptFor(this.host.hostname, promptLabel(this.frames), this.host.privilege));
+      this.printedPrompt = promptFor(this.host.hostname, promptLabel(this.frames), this.host.privilege);
+      this.io.write(this.printedPrompt);
       afterWrite?.();
       this.mode = 'idle';
       this.pump();

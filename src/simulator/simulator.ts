@@ -198,7 +198,7 @@ export class FortiGateSimulator implements ShellHost {
 
   execute(shell: ShellSession, rawCommand: string): CommandOutcome | 'drop' | 'hang' {
     const command = normaliseCommand(rawCommand);
-    this.log(contextOf(shell.frames), command);
+    this.log(contextOf(shell.frames), command, shell.printedPrompt);
     const drop = this.faults.dropOn;
     if (typeof drop === 'object' && 'command' in drop && command.startsWith(normaliseCommand(drop.command))) return 'drop';
     if (this.faults.hangOn !== undefined && command.startsWith(normaliseCommand(this.faults.hangOn))) return 'hang';
@@ -221,7 +221,7 @@ export class FortiGateSimulator implements ShellHost {
   }
 
   unanswered(shell: ShellSession, line: string): void {
-    this.log(contextOf(shell.frames), normaliseCommand(line), true);
+    this.log(contextOf(shell.frames), normaliseCommand(line), shell.printedPrompt, true);
   }
 
   /** VDOMs this device has (what `diagnose sys vd list` names): the only names `edit` may enter under `config vdom`. */
@@ -238,9 +238,12 @@ export class FortiGateSimulator implements ShellHost {
 
   // Internals
 
-  private log(context: string | null, command: string, unanswered = false): void {
+  private log(context: string | null, command: string, prompt: string | null, unanswered = false): void {
     if (this.commandLog.length >= MAX_COMMAND_LOG) this.commandLog.splice(0, MAX_COMMAND_LOG / 2);
-    this.commandLog.push(unanswered ? { context, command, at: Date.now(), unanswered: true } : { context, command, at: Date.now() });
+    const entry: CommandLogEntry = { context, command, at: Date.now() };
+    if (prompt !== null) entry.prompt = prompt;
+    if (unanswered) entry.unanswered = true;
+    this.commandLog.push(entry);
   }
 
   private syncDebug(): void {
@@ -406,7 +409,7 @@ export class FortiGateSimulator implements ShellHost {
   private exec(channel: ServerChannel, command: string): void {
     const frames: Parameters<DeviceCli['run']>[0] = [];
     const normalised = normaliseCommand(command);
-    this.log(null, normalised);
+    this.log(null, normalised, null);
     const outcome = this.device.run(frames, normalised);
     if (outcome.output) channel.write(outcome.output.replace(/\n/g, '\r\n') + '\r\n');
     channel.exit(0);

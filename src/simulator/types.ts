@@ -94,6 +94,8 @@ export interface CommandLogEntry {
   context: string | null;
   command: string;
   at: number;
+  /** The prompt the shell printed last before the line was typed, as printed (absent for `exec`). */
+  prompt?: string;
   /** Typed while the CLI was hung: received but never run. */
   unanswered?: true;
 }

@@ -1,7 +1,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import { analyse, type Analysis } from '../check/analyse';
 import type { CommandResult } from '../fortios/types';
-import { renderTranscript } from '../fortios/transcript';
+import { renderCliRecord, type TypedLine } from '../fortios/transcript';
 import { renderFullReport } from '../report/fullReport';
 import { LADDER_PNG_OPTIONS, renderLadderSvg } from '../report/ladder';
 import type { SipLadder, SipSummary } from '../sip/types';
@@ -15,8 +15,10 @@ export interface ReportInput {
   outputs: CommandResult[];
   sip: SipSummary;
   ladders: SipLadder[];
-  /** Shown in the transcript's prompts when `get system status` gave no hostname (the inventory name). */
-  fallbackHostname: string;
+  /** Every line typed on the firewall, per SSH connection in order (FortiSession.record): the CLI transcript. */
+  record: ReadonlyArray<readonly TypedLine[]>;
+  /** The inventory name of the firewall. */
+  firewall: string;
 }
 
 export interface ReportOutput {
@@ -32,7 +34,7 @@ export function renderReport(input: ReportInput): ReportOutput {
   return {
     analysis,
     report: renderFullReport(analysis, input.ladders),
-    transcript: renderTranscript(input.outputs, analysis.status.hostname ?? input.fallbackHostname),
+    transcript: renderCliRecord(input.record, input.firewall),
   };
 }
 

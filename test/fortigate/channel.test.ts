@@ -1,5 +1,6 @@
 import { CheckError } from '../../src/errors';
 import { DebugLineSplitter, FortiChannel, stripEcho, type ChannelReply } from '../../src/fortigate/channel';
+import { HOSTNAME, HOSTNAME_MAX_CHARS } from '../../src/fortios/cli';
 import { FakeShell, scriptDevice } from './support/fakeShell';
 
 const PROMPT = 'FGT-A # ';
@@ -347,6 +348,94 @@ describe('stopStream: the end of a capture without a quiet period', () => {
     });
     await channel.stopStream('diagnose debug disable', 2000);
     expect((await channel.sendCommand('diagnose debug reset', 2000)).output).toBe('');
+  });
+});
+
+describe('FortiChannel.record: every line typed, with the prompt before it', () => {
+  it('keeps the prompt as printed, the output as read, and marks a stream stop typed blind and a logout', async () => {
+    const shell = new FakeShell();
+    const channel = new FortiChannel(shell, { name: 'fw-a' });
+    const login = channel.waitForLogin(2000);
+    shell.send(CRLF + 'FGT-A (root) # ');
+    await login;
+    scriptDevice(shell, (input) => {
+      if (input === 'diagnose debug enable\r') return ['diagnose debug enable' + CRLF + 'FGT-A (root) # ' + '2026-11-25 17:01:02 sip port 26 read' + CRLF];
+      if (input === 'diagnose debug disable\r') return ['diagnose debug disable' + CRLF + 'FGT-A (root) # '];
+      if (input === 'diagnose debug reset\r') return ['diagnose debug reset' + CRLF + 'FGT-A (root) # '];
+      if (input === 'end\r') return ['end' + CRLF + PROMPT];
+      return null;
+    });
+    await channel.sendCommand('diagnose debug enable', 2000, { promptMayBeFollowed: true });
+    await channel.stopStream('diagnose debug disable', 2000);
+    await channel.sendCommand('diagnose debug reset', 2000);
+    await channel.sendCommand('end', 2000);
+    channel.typeBlind('exit', 'logout');
+    expect(channel.record).toEqual([
+      { prompt: 'FGT-A (root) # ', command: 'diagnose debug enable', output: '' },
+      { prompt: 'FGT-A (root) # ', command: 'diagnose debug disable', unread: 'typed blind' },
+      { prompt: 'FGT-A (root) # ', command: 'diagnose debug reset', output: '' },
+      { prompt: 'FGT-A (root) # ', command: 'end', output: '' },
+      { prompt: PROMPT, command: 'exit', unread: 'logout' },
+    ]);
+    expect(shell.typed()).toBe(channel.record.map((l) => l.command + '\r').join(''));
+  });
+
+  it('says why an output was not read: no prompt in time, the connection lost; nothing is typed once closed', async () => {
+    const shell = new FakeShell();
+    const channel = await loggedIn(shell);
+    await expect(channel.sendCommand('diagnose sys sip status', 50)).rejects.toMatchObject({ kind: 'timeout' });
+    const lost = channel.sendCommand('diagnose sys sip-proxy stats', 2000);
+    shell.hangUp();
+    await expect(lost).rejects.toMatchObject({ kind: 'disconnected' });
+    channel.typeBlind('exit', 'logout');
+    expect(channel.record).toEqual([
+      { prompt: PROMPT, command: 'diagnose sys sip status', unread: 'no prompt' },
+      { prompt: PROMPT, command: 'diagnose sys sip-proxy stats', unread: 'connection lost' },
+    ]);
+  });
+});
+
+/**
+ * FortiOS hostnames: letters, digits, `-` and `_`, any of them first, up to 35 characters (HOSTNAME in
+ * src/fortios/cli.ts, with its sources). Each class, and the longest, must be found at login and after a command.
+ */
+const HOSTNAMES: Array<[string, string]> = [
+  ['leading underscore', '_fw01'],
+  ['trailing underscore', 'fw01_'],
+  ['underscore only', '_'],
+  ['leading hyphen', '-fw01'],
+  ['trailing hyphen', 'fw01-'],
+  ['hyphens and underscores only', '-_-'],
+  ['digits only', '20240311'],
+  ['one digit', '7'],
+  ['mixed case', 'FgT-Edge_01'],
+  ['the longest allowed (35)', '_' + 'A1-b'.repeat(8) + 'z_'],
+];
+
+describe('FortiChannel: the prompt of any valid hostname', () => {
+  it('the longest case is the longest FortiOS allows, and every case is a valid hostname', () => {
+    expect(HOSTNAMES[HOSTNAMES.length - 1][1]).toHaveLength(HOSTNAME_MAX_CHARS);
+    for (const [, host] of HOSTNAMES) expect(host).toMatch(HOSTNAME);
+    expect('x'.repeat(HOSTNAME_MAX_CHARS + 1)).not.toMatch(HOSTNAME);
+    expect('fw 01').not.toMatch(HOSTNAME);
+    expect('fw.01').not.toMatch(HOSTNAME);
+  });
+
+  it.each(HOSTNAMES)('%s: %s', async (_what, host) => {
+    const shell = new FakeShell();
+    const channel = new FortiChannel(shell, { name: 'fw-a' });
+    const login = channel.waitForLogin(2000);
+    shell.send(CRLF + `${host} # `);
+    expect(await login).toMatchObject({ host, context: null, privilege: '#', text: `${host} # ` });
+    scriptDevice(shell, (input) => {
+      if (input === 'get system status\r') return ['get system status' + CRLF + `Hostname: ${host}` + CRLF + `${host} # `];
+      if (input === 'config global\r') return ['config global' + CRLF + CRLF + `${host} (global) $ `];
+      return null;
+    });
+    expect((await channel.sendCommand('get system status', 2000)).output).toBe(`Hostname: ${host}`);
+    expect((await channel.sendCommand('config global', 2000)).prompt).toMatchObject({ host, context: 'global', privilege: '$', text: `${host} (global) $ ` });
+    // The idle prompt before debug output is removed for this host too.
+    expect(new DebugLineSplitter(host).push(`${host} # 2026-11-25 17:01:02 sip port 26 read\n`)).toEqual(['2026-11-25 17:01:02 sip port 26 read']);
   });
 });
 

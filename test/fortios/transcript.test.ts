@@ -1,6 +1,6 @@
 import { analyseText } from '../../src/check/analyse';
 import { COMMANDS } from '../../src/fortios/cli';
-import { canonicalCommand, cleanTerminalLine, parseTranscript, TranscriptReader } from '../../src/fortios/transcript';
+import { canonicalCommand, cleanTerminalLine, parseTranscript, renderCliRecord, TranscriptReader, type TypedLine } from '../../src/fortios/transcript';
 
 describe('cleanTerminalLine: what the terminal showed', () => {
   it.each([
@@ -88,6 +88,64 @@ describe('TranscriptReader', () => {
     const [r] = reader.end();
     expect(r.output.length).toBeLessThanOrEqual(100);
     expect(reader.stats.skippedLines).toBeGreaterThan(40);
+  });
+});
+
+describe('the record of a live check (renderCliRecord)', () => {
+  const record: TypedLine[][] = [
+    [
+      { prompt: '_fw-01 # ', command: 'get system status', output: 'Version: FortiGate-60F v7.2.8,build1639,240313 (GA.M)\nHostname: _fw-01' },
+      { prompt: '_fw-01 # ', command: 'config vdom', output: '' },
+      { prompt: '_fw-01 (vdom) # ', command: 'edit root', output: 'current vf=root:0' },
+      { prompt: '_fw-01 (root) # ', command: 'diagnose debug enable', output: '' },
+      { prompt: '_fw-01 (root) # ', command: 'diagnose debug disable', unread: 'typed blind' },
+    ],
+    [
+      { prompt: '_fw-01 # ', command: 'diagnose debug disable', output: '' },
+      { prompt: '_fw-01 # ', command: 'diagnose debug reset', output: '' },
+      { prompt: '_fw-01 # ', command: 'exit', unread: 'logout' },
+    ],
+  ];
+
+  it('shows each line after the prompt the unit printed, marks what was not read, and names the new connection', () => {
+    expect(renderCliRecord(record, 'fw01')).toBe(
+      [
+        '[sip-check: CLI of fw01: every line typed, in order]',
+        '_fw-01 # get system status',
+        'Version: FortiGate-60F v7.2.8,build1639,240313 (GA.M)',
+        'Hostname: _fw-01',
+        '_fw-01 # config vdom',
+        '_fw-01 (vdom) # edit root',
+        'current vf=root:0',
+        '_fw-01 (root) # diagnose debug enable',
+        '_fw-01 (root) # diagnose debug disable  [sip-check: output not read: typed blind]',
+        '[sip-check: new SSH connection]',
+        '_fw-01 # diagnose debug disable',
+        '_fw-01 # diagnose debug reset',
+        '_fw-01 # exit  [sip-check: output not read: logout]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reads back as a transcript: every command in order, in its context, marks not taken for commands or output', () => {
+    const parsed = parseTranscript(renderCliRecord(record, 'fw01'));
+    expect(parsed.map((r) => [r.command, r.context, r.output])).toEqual(record.flat().map((l) => [l.command, contextOf(l.prompt), l.output ?? '']));
+  });
+});
+
+function contextOf(prompt: string): string | null {
+  const m = / \((\w+)\) # $/.exec(prompt);
+  return m && m[1] !== 'vdom' ? m[1] : null;
+}
+
+describe('prompts of any valid FortiOS hostname in a pasted transcript', () => {
+  it.each(['_fw', '-fw-', '2024', 'Fw_Edge-01', '_' + 'A1-b'.repeat(8) + 'z_'])('%s', (host) => {
+    const text = `${host} # get system status\r\nVersion: FortiGate-60F v7.2.8\r\nHostname: ${host}\r\n${host} # show system session-helper\r\nconfig system session-helper\r\nend\r\n${host} # `;
+    expect(parseTranscript(text).map((r) => [r.command, r.output])).toEqual([
+      [COMMANDS.systemStatus, `Version: FortiGate-60F v7.2.8\nHostname: ${host}`],
+      [COMMANDS.sessionHelper, 'config system session-helper\nend'],
+    ]);
   });
 });
 

@@ -7,10 +7,10 @@ import { analyseFixtures } from '../sip/support/load';
 
 const CRASHING = path.join(__dirname, 'support', 'crashingTasks.ts');
 
-function reportInput(fallbackHostname = 'fw01'): ReportInput {
+function reportInput(firewall = 'fw01'): ReportInput {
   const outputs = parseTranscript(readFileSync(path.join(__dirname, '..', 'fixtures', 'verdict', 'r5-helper.txt'), 'utf8'));
   const analyzer = analyseFixtures('basic-call.log', 'rejected-486.log');
-  return { outputs, sip: analyzer.summary(), ladders: analyzer.ladders(3), fallbackHostname };
+  return { outputs, sip: analyzer.summary(), ladders: analyzer.ladders(3), record: [[{ prompt: 'FGT-60F # ', command: 'get system status', output: 'Version: FortiGate-60F v7.2.8' }]], firewall };
 }
 
 describe('WorkerPool', () => {

@@ -2,16 +2,16 @@ import { TASKS as REAL } from '../../../src/workers/tasks';
 
 /**
  * The real tasks, plus two ways to fail that a test can ask for through the input: a worker that dies
- * (`fallbackHostname` `crash-*`, as a native addon or an out-of-memory would end it) and one that never answers
+ * (`firewall` `crash-*`, as a native addon or an out-of-memory would end it) and one that never answers
  * (`hang-*`), one that eats memory without end (`hog-*`), one that throws (`throw-*`). Loaded inside the pool's workers (TypeScript through the pool's ts-node bootstrap).
  */
 export const TASKS = {
   ...REAL,
   report(input: Parameters<typeof REAL.report>[0]) {
-    if (input.fallbackHostname.startsWith('crash')) process.exit(3);
-    if (input.fallbackHostname.startsWith('hang')) for (;;);
-    if (input.fallbackHostname.startsWith('throw')) throw new Error('a bug in the analysis');
-    if (input.fallbackHostname.startsWith('hog')) {
+    if (input.firewall.startsWith('crash')) process.exit(3);
+    if (input.firewall.startsWith('hang')) for (;;);
+    if (input.firewall.startsWith('throw')) throw new Error('a bug in the analysis');
+    if (input.firewall.startsWith('hog')) {
       const kept: string[] = [];
       for (;;) kept.push('x'.repeat(1 << 20) + kept.length);
     }
