@@ -131,7 +131,12 @@ export function overloadedError(limit: number): CheckError {
   return new CheckError('overloaded', `${limit} checks are already running, the most this bot runs at once.`, { limit }, true);
 }
 
-/** One debug session per device: two inventory names for one host:port share the lock (also recovery's key). */
-export function deviceKey(entry: { host: string; port: number }): string {
-  return `${entry.host}:${entry.port}`;
+/**
+ * One debug session per device: two inventory names for one host:port share the lock (also recovery's key).
+ * Behind a jump host the address is the bastion's view (10.0.0.1 behind two bastions is two devices): the hops are
+ * part of the key.
+ */
+export function deviceKey(entry: { host: string; port: number; via?: ReadonlyArray<{ host: string; port: number }> }): string {
+  const hops = (entry.via ?? []).map((h) => `${h.host}:${h.port}>`).join('');
+  return `${hops}${entry.host}:${entry.port}`;
 }
