@@ -178,9 +178,9 @@ function resolveJumps(firewalls: FirewallEntry[], jumpHosts: JumpHostEntry[], so
     while (current.jump !== undefined) {
       const next = byName.get(current.jump.toLowerCase());
       if (!next) {
-        const hint = current === start ? '' : ` (reached through ${path.join(' → ')})`;
-        const label = current === start ? `${what} "${start.name}"` : `${byName.get(current.name.toLowerCase())?.what ?? 'entry'} "${current.name}"`;
-        const message = `${source}: ${label}: field "jump": no jump host or firewall is named "${current.jump}"${hint}; list the bastion under jump_hosts`;
+        // Said once, by the entry whose field is wrong (every entry reached through it fails with it).
+        const owner = byName.get(current.name.toLowerCase())?.what ?? what;
+        const message = `${source}: ${owner} "${current.name}": field "jump": no jump host or firewall is named "${current.jump}"; list the bastion under jump_hosts`;
         if (!problems.includes(message)) problems.push(message);
         return undefined;
       }
