@@ -88,10 +88,12 @@ function mention(userId: string): string {
   return SLACK_USER_ID.test(userId) ? `<@${userId}>` : userId;
 }
 
+/** The holder is named as what it is: a check, or a sweep (`sweep-` ids) started by a user, the watch or the command line. */
 export function busyError(firewall: string, holder: LockHolder): CheckError {
+  const what = holder.checkId.startsWith('sweep-') ? `A sweep is already reading ${firewall}` : `A check of ${firewall} is already running`;
   return new CheckError(
     'busy',
-    `A check of ${firewall} is already running (started by ${mention(holder.requestedBy)} at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
+    `${what} (started by ${mention(holder.requestedBy)} at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
     { firewall, checkId: holder.checkId, startedAt: holder.startedAt.toISOString() },
     true,
   );

@@ -8,7 +8,7 @@ import type { Inventory } from '../config/types';
 import { createCoordination } from '../coordination';
 import { applyRun, lastRun } from './drift';
 import { renderChangesText, renderSweepText, sweepCsv, sweepJson } from './render';
-import { createFleetService } from './service';
+import { createFleetService, SWEEP_BY_COMMAND_LINE } from './service';
 import { JsonFileStore } from './store';
 import { SweepSlots, sweepShareOf } from './sweep';
 import type { SweepScope } from './types';
@@ -138,6 +138,7 @@ async function sweepWith(opts: { config: AppConfig; inventory: Inventory; scope:
     return 2;
   }
   const report = await fleet.sweep(scope, {
+    requestedBy: SWEEP_BY_COMMAND_LINE,
     onProgress: io.progressTty ? (done, all) => io.stderr(`\r${done}/${all}`) : undefined,
   });
   if (io.progressTty) io.stderr('\r');
