@@ -2,9 +2,10 @@ import { TAG_NAME } from '../config/patterns';
 import { loadAppConfig, type AppConfig } from '../config/env';
 import { ConfigError } from '../config/errors';
 import { loadInventory } from '../config/inventory';
-import { makeSessionOpener } from '../check/connect';
+import { connectTargetFor, makeSessionOpener } from '../check/connect';
 import { FirewallLocks, Semaphore, type CheckSlots, type DeviceLocks } from '../check/locks';
-import type { Inventory } from '../config/types';
+import type { FirewallEntry, Inventory } from '../config/types';
+import { toCheckError } from '../errors';
 import { createCoordination } from '../coordination';
 import { applyRun, lastRun } from './drift';
 import { renderChangesText, renderSweepText, sweepCsv, sweepJson } from './render';
@@ -30,7 +31,8 @@ and prints who handles SIP on each: config reads and runtime counters only, neve
   --state FILE   keep this run in FILE and print what changed since the previous run in it
                  (--json: under "changes"; --csv: on stderr)
 
-Exit status: 0 every firewall answered, 3 some firewalls could not be checked, 2 bad usage or config.`;
+Exit status: 0 every firewall answered, 3 some firewalls could not be checked, 2 bad usage or config
+(including a password variable or key file the inventory names but that is missing: found before any connection).`;
 
 export interface SweepCliIo {
   stdout: (text: string) => void;
@@ -128,6 +130,12 @@ async function sweepWith(opts: { config: AppConfig; inventory: Inventory; scope:
     io.stderr(`sip-check sweep: ${args.tag !== undefined ? `no firewall in ${inventory.source} is tagged ${args.tag}` : `${inventory.source} lists no firewall`}\n`);
     return 2;
   }
+  // A credential the inventory names but the environment lacks is a configuration error, found before any connection.
+  const missing = credentialProblems(fleet.entriesFor(scope), config, env);
+  if (missing.length > 0) {
+    io.stderr(`sip-check sweep: configuration problems:\n${missing.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 2;
+  }
   const store = args.state !== undefined ? new JsonFileStore(args.state, (m) => io.stderr(`sip-check sweep: warning: ${m}\n`)) : undefined;
   // Read the state first: a state file that cannot be read is a usage problem, found before any SSH work.
   let previous;
@@ -158,4 +166,22 @@ async function sweepWith(opts: { config: AppConfig; inventory: Inventory; scope:
     io.stdout(renderSweepText(report, changes) + '\n');
   }
   return report.rows.some((r) => r.error) ? 3 : 0;
+}
+
+/** Every unset password variable, unreadable key file or known_hosts file of the firewalls in scope and their jump hosts, once each. */
+function credentialProblems(entries: readonly FirewallEntry[], config: AppConfig, env: NodeJS.ProcessEnv): string[] {
+  const problems = new Set<string>();
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    for (const host of [...(entry.via ?? []), entry]) {
+      if (seen.has(host.name)) continue;
+      seen.add(host.name);
+      try {
+        connectTargetFor(host, config.limits, env);
+      } catch (e) {
+        problems.add(toCheckError(e).message);
+      }
+    }
+  }
+  return [...problems];
 }
