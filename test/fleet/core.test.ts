@@ -111,13 +111,32 @@ describe('renderings', () => {
       '  ✘ fw-down: unreachable: connect ECONNREFUSED 192.0.2.7:22',
       '',
       'mismatch (mismatch): 1',
-      '  fw-mm  FW-MM  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R8',
+      '  fw-mm      FW-MM                   FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R8',
       '',
       'SIP ALG (sip-alg): 1',
-      '  fw-alg  FW-ALG  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R3',
+      '  fw-alg     FW-ALG                  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R3',
       '',
       'SIP session helper (session-helper): 1',
       '  fw-helper  =HYPERLINK("http://x")  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R5',
+    ]);
+  });
+
+  it('text: the table\'s columns line up across groups, whatever the lengths (unknown values as -)', () => {
+    const rows = [
+      row('fw-a', { hostname: 'FGT-A', version: 'FortiGate-VM64 v7.4.3,build2573,240201 (GA.F)', rule: 'R1' }),
+      row('fw-branch-long-name', { handler: 'session-helper', hostname: null, version: 'FortiGate-60E v6.4.15,build2095,240326 (GA)', rule: 'R5' }),
+      row('fw-multi', { hostname: 'FGT-MULTI-VDOM-1', version: null, rule: 'root: R1; voice: R5', handler: 'mixed', vdoms: [{ name: 'root', handler: 'sip-alg' }, { name: 'voice', handler: 'session-helper' }] }),
+    ];
+    const text = renderSweepText(buildReport('s2', { kind: 'all' }, rows, new Date('2026-12-01T10:00:00Z'), 0.9));
+    expect(text.split('\n').slice(2)).toEqual([
+      'mixed (mixed): 1',
+      '  fw-multi             FGT-MULTI-VDOM-1  -                                              root: R1; voice: R5  [root: sip-alg, voice: session-helper]',
+      '',
+      'SIP ALG (sip-alg): 1',
+      '  fw-a                 FGT-A             FortiGate-VM64 v7.4.3,build2573,240201 (GA.F)  R1',
+      '',
+      'SIP session helper (session-helper): 1',
+      '  fw-branch-long-name  -                 FortiGate-60E v6.4.15,build2095,240326 (GA)    R5',
     ]);
   });
 });
