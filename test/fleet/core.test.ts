@@ -68,6 +68,18 @@ describe('applyRun: drift between sweeps', () => {
     expect(r.state.runs.map((x) => x.id)).toEqual(['run-1', 'run-2', 'run-3']);
   });
 
+  it('a recovery says what actually changed: a fixed password is a login that works again, not "reachable again"', () => {
+    const badPassword = { kind: 'auth-failed' as const, message: 'authentication failed for user "sipcheck" on fw1 (192.0.2.1:22)' };
+    let r = applyRun(emptyState(), report(1, [row('fw1'), row('fw2'), row('fw3')]), { complete: true });
+    r = applyRun(r.state, report(2, [row('fw1', { handler: null, error: badPassword }), row('fw2', { handler: null, error: { kind: 'host-key-mismatch', message: 'SSH host key of fw2 does not match' } }), row('fw3', { handler: null, error: { kind: 'permission-denied', message: 'Command fail' } })]), { complete: true });
+    r = applyRun(r.state, report(3, [row('fw1'), row('fw2'), row('fw3')]), { complete: true });
+    expect(r.changes.map(describeChange)).toEqual([
+      `fw1: login works again (refused since ${at(2)}): sip-alg`,
+      `fw2: host key matches the pinned one again (host-key-mismatch since ${at(2)}): sip-alg`,
+      `fw3: readable again (permission-denied since ${at(2)}): sip-alg`,
+    ]);
+  });
+
   it('keeps history and runs for a bounded time and count', () => {
     let state = emptyState();
     for (let h = 0; h < 6; h++) state = applyRun(state, report(h, [row('fw1', { handler: h % 2 ? 'sip-alg' : 'none' })]), { retention: { maxAgeMs: 3 * 3_600_000, maxEntries: 100 } }).state;
