@@ -155,4 +155,20 @@ describe('sip-check sweep (child process against the simulator)', () => {
       await redis.close();
     }
   }, 60_000);
+
+  it('--demo sweeps the built-in simulated units without an inventory or credentials: one device listed per VDOM, one unit behind a bastion', async () => {
+    const out = await run(['--demo', '--json'], { SIP_CHECK_INVENTORY: '', [PASSWORD_ENV]: '' });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('sip-check sweep: demo: 4 simulated FortiGate entries on this machine: demo-hq-root, demo-hq-voice, demo-branch, demo-remote (through demo-bastion)\n');
+    const json = JSON.parse(out.stdout) as { firewalls: Array<{ name: string; handler: string | null; hostname: string | null; error: unknown }> };
+    expect(json.firewalls.map((f) => [f.name, f.hostname, f.handler, f.error])).toEqual([
+      ['demo-hq-root', 'FGT-HQ', 'sip-alg', null],
+      ['demo-hq-voice', 'FGT-HQ', 'mismatch', null],
+      ['demo-branch', 'FGT-BRANCH', 'session-helper', null],
+      ['demo-remote', 'FGT-DEMO', 'sip-alg', null],
+    ]);
+    const tagged = await run(['--demo', '--tag', 'hq'], { SIP_CHECK_INVENTORY: '' });
+    expect(tagged.code).toBe(0);
+    expect(tagged.stdout).toMatch(/^Sweep of 2 firewall\(s\)/);
+  }, 120_000);
 });
