@@ -53,7 +53,7 @@ export const FLAGS: readonly FlagSpec[] = [
 ];
 
 export const USAGE = `Usage: sip-check analyze FILE... ${FLAGS.map((f) => `[${f.name}${f.value ? ` ${f.value}` : ''}]`).join(' ')}
-       sip-check sweep [--tag NAME] [--json|--csv] [--state FILE]   (sip-check sweep --help)
+       sip-check sweep [--tag NAME] [--json|--csv] [--state FILE] [--demo]   (sip-check sweep --help)
        sip-check --version
 
 Reads FortiGate CLI transcripts (what the terminal showed: prompts, commands, outputs; terminal-logger noise is fine)

@@ -88,10 +88,12 @@ function mention(userId: string): string {
   return SLACK_USER_ID.test(userId) ? `<@${userId}>` : userId;
 }
 
+/** The holder is named as what it is: a check, or a sweep (`sweep-` ids) started by a user, the watch or the command line. */
 export function busyError(firewall: string, holder: LockHolder): CheckError {
+  const what = holder.checkId.startsWith('sweep-') ? `A sweep is already reading ${firewall}` : `A check of ${firewall} is already running`;
   return new CheckError(
     'busy',
-    `A check of ${firewall} is already running (started by ${mention(holder.requestedBy)} at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
+    `${what} (started by ${mention(holder.requestedBy)} at ${holder.startedAt.toISOString()}, id ${holder.checkId}).`,
     { firewall, checkId: holder.checkId, startedAt: holder.startedAt.toISOString() },
     true,
   );
@@ -131,7 +133,12 @@ export function overloadedError(limit: number): CheckError {
   return new CheckError('overloaded', `${limit} checks are already running, the most this bot runs at once.`, { limit }, true);
 }
 
-/** One debug session per device: two inventory names for one host:port share the lock (also recovery's key). */
-export function deviceKey(entry: { host: string; port: number }): string {
-  return `${entry.host}:${entry.port}`;
+/**
+ * One debug session per device: two inventory names for one host:port share the lock (also recovery's key).
+ * Behind a jump host the address is the bastion's view (10.0.0.1 behind two bastions is two devices): the hops are
+ * part of the key.
+ */
+export function deviceKey(entry: { host: string; port: number; via?: ReadonlyArray<{ host: string; port: number }> }): string {
+  const hops = (entry.via ?? []).map((h) => `${h.host}:${h.port}>`).join('');
+  return `${hops}${entry.host}:${entry.port}`;
 }

@@ -16,7 +16,7 @@ import {
   VDOM_NAME,
   isHostname,
 } from './patterns';
-import type { FirewallEntry, Inventory } from './types';
+import type { FirewallEntry, Inventory, JumpHostEntry, SshHostEntry } from './types';
 
 /**
  * The inventory: which firewalls exist, how to reach them, and who may check each one.
@@ -47,7 +47,13 @@ const FIREWALL_KEYS = [
   'allow',
   'algorithms',
   'tags',
+  'jump',
 ] as const;
+/** A bastion: how to reach it and log in, nothing else (it is never checked). */
+const JUMP_HOST_KEYS = ['name', 'host', 'port', 'username', 'password_env', 'private_key', 'passphrase_env', 'host_key', 'known_hosts', 'algorithms', 'jump'] as const;
+const TOP_LEVEL_KEYS = ['firewalls', 'jump_hosts'] as const;
+/** Longer chains are a mistake (each hop is a handshake and a timeout before the firewall is reached). */
+export const MAX_JUMP_HOPS = 4;
 const ALLOW_KEYS = ['users', 'user_groups', 'channels'] as const;
 
 type Plain = Record<string, unknown>;
@@ -115,7 +121,31 @@ export function parseInventory(text: string, source: string): Inventory {
     throw new ConfigError([`${source}: expected a mapping with a "firewalls" list, got ${show(root)}`]);
   }
   for (const key of Object.keys(root)) {
-    if (key !== 'firewalls') problems.push(`${source}: top-level field "${key}": unknown field${suggest(key, ['firewalls'])}`);
+    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) problems.push(`${source}: top-level field "${key}": unknown field${suggest(key, TOP_LEVEL_KEYS)}`);
+  }
+  // Jump hosts and firewalls share one name space: `jump:` may name either.
+  const seen = new Map<string, string>();
+  const unique = (entry: SshHostEntry, what: string): boolean => {
+    // Case-insensitive uniqueness: `FW01` and `fw01` side by side is a mistake waiting to happen.
+    const folded = entry.name.toLowerCase();
+    const earlier = seen.get(folded);
+    if (earlier !== undefined) {
+      problems.push(`${source}: ${what} "${entry.name}": field "name": duplicate of ${earlier} (names must be unique, ignoring case)`);
+      return false;
+    }
+    seen.set(folded, `${what} "${entry.name}"`);
+    return true;
+  };
+  const jumpHosts: JumpHostEntry[] = [];
+  const jumpList = root.jump_hosts;
+  if (jumpList !== undefined && jumpList !== null) {
+    if (!Array.isArray(jumpList)) problems.push(`${source}: field "jump_hosts": expected a list of jump hosts, got ${show(jumpList)}`);
+    else {
+      jumpList.forEach((item, index) => {
+        const entry = parseJumpHost(item, index, source, problems);
+        if (entry && unique(entry, 'jump host')) jumpHosts.push(entry);
+      });
+    }
   }
   const list = root.firewalls;
   const firewalls: FirewallEntry[] = [];
@@ -125,23 +155,75 @@ export function parseInventory(text: string, source: string): Inventory {
     problems.push(`${source}: field "firewalls": expected a list of firewalls, got ${show(list)}`);
   } else {
     if (list.length === 0) warnings.push(`${source}: no firewalls listed: nobody can run a check`);
-    const seen = new Map<string, string>();
     list.forEach((item, index) => {
       const entry = parseFirewall(item, index, source, problems, warnings);
-      if (!entry) return;
-      // Case-insensitive uniqueness: `FW01` and `fw01` side by side is a mistake waiting to happen.
-      const folded = entry.name.toLowerCase();
-      const earlier = seen.get(folded);
-      if (earlier !== undefined) {
-        problems.push(`${source}: firewall "${entry.name}": field "name": duplicate of firewall "${earlier}" (names must be unique, ignoring case)`);
-        return;
-      }
-      seen.set(folded, entry.name);
-      firewalls.push(entry);
+      if (entry && unique(entry, 'firewall')) firewalls.push(entry);
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { source, firewalls, warnings };
+  const jumps = resolveJumps(firewalls, jumpHosts, source);
+  if (jumps.problems.length > 0) throw new ConfigError(jumps.problems);
+  return { source, firewalls: jumps.firewalls, ...(jumps.jumpHosts.length > 0 ? { jumpHosts: jumps.jumpHosts } : {}), warnings };
+}
+
+/** The SSH fields only: what a hop needs (a firewall used as a hop brings no allow rules or tags along). */
+function endpointOf(entry: SshHostEntry): SshHostEntry {
+  const { name, host, port, username, auth, hostKey, algorithms } = entry;
+  return { name, host, port, username, auth, hostKey, algorithms };
+}
+
+/**
+ * Resolves every `jump:` into `via` (outermost hop first). A name that is neither a jump host nor a firewall, a
+ * chain longer than MAX_JUMP_HOPS, and a loop are refused: a loop once, naming its members in order.
+ */
+function resolveJumps(firewalls: FirewallEntry[], jumpHosts: JumpHostEntry[], source: string): { firewalls: FirewallEntry[]; jumpHosts: JumpHostEntry[]; problems: string[] } {
+  const problems: string[] = [];
+  const byName = new Map<string, { entry: SshHostEntry; what: string }>();
+  for (const j of jumpHosts) byName.set(j.name.toLowerCase(), { entry: j, what: 'jump host' });
+  for (const f of firewalls) byName.set(f.name.toLowerCase(), { entry: f, what: 'firewall' });
+  const loopsSaid = new Set<string>();
+  const chainOf = (start: SshHostEntry, what: string): SshHostEntry[] | undefined => {
+    const path: string[] = [start.name];
+    const hops: SshHostEntry[] = [];
+    let current = start;
+    while (current.jump !== undefined) {
+      const next = byName.get(current.jump.toLowerCase());
+      if (!next) {
+        // Said once, by the entry whose field is wrong (every entry reached through it fails with it).
+        const owner = byName.get(current.name.toLowerCase())?.what ?? what;
+        const message = `${source}: ${owner} "${current.name}": field "jump": no jump host or firewall is named "${current.jump}"; list the bastion under jump_hosts`;
+        if (!problems.includes(message)) problems.push(message);
+        return undefined;
+      }
+      const at = path.findIndex((n) => n.toLowerCase() === next.entry.name.toLowerCase());
+      if (at >= 0) {
+        const loop = [...path.slice(at), next.entry.name];
+        const key = loop.slice(0, -1).map((n) => n.toLowerCase()).sort().join(' ');
+        if (!loopsSaid.has(key)) {
+          loopsSaid.add(key);
+          const first = byName.get(loop[0].toLowerCase())!;
+          problems.push(`${source}: ${first.what} "${loop[0]}": field "jump": the jump chain goes round in a circle (${loop.join(' → ')}); one of them must be reached directly`);
+        }
+        return undefined;
+      }
+      path.push(next.entry.name);
+      hops.unshift(endpointOf(next.entry));
+      if (hops.length > MAX_JUMP_HOPS) {
+        problems.push(`${source}: ${what} "${start.name}": field "jump": more than ${MAX_JUMP_HOPS} hops (${path.join(' → ')})`);
+        return undefined;
+      }
+      current = next.entry;
+    }
+    return hops;
+  };
+  const withVia = <T extends SshHostEntry>(entry: T, what: string): T => {
+    if (entry.jump === undefined) return entry;
+    const via = chainOf(entry, what);
+    return via ? { ...entry, via } : entry;
+  };
+  const outFirewalls = firewalls.map((f) => withVia(f, 'firewall'));
+  const outJumps = jumpHosts.map((j) => withVia(j, 'jump host'));
+  return { firewalls: outFirewalls, jumpHosts: outJumps, problems };
 }
 
 function parseFirewall(item: unknown, index: number, source: string, problems: string[], warnings: string[]): FirewallEntry | undefined {
@@ -150,39 +232,7 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
     problems.push(`${source}: firewall #${index + 1}: expected a mapping (name, host, ...), got ${show(item)}`);
     return undefined;
   }
-  const rawName = item.name;
-  const validName = typeof rawName === 'string' && FIREWALL_NAME.test(rawName) && !RESERVED_FIREWALL_NAMES.has(rawName.toLowerCase());
-  const label = validName ? `firewall "${rawName}"` : `firewall #${index + 1}`;
-  const fail = (field: string, message: string) => problems.push(`${source}: ${label}: field "${field}": ${message}`);
-
-  if (rawName === undefined) fail('name', 'missing: every firewall needs a name (letters, digits, ".", "_", "-"; at most 63 characters)');
-  else if (typeof rawName !== 'string' || !FIREWALL_NAME.test(rawName)) {
-    const hint = typeof rawName === 'number' ? ' (quote names that look like numbers)' : '';
-    fail('name', `expected letters, digits, ".", "_", "-" starting with a letter or digit, at most 63 characters; got ${show(rawName)}${hint}`);
-  } else if (!validName) fail('name', `"${rawName}" is reserved; choose another name`);
-
-  for (const key of Object.keys(item)) {
-    if (!(FIREWALL_KEYS as readonly string[]).includes(key)) fail(key, `unknown field${suggest(key, FIREWALL_KEYS)}`);
-  }
-
-  const host = item.host;
-  if (host === undefined) fail('host', 'missing: expected a hostname or an IP address');
-  else if (typeof host !== 'string' || !(isIP(host) !== 0 || isHostname(host))) fail('host', `expected a hostname or an IP address, got ${show(host)}`);
-
-  let port = 22;
-  if (item.port !== undefined) {
-    if (typeof item.port === 'number' && Number.isInteger(item.port) && item.port >= 1 && item.port <= 65535) port = item.port;
-    else fail('port', `expected an integer from 1 to 65535 (default 22), got ${show(item.port)}`);
-  }
-
-  const username = item.username;
-  if (username === undefined) fail('username', 'missing: expected the admin account the bot logs in as');
-  else if (typeof username !== 'string' || !USERNAME.test(username)) {
-    fail('username', `expected letters, digits, ".", "_", "@", "-" (at most 64 characters), got ${show(username)}`);
-  }
-
-  const auth = parseAuth(item, fail);
-  const hostKey = parseHostKey(item, fail);
+  const { label, fail, endpoint } = parseEndpoint(item, index, 'firewall', FIREWALL_KEYS, source, problems);
 
   let vdom: string | undefined;
   if (item.vdom !== undefined) {
@@ -191,12 +241,6 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
   }
 
   const allow = parseAllow(item.allow, fail);
-
-  let algorithms: FirewallEntry['algorithms'] = 'default';
-  if (item.algorithms !== undefined) {
-    if (item.algorithms === 'default' || item.algorithms === 'legacy') algorithms = item.algorithms;
-    else fail('algorithms', `expected default or legacy, got ${show(item.algorithms)}`);
-  }
 
   const tags: string[] = [];
   if (item.tags !== undefined) {
@@ -210,21 +254,101 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
     }
   }
 
-  if (problems.length > before || !auth || !hostKey || !allow) return undefined;
+  if (problems.length > before || !endpoint || !allow) return undefined;
   if (allow.users.length + allow.userGroups.length + allow.channels.length === 0) {
     warnings.push(`${source}: ${label}: no allow rule (users, user_groups or channels): usable by nobody`);
   }
   return {
-    name: rawName as string,
-    host: host as string,
-    port,
-    username: username as string,
-    auth,
-    hostKey,
+    ...endpoint,
     ...(vdom !== undefined ? { vdom } : {}),
     allow,
-    algorithms,
     ...(tags.length > 0 ? { tags } : {}),
+  };
+}
+
+/** A `jump_hosts` entry: an SSH bastion that forwards TCP (direct-tcpip) to the firewalls behind it. */
+function parseJumpHost(item: unknown, index: number, source: string, problems: string[]): JumpHostEntry | undefined {
+  const before = problems.length;
+  if (!isPlainObject(item)) {
+    problems.push(`${source}: jump host #${index + 1}: expected a mapping (name, host, ...), got ${show(item)}`);
+    return undefined;
+  }
+  const { endpoint } = parseEndpoint(item, index, 'jump host', JUMP_HOST_KEYS, source, problems);
+  return problems.length > before ? undefined : endpoint;
+}
+
+/** What firewalls and jump hosts share: name, address, login, pinned host key, algorithms, and `jump`. */
+function parseEndpoint(
+  item: Plain,
+  index: number,
+  what: 'firewall' | 'jump host',
+  knownKeys: readonly string[],
+  source: string,
+  problems: string[],
+): { label: string; fail: Fail; endpoint: SshHostEntry | undefined } {
+  const before = problems.length;
+  const rawName = item.name;
+  const validName = typeof rawName === 'string' && FIREWALL_NAME.test(rawName) && !RESERVED_FIREWALL_NAMES.has(rawName.toLowerCase());
+  const label = validName ? `${what} "${rawName}"` : `${what} #${index + 1}`;
+  const fail = (field: string, message: string) => problems.push(`${source}: ${label}: field "${field}": ${message}`);
+
+  if (rawName === undefined) fail('name', `missing: every ${what} needs a name (letters, digits, ".", "_", "-"; at most 63 characters)`);
+  else if (typeof rawName !== 'string' || !FIREWALL_NAME.test(rawName)) {
+    const hint = typeof rawName === 'number' ? ' (quote names that look like numbers)' : '';
+    fail('name', `expected letters, digits, ".", "_", "-" starting with a letter or digit, at most 63 characters; got ${show(rawName)}${hint}`);
+  } else if (!validName) fail('name', `"${rawName}" is reserved; choose another name`);
+
+  for (const key of Object.keys(item)) {
+    if (!knownKeys.includes(key)) fail(key, `unknown field${suggest(key, knownKeys)}`);
+  }
+
+  const host = item.host;
+  if (host === undefined) fail('host', 'missing: expected a hostname or an IP address');
+  else if (typeof host !== 'string' || !(isIP(host) !== 0 || isHostname(host))) fail('host', `expected a hostname or an IP address, got ${show(host)}`);
+
+  let port = 22;
+  if (item.port !== undefined) {
+    if (typeof item.port === 'number' && Number.isInteger(item.port) && item.port >= 1 && item.port <= 65535) port = item.port;
+    else fail('port', `expected an integer from 1 to 65535 (default 22), got ${show(item.port)}`);
+  }
+
+  const username = item.username;
+  if (username === undefined) fail('username', `missing: expected the ${what === 'firewall' ? 'admin ' : ''}account the bot logs in as`);
+  else if (typeof username !== 'string' || !USERNAME.test(username)) {
+    fail('username', `expected letters, digits, ".", "_", "@", "-" (at most 64 characters), got ${show(username)}`);
+  }
+
+  const auth = parseAuth(item, fail);
+  const hostKey = parseHostKey(item, fail);
+
+  let algorithms: SshHostEntry['algorithms'] = 'default';
+  if (item.algorithms !== undefined) {
+    if (item.algorithms === 'default' || item.algorithms === 'legacy') algorithms = item.algorithms;
+    else fail('algorithms', `expected default or legacy, got ${show(item.algorithms)}`);
+  }
+
+  let jump: string | undefined;
+  if (item.jump !== undefined) {
+    if (typeof item.jump === 'string' && FIREWALL_NAME.test(item.jump)) {
+      if (validName && item.jump.toLowerCase() === (rawName as string).toLowerCase()) fail('jump', `names this ${what} itself; name the jump host it is reached through`);
+      else jump = item.jump;
+    } else fail('jump', `expected the name of a jump host (jump_hosts) or of another firewall, got ${show(item.jump)}`);
+  }
+
+  if (problems.length > before || !auth || !hostKey) return { label, fail, endpoint: undefined };
+  return {
+    label,
+    fail,
+    endpoint: {
+      name: rawName as string,
+      host: host as string,
+      port,
+      username: username as string,
+      auth,
+      hostKey,
+      algorithms,
+      ...(jump !== undefined ? { jump } : {}),
+    },
   };
 }
 
@@ -359,33 +483,39 @@ export function loadInventory(file: string, env: NodeJS.ProcessEnv): Inventory {
   const parsed = parseInventory(text, file);
   const base = path.dirname(path.resolve(file));
   const warnings = [...(parsed.warnings ?? [])];
-  const firewalls = parsed.firewalls.map((entry) => {
+  const jumpHosts = (parsed.jumpHosts ?? []).map((entry) => {
     const resolved = resolvePaths(entry, base);
-    warnings.push(...startupChecks(resolved, file, env));
+    warnings.push(...startupChecks(resolved, file, env, 'jump host'));
     return resolved;
   });
-  return { source: file, firewalls, warnings };
+  const firewalls = parsed.firewalls.map((entry) => {
+    const resolved = resolvePaths(entry, base);
+    warnings.push(...startupChecks(resolved, file, env, 'firewall'));
+    return resolved;
+  });
+  return { source: file, firewalls, ...(jumpHosts.length > 0 ? { jumpHosts } : {}), warnings };
 }
 
-function resolvePaths(entry: FirewallEntry, base: string): FirewallEntry {
+function resolvePaths<T extends SshHostEntry>(entry: T, base: string): T {
   const auth = entry.auth.type === 'privateKey' ? { ...entry.auth, privateKeyPath: path.resolve(base, entry.auth.privateKeyPath) } : entry.auth;
   const hostKey =
     entry.hostKey.knownHostsFile !== undefined ? { ...entry.hostKey, knownHostsFile: path.resolve(base, entry.hostKey.knownHostsFile) } : entry.hostKey;
-  return { ...entry, auth, hostKey };
+  return { ...entry, auth, hostKey, ...(entry.via ? { via: entry.via.map((hop) => resolvePaths(hop, base)) } : {}) };
 }
 
-function startupChecks(entry: FirewallEntry, source: string, env: NodeJS.ProcessEnv): string[] {
+function startupChecks(entry: SshHostEntry, source: string, env: NodeJS.ProcessEnv, what: 'firewall' | 'jump host'): string[] {
   const warnings: string[] = [];
-  const at = (field: string) => `${source}: firewall "${entry.name}": field "${field}"`;
+  const at = (field: string) => `${source}: ${what} "${entry.name}": field "${field}"`;
+  const affected = what === 'firewall' ? 'checks of this firewall' : 'checks through this jump host';
   const envSet = (name: string) => (env[name] ?? '') !== '';
   if (entry.auth.type === 'password') {
-    if (!envSet(entry.auth.passwordEnv)) warnings.push(`${at('password_env')}: environment variable ${entry.auth.passwordEnv} is not set; checks of this firewall will fail until it is`);
+    if (!envSet(entry.auth.passwordEnv)) warnings.push(`${at('password_env')}: environment variable ${entry.auth.passwordEnv} is not set; ${affected} will fail until it is`);
   } else {
     const problem = fileProblem(entry.auth.privateKeyPath);
-    if (problem) warnings.push(`${at('private_key')}: ${entry.auth.privateKeyPath}: ${problem}; checks of this firewall will fail until it is readable`);
+    if (problem) warnings.push(`${at('private_key')}: ${entry.auth.privateKeyPath}: ${problem}; ${affected} will fail until it is readable`);
     else if (groupOrWorldReadable(entry.auth.privateKeyPath)) warnings.push(`${at('private_key')}: ${entry.auth.privateKeyPath} is readable by group or others; chmod 600 it`);
     if (entry.auth.passphraseEnv !== undefined && !envSet(entry.auth.passphraseEnv)) {
-      warnings.push(`${at('passphrase_env')}: environment variable ${entry.auth.passphraseEnv} is not set; checks of this firewall will fail until it is`);
+      warnings.push(`${at('passphrase_env')}: environment variable ${entry.auth.passphraseEnv} is not set; ${affected} will fail until it is`);
     }
   }
   if (entry.hostKey.knownHostsFile !== undefined) {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { CheckError } from '../errors';
-import type { FirewallEntry, Inventory } from './types';
+import type { Inventory, SshHostEntry } from './types';
 
 /**
  * Credentials are read at connect time, from the env var or file the inventory names, and go
@@ -21,7 +21,7 @@ function readKeyFile(file: string): Buffer {
   return fs.readFileSync(file);
 }
 
-export function resolveCredentials(entry: FirewallEntry, env: NodeJS.ProcessEnv, readFile: (p: string) => Buffer = readKeyFile): Credentials {
+export function resolveCredentials(entry: SshHostEntry, env: NodeJS.ProcessEnv, readFile: (p: string) => Buffer = readKeyFile): Credentials {
   const fromEnv = (name: string, what: string): string => {
     const value = env[name];
     if (value === undefined || value === '') {
@@ -59,7 +59,7 @@ const MIN_SCRUB_LENGTH = 4;
  */
 export function secretValues(env: NodeJS.ProcessEnv, inventory?: Inventory): string[] {
   const names = new Set(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
-  for (const entry of inventory?.firewalls ?? []) {
+  for (const entry of [...(inventory?.firewalls ?? []), ...(inventory?.jumpHosts ?? [])]) {
     if (entry.auth.type === 'password') names.add(entry.auth.passwordEnv);
     else if (entry.auth.passphraseEnv !== undefined) names.add(entry.auth.passphraseEnv);
   }

@@ -1,5 +1,5 @@
-/** One firewall of the inventory, validated. Secrets are references, read only when connecting. */
-export interface FirewallEntry {
+/** An SSH endpoint of the inventory (a firewall or a jump host), validated. Secrets are references, read only when connecting. */
+export interface SshHostEntry {
   name: string;
   host: string;
   port: number;
@@ -9,14 +9,28 @@ export interface FirewallEntry {
     | { type: 'privateKey'; privateKeyPath: string; passphraseEnv?: string };
   /** Pinned host keys: `SHA256:...` fingerprints and/or an OpenSSH known_hosts file. At least one. */
   hostKey: { fingerprints: string[]; knownHostsFile?: string };
+  /** `legacy` appends SHA-1 key exchanges for old FortiOS (docs/ssh.md). */
+  algorithms: 'default' | 'legacy';
+  /** `jump:` as written: the jump host (or firewall) this one is reached through. */
+  jump?: string;
+  /**
+   * The hops to go through, outermost first (`via[0]` is dialled directly, each next hop through the one
+   * before, the host itself through the last). Resolved from `jump:` at load time; absent = direct.
+   */
+  via?: SshHostEntry[];
+}
+
+/** A bastion of the inventory's `jump_hosts` section: only ever a hop, never checked. */
+export type JumpHostEntry = SshHostEntry;
+
+/** One firewall of the inventory, validated. */
+export interface FirewallEntry extends SshHostEntry {
   /** VDOM to check on a multi-VDOM unit; absent = every VDOM the admin may see (or root). */
   vdom?: string;
   /** Labels for fleet sweeps (`/sip-check tag=NAME`); empty when none. */
   tags?: string[];
   /** Who may run checks. Empty everywhere = nobody (deny by default). */
   allow: { users: string[]; userGroups: string[]; channels: string[] };
-  /** `legacy` appends SHA-1 key exchanges for old FortiOS (docs/ssh.md). */
-  algorithms: 'default' | 'legacy';
   /** Built-in `fw-demo` entry of the console adapter (`demoInventoryEntry`); never set from an inventory file. */
   demo?: true;
 }
@@ -25,6 +39,8 @@ export interface Inventory {
   /** Where it was read from, for error messages. */
   source: string;
   firewalls: FirewallEntry[];
+  /** The `jump_hosts` section (bastions); firewalls reach them through `via`. */
+  jumpHosts?: JumpHostEntry[];
   /** Non-fatal findings at load time (entries usable by nobody, unset env vars, unreadable key files). */
   warnings?: string[];
 }

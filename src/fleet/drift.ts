@@ -24,7 +24,17 @@ export type DriftChange =
   | { kind: 'handler'; firewall: string; from: OverallHandler | null; to: OverallHandler | null; config: ConfigChange[]; multiVdom: boolean }
   | { kind: 'config'; firewall: string; handler: OverallHandler | null; config: ConfigChange[]; multiVdom: boolean }
   | { kind: 'unreachable'; firewall: string; error: { kind: CheckErrorKind; message: string } }
-  | { kind: 'recovered'; firewall: string; handler: OverallHandler | null; downSince: string; was?: OverallHandler | null; config: ConfigChange[]; multiVdom: boolean }
+  | {
+      kind: 'recovered';
+      firewall: string;
+      handler: OverallHandler | null;
+      downSince: string;
+      /** Why it could not be read (absent in histories written before it was recorded). */
+      downKind?: CheckErrorKind;
+      was?: OverallHandler | null;
+      config: ConfigChange[];
+      multiVdom: boolean;
+    }
   | { kind: 'added'; firewall: string; handler: OverallHandler | null }
   | { kind: 'removed'; firewall: string };
 
@@ -110,11 +120,38 @@ function compare(name: string, before: FirewallSnapshot | undefined, row: SweepR
   const config = before.readAt === '' ? [] : diffConfigLines(before.configLines, row.configLines);
   if (before.down) {
     const was = before.readAt !== '' && before.handler !== row.handler ? before.handler : undefined;
-    return { kind: 'recovered', firewall: name, handler: row.handler, downSince: before.down.since, ...(was !== undefined ? { was } : {}), config, multiVdom };
+    return { kind: 'recovered', firewall: name, handler: row.handler, downSince: before.down.since, downKind: before.down.kind, ...(was !== undefined ? { was } : {}), config, multiVdom };
   }
   if (before.handler !== row.handler) return { kind: 'handler', firewall: name, from: before.handler, to: row.handler, config, multiVdom };
   if (config.length) return { kind: 'config', firewall: name, handler: row.handler, config, multiVdom };
   return undefined;
+}
+
+/**
+ * What changed when a firewall is read again, by why it could not be read: a fixed password is not "reachable
+ * again" (it was reachable all along).
+ */
+function recoveryText(kind: CheckErrorKind | undefined, since: string): string {
+  switch (kind) {
+    case 'unreachable':
+    case 'timeout':
+    case 'disconnected':
+    case undefined:
+      return `reachable again (down since ${since})`;
+    case 'auth-failed':
+      return `login works again (refused since ${since})`;
+    case 'credentials-missing':
+      return `credentials found again (missing since ${since})`;
+    case 'host-key-mismatch':
+    case 'host-key-unknown':
+      return `host key matches the pinned one again (${kind} since ${since})`;
+    case 'algorithm-mismatch':
+      return `SSH handshake works again (no common algorithms since ${since})`;
+    case 'max-admins':
+      return `login accepted again (admin sessions full since ${since})`;
+    default:
+      return `readable again (${kind} since ${since})`;
+  }
 }
 
 /** `fw-branch-7: session-helper → sip-alg; policy 12 gained `set voip-profile default``. */
@@ -128,7 +165,7 @@ export function describeChange(c: DriftChange): string {
     case 'unreachable':
       return `${c.firewall}: could not be read (${c.error.kind}: ${c.error.message.split('\n')[0]})`;
     case 'recovered':
-      return `${c.firewall}: reachable again (down since ${c.downSince}): ${c.was !== undefined ? `${c.was ?? 'unknown'} → ` : ''}${c.handler ?? 'unknown'}${config(c.config, c.multiVdom)}`;
+      return `${c.firewall}: ${recoveryText(c.downKind, c.downSince)}: ${c.was !== undefined ? `${c.was ?? 'unknown'} → ` : ''}${c.handler ?? 'unknown'}${config(c.config, c.multiVdom)}`;
     case 'added':
       return `${c.firewall}: new in the sweep: ${c.handler ?? 'unknown'}`;
     case 'removed':

@@ -110,9 +110,25 @@ function rank(key: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
+/** One row for Slack's bullet list (a proportional font: padding would not line up there). */
 export function tableLine(r: SweepRow): string {
   const vdoms = r.vdoms.length > 1 ? `  [${r.vdoms.map((v) => `${v.name}: ${v.handler}`).join(', ')}]` : '';
   return `${r.name}  ${r.hostname ?? '-'}  ${r.version ?? '-'}  ${r.rule ?? '-'}${vdoms}`;
+}
+
+/**
+ * The text table's lines, columns padded to the widest cell of the whole table (every group), so they line up in a
+ * terminal or a monospace file. The last column (rule, VDOMs) is not padded.
+ */
+export function alignedTableLines(rows: readonly SweepRow[]): Map<SweepRow, string> {
+  const cells = rows.map((r) => [r.name, r.hostname ?? '-', r.version ?? '-']);
+  const widths = [0, 1, 2].map((k) => Math.max(0, ...cells.map((c) => c[k].length)));
+  const lines = new Map<SweepRow, string>();
+  rows.forEach((r, i) => {
+    const vdoms = r.vdoms.length > 1 ? `  [${r.vdoms.map((v) => `${v.name}: ${v.handler}`).join(', ')}]` : '';
+    lines.set(r, `${cells[i].map((c, k) => c.padEnd(widths[k])).join('  ')}  ${r.rule ?? '-'}${vdoms}`);
+  });
+  return lines;
 }
 
 /** The whole summary as plain text. */
@@ -124,9 +140,11 @@ export function renderSweepText(report: SweepReport, changes?: { since?: string;
     out.push('', 'Exceptions:');
     for (const r of exceptions) out.push(`  ✘ ${exceptionLine(r)}`);
   }
-  for (const group of groupByHandler(report.rows)) {
+  const groups = groupByHandler(report.rows);
+  const table = alignedTableLines(groups.flatMap((g) => g.rows));
+  for (const group of groups) {
     out.push('', `${labelOf(group.handler)} (${group.handler}): ${group.rows.length}`);
-    for (const r of group.rows) out.push(`  ${tableLine(r)}`);
+    for (const r of group.rows) out.push(`  ${table.get(r)}`);
   }
   if (changes) out.push('', renderChangesText(changes));
   return out.join('\n');

@@ -24,10 +24,17 @@ export type FleetOutcome =
   | { kind: 'rejected'; error: CheckError }
   | { kind: 'started'; sweepId: string; total: number; done: Promise<SweepReport | undefined> };
 
+/** Who started a sweep without a user, as a busy message names it. */
+export const SWEEP_BY_WATCH = 'the drift watch';
+export const SWEEP_BY_COMMAND_LINE = 'sip-check sweep (command line)';
+
 export interface FleetService {
   handle(command: FleetCommand, requester: Requester, makeReporter: () => SweepReporter): Promise<FleetOutcome>;
-  /** A sweep without a user (the watch, the command line): every inventory firewall in scope. */
-  sweep(scope: SweepScope, opts?: { onProgress?: (done: number, total: number) => void }): Promise<SweepReport>;
+  /**
+   * A sweep without a user: every inventory firewall in scope. `requestedBy` names who started it in a busy
+   * message of a check that meets its lock (default: the drift watch).
+   */
+  sweep(scope: SweepScope, opts?: { onProgress?: (done: number, total: number) => void; requestedBy?: string }): Promise<SweepReport>;
   /** The firewalls a scope covers for this requester (undefined: everyone, i.e. the watch). */
   entriesFor(scope: SweepScope, requester?: Requester): FirewallEntry[];
   /** Stops starting new firewalls; waits (bounded) for running sweeps. */
@@ -140,7 +147,7 @@ export function createFleetService(deps: FleetDeps): FleetService {
     },
 
     sweep(scope, opts = {}) {
-      return track(execute(randomUUID(), scope, entriesFor(scope), 'watch', opts.onProgress));
+      return track(execute(randomUUID(), scope, entriesFor(scope), opts.requestedBy ?? SWEEP_BY_WATCH, opts.onProgress));
     },
 
     async shutdown(timeoutMs) {

@@ -79,49 +79,81 @@ function errorRow(name: string, error: CheckError): SweepRow {
   return { name, handler: null, rule: null, hostname: null, version: null, vdoms: [], error: { kind: error.kind, message: error.message }, seconds: 0, configLines: [] };
 }
 
+/**
+ * Entries that share a device (same host:port through the same hops: one inventory entry per VDOM, say), in the
+ * order of their first appearance. A group is read by one worker, entry after entry, under one device lock: the
+ * sweep never waits for itself, and never holds two sessions on one unit.
+ */
+export function groupByDevice(entries: readonly FirewallEntry[]): number[][] {
+  const groups = new Map<string, number[]>();
+  entries.forEach((entry, index) => {
+    const key = deviceKey(entry);
+    const group = groups.get(key);
+    if (group) group.push(index);
+    else groups.set(key, [index]);
+  });
+  return [...groups.values()];
+}
+
 /** Reads every entry with bounded concurrency. A firewall that fails is a row with its error; the sweep never fails. */
 export async function runSweep(entries: readonly FirewallEntry[], deps: SweepRunDeps): Promise<SweepRow[]> {
   const rows: SweepRow[] = new Array<SweepRow>(entries.length);
+  const groups = groupByDevice(entries);
   let next = 0;
   let done = 0;
-  const one = async (index: number): Promise<SweepRow> => {
-    const entry = entries[index];
+  const emit = (index: number, row: SweepRow) => {
+    rows[index] = row;
+    done++;
+    try {
+      deps.onRow?.(row, done, entries.length);
+    } catch {
+      // progress must not break a sweep
+    }
+  };
+  /** One device: its slot and lock once, then each of its entries in inventory order. */
+  const device = async (group: number[]): Promise<void> => {
+    const first = entries[group[0]];
+    const failAll = (error: CheckError) => group.forEach((index) => emit(index, errorRow(entries[index].name, error)));
     let release: (() => Promise<void>) | undefined;
     try {
-      release = await deps.slots.acquire(deps.signal, `sweep-${deps.holder.checkId}-${index}`);
+      release = await deps.slots.acquire(deps.signal, `sweep-${deps.holder.checkId}-${group[0]}`);
     } catch (e) {
-      return errorRow(entry.name, e instanceof CheckError ? e : new CheckError('cancelled', 'the sweep was stopped'));
+      return failAll(e instanceof CheckError ? e : new CheckError('cancelled', 'the sweep was stopped'));
     }
     try {
       // Same key as the check service: two inventory names for one host:port share the device.
-      const lock = deps.locks ? await deps.locks.tryAcquire(deviceKey(entry), deps.holder) : undefined;
-      if (lock && 'busy' in lock) return errorRow(entry.name, busyError(entry.name, lock.busy));
+      let lock;
       try {
-        return await deps.collect(entry, deps.signal);
+        lock = deps.locks ? await deps.locks.tryAcquire(deviceKey(first), deps.holder) : undefined;
+      } catch (e) {
+        // The lock store could not answer (Redis down): these firewalls are rows with the error, the sweep goes on.
+        return failAll(e instanceof CheckError ? e : new CheckError('internal', String(e)));
+      }
+      if (lock && 'busy' in lock) {
+        const holder = lock.busy;
+        return group.forEach((index) => emit(index, errorRow(entries[index].name, busyError(entries[index].name, holder))));
+      }
+      try {
+        for (const index of group) {
+          let row: SweepRow;
+          try {
+            row = await deps.collect(entries[index], deps.signal);
+          } catch (e) {
+            row = errorRow(entries[index].name, e instanceof CheckError ? e : new CheckError('internal', String(e)));
+          }
+          emit(index, row);
+        }
       } finally {
         await lock?.lease.release();
       }
-    } catch (e) {
-      // The lock store could not answer (Redis down): this firewall is a row with the error, the sweep goes on.
-      return errorRow(entry.name, e instanceof CheckError ? e : new CheckError('internal', String(e)));
     } finally {
       await release();
     }
   };
   const worker = async () => {
-    while (next < entries.length) {
-      const index = next++;
-      const row = await one(index);
-      rows[index] = row;
-      done++;
-      try {
-        deps.onRow?.(row, done, entries.length);
-      } catch {
-        // progress must not break a sweep
-      }
-    }
+    while (next < groups.length) await device(groups[next++]);
   };
-  const workers = Math.max(1, Math.min(deps.concurrency, entries.length));
+  const workers = Math.max(1, Math.min(deps.concurrency, groups.length));
   await Promise.all(Array.from({ length: workers }, worker));
   return rows;
 }

@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream';
 import { Client, type Algorithms, type ConnectConfig } from 'ssh2';
 import { CheckError } from '../errors';
 import { makeHostVerifier, normaliseFingerprint, type HostKeyResult } from './hostKey';
+import type { JumpPool, JumpTunnel } from './jump';
 
 /** Everything needed to reach one firewall. Secrets live only here, never in messages or debug lines. */
 export interface ConnectTarget {
@@ -22,6 +24,10 @@ export interface ConnectTarget {
   keepaliveMs: number;
   /** Handshake trace (ssh2 `debug`), secrets redacted. */
   debug?: (line: string) => void;
+  /** Jump hosts to go through, outermost first, and the pool that shares their connections (fortigate/jump.ts). */
+  via?: { hops: ConnectTarget[]; pool: JumpPool };
+  /** An already open stream to run SSH over instead of a TCP connection (a jump host's forwarded channel). */
+  sock?: Duplex;
 }
 
 /** Where the connection got to, for timeout messages ("Timed out while waiting for handshake" is a catch-all: docs/ssh.md). */
@@ -56,8 +62,26 @@ export function answerKeyboardPrompts(prompts: ReadonlyArray<{ prompt: string; e
   });
 }
 
-/** Connects, verifies the pinned host key before authentication, authenticates. Rejects with a `CheckError`. */
-export function connectSsh(target: ConnectTarget): Promise<Client> {
+/**
+ * Connects (through the jump hosts of `via`, if any), verifies the pinned host key before authentication,
+ * authenticates. Rejects with a `CheckError`.
+ */
+export async function connectSsh(target: ConnectTarget): Promise<Client> {
+  if (!target.via || target.via.hops.length === 0) return connectDirect(target);
+  const tunnel: JumpTunnel = await target.via.pool.forward(target.via.hops, target.host, target.port, target.readyTimeoutMs);
+  try {
+    const client = await connectDirect({ ...target, via: undefined, sock: tunnel.sock });
+    // The hops stay held while this connection lives; its end (or the tunnel's) gives them back.
+    client.once('close', tunnel.release);
+    return client;
+  } catch (e) {
+    tunnel.sock.destroy();
+    tunnel.release();
+    throw e;
+  }
+}
+
+function connectDirect(target: ConnectTarget): Promise<Client> {
   return new Promise<Client>((resolve, reject) => {
     const client = new Client();
     const where = `${target.host}:${target.port}`;
@@ -119,6 +143,7 @@ export function connectSsh(target: ConnectTarget): Promise<Client> {
       tryKeyboard: true,
       hostVerifier: verifier,
     };
+    if (target.sock !== undefined) config.sock = target.sock;
     if (target.password !== undefined) config.password = target.password;
     if (target.privateKey !== undefined) config.privateKey = target.privateKey;
     if (target.passphrase !== undefined) config.passphrase = target.passphrase;

@@ -13,3 +13,4 @@ export {
   type SimulatorUser,
 } from './types';
 export { DEFAULT_HOST_KEY, DEFAULT_HOST_KEY_FINGERPRINT } from './hostKey';
+export { JumpHostServer, JUMP_HOST_KEY, JUMP_HOST_KEY_FINGERPRINT, type JumpHostOptions } from './jumpHost';

@@ -38,6 +38,10 @@ describe('FirewallLocks: one check per firewall', () => {
 
   it('names a terminal user plainly (no Slack mention syntax outside Slack IDs)', () => {
     expect(busyError('fw-demo', { ...holder('c1'), requestedBy: 'console' }).message).toMatch(/started by console at /);
+    // A sweep holding the device is named as a sweep, with who started it (the watch, the command line, a user).
+    expect(busyError('fw01', { ...holder('sweep-0b6c'), requestedBy: 'sip-check sweep (command line)' }).message).toBe(
+      'A sweep is already reading fw01 (started by sip-check sweep (command line) at 2026-11-25T17:40:00.000Z, id sweep-0b6c).',
+    );
   });
 });
 

@@ -11,8 +11,10 @@ describe('shipped examples', () => {
     const text = fs.readFileSync(path.join(root, 'inventory.example.yml'), 'utf8');
     const inventory = parseInventory(text, 'inventory.example.yml');
     expect(inventory.firewalls.map((f) => f.name)).toEqual(['fw01', 'fw-branch-2']);
+    expect(inventory.firewalls[1].via?.map((h) => h.name)).toEqual(['bastion-dc1']);
+    expect(text).toMatch(/^jump_hosts:/m);
     expect(inventory.warnings).toEqual([]);
-    for (const field of ['name', 'host', 'port', 'username', 'password_env', 'private_key', 'passphrase_env', 'host_key', 'known_hosts', 'vdom', 'allow', 'users', 'user_groups', 'channels', 'algorithms', 'tags']) {
+    for (const field of ['name', 'host', 'port', 'username', 'password_env', 'private_key', 'passphrase_env', 'host_key', 'known_hosts', 'vdom', 'allow', 'users', 'user_groups', 'channels', 'algorithms', 'tags', 'jump']) {
       expect(text).toMatch(new RegExp(`^\\s+-? ?${field}:`, 'm'));
     }
   });

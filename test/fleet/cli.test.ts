@@ -124,6 +124,13 @@ describe('sip-check sweep (child process against the simulator)', () => {
     const noInventory = await run(['--json'], { SIP_CHECK_INVENTORY: '' });
     expect(noInventory.code).toBe(2);
     expect(noInventory.stderr).toMatch(/SIP_CHECK_INVENTORY is not set/);
+    // A password variable the inventory names but the environment lacks: configuration, before any connection.
+    const loginsBefore = fleet.sims.map((sim) => sim.state.logins);
+    const noPassword = await run(['--tag', 'emea'], { [PASSWORD_ENV]: '' });
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toBe(`sip-check sweep: configuration problems:\n  - The password for fw-helper is missing: environment variable ${PASSWORD_ENV} is not set.\n`);
+    expect(noPassword.stdout).toBe('');
+    expect(fleet.sims.map((sim) => sim.state.logins)).toEqual(loginsBefore);
     const badConcurrency = await run([], { SIP_CHECK_SWEEP_CONCURRENCY: '9' });
     expect(badConcurrency.code).toBe(2);
     expect(badConcurrency.stderr).toMatch(/SIP_CHECK_SWEEP_CONCURRENCY=9 is more than half of SIP_CHECK_MAX_CONCURRENT=10: expected at most 5/);
@@ -148,4 +155,20 @@ describe('sip-check sweep (child process against the simulator)', () => {
       await redis.close();
     }
   }, 60_000);
+
+  it('--demo sweeps the built-in simulated units without an inventory or credentials: one device listed per VDOM, one unit behind a bastion', async () => {
+    const out = await run(['--demo', '--json'], { SIP_CHECK_INVENTORY: '', [PASSWORD_ENV]: '' });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('sip-check sweep: demo: 4 simulated FortiGate entries on this machine: demo-hq-root, demo-hq-voice, demo-branch, demo-remote (through demo-bastion)\n');
+    const json = JSON.parse(out.stdout) as { firewalls: Array<{ name: string; handler: string | null; hostname: string | null; error: unknown }> };
+    expect(json.firewalls.map((f) => [f.name, f.hostname, f.handler, f.error])).toEqual([
+      ['demo-hq-root', 'FGT-HQ', 'sip-alg', null],
+      ['demo-hq-voice', 'FGT-HQ', 'mismatch', null],
+      ['demo-branch', 'FGT-BRANCH', 'session-helper', null],
+      ['demo-remote', 'FGT-DEMO', 'sip-alg', null],
+    ]);
+    const tagged = await run(['--demo', '--tag', 'hq'], { SIP_CHECK_INVENTORY: '' });
+    expect(tagged.code).toBe(0);
+    expect(tagged.stdout).toMatch(/^Sweep of 2 firewall\(s\)/);
+  }, 120_000);
 });

@@ -68,6 +68,18 @@ describe('applyRun: drift between sweeps', () => {
     expect(r.state.runs.map((x) => x.id)).toEqual(['run-1', 'run-2', 'run-3']);
   });
 
+  it('a recovery says what actually changed: a fixed password is a login that works again, not "reachable again"', () => {
+    const badPassword = { kind: 'auth-failed' as const, message: 'authentication failed for user "sipcheck" on fw1 (192.0.2.1:22)' };
+    let r = applyRun(emptyState(), report(1, [row('fw1'), row('fw2'), row('fw3')]), { complete: true });
+    r = applyRun(r.state, report(2, [row('fw1', { handler: null, error: badPassword }), row('fw2', { handler: null, error: { kind: 'host-key-mismatch', message: 'SSH host key of fw2 does not match' } }), row('fw3', { handler: null, error: { kind: 'permission-denied', message: 'Command fail' } })]), { complete: true });
+    r = applyRun(r.state, report(3, [row('fw1'), row('fw2'), row('fw3')]), { complete: true });
+    expect(r.changes.map(describeChange)).toEqual([
+      `fw1: login works again (refused since ${at(2)}): sip-alg`,
+      `fw2: host key matches the pinned one again (host-key-mismatch since ${at(2)}): sip-alg`,
+      `fw3: readable again (permission-denied since ${at(2)}): sip-alg`,
+    ]);
+  });
+
   it('keeps history and runs for a bounded time and count', () => {
     let state = emptyState();
     for (let h = 0; h < 6; h++) state = applyRun(state, report(h, [row('fw1', { handler: h % 2 ? 'sip-alg' : 'none' })]), { retention: { maxAgeMs: 3 * 3_600_000, maxEntries: 100 } }).state;
@@ -111,13 +123,32 @@ describe('renderings', () => {
       '  ✘ fw-down: unreachable: connect ECONNREFUSED 192.0.2.7:22',
       '',
       'mismatch (mismatch): 1',
-      '  fw-mm  FW-MM  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R8',
+      '  fw-mm      FW-MM                   FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R8',
       '',
       'SIP ALG (sip-alg): 1',
-      '  fw-alg  FW-ALG  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R3',
+      '  fw-alg     FW-ALG                  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R3',
       '',
       'SIP session helper (session-helper): 1',
       '  fw-helper  =HYPERLINK("http://x")  FortiGate-60F v7.2.8,build1639,240313 (GA.M)  R5',
+    ]);
+  });
+
+  it('text: the table\'s columns line up across groups, whatever the lengths (unknown values as -)', () => {
+    const rows = [
+      row('fw-a', { hostname: 'FGT-A', version: 'FortiGate-VM64 v7.4.3,build2573,240201 (GA.F)', rule: 'R1' }),
+      row('fw-branch-long-name', { handler: 'session-helper', hostname: null, version: 'FortiGate-60E v6.4.15,build2095,240326 (GA)', rule: 'R5' }),
+      row('fw-multi', { hostname: 'FGT-MULTI-VDOM-1', version: null, rule: 'root: R1; voice: R5', handler: 'mixed', vdoms: [{ name: 'root', handler: 'sip-alg' }, { name: 'voice', handler: 'session-helper' }] }),
+    ];
+    const text = renderSweepText(buildReport('s2', { kind: 'all' }, rows, new Date('2026-12-01T10:00:00Z'), 0.9));
+    expect(text.split('\n').slice(2)).toEqual([
+      'mixed (mixed): 1',
+      '  fw-multi             FGT-MULTI-VDOM-1  -                                              root: R1; voice: R5  [root: sip-alg, voice: session-helper]',
+      '',
+      'SIP ALG (sip-alg): 1',
+      '  fw-a                 FGT-A             FortiGate-VM64 v7.4.3,build2573,240201 (GA.F)  R1',
+      '',
+      'SIP session helper (session-helper): 1',
+      '  fw-branch-long-name  -                 FortiGate-60E v6.4.15,build2095,240326 (GA)    R5',
     ]);
   });
 });

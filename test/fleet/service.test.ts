@@ -4,7 +4,8 @@ import { FirewallLocks, Semaphore } from '../../src/check/locks';
 import type { SessionOpener } from '../../src/check/run';
 import type { Requester } from '../../src/check/types';
 import type { FirewallEntry } from '../../src/config/types';
-import { createFleetService } from '../../src/fleet/service';
+import { createFleetService, SWEEP_BY_COMMAND_LINE } from '../../src/fleet/service';
+import { busyError, deviceKey } from '../../src/check/locks';
 import { SweepSlots, sweepShareOf } from '../../src/fleet/sweep';
 import type { SweepReport, SweepReporter } from '../../src/fleet/types';
 import { testLimits } from '../support/harness';
@@ -111,5 +112,31 @@ describe('fleet service', () => {
     expect(report.rows[0].error?.kind ?? report.rows[0].handler).toMatch(/sip-alg|cancelled/);
     expect(report.rows.slice(1).every((r) => r.error?.kind === 'cancelled')).toBe(true);
     expect(await service.handle({ kind: 'sweep', scope: { kind: 'all' } }, requester, () => new Recorder())).toMatchObject({ kind: 'rejected', error: { kind: 'shutdown' } });
+  }, 60_000);
+
+  it('a sweep without a user holds each device in the name of who started it: the watch by default, or the command line', async () => {
+    const alg = fleet.entries.find((e) => e.name === 'fw-alg')!;
+    const said: string[] = [];
+    for (const requestedBy of [undefined, SWEEP_BY_COMMAND_LINE]) {
+      const locks = new FirewallLocks();
+      const gated = gatedOpener(makeSessionOpener(testLimits(), fleet.env));
+      const service = createFleetService({
+        inventory: { source: 'test', firewalls: [alg] },
+        limits: testLimits(),
+        openSession: gated.opener,
+        slots: new SweepSlots(undefined, 1),
+        concurrency: 1,
+        locks,
+        log: () => undefined,
+      });
+      const done = service.sweep({ kind: 'all' }, requestedBy ? { requestedBy } : {});
+      while (gated.waiting < 1) await tick();
+      // What a check of fw-alg would be told right now.
+      said.push(busyError('fw-alg', locks.holder(deviceKey(alg))!).message);
+      gated.open();
+      await done;
+    }
+    expect(said[0]).toMatch(/^A sweep is already reading fw-alg \(started by the drift watch at .*, id sweep-[0-9a-f-]{36}\)\.$/);
+    expect(said[1]).toMatch(/^A sweep is already reading fw-alg \(started by sip-check sweep \(command line\) at /);
   }, 60_000);
 });

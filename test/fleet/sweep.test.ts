@@ -3,9 +3,10 @@ import { FirewallLocks, Semaphore } from '../../src/check/locks';
 import path from 'node:path';
 import { assertNoDebug, sweepFirewall } from '../../src/fleet/collect';
 import { COMMANDS } from '../../src/fortios/cli';
-import { runSweep, SweepSlots, countRows } from '../../src/fleet/sweep';
+import { runSweep, SweepSlots, countRows, groupByDevice } from '../../src/fleet/sweep';
 import { isDebugClean } from '../../src/simulator';
 import { openerFor, startFirewall, testLimits } from '../support/harness';
+import { deviceKey } from '../../src/check/locks';
 import { startFleet, type Fleet } from './support';
 import { expectReadOnly } from '../support/readOnly';
 
@@ -86,5 +87,72 @@ describe('assertNoDebug', () => {
   });
   it.each([COMMANDS.sipProxyStats, COMMANDS.sessionList, COMMANDS.systemStatus])('passes %j', (command) => {
     expect(assertNoDebug(command)).toBe(command);
+  });
+});
+
+describe('inventory entries that share a device (one per VDOM, as the README recommends)', () => {
+  it('are read one after another inside a sweep under one lock, never refused as busy by the sweep itself', async () => {
+    const a = await startFirewall({ name: 'fw-sim' });
+    const b = await startFirewall({ name: 'fw-other' });
+    try {
+      const again = { ...a.entry, name: 'fw-sim-again' };
+      const entries = [a.entry, b.entry, again];
+      expect(groupByDevice(entries)).toEqual([[0, 2], [1]]);
+      const limits = testLimits();
+      const openSession = makeSessionOpener(limits, a.env);
+      const locks = new FirewallLocks();
+      const reading = new Map<string, number>();
+      let mostAtOnce = 0;
+      const rows = await runSweep(entries, {
+        collect: async (entry, signal) => {
+          const key = deviceKey(entry);
+          reading.set(key, (reading.get(key) ?? 0) + 1);
+          mostAtOnce = Math.max(mostAtOnce, reading.get(key)!);
+          try {
+            return await sweepFirewall(entry, { openSession, limits, signal });
+          } finally {
+            reading.set(key, reading.get(key)! - 1);
+          }
+        },
+        concurrency: 3,
+        slots: new SweepSlots(new Semaphore(10), 5),
+        locks,
+        holder: { requestedBy: 'sip-check sweep (command line)', startedAt: new Date(), checkId: 'sweep-cli' },
+        signal: new AbortController().signal,
+      });
+      expect(rows.map((r) => [r.name, r.error?.message ?? r.handler])).toEqual([
+        ['fw-sim', 'sip-alg'],
+        ['fw-other', 'sip-alg'],
+        ['fw-sim-again', 'sip-alg'],
+      ]);
+      expect(mostAtOnce).toBe(1);
+      expect(a.sim.state.logins).toBe(2);
+      expect(locks.entries()).toEqual([]);
+    } finally {
+      await Promise.all([a.sim.close(), b.sim.close()]);
+    }
+  });
+
+  it('a device held by a check makes every entry of it a busy row, naming the holder', async () => {
+    const a = await startFirewall({ name: 'fw-sim' });
+    try {
+      const entries = [a.entry, { ...a.entry, name: 'fw-sim-again' }];
+      const locks = new FirewallLocks();
+      locks.acquire(deviceKey(a.entry), { requestedBy: 'U0OTHER01', startedAt: new Date('2026-12-01T10:00:00Z'), checkId: 'chk-1' });
+      const rows = await runSweep(entries, {
+        collect: () => Promise.reject(new Error('must not be read')),
+        concurrency: 2,
+        slots: new SweepSlots(undefined, 2),
+        locks,
+        holder: { requestedBy: 'the drift watch', startedAt: new Date(), checkId: 'sweep-w' },
+        signal: new AbortController().signal,
+      });
+      expect(rows.map((r) => `${r.name}: ${r.error?.message}`)).toEqual([
+        'fw-sim: A check of fw-sim is already running (started by <@U0OTHER01> at 2026-12-01T10:00:00.000Z, id chk-1).',
+        'fw-sim-again: A check of fw-sim-again is already running (started by <@U0OTHER01> at 2026-12-01T10:00:00.000Z, id chk-1).',
+      ]);
+    } finally {
+      await a.sim.close();
+    }
   });
 });
