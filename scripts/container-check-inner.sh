@@ -106,7 +106,10 @@ rm -f "$ROOT/tmp/sip-check.pid"
 run SLACK_BOT_TOKEN=xoxb-0-container-check SLACK_SIGNING_SECRET=0123456789abcdef0123456789abcdef PORT="$HTTP_PORT" \
   sh -c "$(in_app "$CMD")" </dev/null >"$WORK/2.out" 2>&1 &
 BOT=$!
-healthz() { curl -s -o "$WORK/2.healthz" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/healthz" 2>/dev/null | grep -q 200; }
+healthz() {
+  node -e 'fetch(process.argv[1]).then(async (r) => { require("fs").writeFileSync(process.argv[2], await r.text()); process.exit(r.status === 200 ? 0 : 1); }, () => process.exit(1))' \
+    "http://127.0.0.1:$HTTP_PORT/healthz" "$WORK/2.healthz" 2>/dev/null
+}
 wait_for 90 healthz || { cat "$WORK/2.out" >&2; fail "2. /healthz did not answer 200 on port $HTTP_PORT"; }
 PID=$(pid_of_bot)
 [ "$(uid_of "$PID")" = "$RUN_UID" ] || fail "2. the bot runs as uid $(uid_of "$PID"), not $RUN_UID"
@@ -119,6 +122,7 @@ set -e
 say "2. HTTP mode: /healthz 200 $(cat "$WORK/2.healthz"), uid $RUN_UID, SIGTERM exit 0"
 
 # 3. A check from the container's terminal (docker run -it), SIGTERM while it captures: debug reset on the firewall.
+rm -f "$WORK/console.in"
 mkfifo "$WORK/console.in"
 rm -f "$ROOT/tmp/sip-check.pid"
 {
