@@ -1,6 +1,6 @@
 import { COMMANDS } from '../fortios/cli';
 import { sessionHandler, sipProxyStatsDelta } from '../fortios/parsers';
-import type { Facts, PolicyFacts, VdomFacts } from './facts';
+import { fortiosVersion, type Facts, type FortiosVersion, type PolicyFacts, type VdomFacts } from './facts';
 import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
 import { vdomCoverage } from './coverage';
 import { remediationFor } from './remediation';
@@ -37,12 +37,54 @@ const HANDLER_MEANING: Record<PolicyHandler, string> = {
   none: 'nothing: the firewall passes SIP as plain traffic, with no SIP-aware NAT or pinholes',
 };
 
-interface Version {
-  major?: number;
-  minor?: number;
+type Version = FortiosVersion;
+
+/**
+ * A note about one policy that other policies may share: said once for the set (`policies 1-5`), wherever it is
+ * made. `key` tells which notes are the same; `text` writes it for the policies it covers.
+ */
+interface PolicyNote {
+  key: string;
+  id: number;
+  text: (policies: string) => string;
 }
 
-type PolicyOutcome = { verdict: PolicyVerdict; notes: string[] } | { missing: string; notes: string[] };
+type Note = string | PolicyNote;
+
+type PolicyOutcome = { verdict: PolicyVerdict; notes: Note[] } | { missing: string; notes: Note[] };
+
+/** `policy 7`, `policies 1-5`, `policies 1, 3, 7-9`: ids sorted, runs compacted. */
+export function policiesText(ids: readonly number[]): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    runs.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return `${sorted.length === 1 ? 'policy' : 'policies'} ${runs.join(', ')}`;
+}
+
+/** Notes in first-seen order, each shared note once with every policy it covers. */
+function mergeNotes(notes: readonly Note[]): string[] {
+  const order: Array<string | PolicyNote[]> = [];
+  const groups = new Map<string, PolicyNote[]>();
+  for (const n of notes) {
+    if (typeof n === 'string') {
+      if (!order.includes(n)) order.push(n);
+      continue;
+    }
+    let group = groups.get(n.key);
+    if (!group) {
+      group = [];
+      groups.set(n.key, group);
+      order.push(group);
+    }
+    group.push(n);
+  }
+  return order.map((o) => (typeof o === 'string' ? o : o[0].text(policiesText(o.map((n) => n.id)))));
+}
 
 interface Context {
   vdom: VdomFacts;
@@ -105,7 +147,7 @@ function verdictOf(p: PolicyFacts, handler: PolicyHandler, rule: RuleId, reason:
 
 /** The ALG path (R1, R3, R4, R6) with the version and port qualifiers. */
 function algOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: RuleId, reason: string, profileFeatureSet?: string): PolicyOutcome {
-  const notes: string[] = [];
+  const notes: Note[] = [];
   if (!algCovers(ctx, ports)) {
     const s = ctx.vdom.settings;
     return {
@@ -125,7 +167,12 @@ function algOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: Rule
     };
   }
   if (ctx.version.major === undefined && p.inspectionMode !== 'proxy') {
-    notes.push(`FortiOS version unknown (\`${COMMANDS.systemStatus}\` missing): on 7.0/7.2 a ${p.inspectionMode}-mode policy such as ${p.id} would get flow-based SIP inspection instead.`);
+    const mode = p.inspectionMode;
+    notes.push({
+      key: `version-unknown|${mode}`,
+      id: p.id,
+      text: (ids) => `FortiOS version unknown (no \`${COMMANDS.systemStatus}\` output and no backup header \`#config-version=\` in the input): on 7.0/7.2 the ${mode}-mode ${ids} would get flow-based SIP inspection instead of the SIP ALG (KB 217022).`,
+    });
   }
   // 7.4+: `ips-voip-filter` beside the VoIP profile adds IPS SIP signatures (7.4 admin guide).
   if (p.ipsVoipFilter && rule === 'R1' && (atLeast74(ctx.version) || ctx.version.major === undefined)) {
@@ -143,7 +190,8 @@ function helperOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: R
     return { verdict: verdictOf(p, 'session-helper', rule, `${reason}; session-helper entry ${h.id} (\`sip\`, protocol ${h.protocol}, port ${h.port}) covers it`), notes: [] };
   }
   if (ctx.helpersSubset) {
-    return { missing: COMMANDS.sessionHelper, notes: [`\`${ctx.helpersSubset}\` shows only some session-helper entries and none of them covers policy ${p.id}: the whole table is needed.`] };
+    const subset = ctx.helpersSubset;
+    return { missing: COMMANDS.sessionHelper, notes: [{ key: 'helpers-subset', id: p.id, text: (ids) => `\`${subset}\` shows only some session-helper entries and none of them covers ${ids}: the whole table is needed.` }] };
   }
   const sip = sipHelperEntries(ctx.helpers);
   const why = sip.length
@@ -166,7 +214,7 @@ function decidePolicy(ctx: Context, p: PolicyFacts, ports: PolicyPorts): PolicyO
   if (profileName) {
     if (!v.voipProfiles) return { missing: COMMANDS.voipProfile, notes: [] };
     const profile = v.voipProfiles[profileName];
-    if (!profile) return { missing: COMMANDS.voipProfile, notes: [`VoIP profile "${profileName}" of policy ${p.id} is not in the \`voip profile\` output.`] };
+    if (!profile) return { missing: COMMANDS.voipProfile, notes: [{ key: `profile-missing|${profileName}`, id: p.id, text: (ids) => `VoIP profile "${profileName}" of ${ids} is not in the \`voip profile\` output.` }] };
     if (profile.sipStatus === 'disable') {
       // R2: SIP disabled in the profile hands SIP to the helper, if any (KB 211669 point 4; KB 192004).
       return helperOutcome(ctx, p, ports, 'R2', `VoIP profile "${profileName}" has \`config sip\` / \`set status disable\``);
@@ -184,7 +232,7 @@ function decidePolicy(ctx: Context, p: PolicyFacts, ports: PolicyPorts): PolicyO
   if (ctx.helpers && !ctx.helpersSubset && sipHelperEntries(ctx.helpers).length === 0) {
     return algOutcome(ctx, p, ports, 'R4', `no VoIP profile, ${modeText}, and no \`sip\` session-helper entry: the \`default\` VoIP profile applies`);
   }
-  const notes = ctx.helpers && !ctx.helpersSubset ? [] : [`\`${COMMANDS.sessionHelper}\` was not read whole: R3 and R4 give the same handler, but the helper table is unknown.`];
+  const notes: Note[] = ctx.helpers && !ctx.helpersSubset ? [] : [`\`${COMMANDS.sessionHelper}\` was not read whole: R3 and R4 give the same handler, but the helper table is unknown.`];
   const out = algOutcome(ctx, p, ports, 'R3', `no VoIP profile and ${modeText}: the \`default\` VoIP profile applies (KB 270884)`);
   out.notes.push(...notes);
   return out;
@@ -294,16 +342,15 @@ function ruleOf(policies: PolicyVerdict[]): string {
 }
 
 function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): VdomVerdict {
-  const status = facts.status;
   const ctx: Context = {
     vdom: v,
     helpers: facts.sessionHelpers,
     helpersSubset: facts.sessionHelpersSubset,
-    version: { major: status?.versionMajor, minor: status?.versionMinor },
+    version: fortiosVersion(facts),
     sipPorts: [],
   };
   const missing = new Set<string>();
-  const notes: string[] = [...(v.readNotes ?? [])];
+  const policyNotes: Note[] = [];
   const policies: PolicyVerdict[] = [];
   const guessed = new Set<string>();
   const filter = v.evidence.filterPort;
@@ -330,10 +377,12 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     const byName = p.services.some((s) => SIP_NAME.test(s));
     if (!carriesSip(ports, sipPorts) && !byName) continue;
     const outcome = decidePolicy(ctx, p, ports);
-    notes.push(...outcome.notes);
+    policyNotes.push(...outcome.notes);
     if ('missing' in outcome) missing.add(outcome.missing);
     else policies.push(outcome.verdict);
   }
+  const notes: string[] = [...(v.readNotes ?? []), ...mergeNotes(policyNotes)];
+  if (ctx.version.disagreement && !notes.includes(ctx.version.disagreement)) notes.push(ctx.version.disagreement);
   // Policies not seen may carry SIP: with only a subset read and none of it carrying SIP, nothing can be said.
   if (v.policiesSubset && !policies.length) missing.add(COMMANDS.firewallPolicy);
   if (guessed.size) {
