@@ -10,7 +10,7 @@ import { COMMANDS } from '../../src/fortios/cli';
 import { parseBackupHeader } from '../../src/fortios/parsers';
 import { policiesText } from '../../src/verdict/decide';
 
-const DIR = path.join(__dirname, '..', 'fixtures', 'transcripts');
+const DIR = path.join(__dirname, '..', 'fixtures', 'backups');
 const read = (name: string) => readFileSync(path.join(DIR, name), 'utf8');
 const BACKUP_62 = 'backup-fgvmk6-6.2.0.conf';
 const BACKUP_70 = 'backup-fg100f-7.0.12.conf';
