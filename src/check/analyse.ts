@@ -18,7 +18,7 @@ export interface Analysis {
 /** Live: the SIP capture was already summarised while streaming. */
 export function analyse(outputs: CommandResult[], sip: SipSummary): Analysis {
   const facts = readFacts(outputs);
-  const verdict = decide(facts, { messages: sip.messages, lines: sip.lines.total });
+  const verdict = decide(facts, { messages: sip.messages, lines: sip.lines.total, registrations: sip.registrations });
   const status: Analysis['status'] = {};
   const version = fortiosVersion(facts);
   const hostname = facts.status?.hostname ?? facts.systemGlobal?.hostname;

@@ -4,6 +4,7 @@ import { fortiosVersion, type Facts, type FortiosVersion, type PolicyFacts, type
 import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
 import { vdomCoverage } from './coverage';
 import { remediationFor } from './remediation';
+import { registrationTimerNote, sipUdpIdleTimer, type CapturedRegistration } from './timers';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
 
 /**
@@ -16,6 +17,8 @@ import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, Se
 export interface CaptureEvidence {
   messages: number;
   lines: number;
+  /** The registrations the capture saw, with the interval they ask (`Expires`): set against the UDP idle timer. */
+  registrations?: readonly CapturedRegistration[];
 }
 
 export const HANDLER_LABEL: Record<OverallHandler, string> = {
@@ -272,6 +275,17 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
       out.quotes.push({ source: statsCmd, text: 'ALG counters did not move between the two readings' });
     }
   }
+  // Counters since boot: not proof that the ALG handles SIP now (R8), but what it has done, quoted with their header.
+  const lastStats = ev.proxyStats[ev.proxyStats.length - 1];
+  if (lastStats && !out.signals.length) {
+    const counters = lastStats.stats.vdoms[v.name] ?? {};
+    const nonZero = Object.keys(counters).filter((k) => counters[k] > 0 && k !== 'active-sessions' && k !== 'calls-active' && k !== 'registers-active');
+    if (nonZero.length) {
+      out.quotes.push({ source: statsCmd, text: `${quoteCounterLines(lastStats.output, nonZero).join('\n')}\n(non-zero since the counters were last cleared: the ALG has handled SIP on this unit)` });
+    } else {
+      out.quotes.push({ source: statsCmd, text: 'every ALG counter is 0' });
+    }
+  }
   if (ev.proxyCalls) {
     if (ev.proxyCalls.callLines.length) {
       out.signals.push({ handler: 'sip-alg', session: true, evidence: { source: COMMANDS.sipProxyCalls, text: ev.proxyCalls.callLines.slice(0, 3).join('\n') } });
@@ -307,14 +321,32 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
   return out;
 }
 
+/**
+ * The lines of `diagnose sys sip-proxy stats` that hold these counters, as printed. A table row (`ACK 41 0 0 ...`)
+ * means nothing without its columns: the table's header lines (`| received | blocked ...` and `req-type | req resp
+ * ...`) are quoted before the first row.
+ */
 function quoteCounterLines(output: string, names: string[]): string[] {
   const wanted = new Set(names.map((n) => n.split('#')[0]));
   const lines: string[] = [];
+  let header: string[] = [];
+  let headerQuoted = false;
+  let previous = '';
+  let kept = 0;
   for (const line of output.split('\n')) {
-    const t = line.trim();
-    const word = t.split(/[\s:]/)[0];
-    if (wanted.has(word)) lines.push(t);
-    if (lines.length >= 4) break;
+    const t = line.trimEnd();
+    const word = t.trim().split(/[\s:]/)[0];
+    if (/^\s*req-type\s*\|/.test(t)) header = previous.includes('|') ? [previous, t] : [t];
+    else if (wanted.has(word) && kept < 6) {
+      const row = /^\s*[A-Z][A-Z_-]{1,20}(?:\s+\d{1,15}){1,16}\s*$/.test(t);
+      if (row && header.length && !headerQuoted) {
+        lines.push(...header);
+        headerQuoted = true;
+      }
+      lines.push(row ? t : t.trim());
+      kept++;
+    }
+    previous = t;
   }
   return lines;
 }
@@ -454,6 +486,11 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
       (unseen.length ? `, among them polic${unseen.length > 1 ? 'ies' : 'y'} ${unseen.join(', ')}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
       `: \`${COMMANDS.firewallPolicy}\` shows them all.`;
     explanation += ` ${text}`;
+  }
+  // Said after the verdict's own notes: it is about keeping calls working, not about who handles SIP.
+  if (capture?.registrations?.length && policies.length) {
+    const note = registrationTimerNote(sipUdpIdleTimer(facts, v, policies), capture.registrations, policiesText);
+    if (note) notes.push(note);
   }
   const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: '' };
   if (handler === 'mixed') verdict.split = split;
