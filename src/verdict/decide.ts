@@ -4,6 +4,7 @@ import { fortiosVersion, type Facts, type FortiosVersion, type PolicyFacts, type
 import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
 import { vdomCoverage } from './coverage';
 import { remediationFor } from './remediation';
+import { policiesText } from './policyIds';
 import { registrationTimerNote, sipUdpIdleTimer, type CapturedRegistration } from './timers';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
 
@@ -40,6 +41,8 @@ const HANDLER_MEANING: Record<PolicyHandler, string> = {
   none: 'nothing: the firewall passes SIP as plain traffic, with no SIP-aware NAT or pinholes',
 };
 
+export { policiesText };
+
 type Version = FortiosVersion;
 
 /**
@@ -55,19 +58,6 @@ interface PolicyNote {
 type Note = string | PolicyNote;
 
 type PolicyOutcome = { verdict: PolicyVerdict; notes: Note[] } | { missing: string; notes: Note[] };
-
-/** `policy 7`, `policies 1-5`, `policies 1, 3, 7-9`: ids sorted, runs compacted. */
-export function policiesText(ids: readonly number[]): string {
-  const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  const runs: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    runs.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
-    i = j + 1;
-  }
-  return `${sorted.length === 1 ? 'policy' : 'policies'} ${runs.join(', ')}`;
-}
 
 /** Notes in first-seen order, each shared note once with every policy it covers. */
 function mergeNotes(notes: readonly Note[]): string[] {
@@ -364,9 +354,13 @@ function compatible(evidence: EvidenceHandler, config: PolicyHandler): boolean {
 function reasonsText(policies: PolicyVerdict[]): string {
   const byReason = new Map<string, number[]>();
   for (const p of policies) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.id]);
-  const parts = [...byReason].slice(0, 3).map(([reason, ids]) => `Policy ${ids.join(', ')}: ${reason}.`);
+  const parts = [...byReason].slice(0, 3).map(([reason, ids]) => `${capitalise(policiesText(ids))}: ${reason}.`);
   if (byReason.size > 3) parts.push(`(${byReason.size - 3} more reasons in the table.)`);
   return parts.join(' ');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function ruleOf(policies: PolicyVerdict[]): string {
@@ -473,7 +467,7 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
       rule = ruleOf(policies);
       explanation =
         `Policies${facts.multiVdom ? ` in VDOM ${v.name}` : ''} differ: ` +
-        configHandlers.map((h) => `${HANDLER_LABEL[h]} on policy ${split[h]?.join(', ')}`).join('; ') +
+        configHandlers.map((h) => `${HANDLER_LABEL[h]} on ${policiesText(split[h] ?? [])}`).join('; ') +
         '. Which one applies depends on the policy the SIP traffic matches.';
     }
   }
@@ -482,8 +476,8 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     const sources = [...new Set(v.policiesSubset)].map((c) => `\`${c}\``).join(', ');
     const unseen = unseenSessionPolicies(v, seen);
     const text =
-      `Only ${seen.length ? `polic${seen.length > 1 ? 'ies' : 'y'} ${seen.join(', ')} ${seen.length > 1 ? 'were' : 'was'}` : 'no policy was'} seen (${sources}); other policies were not seen and are not judged` +
-      (unseen.length ? `, among them polic${unseen.length > 1 ? 'ies' : 'y'} ${unseen.join(', ')}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
+      `Only ${seen.length ? `${policiesText(seen)} ${seen.length > 1 ? 'were' : 'was'}` : 'no policy was'} seen (${sources}); other policies were not seen and are not judged` +
+      (unseen.length ? `, among them ${policiesText(unseen)}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
       `: \`${COMMANDS.firewallPolicy}\` shows them all.`;
     explanation += ` ${text}`;
   }

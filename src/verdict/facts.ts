@@ -22,6 +22,7 @@ import {
 import { filterKeeps, filterKeepsSetting, parseShowCommand, reframe, showsWholeBlocks, stripMatchMarks, type ShowCommand } from '../fortios/showCommand';
 import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult } from '../fortigate/types';
+import { policiesText } from './policyIds';
 import type { Evidence, SessionHelperEntry } from './types';
 
 /**
@@ -518,7 +519,7 @@ function readBlocks(
       // Only matching lines: a policy whose `action` line was filtered out cannot be judged.
       const judged = new Set(policies.entries.filter((e) => settingOf(e.node, 'action') !== undefined).map((e) => Number(e.key)));
       const partial = fresh.filter((p) => !judged.has(p.id)).map((p) => p.id);
-      if (partial.length) note(v, `\`${r.command}\` shows only some lines of policy ${partial.join(', ')}: not judged from it (\`show firewall policy ${partial.join(' ')}\` shows ${partial.length > 1 ? 'them' : 'it'} whole).`);
+      if (partial.length) note(v, `\`${r.command}\` shows only some lines of ${policiesText(partial)}: not judged from it (\`show firewall policy ${partial.join(' ')}\` shows ${partial.length > 1 ? 'them' : 'it'} whole).`);
       fresh = fresh.filter((p) => judged.has(p.id));
     }
     if (subset) {
