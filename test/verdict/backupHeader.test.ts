@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyseText } from '../../src/check/analyse';
+import { analysisJson } from '../../src/cli';
 import { COMMANDS } from '../../src/fortios/cli';
 import { parseBackupHeader } from '../../src/fortios/parsers';
 import { policiesText } from '../../src/verdict/decide';
@@ -47,6 +48,13 @@ describe('the backup header', () => {
     expect(policyRows(read(BACKUP_62))).toEqual(['1:sip-alg:R3', '2:sip-alg:R3', '3:sip-alg:R3', '4:sip-alg:R3', '5:sip-alg:R3']);
     expect(a.config).toMatchObject({ hostname: 'FGVM-LAB', versionSource: 'backup header', model: 'FGVMK6', version: 'FGVMK6 v6.2.0,build0866 (backup header)' });
     expect(a.verdict.vdoms[0].notes.join('\n')).not.toMatch(/version unknown/);
+  });
+
+  it('`sip-check analyze --json` says where the version came from', () => {
+    const json = analysisJson(analyseText(read(BACKUP_70))!) as { config: Record<string, unknown> };
+    expect(json.config).toMatchObject({ version: 'FG100F v7.0.12,build0523 (backup header)', versionSource: 'backup header', model: 'FG100F' });
+    const none = analysisJson(analyseText('FGT # show system session-helper\nconfig system session-helper\nend\n')!) as { config: Record<string, unknown> };
+    expect(none.config.versionSource).toBe('unknown');
   });
 
   it('7.0.12: the same flow-mode policies get flow-based SIP inspection, and the remediation asks for proxy inspection', () => {
