@@ -4,6 +4,7 @@ import type { CommandResult } from '../fortios/types';
 import { SipCaptureAnalyzer, type CapturedSipMessage, type SipCaptureAnalyzerOptions } from '../sip/index';
 import type { SipLadder, SipSummary } from '../sip/types';
 import { decide, readFacts } from '../verdict/index';
+import { fortiosVersion } from '../verdict/facts';
 import type { ConfigSummary, Verdict } from '../verdict/types';
 
 /** Everything a report shows, from one set of command results: the one analysis used live and offline. */
@@ -17,15 +18,20 @@ export interface Analysis {
 /** Live: the SIP capture was already summarised while streaming. */
 export function analyse(outputs: CommandResult[], sip: SipSummary): Analysis {
   const facts = readFacts(outputs);
-  const verdict = decide(facts, { messages: sip.messages, lines: sip.lines.total });
+  const verdict = decide(facts, { messages: sip.messages, lines: sip.lines.total, registrations: sip.registrations });
   const status: Analysis['status'] = {};
-  if (facts.status?.hostname) status.hostname = facts.status.hostname;
+  const version = fortiosVersion(facts);
+  const hostname = facts.status?.hostname ?? facts.systemGlobal?.hostname;
+  if (hostname) status.hostname = hostname;
   if (facts.status?.version) status.version = facts.status.version;
+  else if (facts.backup) status.version = `${facts.backup.model} v${version.major}.${version.minor}.${version.patch},build${String(facts.backup.build).padStart(4, '0')} (backup header)`;
   if (facts.status?.vdomMode) status.vdomMode = facts.status.vdomMode;
   // The summary shows the first VDOM's mode (root on single-VDOM units); the verdict has them all.
   const first = facts.vdoms.find((v) => v.settings) ?? facts.vdoms[0];
   const config: ConfigSummary = {
     ...status,
+    versionSource: version.source,
+    ...(version.model ? { model: version.model } : {}),
     defaultVoipAlgMode: first?.settings?.defaultVoipAlgMode ?? 'unknown',
     sipHelpers: (facts.sessionHelpers ?? []).filter((h) => h.name === 'sip').map((h) => ({ id: h.id, protocol: h.protocol, port: h.port })),
   };

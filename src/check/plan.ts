@@ -14,6 +14,8 @@ export function vdomReads(sipPort: number): string[] {
     COMMANDS.systemSettings,
     COMMANDS.firewallPolicy,
     COMMANDS.serviceCustom,
+    // Session timers per port: with the services' and the global UDP idle timer, what keeps a registration's session.
+    COMMANDS.sessionTtl,
     COMMANDS.voipProfile,
     COMMANDS.sipProxyStats,
     COMMANDS.sipProxyCalls,
@@ -27,9 +29,9 @@ export function vdomReads(sipPort: number): string[] {
 }
 
 /** Reads of the global scope (multi-VDOM: under `config global`). */
-export const GLOBAL_READS: readonly string[] = [COMMANDS.sessionHelper, COMMANDS.vdList];
-/** In single-VDOM mode the session-helper table is read at the top level. */
-export const SINGLE_VDOM_GLOBAL_READS: readonly string[] = [COMMANDS.sessionHelper];
+export const GLOBAL_READS: readonly string[] = [COMMANDS.sessionHelper, COMMANDS.systemGlobal, COMMANDS.vdList];
+/** In single-VDOM mode the session-helper table and `config system global` are read at the top level. */
+export const SINGLE_VDOM_GLOBAL_READS: readonly string[] = [COMMANDS.sessionHelper, COMMANDS.systemGlobal];
 
 /** The device-side dead-man timer: whole minutes just above the window, never 0 (0 = unlimited). */
 export function debugDurationMinutes(windowSeconds: number): number {

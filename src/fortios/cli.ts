@@ -71,6 +71,8 @@ export const DEFAULTS = {
   sipUdpPort: 5060,
   sipSslPort: 5061,
   sessionHelperSipId: 13,
+  /** `config system global` / `udp-idle-timer` (seconds), KB 191228. */
+  udpIdleTimer: 180,
 } as const;
 
 /** Every command the bot may send. Read-only, except the debug controls the product exists to run. */
@@ -88,6 +90,10 @@ export const COMMANDS = {
   /** Resolves the ports of custom services on policies (R7). */
   serviceCustom: 'show firewall service custom',
   voipProfile: 'show full-configuration voip profile',
+  /** Global scope: `udp-idle-timer` (180 s when not shown), the idle timer of UDP sessions such as SIP's (KB 191228). */
+  systemGlobal: 'show system global',
+  /** Per VDOM: session TTLs by port (`config port` entries), KB 191228. */
+  sessionTtl: 'show system session-ttl',
   sipProxyStats: 'diagnose sys sip-proxy stats',
   sipProxyCalls: 'diagnose sys sip-proxy calls list',
   sipHelperStatus: 'diagnose sys sip status',

@@ -89,6 +89,65 @@ export function parseSystemStatus(output: string): SystemStatus {
   return status;
 }
 
+// ---------------------------------------------------------------- configuration backup header
+
+/**
+ * The header FortiOS writes at the top of a configuration backup (`execute backup config`, the GUI's backup):
+ * `#config-version=FGVMK6-6.2.0-FW-build0866-190328:opmode=0:vdom=0:user=admin` (model, version, build, build date,
+ * then `key=value` fields), `#conf_file_ver=N`, `#buildno=0866`, `#global_vdom=1`. The model is the short platform
+ * code (`FGVMK6` a KVM VM, `FGT60F`, `FG100F`), not the marketing name `get system status` prints.
+ */
+export interface BackupHeader {
+  /** The `#config-version=` line as written. */
+  line: string;
+  model: string;
+  versionMajor: number;
+  versionMinor: number;
+  versionPatch: number;
+  build: number;
+  /** `YYMMDD` of the build, as written. */
+  buildDate?: string;
+  /** `opmode=0` NAT, `1` transparent. */
+  operationMode?: 'NAT' | 'Transparent';
+  /** `vdom=0` single VDOM, `1` VDOMs enabled. */
+  vdomsEnabled?: boolean;
+  user?: string;
+  /** `#global_vdom=1`: the backup holds the global scope (a whole-unit backup, not one VDOM's). */
+  globalVdom?: boolean;
+}
+
+const CONFIG_VERSION = /^#config-version=([A-Za-z0-9_]{2,24})-(\d{1,2})\.(\d{1,2})\.(\d{1,3})-[A-Z]{1,4}-build(\d{1,6})(?:-(\d{6}))?((?::[a-z_]{1,24}=[^:\s]{0,64}){0,12})$/;
+
+/** Reads the header lines of a backup (before the first `config` line); undefined when there is no `#config-version=`. */
+export function parseBackupHeader(output: string): BackupHeader | undefined {
+  let header: BackupHeader | undefined;
+  for (const raw of lines(output).slice(0, 20)) {
+    const line = raw.trim();
+    if (!line.startsWith('#')) {
+      if (line === '') continue;
+      break;
+    }
+    const m = CONFIG_VERSION.exec(line);
+    if (m) {
+      header = { line, model: m[1], versionMajor: Number(m[2]), versionMinor: Number(m[3]), versionPatch: Number(m[4]), build: Number(m[5]) };
+      if (m[6]) header.buildDate = m[6];
+      for (const field of m[7].split(':').slice(1)) {
+        const [key, value] = field.split('=');
+        if (key === 'opmode' && (value === '0' || value === '1')) header.operationMode = value === '0' ? 'NAT' : 'Transparent';
+        else if (key === 'vdom' && (value === '0' || value === '1')) header.vdomsEnabled = value === '1';
+        else if (key === 'user' && value) header.user = value;
+      }
+      continue;
+    }
+    if (!header) continue;
+    const build = /^#buildno=(\d{1,6})$/.exec(line);
+    if (build) header.build = Number(build[1]);
+    const global = /^#global_vdom=([01])$/.exec(line);
+    if (global) header.globalVdom = global[1] === '1';
+  }
+  return header;
+}
+
 // ---------------------------------------------------------------- diagnose sys vd list
 
 export interface VdListEntry {

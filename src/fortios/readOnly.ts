@@ -20,6 +20,8 @@ export const READ_ONLY_ALLOW_LIST: readonly AllowedShape[] = [
   // Reads. `get` and `show` print state or config and change nothing, at any level and with any path.
   { pattern: /^get(?: \S.*)?$/, what: '`get ...` reads (status, config with defaults)', source: 'FortiOS CLI reference, "get"; docs/ssh.md "FortiOS CLI facts" (get system status)' },
   { pattern: /^show(?: \S.*)?$/, what: '`show ...` / `show full-configuration ...` config reads', source: 'FortiOS CLI reference, "show"; docs/ssh.md "FortiOS CLI facts" (show hides defaults)' },
+  // Named for the record (the line above allows them too): the timers a SIP registration's UDP session lives by.
+  { pattern: /^show (?:full-configuration )?system (?:global|session-ttl)$/, what: '`udp-idle-timer` (config system global) and the per-port session TTLs (config system session-ttl)', source: 'KB 191228 "Session timeout settings"; FortiOS CLI reference, "config system session-ttl", "config system global"' },
 
   // Navigation: entering and leaving the VDOM and global scopes. `edit NAME` is checked against the listed VDOMs
   // separately (under `config vdom` an unknown name creates a VDOM: a config write).

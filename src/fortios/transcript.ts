@@ -134,7 +134,7 @@ function replay(line: string): string {
 type CommandTree = { readonly [word: string]: CommandTree };
 const LEAF: CommandTree = {};
 const SHOW_OBJECTS: CommandTree = {
-  system: { settings: LEAF, 'session-helper': LEAF, interface: LEAF, global: LEAF, status: LEAF },
+  system: { settings: LEAF, 'session-helper': LEAF, 'session-ttl': LEAF, interface: LEAF, global: LEAF, status: LEAF },
   firewall: { policy: LEAF, service: { custom: LEAF, group: LEAF }, address: LEAF },
   voip: { profile: LEAF },
 };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { renderAsync } from '@resvg/resvg-js';
-import type { SipLadder, SipLadderRow } from '../sip/types';
+import { FIREWALL_LANE, type SipLadder, type SipLadderRow } from '../sip/types';
 
 /**
  * Call ladders (sngrep's call flow, Homer's per-call ladder): lanes are `IP:port` endpoints in first-seen order, one
@@ -21,6 +21,8 @@ export function renderTextLadder(ladder: SipLadder): string {
   const center = (i: number) => TEXT_GUTTER + Math.floor(TEXT_LANE / 2) + i * TEXT_LANE;
   const width = TEXT_GUTTER + lanes.length * TEXT_LANE;
   const out: string[] = [ladder.title, `Call-ID: ${ladder.callId}`];
+  if (ladder.repeat) out.push(`Drawn once for ${ladder.repeat.count} identical calls: ${ladder.repeat.callIds.join(', ')}`);
+  for (const n of ladder.nat ?? []) out.push(`${FIREWALL_LANE} NAT: ${n.inside} → ${n.outside} (the far end answers the outside address)`);
 
   const header = Array<string>(width).fill(' ');
   lanes.forEach((ep, i) => {
@@ -102,12 +104,19 @@ export const SVG_LAYOUT = {
   header: 40,
   row: 34,
   gap: 24,
+  /** Extra header room under the FortiGate lane for the translation it made. */
+  natHeader: 28,
   fontSize: 12,
   /** DejaVu Sans Mono advance width is 0.6 em. */
   charWidth: 7.2,
 } as const;
 
-const COLOURS = { ok: '#1a7f37', error: '#cf222e', retransmission: '#8c959f', normal: '#24292f', lane: '#d0d7de', muted: '#57606a' };
+const COLOURS = { ok: '#1a7f37', error: '#cf222e', retransmission: '#8c959f', normal: '#24292f', lane: '#d0d7de', muted: '#57606a', firewall: '#bc4c00' };
+
+/** Header height of one ladder: room for the NAT note under the FortiGate lane when there is one. */
+function headerHeight(l: SipLadder): number {
+  return SVG_LAYOUT.header + (l.nat?.length ? SVG_LAYOUT.natHeader : 0) + (l.repeat ? 14 : 0);
+}
 
 /** Width and height of the SVG (and PNG) for these ladders. */
 export function ladderSvgSize(ladders: readonly SipLadder[]): { width: number; height: number } {
@@ -115,7 +124,7 @@ export function ladderSvgSize(ladders: readonly SipLadder[]): { width: number; h
   const lanes = Math.max(2, ...ladders.map((l) => l.endpoints.length));
   const width = L.gutter + lanes * L.lane + L.margin;
   if (ladders.length === 0) return { width, height: 80 };
-  const height = L.margin + ladders.reduce((h, l) => h + L.title + L.header + Math.max(1, l.rows.length) * L.row + L.gap, 0);
+  const height = L.margin + ladders.reduce((h, l) => h + L.title + headerHeight(l) + Math.max(1, l.rows.length) * L.row + L.gap, 0);
   return { width, height };
 }
 
@@ -135,16 +144,31 @@ export function renderLadderSvg(ladders: readonly SipLadder[]): string {
     const lanes = ladder.endpoints.length > 0 ? ladder.endpoints : ['?'];
     const cx = (i: number) => L.gutter + i * L.lane + L.lane / 2;
     const top = y;
-    const bodyTop = top + L.title + L.header;
+    const extra = ladder.repeat ? 14 : 0;
+    const bodyTop = top + L.title + headerHeight(ladder);
     const bottom = bodyTop + Math.max(1, ladder.rows.length) * L.row;
     const titleChars = Math.floor((width - 2 * L.margin) / (L.charWidth * 14 / L.fontSize));
     parts.push(`<g class="ladder" data-call-id="${xml(ladder.callId)}">`);
     parts.push(`<text x="${L.margin}" y="${top + 16}" font-size="14" font-weight="bold" fill="${COLOURS.normal}">${xml(ellipsis(ladder.title, titleChars))}</text>`);
     parts.push(`<text x="${L.margin}" y="${top + 30}" fill="${COLOURS.muted}">${xml(ellipsis('Call-ID: ' + ladder.callId, titleChars + 8))}</text>`);
+    if (ladder.repeat) {
+      parts.push(`<text x="${L.margin}" y="${top + 44}" fill="${COLOURS.muted}">${xml(ellipsis(`Drawn once for ${ladder.repeat.count} identical calls: ${ladder.repeat.callIds.join(', ')}`, titleChars + 8))}</text>`);
+    }
     const laneChars = Math.floor((L.lane - 10) / L.charWidth);
+    const smallChars = Math.floor((L.lane - 10) / (L.charWidth * 10 / L.fontSize));
+    const headTop = top + L.title + extra;
     lanes.forEach((ep, i) => {
-      parts.push(`<text x="${cx(i)}" y="${top + L.title + 24}" text-anchor="middle" font-weight="bold" fill="${COLOURS.normal}">${xml(ellipsis(ep, laneChars))}</text>`);
-      parts.push(`<line x1="${cx(i)}" y1="${top + L.title + 32}" x2="${cx(i)}" y2="${bottom}" stroke="${COLOURS.lane}" stroke-width="2"/>`);
+      const firewall = ep === FIREWALL_LANE && ladder.nat !== undefined;
+      parts.push(`<text x="${cx(i)}" y="${headTop + 24}" text-anchor="middle" font-weight="bold" fill="${firewall ? COLOURS.firewall : COLOURS.normal}">${xml(ellipsis(ep, laneChars))}</text>`);
+      if (firewall) {
+        // The translation under the FortiGate: inside address, then the outside one the far end answers to.
+        const nat = ladder.nat![0];
+        const more = ladder.nat!.length > 1 ? ` (+${ladder.nat!.length - 1})` : '';
+        parts.push(`<text class="nat" x="${cx(i)}" y="${headTop + 38}" text-anchor="middle" font-size="10" fill="${COLOURS.firewall}">${xml(ellipsis(`SNAT ${nat.inside}`, smallChars))}</text>`);
+        parts.push(`<text class="nat" x="${cx(i)}" y="${headTop + 50}" text-anchor="middle" font-size="10" fill="${COLOURS.firewall}">${xml(ellipsis(`→ ${nat.outside}${more}`, smallChars))}</text>`);
+      }
+      const laneTop = headTop + (firewall ? 32 + L.natHeader : 32);
+      parts.push(`<line x1="${cx(i)}" y1="${laneTop}" x2="${cx(i)}" y2="${bottom}" stroke="${firewall ? COLOURS.firewall : COLOURS.lane}" stroke-width="${firewall ? 3 : 2}"${firewall ? ' stroke-dasharray="2 3"' : ''}/>`);
     });
     ladder.rows.forEach((row, r) => {
       const rowY = bodyTop + r * L.row + 20;
@@ -170,10 +194,15 @@ export function renderLadderSvg(ladders: readonly SipLadder[]): string {
         parts.push(`<line class="arrow" x1="${x1}" y1="${rowY + 4}" x2="${tip - dir * 8}" y2="${rowY + 4}" stroke="${colour}" stroke-width="1.5"${dash}/>`);
         parts.push(`<polygon points="${tip} ${rowY + 4},${tip - dir * 9} ${rowY},${tip - dir * 9} ${rowY + 8}" fill="${colour}"/>`);
         const room = Math.floor((Math.abs(x2 - x1) - 16) / L.charWidth);
-        parts.push(`<text class="label" x="${(x1 + x2) / 2}" y="${rowY - 2}" text-anchor="middle" fill="${colour}">${xml(ellipsis(label, room))}</text>`);
+        // A white backing keeps labels readable where they cross a lane (the FortiGate's above all).
+        const shown = ellipsis(label, room);
+        parts.push(backing((x1 + x2) / 2, rowY - 2, shown.length * L.charWidth, 12));
+        parts.push(`<text class="label" x="${(x1 + x2) / 2}" y="${rowY - 2}" text-anchor="middle" fill="${colour}">${xml(shown)}</text>`);
         if (row.sdp) {
           const sdpRoom = Math.floor((Math.abs(x2 - x1) - 16) / (L.charWidth * 10 / L.fontSize));
-          parts.push(`<text x="${(x1 + x2) / 2}" y="${rowY + 16}" text-anchor="middle" font-size="10" fill="${COLOURS.muted}">${xml(ellipsis(row.sdp, sdpRoom))}</text>`);
+          const sdp = ellipsis(row.sdp, sdpRoom);
+          parts.push(backing((x1 + x2) / 2, rowY + 16, sdp.length * L.charWidth * 10 / L.fontSize, 10));
+          parts.push(`<text x="${(x1 + x2) / 2}" y="${rowY + 16}" text-anchor="middle" font-size="10" fill="${COLOURS.muted}">${xml(sdp)}</text>`);
         }
       }
       parts.push('</g>');
@@ -183,6 +212,11 @@ export function renderLadderSvg(ladders: readonly SipLadder[]): string {
   }
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** A white rectangle behind centred text (baseline y, font size px). */
+function backing(cx: number, baseline: number, width: number, size: number): string {
+  return `<rect x="${(cx - width / 2 - 2).toFixed(1)}" y="${(baseline - size + 1).toFixed(1)}" width="${(width + 4).toFixed(1)}" height="${size + 2}" fill="#ffffff"/>`;
 }
 
 function xml(text: string): string {

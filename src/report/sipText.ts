@@ -22,6 +22,9 @@ export function renderSipSummaryText(summary: SipSummary, opts: { maxCalls?: num
   }
   if (summary.messages === 0) out.push('No SIP message in the capture.');
 
+  const outcomes = summary.outcomes ?? [];
+  if (outcomes.length > 0) out.push('', `Call outcomes (answers, not faults): ${outcomesText(summary)}`);
+
   if (summary.problems.length > 0) {
     out.push('', `Problems (${summary.problems.length}):`);
     for (const p of summary.problems.slice(0, maxProblems)) {
@@ -63,6 +66,11 @@ export function renderSipSummaryText(summary: SipSummary, opts: { maxCalls?: num
     out.push('', `Other transactions: ${other.join(', ')}`);
   }
   return out.join('\n');
+}
+
+/** `INVITE 486 Busy Here ×12, INVITE 487 Request Terminated ×1`: busy, declined, not found, cancelled. */
+export function outcomesText(summary: SipSummary): string {
+  return (summary.outcomes ?? []).map((o) => `${o.method} ${o.status}${o.reason ? ' ' + o.reason : ''} ×${o.count}`).join(', ');
 }
 
 function callRow(c: SipCallSummary, index: number): string[] {

@@ -4,11 +4,13 @@ import { SipByteLineSplitter } from './lines';
 import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reader';
 import { SipStreamJoiner } from './reassembly';
 import { sdpMedia } from './sdp';
+import { FIREWALL_LANE } from './types';
 import type {
   SipCallState,
   SipCallSummary,
   SipLadder,
   SipLadderRow,
+  SipOutcome,
   SipProblem,
   SipProblemKind,
   SipRegistrationSummary,
@@ -66,6 +68,17 @@ const MAX_ENDPOINTS = 12;
 const MAX_MEDIA_PER_CALL = 8;
 const MAX_ENDPOINT_CACHE = 4096;
 const AUTH_LOOP_THRESHOLD = 3;
+/**
+ * Final responses that are an answer, not a fault (issue 22 §3): busy (486, 600), declined (603), not found (404),
+ * cancelled (487). 408, 480, 488, 5xx and 606 stay problems: they point at reachability, registration, media
+ * negotiation (often an ALG rewriting SDP) or servers.
+ */
+const OUTCOME_STATUSES = new Set([404, 486, 487, 600, 603]);
+const MAX_OUTCOME_KEYS = 64;
+/** RFC 3261 §13.3.1.4: a UAS retransmits its 2xx until the ACK comes, for 64×T1 = 32 s (timer H's span), then ends the dialog. */
+const ACK_WAIT_MS = 64 * 500;
+/** How far from 32 s a BYE may come and still be the UAS giving up on the ACK (T1 differs, timers are coarse). */
+const ACK_WAIT_SLACK_MS = 6000;
 /** Dialog methods: their messages belong to the call of their Call-ID. */
 const CALL_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'PRACK', 'UPDATE', 'INFO', 'REFER']);
 
@@ -109,6 +122,14 @@ interface CallRecord {
   retransEvidence: string[];
   problems: number;
   anyResponse: boolean;
+  /** The first 200 OK to the INVITE, its retransmissions, whether an ACK for it was seen, the first BYE after it. */
+  ok?: { ev: DebugMessageEvent; startLine: string; timeMs?: number; retransmissions: number; evidence: string[] };
+  ackSeen: boolean;
+  /** Request ends per transaction (`seq method`), to pair a response with its request (NAT lanes). Bounded. */
+  requestEnds: Map<string, { src: string; dst: string }>;
+  /** Outside `IP:port` → inside `IP:port` (source NAT seen in this call). */
+  nat: Map<string, string>;
+  bye?: { ev: DebugMessageEvent; startLine: string; timeMs?: number };
 }
 
 interface RegistrationRecord {
@@ -150,6 +171,7 @@ export class SipCaptureAnalyzer {
   private readonly otherErrors = new Map<string, Aggregate & { method: string; status: number; reason: string }>();
 
   private readonly problems: SipProblem[] = [];
+  private readonly outcomes = new Map<string, SipOutcome>();
   private readonly problemKeys = new Set<string>();
   private problemsDropped = 0;
   private readonly algProblems = new Map<'alg-blocked' | 'alg-parse-error', Aggregate>();
@@ -292,7 +314,8 @@ export class SipCaptureAnalyzer {
     }
     if (CALL_METHODS.has(cseqMethod)) {
       // A dialog we do not track (cap reached, or begun before the capture): counted, errors still reported.
-      if (msg.kind === 'response' && msg.status! >= 400 && msg.status !== 401 && msg.status !== 407 && msg.status !== 487 && !retransmission) {
+      if (msg.kind === 'response' && OUTCOME_STATUSES.has(msg.status!) && !retransmission) this.addOutcome(cseqMethod, msg, callId);
+      else if (msg.kind === 'response' && msg.status! >= 400 && msg.status !== 401 && msg.status !== 407 && !retransmission) {
         this.addProblem('error-response', `${cseqMethod} answered ${msg.status} ${msg.reason ?? ''}`.trim(), callId, this.evidence(ev, msg), `${callId}|${msg.status}`);
       }
       return;
@@ -328,6 +351,9 @@ export class SipCaptureAnalyzer {
       retransEvidence: [],
       problems: 0,
       anyResponse: false,
+      ackSeen: false,
+      requestEnds: new Map(),
+      nat: new Map(),
     };
     this.calls.set(callId, call);
     return call;
@@ -382,6 +408,10 @@ export class SipCaptureAnalyzer {
       call.rows.push(row);
     }
     if (retransmission) {
+      if (call.ok && msg.kind === 'response' && msg.status! >= 200 && msg.status! < 300 && msg.cseq?.method === 'INVITE' && msg.cseq.seq === call.inviteSeq) {
+        call.ok.retransmissions++;
+        if (call.ok.evidence.length < 3) call.ok.evidence.push(...this.evidence(ev, msg).slice(0, 1));
+      }
       call.retransmissions++;
       call.retransLabels.set(label, (call.retransLabels.get(label) ?? 0) + 1);
       if (call.retransEvidence.length < 3) call.retransEvidence.push(...this.evidence(ev, msg).slice(0, 2));
@@ -393,7 +423,10 @@ export class SipCaptureAnalyzer {
     const cseqMethod = msg.cseq?.method ?? msg.method ?? '?';
     if (msg.kind === 'request') {
       const method = msg.method!;
+      if (ev.src && ev.dst && call.requestEnds.size < 16) call.requestEnds.set(`${seq} ${method}`, { src: ev.src, dst: ev.dst });
       if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg, this.arrivalMs));
+      else if (seq === call.inviteSeq) call.ackSeen = true;
+      if (method === 'BYE' && call.ok && !call.bye) call.bye = { ev, startLine: msg.startLine, timeMs: t };
       if (method === 'INVITE') {
         if (call.state !== 'in-call') {
           call.state = 'setup';
@@ -414,6 +447,7 @@ export class SipCaptureAnalyzer {
 
     const status = msg.status!;
     call.anyResponse = true;
+    this.noteNat(call, ev, `${seq} ${cseqMethod}`);
     if (status >= 200) call.pending.delete(`${seq} ${cseqMethod}`);
     const setupPhase = call.state === 'setup' || call.state === 'ringing';
     if (cseqMethod === 'INVITE') {
@@ -429,6 +463,7 @@ export class SipCaptureAnalyzer {
         }
         if (status < 300) {
           call.challengesInARow = 0;
+          if (!call.ok && seq === call.inviteSeq) call.ok = { ev, startLine: msg.startLine, timeMs: t, retransmissions: 0, evidence: this.evidence(ev, msg).slice(0, 2) };
           if (setupPhase) call.state = 'in-call';
           if (call.answerMs === undefined && t !== undefined) call.answerMs = t;
         } else if (setupPhase) {
@@ -443,9 +478,56 @@ export class SipCaptureAnalyzer {
       if (call.challengesInARow === AUTH_LOOP_THRESHOLD) {
         this.addCallProblem(call, 'auth-loop', `${cseqMethod} ${call.from} → ${call.to} challenged ${AUTH_LOOP_THRESHOLD} times in a row (${status}): credentials refused?`, this.evidence(ev, msg), `auth|${call.callId}`);
       }
-    } else if (status >= 400 && !(status === 487 && call.state === 'cancelled')) {
+    } else if (OUTCOME_STATUSES.has(status)) {
+      this.addOutcome(cseqMethod, msg, call.callId);
+    } else if (status >= 400) {
       this.addCallProblem(call, 'error-response', `${cseqMethod} ${call.from} → ${call.to} answered ${status} ${msg.reason ?? ''}`.trim(), this.evidence(ev, msg, ['reason', 'warning']), `${call.callId}|${cseqMethod}|${status}`);
     }
+  }
+
+  /**
+   * Source NAT as the ALG logs it: it reads a request on the inside leg (`10.10.20.16:5060 -> provider`) and the
+   * answer on the outside leg (`provider -> 203.0.113.2:65478`), so one phone shows as two parties. A response whose
+   * far end is its request's but whose near end differs, private on one side and public on the other, names the
+   * translation (either direction: an inbound request to the public address answered from the inside one).
+   */
+  private noteNat(call: CallRecord, ev: DebugMessageEvent, key: string): void {
+    const req = call.requestEnds.get(key);
+    if (!req || !ev.src || !ev.dst || call.nat.size >= 4) return;
+    if (req.dst === ev.src && req.src !== ev.dst && isNonRoutable(hostOf(req.src)) && isPublic(hostOf(ev.dst))) call.nat.set(ev.dst, req.src);
+    else if (req.src === ev.dst && req.dst !== ev.src && isPublic(hostOf(req.dst)) && isNonRoutable(hostOf(ev.src))) call.nat.set(req.dst, ev.src);
+  }
+
+  /** Counts a final response that is an outcome (busy, declined, not found, cancelled), grouped by method and code. */
+  private addOutcome(method: string, msg: SipMessage, callId: string): void {
+    const key = `${method} ${msg.status}`;
+    let o = this.outcomes.get(key);
+    if (!o) {
+      if (this.outcomes.size >= MAX_OUTCOME_KEYS) return;
+      o = { method, status: msg.status!, reason: msg.reason ?? '', count: 0, callIds: [] };
+      this.outcomes.set(key, o);
+    }
+    o.count++;
+    if (callId && o.callIds.length < 5 && !o.callIds.includes(callId)) o.callIds.push(callId);
+  }
+
+  /**
+   * The 2xx to an INVITE was retransmitted and no ACK came back (RFC 3261 §13.3.1.4): the ACK is lost on its way,
+   * usually sent to a Contact or Record-Route address NAT or the ALG got wrong. A BYE about 32 s (64×T1) after the
+   * 200 OK is the UAS giving up: the classic 30-second call drop.
+   */
+  private ackProblem(call: CallRecord): SipProblem | undefined {
+    const ok = call.ok;
+    if (!ok || call.ackSeen || ok.retransmissions === 0) return undefined;
+    const evidence = [...ok.evidence];
+    const wait = call.bye && call.bye.timeMs !== undefined && ok.timeMs !== undefined ? call.bye.timeMs - ok.timeMs : undefined;
+    const dropped = wait !== undefined && Math.abs(wait - ACK_WAIT_MS) <= ACK_WAIT_SLACK_MS;
+    if (call.bye) evidence.push(...evidenceLines(call.bye.ev, call.bye.startLine, undefined));
+    const base = `INVITE ${call.from} → ${call.to}: the 200 OK was sent ${ok.retransmissions + 1} times (${ok.retransmissions} retransmission${ok.retransmissions > 1 ? 's' : ''}) and no ACK was seen`;
+    const message = dropped
+      ? `${base}; BYE ${(wait! / 1000).toFixed(1)} s after the first 200 OK (64×T1 = 32 s, RFC 3261 §13.3.1.4): the ACK did not arrive: the classic 30-second call drop. Check where the ACK is sent (the 200 OK's Contact and Record-Route) and that NAT or the ALG lets it through.`
+      : `${base}: the ACK did not arrive${call.bye ? '' : ' (the call drops about 32 s after the 200 OK when it never does)'}. Check where the ACK is sent (the 200 OK's Contact and Record-Route) and that NAT or the ALG lets it through.`;
+    return { kind: 'ack-not-received', message, callId: call.callId, evidence: evidence.slice(0, MAX_EVIDENCE) };
   }
 
   private addCallProblem(call: CallRecord, kind: SipProblemKind, message: string, evidence: string[], key: string): void {
@@ -691,7 +773,10 @@ export class SipCaptureAnalyzer {
         if (!this.overdue(p.arrivalMs)) continue;
         pendingProblems.push({ kind: 'no-final-response', message: `${p.method} ${call.from} → ${call.to}: no final response in the capture window`, callId: call.callId, evidence: pendingEvidence(p) });
       }
-      if (call.retransmissions > 0) {
+      const ack = this.ackProblem(call);
+      if (ack) pendingProblems.push(ack);
+      // The 200 OK's retransmissions are the ACK problem's evidence: not listed again, unless others were seen too.
+      if (call.retransmissions > (ack ? call.ok!.retransmissions : 0)) {
         const what = [...call.retransLabels].map(([l, n]) => `${l} ×${n}`).join(', ');
         pendingProblems.push({ kind: 'retransmission', message: `${call.from} → ${call.to}: ${call.retransmissions} retransmission(s): ${what}`, callId: call.callId, evidence: call.retransEvidence.slice(0, MAX_EVIDENCE) });
       }
@@ -750,6 +835,7 @@ export class SipCaptureAnalyzer {
       calls,
       registrations,
       otherTransactions,
+      outcomes: [...this.outcomes.values()].sort((a, b) => b.count - a.count || a.status - b.status),
       problems: all,
       lines: { total: this.reader.total, unknown: this.reader.unknown, ...(this.filter ? { filteredOut: this.filteredOut } : {}) },
     };
@@ -772,31 +858,66 @@ export class SipCaptureAnalyzer {
     return s;
   }
 
-  /** The most relevant calls as ladders: calls with problems first, then those with the most messages. */
+  /**
+   * The most relevant calls as ladders: calls with problems first, then those with the most messages. Identical
+   * calls (same parties, messages and outcome) are drawn once with their count; a phone behind source NAT is one
+   * lane, with the FortiGate drawn between the inside and the outside lanes.
+   */
   ladders(maxCalls = 3): SipLadder[] {
     const summary = this.summary();
     const bad = new Set(summary.problems.map((p) => p.callId));
-    const chosen = [...this.calls.values()]
-      .map((c) => ({ c, index: c.seq }))
-      .sort((a, b) => Number(bad.has(b.c.callId)) - Number(bad.has(a.c.callId)) || b.c.messages - a.c.messages || a.index - b.index)
+    const byCallId = new Map(summary.calls.map((c) => [c.callId, c]));
+    const groups = new Map<string, { first: CallRecord; ladder: SipLadder; callIds: string[] }>();
+    for (const c of this.calls.values()) {
+      const call = byCallId.get(c.callId);
+      if (!call) continue;
+      const ladder = ladderOf(c, call);
+      // Times differ between identical calls; what they say and between whom does not. Problem calls stay apart.
+      const shape = bad.has(c.callId) ? `bad|${c.callId}` : ladderShape(ladder);
+      const group = groups.get(shape);
+      if (group) group.callIds.push(c.callId);
+      else groups.set(shape, { first: c, ladder, callIds: [c.callId] });
+    }
+    const chosen = [...groups.values()]
+      .sort((a, b) => Number(bad.has(b.first.callId)) - Number(bad.has(a.first.callId)) || b.first.messages - a.first.messages || b.callIds.length - a.callIds.length || a.first.seq - b.first.seq)
       .slice(0, Math.max(0, maxCalls));
-    return chosen.map(({ c }) => {
-      const call = summary.calls.find((x) => x.callId === c.callId)!;
-      let prev: number | undefined;
-      const rows: SipLadderRow[] = c.rows.map(({ timeMs, ...row }) => {
-        const out: SipLadderRow = { ...row };
-        if (timeMs !== undefined && prev !== undefined) out.deltaMs = timeMs - prev;
-        if (timeMs !== undefined) prev = timeMs;
-        return out;
-      });
-      const final = call.finalStatus !== null ? ` ${call.finalStatus}${call.finalReason ? ' ' + call.finalReason : ''}` : '';
-      return { callId: c.callId, title: `${c.from} → ${c.to} · ${call.state}${final}`, endpoints: [...c.endpoints], rows };
+    return chosen.map(({ ladder, callIds }) => {
+      if (callIds.length < 2) return ladder;
+      return { ...ladder, title: `${ladder.title} ×${callIds.length}`, repeat: { count: callIds.length, callIds: callIds.slice(0, 20) } };
     });
   }
 }
 
+/** One call's ladder: NAT folded (outside address → the inside lane), the FortiGate lane between inside and outside. */
+function ladderOf(c: CallRecord, call: SipCallSummary): SipLadder {
+  const lane = (e: string) => c.nat.get(e) ?? e;
+  let prev: number | undefined;
+  const rows: SipLadderRow[] = c.rows.map(({ timeMs, ...row }) => {
+    const out: SipLadderRow = { ...row, from: lane(row.from), to: lane(row.to) };
+    if (timeMs !== undefined && prev !== undefined) out.deltaMs = timeMs - prev;
+    if (timeMs !== undefined) prev = timeMs;
+    return out;
+  });
+  const final = call.finalStatus !== null ? ` ${call.finalStatus}${call.finalReason ? ' ' + call.finalReason : ''}` : '';
+  const ladder: SipLadder = { callId: c.callId, title: `${c.from} → ${c.to} · ${call.state}${final}`, endpoints: [...new Set(c.endpoints.map(lane))], rows };
+  if (c.nat.size) {
+    const inside = ladder.endpoints.filter((e) => isNonRoutable(hostOf(e)));
+    const outside = ladder.endpoints.filter((e) => !isNonRoutable(hostOf(e)));
+    ladder.endpoints = [...inside, FIREWALL_LANE, ...outside];
+    ladder.nat = [...c.nat].map(([outsideEnd, insideEnd]) => ({ inside: insideEnd, outside: outsideEnd }));
+  }
+  return ladder;
+}
+
+/** What makes two ladders the same drawing: lanes, rows (without times) and title. */
+function ladderShape(l: SipLadder): string {
+  const rows = l.rows.map((r) => `${r.from}>${r.to}|${r.label}|${r.retransmission ? 'r' : ''}|${r.sdp ? 's' : ''}`).join(';');
+  return `${l.title}#${l.endpoints.join(',')}#${(l.nat ?? []).map((n) => n.inside + '=' + n.outside).join(',')}#${rows}`;
+}
+
 /** The order problems are listed in: what breaks calls first. */
 const PROBLEM_ORDER: SipProblemKind[] = [
+  'ack-not-received',
   'alg-blocked',
   'alg-parse-error',
   'private-address-in-sdp',

@@ -8,6 +8,12 @@ export interface SipSummary {
   registrations: SipRegistrationSummary[];
   /** OPTIONS keepalives, SUBSCRIBE/NOTIFY and other non-INVITE, non-REGISTER transactions, grouped by method. */
   otherTransactions: Array<{ method: string; count: number; unanswered: number }>;
+  /**
+   * How calls ended that is the callee's or caller's answer, not a fault: busy (486, 600), declined (603), not found
+   * (404), cancelled (487). Grouped by method and code. 401/407 challenges are normal and listed nowhere.
+   */
+  outcomes?: SipOutcome[];
+  /** What points at the network, NAT or the ALG (no final response, retransmissions, 408/480/5xx/488/606, NAT). */
   problems: SipProblem[];
   /** Debug lines seen, and those the parser did not recognise (counted, never fatal). */
   /** `filteredOut`: SIP records left out by the check's `peer=`/`port=` filter (only when one was given). */
@@ -35,6 +41,15 @@ export interface SipCallSummary {
   media: Array<{ leg: string; address: string; port: number; codecs: string[]; direction?: string }>;
 }
 
+export interface SipOutcome {
+  method: string;
+  status: number;
+  reason: string;
+  count: number;
+  /** Call-IDs of the first calls that ended so (a few, for finding them). */
+  callIds: string[];
+}
+
 export interface SipRegistrationSummary {
   aor: string;
   contact?: string;
@@ -48,6 +63,8 @@ export type SipProblemKind =
   | 'error-response'
   | 'no-final-response'
   | 'retransmission'
+  /** A 200 OK to INVITE retransmitted with no ACK seen (RFC 3261 §13.3.1.4): the classic 30-second drop when a BYE follows. */
+  | 'ack-not-received'
   | 'auth-loop'
   | 'private-address-in-sdp'
   | 'private-address-in-contact'
@@ -70,10 +87,20 @@ export interface SipProblem {
 export interface SipLadder {
   callId: string;
   title: string;
-  /** IP:port, first-seen order. */
+  /**
+   * IP:port, first-seen order. With source NAT seen, a phone is one lane (its inside address) and the FortiGate
+   * (FIREWALL_LANE) is a lane between the inside and the outside ones.
+   */
   endpoints: string[];
   rows: SipLadderRow[];
+  /** Address translations seen in this call: the inside `IP:port` and the outside one the far end answered to. */
+  nat?: Array<{ inside: string; outside: string }>;
+  /** Identical calls drawn once (same parties, messages and outcome; times differ): how many, and their Call-IDs. */
+  repeat?: { count: number; callIds: string[] };
 }
+
+/** The lane name of the FortiGate itself, drawn between inside and outside when a translation was seen. */
+export const FIREWALL_LANE = 'FortiGate';
 
 export interface SipLadderRow {
   /** Time of day from the console timestamp (`10:11:12`), when the capture has timestamps. */

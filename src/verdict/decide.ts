@@ -1,9 +1,11 @@
 import { COMMANDS } from '../fortios/cli';
 import { sessionHandler, sipProxyStatsDelta } from '../fortios/parsers';
-import type { Facts, PolicyFacts, VdomFacts } from './facts';
+import { fortiosVersion, type Facts, type FortiosVersion, type PolicyFacts, type VdomFacts } from './facts';
 import { carriesSip, covers, policyPorts, PROTO, SIP_NAME, type PolicyPorts } from './ports';
 import { vdomCoverage } from './coverage';
 import { remediationFor } from './remediation';
+import { policiesText } from './policyIds';
+import { registrationTimerNote, sipUdpIdleTimer, type CapturedRegistration } from './timers';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
 
 /**
@@ -16,6 +18,8 @@ import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, Se
 export interface CaptureEvidence {
   messages: number;
   lines: number;
+  /** The registrations the capture saw, with the interval they ask (`Expires`): set against the UDP idle timer. */
+  registrations?: readonly CapturedRegistration[];
 }
 
 export const HANDLER_LABEL: Record<OverallHandler, string> = {
@@ -37,12 +41,43 @@ const HANDLER_MEANING: Record<PolicyHandler, string> = {
   none: 'nothing: the firewall passes SIP as plain traffic, with no SIP-aware NAT or pinholes',
 };
 
-interface Version {
-  major?: number;
-  minor?: number;
+export { policiesText };
+
+type Version = FortiosVersion;
+
+/**
+ * A note about one policy that other policies may share: said once for the set (`policies 1-5`), wherever it is
+ * made. `key` tells which notes are the same; `text` writes it for the policies it covers.
+ */
+interface PolicyNote {
+  key: string;
+  id: number;
+  text: (policies: string) => string;
 }
 
-type PolicyOutcome = { verdict: PolicyVerdict; notes: string[] } | { missing: string; notes: string[] };
+type Note = string | PolicyNote;
+
+type PolicyOutcome = { verdict: PolicyVerdict; notes: Note[] } | { missing: string; notes: Note[] };
+
+/** Notes in first-seen order, each shared note once with every policy it covers. */
+function mergeNotes(notes: readonly Note[]): string[] {
+  const order: Array<string | PolicyNote[]> = [];
+  const groups = new Map<string, PolicyNote[]>();
+  for (const n of notes) {
+    if (typeof n === 'string') {
+      if (!order.includes(n)) order.push(n);
+      continue;
+    }
+    let group = groups.get(n.key);
+    if (!group) {
+      group = [];
+      groups.set(n.key, group);
+      order.push(group);
+    }
+    group.push(n);
+  }
+  return order.map((o) => (typeof o === 'string' ? o : o[0].text(policiesText(o.map((n) => n.id)))));
+}
 
 interface Context {
   vdom: VdomFacts;
@@ -105,7 +140,7 @@ function verdictOf(p: PolicyFacts, handler: PolicyHandler, rule: RuleId, reason:
 
 /** The ALG path (R1, R3, R4, R6) with the version and port qualifiers. */
 function algOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: RuleId, reason: string, profileFeatureSet?: string): PolicyOutcome {
-  const notes: string[] = [];
+  const notes: Note[] = [];
   if (!algCovers(ctx, ports)) {
     const s = ctx.vdom.settings;
     return {
@@ -125,7 +160,12 @@ function algOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: Rule
     };
   }
   if (ctx.version.major === undefined && p.inspectionMode !== 'proxy') {
-    notes.push(`FortiOS version unknown (\`${COMMANDS.systemStatus}\` missing): on 7.0/7.2 a ${p.inspectionMode}-mode policy such as ${p.id} would get flow-based SIP inspection instead.`);
+    const mode = p.inspectionMode;
+    notes.push({
+      key: `version-unknown|${mode}`,
+      id: p.id,
+      text: (ids) => `FortiOS version unknown (no \`${COMMANDS.systemStatus}\` output and no backup header \`#config-version=\` in the input): on 7.0/7.2 the ${mode}-mode ${ids} would get flow-based SIP inspection instead of the SIP ALG (KB 217022).`,
+    });
   }
   // 7.4+: `ips-voip-filter` beside the VoIP profile adds IPS SIP signatures (7.4 admin guide).
   if (p.ipsVoipFilter && rule === 'R1' && (atLeast74(ctx.version) || ctx.version.major === undefined)) {
@@ -143,7 +183,8 @@ function helperOutcome(ctx: Context, p: PolicyFacts, ports: PolicyPorts, rule: R
     return { verdict: verdictOf(p, 'session-helper', rule, `${reason}; session-helper entry ${h.id} (\`sip\`, protocol ${h.protocol}, port ${h.port}) covers it`), notes: [] };
   }
   if (ctx.helpersSubset) {
-    return { missing: COMMANDS.sessionHelper, notes: [`\`${ctx.helpersSubset}\` shows only some session-helper entries and none of them covers policy ${p.id}: the whole table is needed.`] };
+    const subset = ctx.helpersSubset;
+    return { missing: COMMANDS.sessionHelper, notes: [{ key: 'helpers-subset', id: p.id, text: (ids) => `\`${subset}\` shows only some session-helper entries and none of them covers ${ids}: the whole table is needed.` }] };
   }
   const sip = sipHelperEntries(ctx.helpers);
   const why = sip.length
@@ -166,7 +207,7 @@ function decidePolicy(ctx: Context, p: PolicyFacts, ports: PolicyPorts): PolicyO
   if (profileName) {
     if (!v.voipProfiles) return { missing: COMMANDS.voipProfile, notes: [] };
     const profile = v.voipProfiles[profileName];
-    if (!profile) return { missing: COMMANDS.voipProfile, notes: [`VoIP profile "${profileName}" of policy ${p.id} is not in the \`voip profile\` output.`] };
+    if (!profile) return { missing: COMMANDS.voipProfile, notes: [{ key: `profile-missing|${profileName}`, id: p.id, text: (ids) => `VoIP profile "${profileName}" of ${ids} is not in the \`voip profile\` output.` }] };
     if (profile.sipStatus === 'disable') {
       // R2: SIP disabled in the profile hands SIP to the helper, if any (KB 211669 point 4; KB 192004).
       return helperOutcome(ctx, p, ports, 'R2', `VoIP profile "${profileName}" has \`config sip\` / \`set status disable\``);
@@ -184,7 +225,7 @@ function decidePolicy(ctx: Context, p: PolicyFacts, ports: PolicyPorts): PolicyO
   if (ctx.helpers && !ctx.helpersSubset && sipHelperEntries(ctx.helpers).length === 0) {
     return algOutcome(ctx, p, ports, 'R4', `no VoIP profile, ${modeText}, and no \`sip\` session-helper entry: the \`default\` VoIP profile applies`);
   }
-  const notes = ctx.helpers && !ctx.helpersSubset ? [] : [`\`${COMMANDS.sessionHelper}\` was not read whole: R3 and R4 give the same handler, but the helper table is unknown.`];
+  const notes: Note[] = ctx.helpers && !ctx.helpersSubset ? [] : [`\`${COMMANDS.sessionHelper}\` was not read whole: R3 and R4 give the same handler, but the helper table is unknown.`];
   const out = algOutcome(ctx, p, ports, 'R3', `no VoIP profile and ${modeText}: the \`default\` VoIP profile applies (KB 270884)`);
   out.notes.push(...notes);
   return out;
@@ -224,6 +265,17 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
       out.quotes.push({ source: statsCmd, text: 'ALG counters did not move between the two readings' });
     }
   }
+  // Counters since boot: not proof that the ALG handles SIP now (R8), but what it has done, quoted with their header.
+  const lastStats = ev.proxyStats[ev.proxyStats.length - 1];
+  if (lastStats && !out.signals.length) {
+    const counters = lastStats.stats.vdoms[v.name] ?? {};
+    const nonZero = Object.keys(counters).filter((k) => counters[k] > 0 && k !== 'active-sessions' && k !== 'calls-active' && k !== 'registers-active');
+    if (nonZero.length) {
+      out.quotes.push({ source: statsCmd, text: `${quoteCounterLines(lastStats.output, nonZero).join('\n')}\n(non-zero since the counters were last cleared: the ALG has handled SIP on this unit)` });
+    } else {
+      out.quotes.push({ source: statsCmd, text: 'every ALG counter is 0' });
+    }
+  }
   if (ev.proxyCalls) {
     if (ev.proxyCalls.callLines.length) {
       out.signals.push({ handler: 'sip-alg', session: true, evidence: { source: COMMANDS.sipProxyCalls, text: ev.proxyCalls.callLines.slice(0, 3).join('\n') } });
@@ -259,14 +311,32 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
   return out;
 }
 
+/**
+ * The lines of `diagnose sys sip-proxy stats` that hold these counters, as printed. A table row (`ACK 41 0 0 ...`)
+ * means nothing without its columns: the table's header lines (`| received | blocked ...` and `req-type | req resp
+ * ...`) are quoted before the first row.
+ */
 function quoteCounterLines(output: string, names: string[]): string[] {
   const wanted = new Set(names.map((n) => n.split('#')[0]));
   const lines: string[] = [];
+  let header: string[] = [];
+  let headerQuoted = false;
+  let previous = '';
+  let kept = 0;
   for (const line of output.split('\n')) {
-    const t = line.trim();
-    const word = t.split(/[\s:]/)[0];
-    if (wanted.has(word)) lines.push(t);
-    if (lines.length >= 4) break;
+    const t = line.trimEnd();
+    const word = t.trim().split(/[\s:]/)[0];
+    if (/^\s*req-type\s*\|/.test(t)) header = previous.includes('|') ? [previous, t] : [t];
+    else if (wanted.has(word) && kept < 6) {
+      const row = /^\s*[A-Z][A-Z_-]{1,20}(?:\s+\d{1,15}){1,16}\s*$/.test(t);
+      if (row && header.length && !headerQuoted) {
+        lines.push(...header);
+        headerQuoted = true;
+      }
+      lines.push(row ? t : t.trim());
+      kept++;
+    }
+    previous = t;
   }
   return lines;
 }
@@ -284,9 +354,13 @@ function compatible(evidence: EvidenceHandler, config: PolicyHandler): boolean {
 function reasonsText(policies: PolicyVerdict[]): string {
   const byReason = new Map<string, number[]>();
   for (const p of policies) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.id]);
-  const parts = [...byReason].slice(0, 3).map(([reason, ids]) => `Policy ${ids.join(', ')}: ${reason}.`);
+  const parts = [...byReason].slice(0, 3).map(([reason, ids]) => `${capitalise(policiesText(ids))}: ${reason}.`);
   if (byReason.size > 3) parts.push(`(${byReason.size - 3} more reasons in the table.)`);
   return parts.join(' ');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function ruleOf(policies: PolicyVerdict[]): string {
@@ -294,16 +368,15 @@ function ruleOf(policies: PolicyVerdict[]): string {
 }
 
 function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): VdomVerdict {
-  const status = facts.status;
   const ctx: Context = {
     vdom: v,
     helpers: facts.sessionHelpers,
     helpersSubset: facts.sessionHelpersSubset,
-    version: { major: status?.versionMajor, minor: status?.versionMinor },
+    version: fortiosVersion(facts),
     sipPorts: [],
   };
   const missing = new Set<string>();
-  const notes: string[] = [...(v.readNotes ?? [])];
+  const policyNotes: Note[] = [];
   const policies: PolicyVerdict[] = [];
   const guessed = new Set<string>();
   const filter = v.evidence.filterPort;
@@ -330,10 +403,12 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     const byName = p.services.some((s) => SIP_NAME.test(s));
     if (!carriesSip(ports, sipPorts) && !byName) continue;
     const outcome = decidePolicy(ctx, p, ports);
-    notes.push(...outcome.notes);
+    policyNotes.push(...outcome.notes);
     if ('missing' in outcome) missing.add(outcome.missing);
     else policies.push(outcome.verdict);
   }
+  const notes: string[] = [...(v.readNotes ?? []), ...mergeNotes(policyNotes)];
+  if (ctx.version.disagreement && !notes.includes(ctx.version.disagreement)) notes.push(ctx.version.disagreement);
   // Policies not seen may carry SIP: with only a subset read and none of it carrying SIP, nothing can be said.
   if (v.policiesSubset && !policies.length) missing.add(COMMANDS.firewallPolicy);
   if (guessed.size) {
@@ -392,7 +467,7 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
       rule = ruleOf(policies);
       explanation =
         `Policies${facts.multiVdom ? ` in VDOM ${v.name}` : ''} differ: ` +
-        configHandlers.map((h) => `${HANDLER_LABEL[h]} on policy ${split[h]?.join(', ')}`).join('; ') +
+        configHandlers.map((h) => `${HANDLER_LABEL[h]} on ${policiesText(split[h] ?? [])}`).join('; ') +
         '. Which one applies depends on the policy the SIP traffic matches.';
     }
   }
@@ -401,10 +476,15 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     const sources = [...new Set(v.policiesSubset)].map((c) => `\`${c}\``).join(', ');
     const unseen = unseenSessionPolicies(v, seen);
     const text =
-      `Only ${seen.length ? `polic${seen.length > 1 ? 'ies' : 'y'} ${seen.join(', ')} ${seen.length > 1 ? 'were' : 'was'}` : 'no policy was'} seen (${sources}); other policies were not seen and are not judged` +
-      (unseen.length ? `, among them polic${unseen.length > 1 ? 'ies' : 'y'} ${unseen.join(', ')}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
+      `Only ${seen.length ? `${policiesText(seen)} ${seen.length > 1 ? 'were' : 'was'}` : 'no policy was'} seen (${sources}); other policies were not seen and are not judged` +
+      (unseen.length ? `, among them ${policiesText(unseen)}, which carr${unseen.length > 1 ? 'y' : 'ies'} SIP sessions (\`${COMMANDS.sessionList}\`)` : '') +
       `: \`${COMMANDS.firewallPolicy}\` shows them all.`;
     explanation += ` ${text}`;
+  }
+  // Said after the verdict's own notes: it is about keeping calls working, not about who handles SIP.
+  if (capture?.registrations?.length && policies.length) {
+    const note = registrationTimerNote(sipUdpIdleTimer(facts, v, policies), capture.registrations, policiesText);
+    if (note) notes.push(note);
   }
   const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: '' };
   if (handler === 'mixed') verdict.split = split;

@@ -1,6 +1,7 @@
 import { COMMANDS, DEFAULTS } from '../fortios/cli';
 import { parseConfig, parseGetTable, settingOf, settingValues, type ConfigNode, type ConfigTable } from '../fortios/configParser';
 import {
+  parseBackupHeader,
   parseDebugFlow,
   parseInterfaceVdoms,
   parseSessionList,
@@ -9,6 +10,7 @@ import {
   parseSipProxyStats,
   parseSystemStatus,
   parseVdList,
+  type BackupHeader,
   type DebugFlowEvidence,
   type SessionList,
   type SipHelperStatus,
@@ -20,6 +22,7 @@ import {
 import { filterKeeps, filterKeepsSetting, parseShowCommand, reframe, showsWholeBlocks, stripMatchMarks, type ShowCommand } from '../fortios/showCommand';
 import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult } from '../fortios/types';
+import { policiesText } from './policyIds';
 import type { Evidence, SessionHelperEntry } from './types';
 
 /**
@@ -81,6 +84,30 @@ export interface RuntimeEvidence {
   captureLines: number;
 }
 
+/** `config system session-ttl` (per VDOM; KB 191228): the default TTL and the per-port entries. */
+export interface SessionTtlFacts {
+  /** `set default N` (3600 s when not printed: TCP and SCTP sessions without a port entry). */
+  defaultTtl?: number;
+  ports: Array<{ id: string; protocol: number; low: number; high: number; timeout: number }>;
+  source: string;
+}
+
+/** The session timers a custom service sets (`config firewall service custom`; KB 191228 points 3 and 4). */
+export interface ServiceTimers {
+  sessionTtl?: number;
+  udpIdleTimer?: number;
+}
+
+/** `config system global` (global scope): what the checks read from it. */
+export interface SystemGlobalFacts {
+  hostname?: string;
+  /** `set udp-idle-timer N`; undefined when not printed (plain `show` omits the default, 180 s). */
+  udpIdleTimer?: number;
+  /** Whether the output could have shown a non-default `udp-idle-timer` (a filter may have hidden it). */
+  udpIdleTimerKnown: boolean;
+  source: string;
+}
+
 export interface VdomFacts {
   name: string;
   settings?: SystemSettingsFacts;
@@ -88,6 +115,10 @@ export interface VdomFacts {
   voipProfiles?: Record<string, VoipProfileFacts>;
   /** Custom services, when `show firewall service custom` was in the transcript. */
   customServices?: Record<string, PortRange[]>;
+  /** Session timers of the custom services that set one (`session-ttl`, `udp-idle-timer`). */
+  serviceTimers?: Record<string, ServiceTimers>;
+  /** `config system session-ttl`, when read. */
+  sessionTtl?: SessionTtlFacts;
   evidence: RuntimeEvidence;
   /**
    * Set when only some policies were printed (`show firewall policy 12`, a `| grep` filter): the commands that
@@ -102,6 +133,10 @@ export interface VdomFacts {
 
 export interface Facts {
   status?: SystemStatus;
+  /** The header of a configuration backup in the input (`#config-version=...`): model and version. */
+  backup?: BackupHeader;
+  /** `config system global`, when read (`show system global`, a backup). */
+  systemGlobal?: SystemGlobalFacts;
   /** `show system session-helper` (global); undefined when not read. */
   sessionHelpers?: SessionHelperEntry[];
   /** Set when only some helper entries were printed (`show system session-helper 13`, a filter): the `sip` entry may be elsewhere. */
@@ -218,6 +253,43 @@ function readServices(table: ConfigTable): Record<string, PortRange[]> {
   return services;
 }
 
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function readServiceTimers(table: ConfigTable): Record<string, ServiceTimers> {
+  const timers: Record<string, ServiceTimers> = {};
+  for (const e of table.entries) {
+    const t: ServiceTimers = {};
+    const ttl = positive(settingOf(e.node, 'session-ttl'));
+    const udp = positive(settingOf(e.node, 'udp-idle-timer'));
+    if (ttl !== undefined) t.sessionTtl = ttl;
+    if (udp !== undefined) t.udpIdleTimer = udp;
+    if (ttl !== undefined || udp !== undefined) timers[e.key] = t;
+  }
+  return timers;
+}
+
+/** `config system session-ttl`: `set default N` and `config port` entries (`protocol`, `start-port`, `end-port`, `timeout`). */
+function readSessionTtl(table: ConfigTable, source: string): SessionTtlFacts {
+  const facts: SessionTtlFacts = { ports: [], source };
+  const def = positive(settingOf(table, 'default'));
+  if (def !== undefined) facts.defaultTtl = def;
+  for (const e of table.tables['port']?.entries ?? []) {
+    const protocol = Number(settingOf(e.node, 'protocol') ?? '0');
+    const low = Number(settingOf(e.node, 'start-port') ?? '0');
+    const high = Number(settingOf(e.node, 'end-port') ?? String(low));
+    // `timeout never` exists on some releases: no idle expiry at all.
+    const raw = settingOf(e.node, 'timeout') ?? '300';
+    const timeout = raw === 'never' ? Number.POSITIVE_INFINITY : Number(raw);
+    if (Number.isInteger(protocol) && Number.isInteger(low) && Number.isInteger(high) && (Number.isInteger(timeout) || timeout === Number.POSITIVE_INFINITY)) {
+      facts.ports.push({ id: e.key, protocol, low, high: Math.max(low, high), timeout });
+    }
+  }
+  return facts;
+}
+
 function isShow(command: string): boolean {
   return /^show\b/i.test(command);
 }
@@ -304,6 +376,12 @@ export function readFacts(outputs: readonly CommandResult[]): Facts {
     }
   }
   if (facts.status?.vdomMode && facts.status.vdomMode !== 'disable') facts.multiVdom = true;
+  // Without `get system status`, the backup header's release stands in for it (numbers only: `status.version` stays
+  // the status line's text), so every reader of `facts.status` (the rules, the remediation) uses the same release.
+  const b = facts.backup;
+  if (b && facts.status?.versionMajor === undefined) {
+    facts.status = { ...facts.status, versionMajor: b.versionMajor, versionMinor: b.versionMinor, versionPatch: b.versionPatch, build: b.build };
+  }
   // VDOMs that only carried evidence from the global context are kept; a single-VDOM unit has `root` only.
   return facts;
 }
@@ -380,6 +458,10 @@ function readShow(r: CommandResult, command: string, facts: Facts, vdom: (c: str
   // `grep -f` shows whole entries when it printed unmarked lines around its matches; a plain grep never does.
   const wholeEntries = !filter || (filter.block && showsWholeBlocks(r.output));
   const text = filter && show ? reframe(show, stripMatchMarks(r.output)) : r.output;
+  if (r.output.startsWith('#config-version=')) {
+    const header = parseBackupHeader(r.output);
+    if (header) facts.backup = header;
+  }
   const parsed = parseConfig(text);
   facts.garbageLines += parsed.garbageLines;
   const subset = show !== null && (show.keys.length > 0 || filter !== undefined);
@@ -437,7 +519,7 @@ function readBlocks(
       // Only matching lines: a policy whose `action` line was filtered out cannot be judged.
       const judged = new Set(policies.entries.filter((e) => settingOf(e.node, 'action') !== undefined).map((e) => Number(e.key)));
       const partial = fresh.filter((p) => !judged.has(p.id)).map((p) => p.id);
-      if (partial.length) note(v, `\`${r.command}\` shows only some lines of policy ${partial.join(', ')}: not judged from it (\`show firewall policy ${partial.join(' ')}\` shows ${partial.length > 1 ? 'them' : 'it'} whole).`);
+      if (partial.length) note(v, `\`${r.command}\` shows only some lines of ${policiesText(partial)}: not judged from it (\`show firewall policy ${partial.join(' ')}\` shows ${partial.length > 1 ? 'them' : 'it'} whole).`);
       fresh = fresh.filter((p) => judged.has(p.id));
     }
     if (subset) {
@@ -464,6 +546,58 @@ function readBlocks(
     note(vdom(r.context), `\`${r.command}\` shows only matching lines of the VoIP profiles: not read from it.`);
   }
   const services = root.tables['firewall service custom'];
-  if (services && wholeEntries) vdom(r.context).customServices = { ...(vdom(r.context).customServices ?? {}), ...readServices(services) };
+  if (services && wholeEntries) {
+    const v = vdom(r.context);
+    v.customServices = { ...(v.customServices ?? {}), ...readServices(services) };
+    v.serviceTimers = { ...(v.serviceTimers ?? {}), ...readServiceTimers(services) };
+  }
+  const ttl = root.tables['system session-ttl'];
+  if (ttl && wholeEntries) vdom(r.context).sessionTtl = readSessionTtl(ttl, r.command);
+  const global = root.tables['system global'];
+  if (global) {
+    const udp = positive(settingOf(global, 'udp-idle-timer'));
+    const known = udp !== undefined || !filter || filterKeepsSetting(filter, 'udp-idle-timer');
+    const g: SystemGlobalFacts = { udpIdleTimerKnown: known, source: r.command };
+    const hostname = settingOf(global, 'hostname');
+    if (hostname) g.hostname = hostname;
+    if (udp !== undefined) g.udpIdleTimer = udp;
+    facts.systemGlobal = g;
+  }
   if (root.tables['system interface']) facts.interfaceVdoms = parseInterfaceVdoms(r.output);
+}
+
+/** Where the FortiOS version the rules use came from. */
+export type VersionSource = 'get system status' | 'backup header' | 'unknown';
+
+export interface FortiosVersion {
+  major?: number;
+  minor?: number;
+  patch?: number;
+  build?: number;
+  /** The platform: `get system status`'s `FortiGate-VM64`, or the backup header's short code (`FGVMK6`). */
+  model?: string;
+  source: VersionSource;
+  /** Set when a backup header and `get system status` name different releases: the status wins (it is live). */
+  disagreement?: string;
+}
+
+/**
+ * The version the version-dependent rules read (R1/R3 on 7.0/7.2, `ips-voip-filter` on 7.4+): `get system status`
+ * when it printed one (what runs now), else the backup header (what wrote the backup), else unknown.
+ */
+export function fortiosVersion(facts: Facts): FortiosVersion {
+  const s = facts.status;
+  const b = facts.backup;
+  // `status.version` is the text `get system status` printed; without it the numbers came from the backup header.
+  if (s?.version !== undefined && s.versionMajor !== undefined) {
+    const v: FortiosVersion = { major: s.versionMajor, minor: s.versionMinor, patch: s.versionPatch, build: s.build, source: 'get system status' };
+    const model = /^(\S{1,40}) v\d/.exec(s.version ?? '');
+    if (model) v.model = model[1];
+    if (b && (b.versionMajor !== s.versionMajor || b.versionMinor !== s.versionMinor || b.versionPatch !== s.versionPatch)) {
+      v.disagreement = `The backup header says ${b.versionMajor}.${b.versionMinor}.${b.versionPatch} (\`${b.line}\`) and \`${COMMANDS.systemStatus}\` says ${s.versionMajor}.${s.versionMinor}.${s.versionPatch}: the rules follow the running release; the backup was written by another one.`;
+    }
+    return v;
+  }
+  if (b) return { major: b.versionMajor, minor: b.versionMinor, patch: b.versionPatch, build: b.build, model: b.model, source: 'backup header' };
+  return { source: 'unknown' };
 }

@@ -78,6 +78,10 @@ export interface SessionHelperEntry {
 export interface ConfigSummary {
   hostname?: string;
   version?: string;
+  /** Where `version` came from: `get system status`, a backup's `#config-version=` header, or nowhere. */
+  versionSource?: 'get system status' | 'backup header' | 'unknown';
+  /** The platform, when known: `FortiGate-VM64` (status) or the backup header's code (`FGVMK6`). */
+  model?: string;
   vdomMode?: string;
   defaultVoipAlgMode: string;
   sipHelpers: Array<{ id: number; protocol: number; port: number }>;

@@ -4,12 +4,15 @@ import { renderSipSummaryText } from '../../src/report/sipText';
 describe('renderSipSummaryText', () => {
   const summary = analyseFixtures('basic-call.log', 'rejected-486.log', 'register-401.log', 'options.log', 'auth-loop-407.log', 'retransmitted-invite.log').summary();
 
-  it('lists problems first, then codes per method and status, calls and registrations', () => {
+  it('lists outcomes and problems first, then codes per method and status, calls and registrations', () => {
     const text = renderSipSummaryText(summary, { maxCalls: 50, maxProblems: 50 });
     const at = (s: string) => text.indexOf(s);
     expect(text.split('\n')[0]).toBe('SIP: 35 SIP messages, 4 calls, 1 registration, 1 retransmission · 193 debug lines (0 not recognised)');
-    expect(at('Problems (4):')).toBeGreaterThan(0);
-    expect(at('Problems (4):')).toBeLessThan(at('Requests:'));
+    // The 486 is the callee's answer (issue 22 §3): an outcome, not among the problems.
+    expect(at('Call outcomes (answers, not faults): INVITE 486 Busy Here ×1')).toBeGreaterThan(0);
+    expect(at('Problems (3):')).toBeGreaterThan(at('Call outcomes'));
+    expect(at('Problems (3):')).toBeLessThan(at('Requests:'));
+    expect(text).not.toContain('[error-response]');
     expect(text).toContain('Requests: INVITE ×7, ACK ×6, OPTIONS ×3, REGISTER ×2, BYE ×1');
     expect(text).toContain('Responses: 100 ×3, 180 ×2, 200 ×6, 401 ×1, 407 ×3, 486 ×1');
     expect(text).toContain('Retransmissions: 1');
@@ -23,7 +26,7 @@ describe('renderSipSummaryText', () => {
 
   it('cuts long lists with an "… N more" line', () => {
     const text = renderSipSummaryText(summary, { maxCalls: 1, maxProblems: 2 });
-    expect(text).toContain('… 2 more problems');
+    expect(text).toContain('… 1 more problem (');
     expect(text).toContain('… 3 more calls');
     expect(text.match(/^• /gm)).toHaveLength(2);
   });

@@ -31,16 +31,13 @@ describe('SipCaptureAnalyzer: calls (sngrep state machine)', () => {
     ]);
   });
 
-  it('486 → busy with an error-response problem quoting the response and its Reason (wrapped capture)', () => {
+  it('486 → busy, counted as an outcome, not a problem (wrapped capture)', () => {
     const s = analyseFixtures('rejected-486.log').summary();
     expect(s.lines.unknown).toBe(0);
     expect(s.calls[0].state).toBe('busy');
     expect(s.calls[0].finalStatus).toBe(486);
-    expect(s.problems).toHaveLength(1);
-    expect(s.problems[0]).toMatchObject({ kind: 'error-response', callId: 'busy1@192.168.1.10' });
-    expect(s.problems[0].message).toContain('486 Busy Here');
-    expect(s.problems[0].evidence).toContain('2024-05-02 10:12:02 sip port 27 198.51.100.7:5060 -> 203.0.113.2:5060');
-    expect(s.problems[0].evidence).toContain('  Reason: Q.850;cause=17;text="User busy"');
+    expect(s.problems).toEqual([]);
+    expect(s.outcomes).toEqual([{ method: 'INVITE', status: 486, reason: 'Busy Here', count: 1, callIds: ['busy1@192.168.1.10'] }]);
   });
 
   it('CANCEL → cancelled; the 487 that follows is expected, not a problem', () => {
@@ -136,18 +133,33 @@ describe('SipCaptureAnalyzer: registrations and other transactions', () => {
 });
 
 describe('SipCaptureAnalyzer: ladders', () => {
-  it('draws the problem call first, with endpoints in first-seen order, deltas and SDP', () => {
+  it('draws the call with the most messages first (a busy call is no problem), one lane per phone behind NAT, deltas and SDP', () => {
     const a = analyseFixtures('basic-call.log', 'rejected-486.log');
     const ladders = a.ladders();
-    expect(ladders.map((l) => l.callId)).toEqual(['busy1@192.168.1.10', 'basic1@192.168.1.10']);
-    const basic = ladders[1];
-    expect(basic.endpoints).toEqual(['192.168.1.10:5060', '198.51.100.7:5060', '203.0.113.2:5060']);
+    expect(ladders.map((l) => l.callId)).toEqual(['basic1@192.168.1.10', 'busy1@192.168.1.10']);
+    const basic = ladders[0];
+    // The phone's requests come from 192.168.1.10:5060 and the answers go to 203.0.113.2:5060: one phone, one lane.
+    expect(basic.endpoints).toEqual(['192.168.1.10:5060', 'FortiGate', '198.51.100.7:5060']);
+    expect(basic.nat).toEqual([{ inside: '192.168.1.10:5060', outside: '203.0.113.2:5060' }]);
+    expect(basic.rows.filter((r) => r.kind === 'response' && r.from === '198.51.100.7:5060').every((r) => r.to === '192.168.1.10:5060')).toBe(true);
     expect(basic.title).toBe('1001@pbx.example.com → 2002@pbx.example.com · completed 200 OK');
     expect(basic.rows.map((r) => r.label)).toEqual(['INVITE', '100 Trying', '180 Ringing', '200 OK', 'ACK', 'BYE', '200 OK']);
     expect(basic.rows.map((r) => r.deltaMs)).toEqual([undefined, 0, 1000, 3000, 0, 30000, 0]);
     expect(basic.rows[0]).toMatchObject({ time: '10:11:12', from: '192.168.1.10:5060', to: '198.51.100.7:5060', kind: 'request', retransmission: false, sdp: '192.168.1.10:16384 PCMU' });
     expect(basic.rows[3]).toMatchObject({ status: 200, kind: 'response', sdp: '198.51.100.20:30000 PCMU' });
     expect(a.ladders(1)).toHaveLength(1);
+  });
+
+  it('draws identical calls once with their count, and keeps different ones apart', () => {
+    const ladders = analyseFixtures('nat-busy-calls.log').ladders(3);
+    expect(ladders.map((l) => l.title)).toEqual([
+      '1002@voip.example.net → 02079460991@voip.example.net · busy 486 Busy Here ×3',
+      '1002@voip.example.net → 02079460991@voip.example.net · in-call 200 OK',
+    ]);
+    expect(ladders[0].repeat).toEqual({ count: 3, callIds: ['busy-nat-1@10.10.20.16', 'busy-nat-2@10.10.20.16', 'busy-nat-3@10.10.20.16'] });
+    expect(ladders[0].endpoints).toEqual(['10.10.20.16:5060', 'FortiGate', '198.51.100.10:5060']);
+    expect(ladders[0].nat).toEqual([{ inside: '10.10.20.16:5060', outside: '203.0.113.2:65478' }]);
+    expect(ladders[1].repeat).toBeUndefined();
   });
 
   it('marks the retransmitted row', () => {
@@ -172,7 +184,8 @@ describe('SipCaptureAnalyzer: bounded memory', () => {
         records.push(out(sipMessage('BYE sip:2000@198.51.100.7 SIP/2.0', [via('b'), ...base, 'CSeq: 2 BYE'])));
         records.push(back(sipMessage('SIP/2.0 200 OK', [via('b'), ...base, 'CSeq: 2 BYE'])));
       } else {
-        records.push(back(sipMessage('SIP/2.0 603 Decline', [via('a'), ...base, 'CSeq: 1 INVITE'])));
+        // 503: a fault (603 Decline would be an outcome, not a problem: issue 22 §3).
+        records.push(back(sipMessage('SIP/2.0 503 Service Unavailable', [via('a'), ...base, 'CSeq: 1 INVITE'])));
       }
     }
     return debugLog(records);

@@ -12,7 +12,7 @@ import { DEBUG_CLEANUP } from '../../fortios/cli';
 import { describeError, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
-import { renderSipSummaryText } from '../../report/sipText';
+import { outcomesText, renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import type { SipCallSummary, SipSummary } from '../../sip/types';
 import { partialTag } from '../../verdict/coverage';
@@ -464,6 +464,9 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
   }
   if (sip.messages === 0) {
     b.section('No SIP messages were seen during the capture. Check that calls or registrations happened in the window, and the `peer`/`port` filter.');
+  }
+  if (sip.outcomes?.length) {
+    b.section(`*Call outcomes* (answers, not faults): ${escapeMrkdwn(truncate(outcomesText(sip), 2400))}`, { allowTruncate: true });
   }
   if (sip.problems.length > 0) {
     bulletSections(b, `:warning: *Problems (${sip.problems.length})*`, sip.problems.map((p) => `• *${p.kind}*: ${escapeMrkdwn(p.message)}`), 2400);

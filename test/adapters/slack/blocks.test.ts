@@ -147,6 +147,13 @@ describe('summary', () => {
     expectWithinLimits(m);
   });
 
+  it('lists call outcomes apart from problems, grouped with their count (issue 22 §3)', () => {
+    const sip = { ...makeSipSummary(2), outcomes: [{ method: 'INVITE', status: 486, reason: 'Busy Here', count: 12, callIds: ['a@x'] }, { method: 'INVITE', status: 487, reason: 'Request Terminated', count: 1, callIds: ['b@x'] }] };
+    const t = allText(buildSummaryMessage(makeResult({ sip })));
+    expect(t).toContain('*Call outcomes* (answers, not faults): INVITE 486 Busy Here ×12, INVITE 487 Request Terminated ×1');
+    expect(t.indexOf('*Call outcomes*')).toBeLessThan(t.indexOf('Problems (2)'));
+  });
+
   it('stays within every limit for a 5,000-call capture and says where the rest is', () => {
     const sip = makeSipSummary(5000);
     sip.problems = Array.from({ length: 800 }, (_, i) => ({ kind: 'retransmission' as const, message: `INVITE retransmitted 4 times for call ${i}: no 100 Trying from 203.0.113.10 `.repeat(3), evidence: [] }));

@@ -274,3 +274,80 @@ function write(name: string, text: string) {
   ].join('\r\n');
   write('handbook-wrapped.log', debugLog([{ ts: '2010-01-04 21:39:59', port: 26, src: '192.168.2.134:5061', dst: '172.16.67.192:5060', message: invite }], { wrap: true, eol: '\r\n' }));
 }
+
+// 11. The ACK that never arrives (issue 22 §3): the provider answers 200 OK, the phone's ACK never reaches it, so the
+//     provider retransmits the 200 OK (T1 = 500 ms doubling to T2 = 4 s, RFC 3261 §13.3.1.4) and gives up with a BYE
+//     32 s after the first 200 OK. The phone did send an ACK: it is not in the capture (dropped before the ALG).
+{
+  const c = call('ackl1', '1001', '2011');
+  const okAt = Date.UTC(2024, 4, 2, 10, 20, 3);
+  const at = (ms: number) => {
+    const d = new Date(okAt + ms);
+    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
+  };
+  const ok = () => c.response('200 OK', '1 INVITE', 'z9hG4bK-ackl1-1', { toTag: 'pbx-31', sdp: true });
+  const records: DebugRecordSpec[] = [
+    out(at(-3000), c.invite()),
+    back(at(-3000), c.response('100 Trying', '1 INVITE', 'z9hG4bK-ackl1-1')),
+    back(at(-2000), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-ackl1-1', { toTag: 'pbx-31' })),
+    back(at(0), ok()),
+  ];
+  for (const ms of [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]) records.push(back(at(ms), ok()));
+  const bye = sipMessage('BYE sip:1001@203.0.113.2:5060 SIP/2.0', [
+    'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-ackl1-bye',
+    'From: <sip:2011@pbx.example.com>;tag=pbx-31',
+    'To: "Alice" <sip:1001@pbx.example.com>;tag=ackl1-ft',
+    'Call-ID: ackl1@192.168.1.10',
+    'CSeq: 102 BYE',
+    'Reason: SIP;cause=408;text="ACK Timeout"',
+    'Max-Forwards: 70',
+  ]);
+  records.push(back(at(32000), bye));
+  records.push(out(at(32040), sipMessage('SIP/2.0 200 OK', [
+    'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-ackl1-bye',
+    'From: <sip:2011@pbx.example.com>;tag=pbx-31',
+    'To: "Alice" <sip:1001@pbx.example.com>;tag=ackl1-ft',
+    'Call-ID: ackl1@192.168.1.10',
+    'CSeq: 102 BYE',
+  ])));
+  write('ack-lost-30s.log', debugLog(records, { eol: '\r\n' }));
+}
+
+// 12. A phone behind the FortiGate's source NAT, as the ALG logs it (issue 22 §4): its requests are read on the LAN
+//     leg from 10.10.20.16:5060, the provider's responses on the WAN leg to 203.0.113.2:65478 (the NAT address and
+//     port). Three identical calls to a busy number, then one answered call.
+{
+  const PHONE_NAT = '10.10.20.16:5060';
+  const PUBLIC = '203.0.113.2:65478';
+  const PROVIDER = '198.51.100.10:5060';
+  const msg = (id: string, first: string, cseq: string, branch: string, toTag?: string, sdp?: string) =>
+    sipMessage(first, [
+      `Via: SIP/2.0/UDP 10.10.20.16:5060;branch=${branch};rport${first.startsWith('SIP/') ? '=65478;received=203.0.113.2' : ''}`,
+      `From: "Front desk" <sip:1002@voip.example.net>;tag=${id}-ft`,
+      `To: <sip:02079460991@voip.example.net>${toTag ? ';tag=' + toTag : ''}`,
+      `Call-ID: ${id}@10.10.20.16`,
+      `CSeq: ${cseq}`,
+      ...(first.startsWith('INVITE') ? ['Contact: <sip:1002@10.10.20.16:5060>', 'User-Agent: Yealink SIP-T54W 96.86.0.70'] : ['Server: Sonus SBC']),
+      ...(sdp ? ['Content-Type: application/sdp'] : []),
+    ], sdp ?? '');
+  const offer = sdpBody('10.10.20.16', 12044, [[8, 'PCMA'], [0, 'PCMU'], [101, 'telephone-event']]);
+  const lan = (ts: string, m: string): DebugRecordSpec => ({ ts: day(ts), port: 4, src: PHONE_NAT, dst: PROVIDER, message: m });
+  const wan = (ts: string, m: string): DebugRecordSpec => ({ ts: day(ts), port: 5, src: PROVIDER, dst: PUBLIC, message: m });
+  const records: DebugRecordSpec[] = [];
+  ['10:30:00', '10:30:20', '10:30:40'].forEach((t, i) => {
+    const id = `busy-nat-${i + 1}`;
+    const b = `z9hG4bK-${id}`;
+    const [h, m, s] = t.split(':').map(Number);
+    const t2 = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s + 2).padStart(2, '0')}`;
+    records.push(lan(t, msg(id, 'INVITE sip:02079460991@voip.example.net SIP/2.0', '1 INVITE', b, undefined, offer)));
+    records.push(wan(t, msg(id, 'SIP/2.0 100 Trying', '1 INVITE', b)));
+    records.push(wan(t2, msg(id, 'SIP/2.0 486 Busy Here', '1 INVITE', b, 'sbc-4' + i)));
+    records.push(lan(t2, msg(id, 'ACK sip:02079460991@voip.example.net SIP/2.0', '1 ACK', b, 'sbc-4' + i)));
+  });
+  const answer = sdpBody('198.51.100.30', 17946, [[8, 'PCMA'], [101, 'telephone-event']]);
+  records.push(lan('10:31:00', msg('ok-nat-1', 'INVITE sip:02079460991@voip.example.net SIP/2.0', '1 INVITE', 'z9hG4bK-ok-nat-1', undefined, offer)));
+  records.push(wan('10:31:00', msg('ok-nat-1', 'SIP/2.0 100 Trying', '1 INVITE', 'z9hG4bK-ok-nat-1')));
+  records.push(wan('10:31:04', msg('ok-nat-1', 'SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-ok-nat-1', 'sbc-77', answer)));
+  records.push(lan('10:31:04', msg('ok-nat-1', 'ACK sip:02079460991@198.51.100.10:5060 SIP/2.0', '1 ACK', 'z9hG4bK-ok-nat-1b', 'sbc-77')));
+  write('nat-busy-calls.log', debugLog(records));
+}
