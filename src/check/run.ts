@@ -224,6 +224,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       restore = undefined; // once: a failure below must not make the cleanup path try again
       await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
         capture.settingsRestored = done;
+        capture.settingsUnknown = restored?.unknown ?? [];
       });
       if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
       if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);

@@ -104,7 +104,7 @@ describe('renderings', () => {
 
   it('text: counts, exceptions first, then the table grouped by handler', () => {
     expect(renderSweepText(report).split('\n')).toEqual([
-      'Sweep of 4 firewall(s) in 1.2 s: 1 mismatch, 1 could not be checked, 1 SIP ALG, 1 SIP session helper',
+      'Sweep of 4 firewalls in 1.2 s: 1 mismatch, 1 could not be checked, 1 SIP ALG, 1 SIP session helper',
       '',
       'Exceptions:',
       '  ✘ fw-mm: mismatch (R8)',

@@ -19,8 +19,8 @@ import { createCheckService, type CheckService, type HandleOutcome } from '../..
 import { createFleetService, type FleetOutcome, type FleetService } from '../../src/fleet/service';
 import { SweepSlots } from '../../src/fleet/sweep';
 import { createLogger } from '../../src/log';
-import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
-import { recordingLogger } from '../adapters/slack/fixtures';
+import { FakeSlack, signSlackRequest, TEST_PACING } from '../support/fakeSlack';
+import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 import { MemoryJournal, testLimits } from '../support/harness';
 import { startFleet, USER, type Fleet } from './support';
 import { expectReadOnly } from '../support/readOnly';
@@ -60,7 +60,7 @@ describe('fleet sweep in Slack, end to end', () => {
     const log = createLogger('error', process.stderr);
     service = createCheckService({ inventory, limits, openSession, journal: new MemoryJournal(), audit, rateLimiter: new RateLimiter({ count: 100, windowSeconds: 60 }), maxConcurrent: 10, log, locks, slots });
     fleetService = createFleetService({ inventory, limits, openSession, slots: new SweepSlots(slots, 5), concurrency: 4, locks, audit, log, watchStatus: () => 'The drift watch sweeps every firewall in the inventory every 1h.' });
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     app = createSlackApp({
       mode: 'http',
       botToken: 'xoxb-fleet-e2e',
@@ -71,6 +71,7 @@ describe('fleet sweep in Slack, end to end', () => {
       logger: recordingLogger(),
       postRetryConfig: { retries: 0 },
       minEditIntervalMs: 0,
+      channelQueue: testChannelQueue(),
       onOutcome: (o) => checkWaiters.shift()?.(o),
       onFleetOutcome: (o) => fleetWaiters.shift()?.(o),
     });

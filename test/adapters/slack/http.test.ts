@@ -8,8 +8,8 @@ import type { App } from '@slack/bolt';
 import { createSlackApp } from '../../../src/adapters/slack/app';
 import { ACTION_IDS, decodeButtonValue, SLACK_LIMITS } from '../../../src/adapters/slack/blocks';
 import type { HandleOutcome } from '../../../src/check/service';
-import { FakeSlack, signSlackRequest } from '../../support/fakeSlack';
-import { happyScript, makeResult, makeSipSummary, recordingLogger, StubService } from './fixtures';
+import { FakeSlack, signSlackRequest, TEST_PACING } from '../../support/fakeSlack';
+import { happyScript, makeResult, makeSipSummary, recordingLogger, StubService, testChannelQueue } from './fixtures';
 
 const SECRET = 'test-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-test-token';
@@ -24,7 +24,7 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
   let tick: number;
 
   beforeEach(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     service = new StubService(['fw01', 'fw02']);
     outcomes = [];
     outcomeWaiters = [];
@@ -42,6 +42,7 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
       clock: () => (tick += 2000),
       postRetryConfig: { retries: 0 },
       maxCaptureSeconds: 120,
+      channelQueue: testChannelQueue(),
       onOutcome: (o) => {
         outcomes.push(o);
         outcomeWaiters.shift()?.(o);

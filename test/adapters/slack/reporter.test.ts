@@ -1,8 +1,8 @@
 import { webApi } from '@slack/bolt';
 import { SlackThreadReporter, type SlackReporterDeps } from '../../../src/adapters/slack/reporter';
 import { CheckError } from '../../../src/errors';
-import { FakeSlack } from '../../support/fakeSlack';
-import { makeRequest, makeResult, makeSipSummary, recordingLogger } from './fixtures';
+import { FakeSlack, TEST_PACING } from '../../support/fakeSlack';
+import { makeRequest, makeResult, makeSipSummary, recordingLogger, testChannelQueue } from './fixtures';
 
 const TOKEN = 'xoxb-test-token';
 
@@ -13,7 +13,7 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
   let logger: ReturnType<typeof recordingLogger>;
 
   beforeEach(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     now = 0;
     timers = [];
     logger = recordingLogger();
@@ -29,6 +29,7 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
       logger,
       clock: () => now,
       maxSeconds: 120,
+      channelQueue: testChannelQueue(),
       schedule: (fn) => {
         timers.push(fn);
         return () => {
