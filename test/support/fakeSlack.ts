@@ -62,8 +62,11 @@ export interface FakePacing {
 /** Slack's documented one per second; a burst of 3 (Slack gives no number). */
 export const SLACK_PACING: FakePacing = { intervalMs: 1000, burst: 3 };
 
-/** A fast pace for tests: the same rule, 40 times quicker. Give the bot the same (`channelPacing`). */
-export const TEST_PACING: FakePacing = { intervalMs: 25, burst: 3 };
+/**
+ * A fast pace for tests: the same rule, ten times quicker (still slower than loopback posts arrive, so a burst is
+ * seen as one). Give the bot the same (its ChannelQueue).
+ */
+export const TEST_PACING: FakePacing = { intervalMs: 100, burst: 3 };
 
 /** What the fake counts as a post in a channel: a message lands in its history. */
 const PACED_METHODS: ReadonlySet<string> = new Set(['chat.postMessage', 'files.completeUploadExternal']);
