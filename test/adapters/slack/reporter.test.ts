@@ -177,6 +177,40 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     expect(edits.at(-1)).toContain('failed: The SSH connection to fw01 dropped');
   });
 
+  const NOT_PUT_BACK = 'Not put back on h1: console timestamp (left enabled). `diagnose debug info` did not show its state before the check.';
+
+  it('says a note once, in the card, and the capture line claims nothing it does not know (issue 25 §3)', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    const request = makeRequest({ firewall: 'h1' });
+    await r.start(request);
+    // run.ts reports each note before the result, and the result carries the same notes for the card.
+    await r.note(NOT_PUT_BACK);
+    const base = makeResult({ request });
+    await r.result({ ...base, notes: [NOT_PUT_BACK], capture: { ...base.capture, settingsRestored: [], settingsUnknown: ['console timestamp (left enabled)'] } });
+    const replies = fake.thread(r.parentTs!);
+    expect(replies.map((m) => m.text?.split(':')[0])).toEqual(['h1', 'SIP summary for h1']);
+    const said = JSON.stringify(replies.map((m) => [m.text, m.blocks]));
+    expect(said.split('Not put back on h1').length - 1).toBe(1);
+    expect(said).not.toContain('as found');
+  });
+
+  it('with nothing unknown, the capture line says the settings were as found', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    const base = makeResult();
+    await r.result({ ...base, capture: { ...base.capture, settingsRestored: [], settingsUnknown: [] } });
+    expect(JSON.stringify(fake.thread(r.parentTs!)[0].blocks)).toContain('console timestamp and duration as found');
+  });
+
+  it('a failure posts the held notes before its error message', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest({ firewall: 'h1' }));
+    await r.note(NOT_PUT_BACK);
+    await r.failed(new CheckError('timeout', 'The check took longer than 90 s.'), { debugReset: true });
+    const replies = fake.thread(r.parentTs!);
+    expect(replies.map((m) => m.text?.slice(0, 30))).toEqual([NOT_PUT_BACK.slice(0, 30), expect.stringContaining('SIP check of h1 failed')]);
+  });
+
   it('drops a rate-limited progress edit instead of retrying it late', async () => {
     const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
     await r.start(makeRequest());
