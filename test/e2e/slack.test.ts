@@ -95,6 +95,9 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
 
   afterEach(() => {
     for (const [i, sim] of sims.entries()) expectReadOnly(sim, `fw0${i + 1}`);
+    // Slack's conversation rules held: within the channel's pace, every text reads right.
+    expect(fake.pacedOut()).toEqual([]);
+    expect(fake.textProblems()).toEqual([]);
   });
 
   afterAll(async () => {
