@@ -104,6 +104,22 @@ export class ChannelQueue {
   }
 }
 
+/**
+ * For the calls of the posting client that are not queued (the final edit of a status line, an ephemeral): the
+ * client rejects a 429 (`rejectRateLimitedCalls`), so wait Slack's `Retry-After` and try again, a few times.
+ */
+export async function retryRateLimited<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<T> {
+  for (let retries = 0; ; retries++) {
+    try {
+      return await call();
+    } catch (e) {
+      const retryAfterMs = rateLimitedRetryAfterMs(e);
+      if (retryAfterMs === undefined || retries >= MAX_RATE_LIMITED_RETRIES) throw e;
+      await sleep(retryAfterMs);
+    }
+  }
+}
+
 /** `Retry-After` of a 429 in ms (web-api's `WebAPIRateLimitedError`, seconds), else undefined. */
 export function rateLimitedRetryAfterMs(e: unknown): number | undefined {
   if (e instanceof webApi.WebAPIRateLimitedError) return e.retryAfter * 1000;

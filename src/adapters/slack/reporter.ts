@@ -27,7 +27,7 @@ import {
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
 import { uploadFiles, type UploadFile } from './upload';
 import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
-import type { ChannelQueue } from './channelQueue';
+import { retryRateLimited, type ChannelQueue } from './channelQueue';
 
 type WebClient = webApi.WebClient;
 
@@ -173,7 +173,7 @@ export class SlackThreadReporter implements CheckReporter {
     if (!origin || !this.request) return;
     const m = this.redacted(withRerunNotice(origin.message, rerunNotice(this.request, state)));
     try {
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: origin.ts, text: m.text, blocks: m.blocks });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: origin.ts, text: m.text, blocks: m.blocks }));
     } catch (e) {
       this.deps.logger.warn(`sip-check: the message whose button started the rerun could not be edited: ${slackErrorCode(e)}`);
     }
@@ -187,7 +187,7 @@ export class SlackThreadReporter implements CheckReporter {
     if (!this.parentTs) return;
     const m = this.redacted(message);
     try {
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs, text: m.text, blocks: m.blocks });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs!, text: m.text, blocks: m.blocks }));
       return;
     } catch (e) {
       this.stats.postFailures += 1;
@@ -195,7 +195,7 @@ export class SlackThreadReporter implements CheckReporter {
     }
     try {
       const text = this.redacted({ text: fallbackText(plain), blocks: [] }).text;
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs, text, blocks: [] });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs!, text, blocks: [] }));
     } catch (e) {
       this.deps.logger.error(`sip-check: the parent message could not show the final state: ${slackErrorCode(e)}`);
     }

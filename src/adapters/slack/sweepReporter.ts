@@ -8,6 +8,7 @@ import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types
 import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBlocks';
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
 import { slackErrorCode } from './slackErrors';
+import { retryRateLimited } from './channelQueue';
 import { uploadFiles } from './upload';
 import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
 
@@ -50,12 +51,12 @@ export class SlackSweepReporter implements SweepReporter {
     if (!this.request || !this.ts) return;
     const m = redactMessage(buildSweepSummaryMessage(this.request, report), this.deps.redact);
     try {
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts, text: m.text, blocks: m.blocks });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts!, text: m.text, blocks: m.blocks }));
     } catch (e) {
       this.deps.logger.warn(`sip-check: the sweep summary could not be posted: ${slackErrorCode(e)}`);
       try {
         // m.text is already a fallback text (escaped): escaping it again would show `&amp;lt;`.
-        await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts, text: m.text, blocks: [] });
+        await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts!, text: m.text, blocks: [] }));
       } catch (e2) {
         this.deps.logger.error(`sip-check: the sweep message could not show the summary: ${slackErrorCode(e2)}`);
       }

@@ -24,7 +24,8 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
 
   function deps(overrides: Partial<SlackReporterDeps> = {}): SlackReporterDeps {
     return {
-      client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger }),
+      // As app.ts builds it: a 429 is left to the channel queue (posts) or retryRateLimited (the final edit).
+      client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger }),
       progressClient: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger }),
       logger,
       clock: () => now,
@@ -222,6 +223,19 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     const updates = fake.calls('chat.update');
     expect(updates.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
     expect(updates[1].body.text).toContain('fw01: SIP handled by');
+  });
+
+  it('a rate-limited verdict post and final edit wait Retry-After and arrive, in the thread\'s order', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    fake.setFault('chat.postMessage', { kind: 'rate-limited', retryAfter: 1, times: 1 });
+    fake.setFault('chat.update', { kind: 'rate-limited', retryAfter: 1, times: 1 });
+    await r.result(makeResult());
+    expect(fake.calls('chat.postMessage').map((c) => c.error ?? 'ok')).toEqual(['ok', 'ratelimited', 'ok', 'ok']);
+    expect(fake.thread(r.parentTs!).map((m) => m.text?.slice(0, 11))).toEqual(['fw01: SIP h', 'SIP summary']);
+    expect(fake.calls('chat.update').map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
+    expect(fake.message(r.parentTs!)?.text).toMatch(/^fw01: SIP handled by/);
+    expect(r.stats.postFailures).toBe(0);
   });
 
   it('retries a rate-limited verdict post after Retry-After (verdicts must arrive)', async () => {
