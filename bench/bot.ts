@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { App, Logger } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt';
 import { createSlackApp } from '../src/adapters/slack/app';
+import { ChannelQueue } from '../src/adapters/slack/channelQueue';
 import { AuditLog } from '../src/check/audit';
 import type { CheckError } from '../src/errors';
 import { DebugJournal } from '../src/check/journal';
@@ -98,6 +99,8 @@ export async function startHttpBot(opts: { service: CheckService; slackApiUrl: s
     slackApiUrl: opts.slackApiUrl,
     logger: quietLogger(opts.counters),
     postRetryConfig: { retries: 0 },
+    // Unpaced (the fake does not pace either): the figures are the bot's, not Slack's one post per second.
+    channelQueue: new ChannelQueue({ pacing: { intervalMs: 0, burst: 1 } }),
     onOutcome: opts.onOutcome,
   });
   const server = (await app.start(0)) as Server;

@@ -8,6 +8,7 @@ import { SipPcapWriter } from './pcap/writer';
 import { renderFullReport } from './report/fullReport';
 import { SipLineSplitter, type CapturedSipMessage } from './sip/index';
 import type { SipLadder } from './sip/types';
+import { countOf } from './report/plural';
 
 /**
  * `sip-check analyze FILE... [--json] [--pcap OUT]`: the verdict and SIP summary of pasted CLI transcripts, offline.
@@ -242,10 +243,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(run);
     return 2;
   }
-  if (writer) io.stderr(writer.packets > 0 ? `sip-check: wrote ${writer.packets} packet(s) to ${pcapPath}\n` : `sip-check: no SIP messages in the debug: ${pcapPath} holds no packets\n`);
+  if (writer) io.stderr(writer.packets > 0 ? `sip-check: wrote ${countOf(writer.packets, 'packet')} to ${pcapPath}\n` : `sip-check: no SIP messages in the debug: ${pcapPath} holds no packets\n`);
   const { analysis, stats, input } = run;
-  if (input.longLinesSkipped) io.stderr(`sip-check: skipped ${input.longLinesSkipped} line(s) longer than ${MAX_LINE_CHARS / 1024} KiB (not CLI text)\n`);
-  if (stats.skippedLines) io.stderr(`sip-check: ${stats.skippedLines} line(s) of very long command outputs left out (the config part is kept in memory, bounded)\n`);
+  if (input.longLinesSkipped) io.stderr(`sip-check: skipped ${countOf(input.longLinesSkipped, 'line')} longer than ${MAX_LINE_CHARS / 1024} KiB (not CLI text)\n`);
+  if (stats.skippedLines) io.stderr(`sip-check: ${countOf(stats.skippedLines, 'line')} of very long command outputs left out (the config part is kept in memory, bounded)\n`);
   if (json) io.stdout(JSON.stringify({ ...(analysisJson(analysis) as Record<string, unknown>), input: { ...input, lines: stats.lines, commands: stats.commands, debugLines: stats.debugLines, blindCommands: stats.blindCommands, outputLinesSkipped: stats.skippedLines } }, null, 2) + '\n');
   // The same plain text as the check's attached report: verdict, the whole SIP summary, and the text ladders.
   else io.stdout(renderFullReport(analysis, run.ladders));

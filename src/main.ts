@@ -6,6 +6,7 @@ import { runConsole } from './adapters/console/repl';
 import { createSlackApp } from './adapters/slack/app';
 import { boltLogger, slackTransport } from './adapters/slack/transport';
 import { slackWatchPoster } from './adapters/slack/watchPoster';
+import { ChannelQueue, type ChannelPacing } from './adapters/slack/channelQueue';
 import { AuditLog } from './check/audit';
 import { makeSessionOpener } from './check/connect';
 import { createCheckService } from './check/service';
@@ -37,6 +38,8 @@ function shutdownGraceMs(limits: CheckLimits): number {
 /** Wiring that only tests change: the Slack Web API base URL (the local fake Slack). Never read from the environment. */
 export interface MainOverrides {
   slackApiUrl?: string;
+  /** Posting pace per channel; default Slack's (channelQueue.ts). */
+  channelPacing?: ChannelPacing;
 }
 
 /** The bot as `npm start` runs it, with its configuration from `env` (process.env plus .env). */
@@ -156,7 +159,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     reachable: ({ url }) => log('info', `Slack is reachable again at ${url}`),
   });
   log('info', `Slack connection: ${transport.route}`);
+  // One pace per channel for the checks' threads and the drift watch's posts.
+  const channelQueue = new ChannelQueue({ pacing: overrides.channelPacing });
   const app = createSlackApp({
+    channelQueue,
     mode: config.mode,
     transport,
     logger: boltLogger(log),
@@ -179,7 +185,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   });
   if (config.mode === 'http') await app.start(config.port);
   else await app.start();
-  await fleet.startWatch((channelId) => slackWatchPoster(app.client, channelId, redact));
+  await fleet.startWatch((channelId) => slackWatchPoster(app.client, channelQueue, channelId, redact));
   stopAdapter = async () => {
     await app.stop();
   };

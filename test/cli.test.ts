@@ -172,7 +172,7 @@ describe('sip-check analyze: streaming input and its guards (issue 17)', () => {
     expect(await main(['analyze', 'long.txt', '--json'], io)).toBe(0);
     const json = JSON.parse(io.out);
     expect(json.input.longLinesSkipped).toBe(1);
-    expect(io.err).toContain('skipped 1 line(s) longer than 512 KiB');
+    expect(io.err).toContain('skipped 1 line longer than 512 KiB');
     expect(json.verdict.handler).toBe('session-helper');
     expect(json.sip.messages).toBe(11);
   });

@@ -15,6 +15,7 @@ import { SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, 
 import { putBackDebugSettings, readDebugState } from './debugState';
 import { inlineTasks, type TaskRunner } from '../workers/pool';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
+import { countOf } from '../report/plural';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
@@ -228,6 +229,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       restore = undefined; // once: a failure below must not make the cleanup path try again
       await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
         capture.settingsRestored = done;
+        capture.settingsUnknown = restored?.unknown ?? [];
       });
       if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
       if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
@@ -311,7 +313,7 @@ async function buildResult(
   const sip = analyzer.summary({ endMs: captureEndMs });
   if (request.options.peer !== undefined || request.options.port !== undefined) {
     const what = [request.options.peer && `peer ${request.options.peer}`, request.options.port && `port ${request.options.port}`].filter(Boolean).join(' and ');
-    notes.push(`The SIP summary keeps only messages to or from ${what}: ${sip.lines.filteredOut ?? 0} other SIP record(s) left out. The raw capture has everything.`);
+    notes.push(`The SIP summary keeps only messages to or from ${what}: ${countOf(sip.lines.filteredOut ?? 0, 'other SIP record')} left out. The raw capture has everything.`);
   }
   const ladders = analyzer.ladders(3);
   const tasks = deps.tasks ?? inlineTasks;
@@ -489,7 +491,7 @@ class PcapCapture {
       return undefined;
     }
     if (w.packets === 0 && w.leftOut === 0) return undefined;
-    if (w.cut) notes.push(`The capture file (pcap) was cut at ${formatBytes(this.cap)}: it holds the first ${w.packets} packet(s); ${w.leftOut} later SIP message(s) are only in the summary.`);
+    if (w.cut) notes.push(`The capture file (pcap) was cut at ${formatBytes(this.cap)}: it holds the first ${countOf(w.packets, 'packet')}; ${countOf(w.leftOut, 'later SIP message')} ${w.leftOut === 1 ? 'is' : 'are'} only in the summary.`);
     return { filename: pcapFileName(firewall, startedAt), title: 'SIP messages as a capture file (pcapng: Wireshark, sngrep -I)', content: Buffer.concat(this.chunks), mimeType: 'application/vnd.tcpdump.pcap' };
   }
 }

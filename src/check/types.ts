@@ -60,6 +60,11 @@ export interface CaptureStats {
    * `console timestamp disabled`); empty when they were already as the capture needs. Absent when not done.
    */
   settingsRestored?: string[];
+  /**
+   * Settings whose state before the check was unknown, so not put back (`DebugRestore.unknown`, e.g. `console
+   * timestamp (left enabled)`); a note says so. Set with `settingsRestored`.
+   */
+  settingsUnknown?: string[];
 }
 
 export interface FileAttachment {

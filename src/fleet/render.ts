@@ -3,6 +3,7 @@ import type { OverallHandler } from '../verdict/types';
 import type { DriftChange } from './drift';
 import { describeChange } from './drift';
 import type { SweepReport, SweepRow, SweepScope } from './types';
+import { countOf } from '../report/plural';
 
 /**
  * Platform-neutral renderings of a sweep: the `--json` object, CSV, and the plain-text summary (terminal,
@@ -134,7 +135,7 @@ export function alignedTableLines(rows: readonly SweepRow[]): Map<SweepRow, stri
 /** The whole summary as plain text. */
 export function renderSweepText(report: SweepReport, changes?: { since?: string; list: DriftChange[] }): string {
   const out: string[] = [];
-  out.push(`Sweep of ${report.rows.length} firewall(s) in ${report.seconds} s: ${countsText(report.counts) || 'nothing to show'}`);
+  out.push(`Sweep of ${countOf(report.rows.length, 'firewall')} in ${report.seconds} s: ${countsText(report.counts) || 'nothing to show'}`);
   const exceptions = report.rows.filter(isException);
   if (exceptions.length) {
     out.push('', 'Exceptions:');

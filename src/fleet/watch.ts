@@ -1,6 +1,7 @@
 import { toCheckError } from '../errors';
 import { applyRun, lastRun, type DriftChange, type FleetState, type Retention } from './drift';
 import { countsText } from './render';
+import { countOf } from '../report/plural';
 import type { FleetService } from './service';
 import type { FleetStore } from './store';
 import type { SweepReport, SweepScope } from './types';
@@ -85,7 +86,7 @@ export class DriftWatch {
   status(): string {
     const scope = this.deps.scope.kind === 'all' ? 'every firewall in the inventory' : `the firewalls tagged \`${this.deps.scope.tag}\``;
     const lines = [`The drift watch sweeps ${scope} every ${formatPeriod(this.deps.everyMs)} (config only, no debug) and posts changes in ${this.deps.destination}.`];
-    lines.push(this.last ? `Last run: ${this.last.at}: ${this.last.firewalls} firewall(s) in ${this.last.seconds} s (${countsText(this.last.counts) || 'none'}); ${this.last.changes} change(s) posted.` : 'Last run: none yet.');
+    lines.push(this.last ? `Last run: ${this.last.at}: ${countOf(this.last.firewalls, 'firewall')} in ${this.last.seconds} s (${countsText(this.last.counts) || 'none'}); ${countOf(this.last.changes, 'change')} posted.` : 'Last run: none yet.');
     lines.push(this.running ? 'Next run: running now.' : this.nextAt !== undefined ? `Next run: ${new Date(this.nextAt).toISOString()}.` : 'Next run: not scheduled (stopped).');
     return lines.join('\n');
   }

@@ -1,4 +1,5 @@
 import type { SipCallSummary, SipSummary } from '../sip/types';
+import { countOf } from './plural';
 
 /**
  * The SIP summary as compact monospace text (problems first; codes like tshark `-z sip,stat`; a calls table like
@@ -11,14 +12,14 @@ export function renderSipSummaryText(summary: SipSummary, opts: { maxCalls?: num
   const out: string[] = [];
 
   const head = [
-    plural(summary.messages, 'SIP message'),
-    plural(summary.calls.length, 'call'),
-    plural(summary.registrations.length, 'registration'),
-    plural(summary.retransmissions, 'retransmission'),
+    countOf(summary.messages, 'SIP message'),
+    countOf(summary.calls.length, 'call'),
+    countOf(summary.registrations.length, 'registration'),
+    countOf(summary.retransmissions, 'retransmission'),
   ];
-  out.push(`SIP: ${head.join(', ')} · ${plural(summary.lines.total, 'debug line')} (${summary.lines.unknown} not recognised)`);
+  out.push(`SIP: ${head.join(', ')} · ${countOf(summary.lines.total, 'debug line')} (${summary.lines.unknown} not recognised)`);
   if (summary.dropped && (summary.dropped.calls > 0 || summary.dropped.problems > 0)) {
-    out.push(`Memory caps hit: ${plural(summary.dropped.calls, 'call')} counted but not kept, ${plural(summary.dropped.problems, 'problem')} not kept.`);
+    out.push(`Memory caps hit: ${countOf(summary.dropped.calls, 'call')} counted but not kept, ${countOf(summary.dropped.problems, 'problem')} not kept.`);
   }
   if (summary.messages === 0) out.push('No SIP message in the capture.');
 
@@ -96,11 +97,7 @@ function table(header: string[], rows: string[][]): string[] {
 }
 
 function more(out: string[], n: number, what: string): void {
-  if (n > 0) out.push(`… ${n} more ${n === 1 ? what : what + 's'} (full list in the attached report)`);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${n === 1 ? word : word + 's'}`;
+  if (n > 0) out.push(`… ${countOf(n, `more ${what}`)} (full list in the attached report)`);
 }
 
 function clip(s: string, width: number): string {

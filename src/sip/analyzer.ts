@@ -5,6 +5,7 @@ import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reade
 import { SipStreamJoiner } from './reassembly';
 import { sdpMedia } from './sdp';
 import { FIREWALL_LANE } from './types';
+import { countOf } from '../report/plural';
 import type {
   SipCallState,
   SipCallSummary,
@@ -778,7 +779,7 @@ export class SipCaptureAnalyzer {
       // The 200 OK's retransmissions are the ACK problem's evidence: not listed again, unless others were seen too.
       if (call.retransmissions > (ack ? call.ok!.retransmissions : 0)) {
         const what = [...call.retransLabels].map(([l, n]) => `${l} ×${n}`).join(', ');
-        pendingProblems.push({ kind: 'retransmission', message: `${call.from} → ${call.to}: ${call.retransmissions} retransmission(s): ${what}`, callId: call.callId, evidence: call.retransEvidence.slice(0, MAX_EVIDENCE) });
+        pendingProblems.push({ kind: 'retransmission', message: `${call.from} → ${call.to}: ${countOf(call.retransmissions, 'retransmission')}: ${what}`, callId: call.callId, evidence: call.retransEvidence.slice(0, MAX_EVIDENCE) });
       }
     }
     for (const reg of this.registrations.values()) {
@@ -799,7 +800,7 @@ export class SipCaptureAnalyzer {
       pendingProblems.push({ kind: 'no-final-response', message: `${agg.count} ${method} without a final response in the capture window`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
     }
     for (const [method, agg] of this.otherRetrans) {
-      pendingProblems.push({ kind: 'retransmission', message: `${method}: ${agg.count} retransmission(s)`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
+      pendingProblems.push({ kind: 'retransmission', message: `${method}: ${countOf(agg.count, 'retransmission')}`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
     }
     for (const agg of this.otherErrors.values()) {
       pendingProblems.push({ kind: 'error-response', message: `${agg.method} answered ${agg.status} ${agg.reason}`.trim() + (agg.count > 1 ? ` ×${agg.count}` : ''), evidence: agg.evidence.slice(0, MAX_EVIDENCE) });

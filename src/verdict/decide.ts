@@ -7,6 +7,7 @@ import { remediationFor } from './remediation';
 import { policiesText } from './policyIds';
 import { registrationTimerNote, sipUdpIdleTimer, type CapturedRegistration } from './timers';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
+import { countOf } from '../report/plural';
 
 /**
  * The verdict: who handles SIP, per accepting policy, per VDOM and overall (docs/domain.md R1-R8). Pure.
@@ -296,7 +297,7 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
       seen.add(h);
       out.signals.push({ handler: h, session: true, evidence: { source: COMMANDS.sessionList, text: s.quote.join('\n') } });
     }
-    if (!seen.size) out.quotes.push({ source: COMMANDS.sessionList, text: ev.sessions.sessions.length ? `${ev.sessions.sessions.length} session(s), none with SIP handler flags` : `total session ${ev.sessions.total ?? 0}` });
+    if (!seen.size) out.quotes.push({ source: COMMANDS.sessionList, text: ev.sessions.sessions.length ? `${countOf(ev.sessions.sessions.length, 'session')}, none with SIP handler flags` : `total session ${ev.sessions.total ?? 0}` });
   }
   if (ev.flow.helperRuns.length) out.signals.push({ handler: 'session-helper', session: true, evidence: { source: 'diagnose debug flow', text: ev.flow.helperRuns.slice(0, 2).join('\n') } });
   if (ev.flow.expectationHits.length) out.quotes.push({ source: 'diagnose debug flow', text: ev.flow.expectationHits[0] });
@@ -306,7 +307,7 @@ function readEvidence(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Ev
     out.quotes.push({ source: COMMANDS.vdList, text: `name=${vd.name} sip_helper=${vd.sipHelper ?? '?'}, sip_nat_trace=${vd.sipNatTrace ?? '?'}` });
   }
   if (capture && capture.messages > 0) {
-    out.quotes.push({ source: COMMANDS.debugSip(-1), text: `the capture printed ${capture.messages} SIP message(s) (weak evidence: both handlers can print here)` });
+    out.quotes.push({ source: COMMANDS.debugSip(-1), text: `the capture printed ${countOf(capture.messages, 'SIP message')} (weak evidence: both handlers can print here)` });
   }
   return out;
 }

@@ -97,6 +97,8 @@ describe('a live check leaves the debug console settings as found', () => {
   test('already as the capture needs: nothing sent back', async () => {
     const { result, commands } = await check({ consoleTimestamp: true, durationMinutes: debugDurationMinutes(2) });
     expect(result.capture.settingsRestored).toEqual([]);
+    expect(result.capture.settingsUnknown).toEqual([]);
+    expect(JSON.stringify(buildVerdictMessage(result).blocks)).toContain('console timestamp and duration as found');
     expect(commands).not.toContain('diagnose debug console timestamp disable');
     expect(commands.filter((c) => c.startsWith('diagnose debug duration'))).toEqual([`diagnose debug duration ${debugDurationMinutes(2)}`]);
   });

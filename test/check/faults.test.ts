@@ -17,10 +17,10 @@ import type { CheckError, CheckErrorKind } from '../../src/errors';
 import type { CheckLimits } from '../../src/config/types';
 import { isDebugClean, parseScenario } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
-import { recordingLogger } from '../adapters/slack/fixtures';
+import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 import { BotProcess } from '../support/bot';
 import { marginAbove, StallMeter } from '../support/margins';
-import { FakeSlack, type StoredMessage } from '../support/fakeSlack';
+import { FakeSlack, TEST_PACING, type StoredMessage } from '../support/fakeSlack';
 import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, RecordingReporter, openerFor, request, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
 import { debugCommandsReceived, debugSwitchedOn, expectReadOnly, resetAfterLastSwitchOn } from '../support/readOnly';
 
@@ -161,7 +161,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
    */
   const margins = { commandTimeoutMs: 0, toCaptureMs: 0 };
   beforeAll(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     const meter = new StallMeter();
     const ref = await startFirewall();
     try {
@@ -237,7 +237,7 @@ describe('fault matrix: debug always ends disabled and reset', () => {
     const logger = recordingLogger();
     const client = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger });
     const progressClient = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger });
-    const slack = new SlackThreadReporter({ client, progressClient, logger, clock: Date.now, maxSeconds: 120, minEditIntervalMs: 0 }, { channelId: 'C0FAULTS' });
+    const slack = new SlackThreadReporter({ client, progressClient, logger, clock: Date.now, maxSeconds: 120, minEditIntervalMs: 0, channelQueue: testChannelQueue() }, { channelId: 'C0FAULTS' });
     const reporter = new UserFacingReporter(record, slack);
     const req = request('fw01', { seconds: c.seconds ?? 2 });
     await reporter.start(req);

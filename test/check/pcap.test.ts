@@ -96,7 +96,7 @@ describe('the capture file of a live check', () => {
     const rows = await tsharkFields(file, ['frame.number', '_ws.malformed']);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThan(result.sip.messages);
-    expect(result.notes.join('\n')).toMatch(new RegExp(`capture file \\(pcap\\) was cut at 4 KiB: it holds the first ${rows.length} packet\\(s\\); ${result.sip.messages - rows.length} later SIP message\\(s\\)`));
+    expect(result.notes.join('\n')).toMatch(new RegExp(`capture file \\(pcap\\) was cut at 4 KiB: it holds the first ${rows.length} packets?; ${result.sip.messages - rows.length} later SIP messages?`));
   });
 
   test('a fault while writing the file costs the file only: the check, its summary and the debug reset go on', async () => {

@@ -20,8 +20,8 @@ import { createCheckService, type CheckService, type HandleOutcome } from '../..
 import type { FirewallEntry } from '../../src/config/types';
 import { createLogger } from '../../src/log';
 import { FortiGateSimulator, isDebugClean, loadScenario } from '../../src/simulator';
-import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
-import { recordingLogger } from '../adapters/slack/fixtures';
+import { FakeSlack, signSlackRequest, TEST_PACING } from '../support/fakeSlack';
+import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, testLimits } from '../support/harness';
 import { closeReadOnly, expectReadOnly } from '../support/readOnly';
 
@@ -75,7 +75,7 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
       maxConcurrent: 10,
       log,
     });
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     boltLogger = recordingLogger();
     app = createSlackApp({
       mode: 'http',
@@ -86,6 +86,7 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
       logger: boltLogger,
       postRetryConfig: { retries: 0 },
       maxCaptureSeconds: limits.maxSeconds,
+      channelQueue: testChannelQueue(),
       onOutcome: (o) => outcomeWaiters.shift()?.(o),
     });
     const server = (await app.start(0)) as Server;
@@ -94,6 +95,9 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
 
   afterEach(() => {
     for (const [i, sim] of sims.entries()) expectReadOnly(sim, `fw0${i + 1}`);
+    // Slack's conversation rules held: within the channel's pace, every text reads right.
+    expect(fake.pacedOut()).toEqual([]);
+    expect(fake.textProblems()).toEqual([]);
   });
 
   afterAll(async () => {
@@ -208,7 +212,7 @@ describe('user-group grants (Slack sends no groups with a command)', () => {
       maxConcurrent: 10,
       log: () => undefined,
     });
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     fake.setUserGroup('S0VOIPTEAM', ['U0MEMBER']);
     app = createSlackApp({ mode: 'http', botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, service, slackApiUrl: fake.apiUrl, logger: recordingLogger(), postRetryConfig: { retries: 0 }, userGroupIds: ['S0VOIPTEAM'] });
     const server = (await app.start(0)) as Server;

@@ -95,7 +95,7 @@ describe('sip-check sweep (child process against the simulator)', () => {
     await fleet.sims[0].close();
     const second = await run(['--state', state]);
     expect(second.code).toBe(3);
-    expect(second.stdout).toMatch(/^Sweep of 7 firewall\(s\) in [\d.]+ s: /);
+    expect(second.stdout).toMatch(/^Sweep of 7 firewalls in [\d.]+ s: /);
     expect(second.stdout).toMatch(/Exceptions:\n(?: {2}✘ .+\n)+/);
     expect(second.stdout).toMatch(/✘ fw-mismatch: mismatch \(R8\)/);
     expect(second.stdout).toMatch(/Changes since \d{4}-\d\d-\d\dT[\d:.]+Z:\n {2}• fw-alg: could not be read \(unreachable: /);

@@ -1,7 +1,8 @@
 /** The pure core of fleet sweeps on realistic transcripts: config lines and their diff, drift, renderings, Slack blocks. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSweepSummaryMessage, buildWatchChangesMessage } from '../../src/adapters/slack/fleetBlocks';
+import { buildSweepProgressMessage, buildSweepSummaryMessage, buildWatchChangesMessage } from '../../src/adapters/slack/fleetBlocks';
+import { textProblemsOf } from '../support/fakeSlack';
 import { SLACK_LIMITS } from '../../src/adapters/slack/blocks';
 import { parseFleetCommand } from '../../src/fleet/command';
 import { describeConfigChange, diffConfigLines, sipConfigLines } from '../../src/fleet/configLines';
@@ -116,7 +117,7 @@ describe('renderings', () => {
 
   it('text: counts, exceptions first, then the table grouped by handler', () => {
     expect(renderSweepText(report).split('\n')).toEqual([
-      'Sweep of 4 firewall(s) in 1.2 s: 1 mismatch, 1 could not be checked, 1 SIP ALG, 1 SIP session helper',
+      'Sweep of 4 firewalls in 1.2 s: 1 mismatch, 1 could not be checked, 1 SIP ALG, 1 SIP session helper',
       '',
       'Exceptions:',
       '  ✘ fw-mm: mismatch (R8)',
@@ -165,6 +166,17 @@ describe('Slack blocks for sweeps and the watch stay within Slack limits', () =>
     expect(texts.join('').length).toBeLessThanOrEqual(SLACK_LIMITS.totalBlockText);
     expect(texts.join('\n')).toMatch(/the CSV and JSON attached in the thread have every row/);
     expect(m.text.length).toBeLessThanOrEqual(SLACK_LIMITS.messageText);
+  });
+
+  it('the fallback text names the requester once, as a mention (not escaped into text), with singular counts', () => {
+    const holdout: SweepRequest = { ...request, requester: { ...request.requester, userId: 'U0HOLDOUT1' }, firewalls: ['fw-a'] };
+    const progress = buildSweepProgressMessage(holdout, 0, 1);
+    expect(progress.text).toBe('Sweeping every firewall you may check (requested by <@U0HOLDOUT1>): 0/1');
+    const m = buildSweepSummaryMessage(holdout, buildReport('s1', { kind: 'all' }, [row('fw-a')], new Date(), 0.4));
+    expect(m.text).toMatch(/^Sweep of every firewall you may check \(requested by <@U0HOLDOUT1>\): 1 firewall in 0\.4 s: /);
+    for (const message of [progress, m]) expect(textProblemsOf(message as unknown as Record<string, unknown>)).toEqual([]);
+    // A value that is not a user ID is text, escaped once.
+    expect(buildSweepProgressMessage({ ...holdout, requester: { ...holdout.requester, userId: '<!channel>' } }, 0, 1).text).toContain('(requested by &lt;!channel&gt;)');
   });
 
   it('a watch post has one "Run full check" button per change, none for a removed firewall', () => {

@@ -19,8 +19,8 @@ import { createCheckService, type CheckService, type HandleOutcome } from '../..
 import { createFleetService, type FleetOutcome, type FleetService } from '../../src/fleet/service';
 import { SweepSlots } from '../../src/fleet/sweep';
 import { createLogger } from '../../src/log';
-import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
-import { recordingLogger } from '../adapters/slack/fixtures';
+import { FakeSlack, signSlackRequest, TEST_PACING } from '../support/fakeSlack';
+import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 import { MemoryJournal, testLimits } from '../support/harness';
 import { startFleet, USER, type Fleet } from './support';
 import { expectReadOnly } from '../support/readOnly';
@@ -60,7 +60,7 @@ describe('fleet sweep in Slack, end to end', () => {
     const log = createLogger('error', process.stderr);
     service = createCheckService({ inventory, limits, openSession, journal: new MemoryJournal(), audit, rateLimiter: new RateLimiter({ count: 100, windowSeconds: 60 }), maxConcurrent: 10, log, locks, slots });
     fleetService = createFleetService({ inventory, limits, openSession, slots: new SweepSlots(slots, 5), concurrency: 4, locks, audit, log, watchStatus: () => 'The drift watch sweeps every firewall in the inventory every 1h.' });
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     app = createSlackApp({
       mode: 'http',
       botToken: 'xoxb-fleet-e2e',
@@ -71,6 +71,7 @@ describe('fleet sweep in Slack, end to end', () => {
       logger: recordingLogger(),
       postRetryConfig: { retries: 0 },
       minEditIntervalMs: 0,
+      channelQueue: testChannelQueue(),
       onOutcome: (o) => checkWaiters.shift()?.(o),
       onFleetOutcome: (o) => fleetWaiters.shift()?.(o),
     });
@@ -126,12 +127,12 @@ describe('fleet sweep in Slack, end to end', () => {
     expect(parents).toHaveLength(1);
     const ts = parents[0].ts;
     const first = fake.calls('chat.postMessage').filter((c) => c.body.channel === 'C0VOIP').at(-1)!;
-    expect(first.body.text).toMatch(/^Sweeping every firewall you may check \(requested by &lt;@U0NETOPS&gt;\): 0\/7$/);
+    expect(first.body.text).toMatch(/^Sweeping every firewall you may check \(requested by <@U0NETOPS>\): 0\/7$/);
     const progress = parents[0].edits.slice(0, -1).map((e) => e.text ?? '');
     expect(progress.length).toBeGreaterThan(0);
     for (const p of progress) expect(p).toMatch(/: [1-7]\/7$/);
     const final = lastEdit(ts);
-    expect(final.text).toMatch(/7 firewall\(s\) in [\d.]+ s: 1 mismatch, 3 could not be checked, 1 SIP ALG, 1 SIP session helper, 1 nothing/);
+    expect(final.text).toMatch(/7 firewalls in [\d.]+ s: 1 mismatch, 3 could not be checked, 1 SIP ALG, 1 SIP session helper, 1 nothing/);
     const sections = final.blocks.map((b) => b.text?.text ?? '');
     const exceptions = sections.find((t) => t.startsWith('*Exceptions*'))!;
     expect(exceptions.split('\n').slice(1)).toEqual([
@@ -199,7 +200,7 @@ describe('fleet sweep in Slack, end to end', () => {
     if (outcome.kind === 'started') await outcome.done;
     const fromApp = fake.thread(root).filter((m) => m.byUser === undefined);
     expect(fromApp).toHaveLength(1);
-    expect(lastEdit(fromApp[0].ts).text).toMatch(/7 firewall\(s\)/);
+    expect(lastEdit(fromApp[0].ts).text).toMatch(/7 firewalls in /);
     expect(fake.uploadedFiles().filter((f) => f.threadTs === root).map((f) => f.filename.split('.').at(-1))).toEqual(['csv', 'json']);
   }, 60_000);
 

@@ -4,13 +4,13 @@ import { SlackSweepReporter } from '../../src/adapters/slack/sweepReporter';
 import { buildReport } from '../../src/fleet/sweep';
 import { sweepFiles } from '../../src/fleet/render';
 import type { SweepRequest } from '../../src/fleet/types';
-import { FakeSlack } from '../support/fakeSlack';
-import { recordingLogger } from '../adapters/slack/fixtures';
+import { FakeSlack, TEST_PACING } from '../support/fakeSlack';
+import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 
 describe('SlackSweepReporter', () => {
   let fake: FakeSlack;
   beforeAll(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
   });
   afterAll(async () => {
     await fake.close();
@@ -21,7 +21,7 @@ describe('SlackSweepReporter', () => {
     const timers: Array<() => void> = [];
     const client = new webApi.WebClient('xoxb-t', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
     const reporter = new SlackSweepReporter(
-      { client, progressClient: client, logger: recordingLogger(), clock: () => clock, maxSeconds: 120, minEditIntervalMs: 1500, schedule: (fn) => (timers.push(fn), () => undefined) },
+      { client, progressClient: client, logger: recordingLogger(), clock: () => clock, maxSeconds: 120, minEditIntervalMs: 1500, channelQueue: testChannelQueue(), schedule: (fn) => (timers.push(fn), () => undefined) },
       { channelId: 'C0VOIP' },
     );
     const request: SweepRequest = { id: 's1', scope: { kind: 'tag', tag: 'emea' }, requester: { userId: 'U0NETOPS', channelId: 'C0VOIP', adapter: 'slack' }, firewalls: ['a', 'b', 'c', 'd'] };
@@ -37,7 +37,7 @@ describe('SlackSweepReporter', () => {
     const report = buildReport('s1', request.scope, rows, new Date('2026-12-01T10:00:00Z'), 1.2);
     await reporter.result(report, sweepFiles(report));
     const edits = fake.message(reporter.ts!)!.edits.map((e) => e.text);
-    expect(edits).toEqual([expect.stringMatching(/: 3\/4$/), expect.stringMatching(/4 firewall\(s\) in 1\.2 s: 4 SIP ALG$/)]);
+    expect(edits).toEqual([expect.stringMatching(/: 3\/4$/), expect.stringMatching(/4 firewalls in 1\.2 s: 4 SIP ALG$/)]);
     expect(reporter.stats.progressDropped).toBe(3); // 1/4 and 2/4 were replaced before they were sent, 4/4 by the summary
     expect(fake.uploadedFiles().filter((f) => f.threadTs === reporter.ts).map((f) => f.filename)).toEqual(['sip-check-sweep-2026-12-01T10-00-00-000Z.csv', 'sip-check-sweep-2026-12-01T10-00-00-000Z.json']);
   });

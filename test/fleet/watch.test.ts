@@ -16,7 +16,8 @@ import { JsonFileStore } from '../../src/fleet/store';
 import { SweepSlots } from '../../src/fleet/sweep';
 import { DriftWatch } from '../../src/fleet/watch';
 import { FortiGateSimulator, parseScenario } from '../../src/simulator';
-import { FakeSlack } from '../support/fakeSlack';
+import { FakeSlack, TEST_PACING } from '../support/fakeSlack';
+import { testChannelQueue } from '../adapters/slack/fixtures';
 import { TEST_PASSWORD, testLimits } from '../support/harness';
 import { FLEET_SCENARIOS, startFleet, type Fleet } from './support';
 
@@ -56,7 +57,7 @@ describe('drift watch', () => {
 
   beforeAll(async () => {
     fleet = await startFleet();
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-watch-'));
     clock = Date.parse('2026-12-01T09:00:00.000Z');
     const limits = testLimits();
@@ -107,7 +108,7 @@ describe('drift watch', () => {
         store: new JsonFileStore(file),
         scope: { kind: 'all' },
         everyMs: HOUR,
-        post: slackWatchPoster(client, 'C0WATCH'),
+        post: slackWatchPoster(client, testChannelQueue(), 'C0WATCH'),
         destination: '<#C0WATCH>',
         now: () => clock,
         setTimer: timer.set,
@@ -158,8 +159,8 @@ describe('drift watch', () => {
     const watch2 = makeWatch(timer2);
     await watch2.start();
     expect(timer2.live.ms).toBe(50 * 60_000);
-    expect(watch2.status()).toContain(`Last run: ${new Date(lastRunAt).toISOString()}: 7 firewall(s)`);
-    expect(watch2.status()).toContain('1 change(s) posted');
+    expect(watch2.status()).toContain(`Last run: ${new Date(lastRunAt).toISOString()}: 7 firewalls`);
+    expect(watch2.status()).toContain('1 change posted');
     expect(watch2.status()).toContain(`Next run: ${new Date(lastRunAt + HOUR).toISOString()}.`);
 
     // fw-alg goes down, then comes back: both are posted once, by the scheduled runs.

@@ -29,7 +29,7 @@ describe('analyze --pcap', () => {
     expect(await main(['analyze', input, '--json', '--pcap', out], io)).toBe(0);
     const json = JSON.parse(io.out);
     expect(json.sip.messages).toBe(18);
-    expect(io.err).toBe(`sip-check: wrote 18 packet(s) to ${out}\n`);
+    expect(io.err).toBe(`sip-check: wrote 18 packets to ${out}\n`);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const rows = await tsharkFields(out, ['sip.Method', 'sip.Status-Code', '_ws.malformed'], ['-Y', 'sip']);
     const requests: Record<string, number> = {};

@@ -19,6 +19,8 @@ export interface RecordedCall {
   /** What the fake answered (`ok`, `error`). */
   ok: boolean;
   error?: string;
+  /** Refused by the channel's posting pace (not an injected fault). */
+  paced?: boolean;
 }
 
 export interface StoredMessage {
@@ -45,6 +47,35 @@ export interface UploadedFile {
   title?: string;
   initialComment?: string;
   completed: boolean;
+}
+
+/**
+ * Slack's posting pace per channel (docs.slack.dev/apis/web-api/rate-limits: `chat.postMessage` "generally allows
+ * posting one message per second per channel", "short bursts >1 allowed"; beyond, HTTP 429 with `Retry-After`).
+ * The fake models it as a token bucket of `burst` posts refilled one per `intervalMs`, counted on arrival.
+ */
+export interface FakePacing {
+  intervalMs: number;
+  burst: number;
+}
+
+/** Slack's documented one per second; a burst of 3 (Slack gives no number). */
+export const SLACK_PACING: FakePacing = { intervalMs: 1000, burst: 3 };
+
+/**
+ * A fast pace for tests: the same rule, ten times quicker (still slower than loopback posts arrive, so a burst is
+ * seen as one). Give the bot the same (its ChannelQueue).
+ */
+export const TEST_PACING: FakePacing = { intervalMs: 100, burst: 3 };
+
+/** What the fake counts as a post in a channel: a message lands in its history. */
+const PACED_METHODS: ReadonlySet<string> = new Set(['chat.postMessage', 'files.completeUploadExternal']);
+
+/** A message text a person would read wrong (notifications and screen readers read the fallback `text`). */
+export interface TextProblem {
+  method: string;
+  problem: string;
+  text: string;
 }
 
 export interface EphemeralResponse {
@@ -119,15 +150,37 @@ export class FakeSlack {
   private tsCounter = 0;
   private fileCounter = 0;
   private respondCounter = 0;
+  private readonly pacing: FakePacing | null;
+  /** Per channel: GCRA theoretical arrival time of the next post (ms). */
+  private channelTat = new Map<string, number>();
+  private problems: TextProblem[] = [];
   private wss?: WebSocketServer;
   private socketServer?: FakeSocketServer;
   private readonly baseSeconds = 1_764_000_000;
   port = 0;
 
-  static async start(): Promise<FakeSlack> {
-    const fake = new FakeSlack();
+  /** `pacing`: Slack's per-channel posting pace, enforced with 429 + `Retry-After`; `null` turns it off. */
+  static async start(opts: { pacing?: FakePacing | null } = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(opts.pacing === undefined ? SLACK_PACING : opts.pacing);
     await fake.listen();
     return fake;
+  }
+
+  private constructor(pacing: FakePacing | null) {
+    this.pacing = pacing;
+  }
+
+  /** Calls refused with 429 because they came faster than the channel's pace. */
+  pacedOut(): RecordedCall[] {
+    return this.recorded.filter((c) => c.error === 'ratelimited' && c.paced === true);
+  }
+
+  /**
+   * Texts that would read wrong (escaped twice, "1 calls"), from every message, edit and ephemeral; a conversation
+   * test expects none.
+   */
+  textProblems(): TextProblem[] {
+    return [...this.problems];
   }
 
   get baseUrl(): string {
@@ -290,6 +343,25 @@ export class FakeSlack {
     return `${this.baseSeconds + this.tsCounter}.${String(this.tsCounter).padStart(6, '0')}`;
   }
 
+  /**
+   * Counts a post in `channel` on arrival (GCRA: a post may arrive once `now >= tat - (burst - 1) * interval`);
+   * returns 0 when it is within the pace, else how long it came too early (ms), and counts nothing.
+   */
+  private pace(channel: string | undefined): number {
+    if (!this.pacing || !channel) return 0;
+    const { intervalMs, burst } = this.pacing;
+    const now = Date.now();
+    const tat = this.channelTat.get(channel) ?? Number.NEGATIVE_INFINITY;
+    const early = tat - (burst - 1) * intervalMs - now;
+    if (early > 0) return early;
+    this.channelTat.set(channel, Math.max(tat, now) + intervalMs);
+    return 0;
+  }
+
+  private checkTexts(method: string, body: Record<string, unknown>): void {
+    for (const problem of textProblemsOf(body)) this.problems.push({ method, ...problem });
+  }
+
   /** Consumes one use of a fault; returns it if it applies to this call. */
   private takeFault(method: string): Fault | undefined {
     const fault = this.faults.get(method);
@@ -331,6 +403,15 @@ export class FakeSlack {
       res.writeHead(fault.status, { 'content-type': 'text/html' }).end('<html><body>upstream error</body></html>');
       return;
     }
+    const pacedWait = PACED_METHODS.has(method) ? this.pace(channelOf(body)) : 0;
+    if (pacedWait > 0) {
+      this.recorded.push({ method, token: callToken, body, ok: false, error: 'ratelimited', paced: true });
+      // Slack sends whole seconds.
+      res.writeHead(429, { 'retry-after': String(Math.max(1, Math.ceil(pacedWait / 1000))), 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    if (['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(method)) this.checkTexts(method, body);
     let answer: Record<string, unknown>;
     if (fault?.kind === 'error') answer = { ok: false, error: fault.error };
     else if (!callToken) answer = { ok: false, error: 'not_authed' };
@@ -380,6 +461,10 @@ export class FakeSlack {
         const problem = checkMessage(body);
         if (problem) return { ok: false, error: problem };
         if (!str('user')) return { ok: false, error: 'user_not_in_channel' };
+        // "Ephemeral messages in threads are only shown if there is already an active thread" (chat.postEphemeral,
+        // `thread_ts`). Slack answers ok and the user sees nothing; the fake refuses, so a test notices.
+        const ephemeralThread = str('thread_ts');
+        if (ephemeralThread !== undefined && !this.hasReplies(ephemeralThread)) return { ok: false, error: 'fake_thread_ephemeral_not_shown' };
         this.ephemerals.push({ via: 'chat.postEphemeral', text: str('text'), blocks: blocksOf(body), user: str('user'), channel: str('channel'), threadTs: str('thread_ts') });
         return { ok: true, message_ts: this.nextTs() };
       }
@@ -435,6 +520,12 @@ export class FakeSlack {
     }
   }
 
+  /** A thread exists under `ts` once it has a reply (from anyone). */
+  private hasReplies(ts: string): boolean {
+    for (const m of this.messages.values()) if (m.threadTs === ts && m.ts !== ts) return true;
+    return false;
+  }
+
   /** Members of a Slack user group (`usergroups.users.list`). */
   setUserGroup(groupId: string, userIds: string[]): void {
     this.userGroups.set(groupId, userIds);
@@ -461,6 +552,7 @@ export class FakeSlack {
       return;
     }
     const problem = checkMessage(body);
+    this.checkTexts('respond', body);
     this.recorded.push({ method: 'respond', token, body, ok: !problem, error: problem });
     if (problem) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end(problem);
@@ -534,6 +626,40 @@ export function decodeBody(raw: Buffer, contentType: string | undefined): Record
     out[key] = value;
   }
   return out;
+}
+
+function channelOf(body: Record<string, unknown>): string | undefined {
+  const c = body.channel ?? body.channel_id;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** Counted nouns the bot renders; after exactly "1" they must be singular. */
+const COUNTED = 'calls|problems|messages|registrations|retransmissions|firewalls|changes|lines|packets|records|files|VDOMs|bytes|transactions';
+
+/**
+ * Rules for what a person reads, on the fallback `text` and every block text: an entity escaped twice
+ * (`&amp;lt;` shows as `&lt;`), and a plural after exactly one ("1 calls").
+ */
+export function textProblemsOf(body: Record<string, unknown>): Array<{ problem: string; text: string }> {
+  const texts: string[] = [];
+  if (typeof body.text === 'string') texts.push(body.text);
+  collectTexts(body.blocks, texts);
+  const out: Array<{ problem: string; text: string }> = [];
+  for (const t of texts) {
+    if (/&amp;(?:amp|lt|gt);/.test(t)) out.push({ problem: 'escaped twice', text: t });
+    if (new RegExp(`(?<![\\d.,])\\b1 (?:${COUNTED})\\b`).test(t)) out.push({ problem: 'plural after 1', text: t });
+  }
+  return out;
+}
+
+function collectTexts(value: unknown, into: string[]): void {
+  if (Array.isArray(value)) for (const v of value) collectTexts(v, into);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'text' && typeof v === 'string') into.push(v);
+      else collectTexts(v, into);
+    }
+  }
 }
 
 function blocksOf(body: Record<string, unknown>): unknown[] | undefined {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { renderSweepText, scopeText } from '../../fleet/render';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
+import { countOf } from '../../report/plural';
 
 /** A sweep in the terminal: the progress line rewritten in place (TTY), the summary, the CSV and JSON as files. */
 export class ConsoleSweepReporter implements SweepReporter {
@@ -18,7 +19,7 @@ export class ConsoleSweepReporter implements SweepReporter {
   }
 
   async start(request: SweepRequest): Promise<void> {
-    this.out.write(`\n● Sweep of ${scopeText(request.scope).replace(/`/g, '')}: ${request.firewalls.length} firewall(s), config only (no debug)  requested by ${request.requester.userId}\n`);
+    this.out.write(`\n● Sweep of ${scopeText(request.scope).replace(/`/g, '')}: ${countOf(request.firewalls.length, 'firewall')}, config only (no debug)  requested by ${request.requester.userId}\n`);
   }
 
   async progress(done: number, total: number): Promise<void> {

@@ -7,6 +7,7 @@ import { CheckError } from '../../errors';
 import type { CheckService, HandleOutcome } from '../../check/service';
 import type { FleetOutcome, FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
+import { ChannelQueue } from './channelQueue';
 import { registerListeners, type ListenerDeps } from './listeners';
 import type { SlackTransport } from './transport';
 import type { SlackReporterDeps } from './reporter';
@@ -56,6 +57,11 @@ export interface SlackAppOptions {
   sharedGroupCache?: SharedGroupCache;
   /** How Slack is reached (proxy, reachability events): transport.ts. Default: direct, global fetch. */
   transport?: SlackTransport;
+  /**
+   * Paces every post per channel (channelQueue.ts); default: Slack's one per second. Share it with anything else
+   * that posts in the same channels (the drift watch), so they count against one pace.
+   */
+  channelQueue?: ChannelQueue;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -94,8 +100,10 @@ export function createSlackApp(opts: SlackAppOptions): App {
   }
 
   const logger = app.logger;
-  // Verdicts must arrive: retries kept, but bounded (web-api's default retries for ~30 minutes).
-  const client = new webApi.WebClient(opts.botToken, { ...clientOptions, logger, retryConfig: opts.postRetryConfig ?? webApi.retryPolicies.fiveRetriesInFiveMinutes });
+  // Verdicts must arrive: retries kept, but bounded (web-api's default retries for ~30 minutes). A 429 is left to the
+  // channel queue, which waits Retry-After before the channel's next post (web-api's retry would let it be overtaken).
+  const client = new webApi.WebClient(opts.botToken, { ...clientOptions, logger, rejectRateLimitedCalls: true, retryConfig: opts.postRetryConfig ?? webApi.retryPolicies.fiveRetriesInFiveMinutes });
+  const channelQueue = opts.channelQueue ?? new ChannelQueue({ logger });
   // Progress edits must not: a rate-limited edit is dropped, never replayed late.
   const progressClient = new webApi.WebClient(opts.botToken, { ...clientOptions, logger, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
   const reporterDeps: SlackReporterDeps = {
@@ -106,8 +114,12 @@ export function createSlackApp(opts: SlackAppOptions): App {
     redact: opts.redact,
     maxSeconds: opts.maxCaptureSeconds ?? DEFAULT_MAX_CAPTURE_SECONDS,
     minEditIntervalMs: opts.minEditIntervalMs,
+    channelQueue,
   };
-  const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
+  const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(
+        // A look-up, not a post: web-api's own 429 retry is right here.
+        new webApi.WebClient(opts.botToken, { ...clientOptions, logger, retryConfig: opts.postRetryConfig ?? webApi.retryPolicies.fiveRetriesInFiveMinutes }),
+        opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
   const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck };
   registerListeners(app, deps);
   app.error(async (error) => {

@@ -13,6 +13,7 @@ import { describeError, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import { outcomesText, renderSipSummaryText } from '../../report/sipText';
+import { countOf } from '../../report/plural';
 import { renderVerdictText } from '../../report/verdictText';
 import type { SipCallSummary, SipSummary } from '../../sip/types';
 import { partialTag } from '../../verdict/coverage';
@@ -84,6 +85,19 @@ export function codeBlock(lines: string): string {
 /** A top-level `text`: Slack renders it as mrkdwn too (and pings on `<!channel>`), so it is escaped. */
 export function fallbackText(s: string): string {
   return truncate(escapeMrkdwn(s), SLACK_LIMITS.messageText);
+}
+
+/**
+ * A top-level `text` that names a user: the text around the mention is escaped (as `fallbackText`), the mention is
+ * kept as Slack's `<@U…>` so notifications and screen readers say the name (escaping it shows `&lt;@U…&gt;`).
+ */
+export function fallbackTextWithMention(before: string, userId: string, after: string): string {
+  return truncate(`${escapeMrkdwn(before)}${userMention(userId)}${escapeMrkdwn(after)}`, SLACK_LIMITS.messageText);
+}
+
+/** `<@U…>` for a Slack user ID (validated), else the value escaped as text. */
+export function userMention(userId: string): string {
+  return /^[UW][A-Z0-9]{2,40}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
 
 export function truncate(s: string, max: number, tail = '…'): string {
@@ -267,7 +281,7 @@ function optionsEcho(o: CheckOptions): string {
 }
 
 function requestedBy(request: CheckRequest): string {
-  return /^[UW][A-Z0-9]+$/.test(request.requester.userId) ? `<@${request.requester.userId}>` : escapeMrkdwn(request.requester.userId);
+  return userMention(request.requester.userId);
 }
 
 /** The parent message while the check runs: firewall, options echoed, who asked, and the phase. */
@@ -303,7 +317,7 @@ export function verdictOneLiner(result: CheckResult): string {
   const calls = result.sip.calls.length;
   const problems = result.sip.problems.length;
   const cut = result.cutShort ? ' (check cut short: see the thread)' : '';
-  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${calls} call${calls === 1 ? '' : 's'}, ${problems} problem${problems === 1 ? '' : 's'} in the capture${cut}`;
+  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${countOf(calls, 'call')}, ${countOf(problems, 'problem')} in the capture${cut}`;
 }
 
 export interface FinalParentOptions {
@@ -325,7 +339,7 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   const partial = verdict.partial ? ` *${escapeMrkdwn(partialTag(verdict.partial))}*.` : '';
   const cut = result.cutShort ? ' :scissors: The check was cut short; this answer comes from what was read.' : '';
   b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial}${cut} Details in the thread.`, { allowTruncate: true });
-  b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${result.sip.calls.length} calls, ${result.sip.problems.length} problems · check \`${escapeMrkdwn(request.id)}\``);
+  b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${countOf(result.sip.calls.length, 'call')}, ${countOf(result.sip.problems.length, 'problem')} · check \`${escapeMrkdwn(request.id)}\``);
   b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
   return { text: fallbackText(oneLiner), blocks: b.build() };
 }
@@ -407,12 +421,22 @@ function captureLine(c: CheckResult['capture'], cut?: CheckResult['cutShort']): 
   const reset = c.debugReset ? 'debug disabled and reset on the firewall (confirmed)' : `:warning: debug reset NOT confirmed: run \`${DEBUG_CLEANUP.join('` and `')}\``;
   // A cut-short check says where it stopped and why, and what became of debug (issue 11 §3).
   if (cut) {
-    const what = cut.phase === 'before-capture' ? 'none (the check was cut short before it)' : `${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, ${cut.phase === 'capture' ? 'cut short' : 'complete; the check was cut short after it'}`;
+    const what = cut.phase === 'before-capture' ? 'none (the check was cut short before it)' : `${countOf(c.lines, 'line', { grouped: true })}, ${countOf(c.bytes, 'byte', { grouped: true })}, ${cut.phase === 'capture' ? 'cut short' : 'complete; the check was cut short after it'}`;
     return `:scissors: Capture: ${what}; ${cut.debugReset === null ? 'no debug was started on the firewall' : reset}.`;
   }
   if (c.stoppedBy === 'not-run') return 'No SIP debug capture was run.';
-  const asFound = c.settingsRestored === undefined ? '' : c.settingsRestored.length ? `; put back as found: ${c.settingsRestored.join(', ')}` : '; console timestamp and duration as found';
-  return `Capture: ${c.seconds} s at level ${c.level}, ${c.lines.toLocaleString('en-US')} lines, ${c.bytes.toLocaleString('en-US')} bytes, stopped by ${c.stoppedBy}; ${reset}${escapeMrkdwn(asFound)}.`;
+  return `Capture: ${c.seconds} s at level ${c.level}, ${countOf(c.lines, 'line', { grouped: true })}, ${countOf(c.bytes, 'byte', { grouped: true })}, stopped by ${c.stoppedBy}; ${reset}${escapeMrkdwn(settingsAsFound(c))}.`;
+}
+
+/**
+ * What the capture line says of the console settings the capture changed: the ones put back, or "as found" when
+ * both were known and already as the capture leaves them. A setting whose state before was unknown is said in
+ * its own note ("Not put back on …"), once: then the line claims nothing for it.
+ */
+function settingsAsFound(c: CheckResult['capture']): string {
+  if (c.settingsRestored === undefined) return '';
+  if (c.settingsRestored.length) return `; put back as found: ${c.settingsRestored.join(', ')}`;
+  return c.settingsUnknown?.length ? '' : '; console timestamp and duration as found';
 }
 
 function countList(counts: Record<string, number>): string {
@@ -460,7 +484,7 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
   const b = new BlockBudget(REPORT_NOTICE);
   b.header(`SIP summary: ${result.request.firewall}`);
   if (sip.dropped && (sip.dropped.calls > 0 || sip.dropped.problems > 0)) {
-    b.context(`:information_source: Memory caps hit during the capture: ${sip.dropped.calls} calls counted but not kept, ${sip.dropped.problems} problems not kept.`);
+    b.context(`:information_source: Memory caps hit during the capture: ${countOf(sip.dropped.calls, 'call')} counted but not kept, ${countOf(sip.dropped.problems, 'problem')} not kept.`);
   }
   if (sip.messages === 0) {
     b.section('No SIP messages were seen during the capture. Check that calls or registrations happened in the window, and the `peer`/`port` filter.');
@@ -492,7 +516,7 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
       1000,
     );
   }
-  const text = `SIP summary for ${result.request.firewall}: ${sip.messages} messages, ${sip.calls.length} calls, ${sip.registrations.length} registrations, ${sip.problems.length} problems.`;
+  const text = `SIP summary for ${result.request.firewall}: ${countOf(sip.messages, 'message')}, ${countOf(sip.calls.length, 'call')}, ${countOf(sip.registrations.length, 'registration')}, ${countOf(sip.problems.length, 'problem')}.`;
   return { text: fallbackText(text), blocks: b.build() };
 }
 
@@ -567,6 +591,39 @@ export function buildRemediationMessage(firewall: string, snippet: string, reque
   b.code(snippet);
   return { text: fallbackText(`Remediation for ${firewall} (not run by the bot):\n${truncate(snippet, 3000)}`), blocks: b.build() };
 }
+
+/** Where a rerun stands, for the message whose button started it. */
+export type RerunState = { state: 'running' } | { state: 'done' | 'failed'; outcome: string };
+
+export const RERUN_BLOCK_ID = 'sip_check_rerun';
+
+/** The line added to the message whose button started a rerun: who, what, and where it stands. */
+export function rerunNotice(request: CheckRequest, s: RerunState): string {
+  const what = `${userMention(request.requester.userId)} ran \`${escapeMrkdwn(commandTextOf(request.firewall, request.options))}\` again`;
+  switch (s.state) {
+    case 'running':
+      return `:arrows_counterclockwise: ${what}: running in this thread.`;
+    case 'done':
+      return `:arrows_counterclockwise: ${what}: ${escapeMrkdwn(truncate(s.outcome, 500))}. Details in this thread.`;
+    case 'failed':
+      return `:arrows_counterclockwise: ${what}: failed: ${escapeMrkdwn(truncate(s.outcome, 300))}. Details in this thread.`;
+  }
+}
+
+/**
+ * `message` (as Slack echoed it with the click) with `notice` as a context line before its buttons, replacing an
+ * earlier rerun line; its fallback text says the same after the original one.
+ */
+export function withRerunNotice(message: SlackMessage, notice: string): SlackMessage {
+  const kept = message.blocks.filter((b) => b.block_id !== RERUN_BLOCK_ID);
+  const line: KnownBlock = { type: 'context', block_id: RERUN_BLOCK_ID, elements: [{ type: 'mrkdwn', text: truncate(notice, SLACK_LIMITS.fieldText) }] };
+  const at = kept.findIndex((b) => b.type === 'actions');
+  const blocks = kept.length >= SLACK_LIMITS.blocks ? kept : at < 0 ? [...kept, line] : [...kept.slice(0, at), line, ...kept.slice(at)];
+  const original = message.text.split(RERUN_TEXT_MARK)[0];
+  return { text: truncate(`${original}${RERUN_TEXT_MARK}${notice.replace(/^:[a-z_]+: /, '')}`, SLACK_LIMITS.messageText), blocks };
+}
+
+const RERUN_TEXT_MARK = '\n↻ ';
 
 /** Help and refusals, as ephemeral plain text. */
 export function buildEphemeral(text: string): SlackMessage {

@@ -6,7 +6,8 @@
 import { describeChange, type DriftChange } from '../../fleet/drift';
 import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText, tableLine } from '../../fleet/render';
 import type { SweepReport, SweepRequest } from '../../fleet/types';
-import { encodeButtonValue, escapeMrkdwn, fallbackText, SLACK_LIMITS, type KnownBlock, type SlackMessage } from './blocks';
+import { countOf } from '../../report/plural';
+import { encodeButtonValue, escapeMrkdwn, fallbackText, fallbackTextWithMention, SLACK_LIMITS, userMention, type KnownBlock, type SlackMessage } from './blocks';
 
 export const FLEET_ACTION_IDS = {
   /** "Run full check" on a watch change: the firewall's name goes through the same service as a typed command. */
@@ -21,8 +22,9 @@ function section(text: string): KnownBlock {
 }
 
 export function buildSweepProgressMessage(request: SweepRequest, done: number, total: number): SlackMessage {
-  const text = `Sweeping ${scopeText(request.scope)} (requested by <@${request.requester.userId}>): ${done}/${total}`;
-  return { text: fallbackText(text), blocks: [section(`:satellite_antenna: ${text}`)] };
+  const before = `Sweeping ${scopeText(request.scope)} (requested by `;
+  const after = `): ${done}/${total}`;
+  return { text: fallbackTextWithMention(before, request.requester.userId, after), blocks: [section(`:satellite_antenna: ${before}${userMention(request.requester.userId)}${after}`)] };
 }
 
 /** Lines into sections of at most `sectionText` characters, stopping (with `more`) before `budget` runs out. */
@@ -51,7 +53,9 @@ function packLines(heading: string, lines: string[], budget: { left: number; cut
 }
 
 export function buildSweepSummaryMessage(request: SweepRequest, report: SweepReport): SlackMessage {
-  const head = `Sweep of ${scopeText(request.scope)} (requested by <@${request.requester.userId}>): ${report.rows.length} firewall(s) in ${report.seconds} s`;
+  const headBefore = `Sweep of ${scopeText(request.scope)} (requested by `;
+  const headAfter = `): ${countOf(report.rows.length, 'firewall')} in ${report.seconds} s`;
+  const head = `${headBefore}${userMention(request.requester.userId)}${headAfter}`;
   const counts = countsText(report.counts);
   const blocks: KnownBlock[] = [section(`:white_check_mark: *${head}*\n${escapeMrkdwn(counts)}`)];
   const budget = { left: SLACK_LIMITS.totalBlockText - head.length - counts.length - 40, cut: false };
@@ -66,8 +70,8 @@ export function buildSweepSummaryMessage(request: SweepRequest, report: SweepRep
     }
     blocks.push(...packLines(`*${escapeMrkdwn(labelOf(group.handler))}* (${group.rows.length})`, group.rows.map((r) => `• ${escapeMrkdwn(tableLine(r))}`), budget, more));
   }
-  const text = `${head}: ${counts}${exceptions.length ? `. Exceptions: ${exceptions.map((r) => r.name).join(', ')}` : ''}`;
-  return { text: fallbackText(text.length > SLACK_LIMITS.messageText ? `${text.slice(0, SLACK_LIMITS.messageText - 1)}…` : text), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  const tail = `${headAfter}: ${counts}${exceptions.length ? `. Exceptions: ${exceptions.map((r) => r.name).join(', ')}` : ''}`;
+  return { text: fallbackTextWithMention(headBefore, request.requester.userId, tail), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
 /** A firewall name a change is about; `removed` firewalls get no button (nothing left to check). */
@@ -89,7 +93,7 @@ function buttonFor(change: DriftChange): KnownBlock | undefined {
 /** One message of at most CHANGES_PER_MESSAGE changes, each with its "Run full check" button. */
 export function buildWatchChangesMessage(changes: DriftChange[], report: SweepReport, part?: { index: number; count: number }): SlackMessage {
   const partText = part && part.count > 1 ? ` (part ${part.index + 1} of ${part.count})` : '';
-  const head = `SIP drift watch: ${changes.length} change(s) in the sweep of ${report.rows.length} firewall(s) at ${report.generatedAt}${partText}`;
+  const head = `SIP drift watch: ${countOf(changes.length, 'change')} in the sweep of ${countOf(report.rows.length, 'firewall')} at ${report.generatedAt}${partText}`;
   const blocks: KnownBlock[] = [section(`:rotating_light: *${escapeMrkdwn(head)}*`)];
   for (const change of changes.slice(0, CHANGES_PER_MESSAGE)) {
     const text = describeChange(change);

@@ -19,11 +19,15 @@ import {
   summaryFallbackText,
   verdictFallbackText,
   verdictOneLiner,
+  rerunNotice,
+  withRerunNotice,
+  type RerunState,
   type SlackMessage,
 } from './blocks';
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
 import { uploadFiles, type UploadFile } from './upload';
 import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
+import { retryRateLimited, type ChannelQueue } from './channelQueue';
 
 type WebClient = webApi.WebClient;
 
@@ -43,12 +47,19 @@ export interface SlackReporterDeps {
   minEditIntervalMs?: number;
   /** Wakes a deferred progress edit; returns a cancel function. Tests inject a manual scheduler. */
   schedule?: (fn: () => void, ms: number) => () => void;
+  /** Every post in a channel goes through it (Slack's pace per channel; a thread keeps its order). */
+  channelQueue: ChannelQueue;
 }
 
 export interface SlackThreadTarget {
   channelId: string;
   /** Reply inside this existing thread (an app mention in an incident thread) instead of starting one. */
   threadTs?: string;
+  /**
+   * A rerun from a button ("Capture again", "Longer capture"): the message whose button was clicked. It is edited
+   * to say that a rerun runs in its thread, then how it ended.
+   */
+  origin?: { ts: string; message: SlackMessage };
 }
 
 
@@ -62,6 +73,8 @@ export class SlackThreadReporter implements CheckReporter {
 
   private request?: CheckRequest;
   private readonly edits: CoalescedEdits;
+  /** Notes held for the end (see `note`). */
+  private readonly notes: string[] = [];
 
   constructor(
     private readonly deps: SlackReporterDeps,
@@ -88,12 +101,14 @@ export class SlackThreadReporter implements CheckReporter {
     this.request = request;
     const message = this.redacted(buildParentMessage(request, { phase: 'queued' }));
     try {
-      const res = await this.deps.client.chat.postMessage({
-        channel: this.target.channelId,
-        ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}),
-        text: message.text,
-        blocks: message.blocks,
-      });
+      const res = await this.deps.channelQueue.post(this.target.channelId, () =>
+        this.deps.client.chat.postMessage({
+          channel: this.target.channelId,
+          ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}),
+          text: message.text,
+          blocks: message.blocks,
+        }),
+      );
       this.parentTs = res.ts;
       this.edits.touched();
     } catch (e) {
@@ -103,6 +118,7 @@ export class SlackThreadReporter implements CheckReporter {
       // Thrown on purpose: the service must not run a check nobody can see.
       throw new CheckError('internal', `Slack refused the check's first message (${code}).`, { slackError: code });
     }
+    await this.markOrigin({ state: 'running' });
   }
 
   async progress(update: ProgressUpdate): Promise<void> {
@@ -110,20 +126,26 @@ export class SlackThreadReporter implements CheckReporter {
     this.edits.push(this.redacted(buildParentMessage(this.request, update)));
   }
 
+  /**
+   * Held until the end: a result carries the same notes in its card (`result.notes`), so each is said once, there;
+   * a failure posts them before its error message.
+   */
   async note(text: string): Promise<void> {
-    if (!this.threadTs) return;
-    await this.postInThread({ text: fallbackText(text), blocks: [] }, 'note', () => text);
+    this.notes.push(text);
   }
 
   async result(result: CheckResult): Promise<void> {
     await this.edits.settle();
     const oneLiner = verdictOneLiner(result);
     if (this.threadTs) {
-      await this.postInThread(buildVerdictMessage(result), 'verdict card', () => verdictFallbackText(result));
+      await this.postNotes(this.notes.filter((n) => !result.notes.includes(n)));
+      const notes = result.notes.length ? `\n${result.notes.join('\n')}` : '';
+      await this.postInThread(buildVerdictMessage(result), 'verdict card', () => verdictFallbackText(result) + notes);
       await this.postInThread(buildSummaryMessage(result), 'SIP summary', () => summaryFallbackText(result));
       await this.upload(result);
     }
     await this.finalEdit(buildFinalParentMessage(result, { maxSeconds: this.deps.maxSeconds }), oneLiner);
+    await this.markOrigin({ state: 'done', outcome: oneLiner });
   }
 
   async failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void> {
@@ -133,8 +155,28 @@ export class SlackThreadReporter implements CheckReporter {
       return;
     }
     const plain = `SIP check of ${this.request.firewall} failed: ${describeError(error)}`;
-    if (this.threadTs) await this.postInThread(buildFailureMessage(this.request, error, cleanup), 'error message', () => plain);
+    if (this.threadTs) {
+      await this.postNotes(this.notes);
+      await this.postInThread(buildFailureMessage(this.request, error, cleanup), 'error message', () => plain);
+    }
     await this.finalEdit(buildFailedParentMessage(this.request, error), plain);
+    await this.markOrigin({ state: 'failed', outcome: error.message.split('\n')[0] });
+  }
+
+  private async postNotes(notes: readonly string[]): Promise<void> {
+    for (const text of notes) await this.postInThread({ text: fallbackText(text), blocks: [] }, 'note', () => text);
+  }
+
+  /** Edits the message whose button started this rerun: a rerun is running in its thread, then how it ended. */
+  private async markOrigin(state: RerunState): Promise<void> {
+    const origin = this.target.origin;
+    if (!origin || !this.request) return;
+    const m = this.redacted(withRerunNotice(origin.message, rerunNotice(this.request, state)));
+    try {
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: origin.ts, text: m.text, blocks: m.blocks }));
+    } catch (e) {
+      this.deps.logger.warn(`sip-check: the message whose button started the rerun could not be edited: ${slackErrorCode(e)}`);
+    }
   }
 
   private redacted(m: SlackMessage): SlackMessage {
@@ -145,7 +187,7 @@ export class SlackThreadReporter implements CheckReporter {
     if (!this.parentTs) return;
     const m = this.redacted(message);
     try {
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs, text: m.text, blocks: m.blocks });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs!, text: m.text, blocks: m.blocks }));
       return;
     } catch (e) {
       this.stats.postFailures += 1;
@@ -153,7 +195,7 @@ export class SlackThreadReporter implements CheckReporter {
     }
     try {
       const text = this.redacted({ text: fallbackText(plain), blocks: [] }).text;
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs, text, blocks: [] });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.parentTs!, text, blocks: [] }));
     } catch (e) {
       this.deps.logger.error(`sip-check: the parent message could not show the final state: ${slackErrorCode(e)}`);
     }
@@ -166,13 +208,15 @@ export class SlackThreadReporter implements CheckReporter {
   private async postInThread(message: SlackMessage, what: string, fallback: () => string): Promise<boolean> {
     const m = this.redacted(message);
     try {
-      await this.deps.client.chat.postMessage({
-        channel: this.target.channelId,
-        thread_ts: this.threadTs!,
-        reply_broadcast: false,
-        text: m.text,
-        ...(m.blocks.length ? { blocks: m.blocks } : {}),
-      });
+      await this.deps.channelQueue.post(this.target.channelId, () =>
+        this.deps.client.chat.postMessage({
+          channel: this.target.channelId,
+          thread_ts: this.threadTs!,
+          reply_broadcast: false,
+          text: m.text,
+          ...(m.blocks.length ? { blocks: m.blocks } : {}),
+        }),
+      );
       return true;
     } catch (e) {
       const code = slackErrorCode(e);
@@ -191,7 +235,7 @@ export class SlackThreadReporter implements CheckReporter {
           : { text: fallbackText(`(The ${what} could not be posted: ${code}. The full output is in the attached report file, if it could be uploaded.)\n${summary}`), blocks: [] },
       );
       try {
-        await this.deps.client.chat.postMessage({ channel: this.target.channelId, thread_ts: this.threadTs!, text: short.text });
+        await this.deps.channelQueue.post(this.target.channelId, () => this.deps.client.chat.postMessage({ channel: this.target.channelId, thread_ts: this.threadTs!, text: short.text }));
         return false;
       } catch (e2) {
         this.deps.logger.error(`sip-check: the ${what} and its fallback could not be posted: ${slackErrorCode(e2)}`);
@@ -215,7 +259,7 @@ export class SlackThreadReporter implements CheckReporter {
     }));
     if (files.length === 0) return;
     try {
-      await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.threadTs! }, files);
+      await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.threadTs! }, files, { channelQueue: this.deps.channelQueue });
     } catch (e) {
       const code = slackErrorCode(e);
       this.stats.postFailures += 1;

@@ -5,10 +5,10 @@
  */
 import { CheckError } from '../../errors';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
-import { fallbackText } from './blocks';
 import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBlocks';
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
 import { slackErrorCode } from './slackErrors';
+import { retryRateLimited } from './channelQueue';
 import { uploadFiles } from './upload';
 import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
 
@@ -30,7 +30,9 @@ export class SlackSweepReporter implements SweepReporter {
     this.request = request;
     const m = redactMessage(buildSweepProgressMessage(request, 0, request.firewalls.length), this.deps.redact);
     try {
-      const res = await this.deps.client.chat.postMessage({ channel: this.target.channelId, ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}), text: m.text, blocks: m.blocks });
+      const res = await this.deps.channelQueue.post(this.target.channelId, () =>
+        this.deps.client.chat.postMessage({ channel: this.target.channelId, ...(this.target.threadTs ? { thread_ts: this.target.threadTs } : {}), text: m.text, blocks: m.blocks }),
+      );
       this.ts = res.ts;
       this.edits.touched();
     } catch (e) {
@@ -49,23 +51,27 @@ export class SlackSweepReporter implements SweepReporter {
     if (!this.request || !this.ts) return;
     const m = redactMessage(buildSweepSummaryMessage(this.request, report), this.deps.redact);
     try {
-      await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts, text: m.text, blocks: m.blocks });
+      await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts!, text: m.text, blocks: m.blocks }));
     } catch (e) {
       this.deps.logger.warn(`sip-check: the sweep summary could not be posted: ${slackErrorCode(e)}`);
       try {
-        await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts, text: fallbackText(m.text), blocks: [] });
+        // m.text is already a fallback text (escaped): escaping it again would show `&amp;lt;`.
+        await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts!, text: m.text, blocks: [] }));
       } catch (e2) {
         this.deps.logger.error(`sip-check: the sweep message could not show the summary: ${slackErrorCode(e2)}`);
       }
     }
     const redact = this.deps.redact ?? ((t: string) => t);
     try {
-      await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.target.threadTs ?? this.ts }, files.map((f) => ({ content: Buffer.from(redact(f.content.toString('utf8'))), filename: f.filename, title: f.title })));
+      await uploadFiles(this.deps.client, { channelId: this.target.channelId, threadTs: this.target.threadTs ?? this.ts }, files.map((f) => ({ content: Buffer.from(redact(f.content.toString('utf8'))), filename: f.filename, title: f.title })), { channelQueue: this.deps.channelQueue });
     } catch (e) {
       const code = slackErrorCode(e);
       this.deps.logger.warn(`sip-check: sweep files could not be attached: ${code}`);
       try {
-        await this.deps.client.chat.postMessage({ channel: this.target.channelId, thread_ts: this.target.threadTs ?? this.ts, text: `The CSV and JSON could not be attached (${code}); \`npx sip-check sweep --csv\` prints the same table.` });
+        const threadTs = this.target.threadTs ?? this.ts;
+        await this.deps.channelQueue.post(this.target.channelId, () =>
+          this.deps.client.chat.postMessage({ channel: this.target.channelId, thread_ts: threadTs, text: `The CSV and JSON could not be attached (${code}); \`npx sip-check sweep --csv\` prints the same table.` }),
+        );
       } catch {
         // nothing more to try
       }

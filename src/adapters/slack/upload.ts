@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { ChannelQueue } from './channelQueue';
 
 /**
  * File uploads with Slack's documented argument names (issue 11 §6). `filesUploadV2` in web-api 8 forwards an
@@ -37,7 +38,7 @@ export async function uploadFiles(
   client: WebClient,
   target: { channelId: string; threadTs: string },
   files: readonly UploadFile[],
-  opts: { fetch?: typeof fetch; timeoutMs?: number } = {},
+  opts: { fetch?: typeof fetch; timeoutMs?: number; channelQueue?: ChannelQueue } = {},
 ): Promise<void> {
   if (files.length === 0) return;
   const post = opts.fetch ?? fetch;
@@ -71,5 +72,7 @@ export async function uploadFiles(
     if (status !== 200) throw new UploadError(`http_${status}`, `the upload of ${slot.file.filename} got HTTP ${status}`);
   }
   const [first, ...rest] = slots.map((s) => ({ id: s.id, title: s.file.title }));
-  await client.files.completeUploadExternal({ channel_id: target.channelId, thread_ts: target.threadTs, files: [first, ...rest] });
+  // The share is a message in the channel: it takes its turn with the channel's posts (channelQueue.ts).
+  const complete = () => client.files.completeUploadExternal({ channel_id: target.channelId, thread_ts: target.threadTs, files: [first, ...rest] });
+  await (opts.channelQueue ? opts.channelQueue.post(target.channelId, complete) : complete());
 }

@@ -10,13 +10,15 @@ import {
   encodeButtonValue,
   longerSeconds,
   progressLine,
+  rerunNotice,
   SLACK_LIMITS,
+  withRerunNotice,
   type KnownBlock,
   type SlackMessage,
 } from '../../../src/adapters/slack/blocks';
 import { CheckError } from '../../../src/errors';
 import type { Verdict } from '../../../src/verdict/types';
-import { checkMessage } from '../../support/fakeSlack';
+import { checkMessage, textProblemsOf } from '../../support/fakeSlack';
 import { makeRequest, makeResult, makeSipSummary, SESSION_HELPER_VERDICT } from './fixtures';
 
 /** Every text in a message's blocks, for content assertions. */
@@ -199,6 +201,32 @@ describe('parent and buttons', () => {
     expect(decodeButtonValue(elements[0].value)).toEqual({ command: 'fw01 seconds=20 level=-1 vdom=root port=5080', checkId: 'chk-0001' });
     expect(decodeButtonValue(elements[1].value)?.command).toBe('fw01 seconds=30 level=-1 vdom=root port=5080');
     expectWithinLimits(m);
+  });
+
+  it('one call, one problem: singular wherever a count is shown (card, channel line, summary)', () => {
+    const sip = makeSipSummary(1);
+    const base = makeResult({ sip: { ...sip, problems: sip.problems.slice(0, 1), messages: 1, registrations: sip.registrations.slice(0, 1) } });
+    const result = { ...base, capture: { ...base.capture, lines: 1, bytes: 1 } };
+    const messages = [buildFinalParentMessage(result, { maxSeconds: 120 }), buildVerdictMessage(result), buildSummaryMessage(result)];
+    expect(messages[0].text).toMatch(/; 1 call, 1 problem in the capture$/);
+    expect(JSON.stringify(messages[0].blocks)).toContain('1 call, 1 problem');
+    expect(JSON.stringify(messages[1].blocks)).toContain('1 line, 1 byte');
+    expect(messages[2].text).toBe('SIP summary for fw01: 1 message, 1 call, 1 registration, 1 problem.');
+    for (const m of messages) expect(textProblemsOf(m as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it('a rerun notice goes before the clicked message\'s buttons, replaces an earlier one, and escapes nothing twice', () => {
+    const request = makeRequest({ options: { seconds: 40, level: -1 } });
+    const clicked = buildFinalParentMessage(makeResult(), { maxSeconds: 120 });
+    const running = withRerunNotice(clicked, rerunNotice(request, { state: 'running' }));
+    expect(running.blocks.map((b) => b.type)).toEqual(['section', 'context', 'context', 'actions']);
+    expect(running.text).toBe(`${clicked.text}\n↻ <@U024BE7LH> ran \`fw01 seconds=40 level=-1\` again: running in this thread.`);
+    const done = withRerunNotice(running, rerunNotice(request, { state: 'done', outcome: 'fw01: SIP handled by <x> & co' }));
+    expect(done.blocks.filter((b) => b.block_id === 'sip_check_rerun')).toHaveLength(1);
+    expect(JSON.stringify(done.blocks)).toContain('again: fw01: SIP handled by &lt;x&gt; &amp; co. Details in this thread.');
+    expect(done.text.split('↻')).toHaveLength(2);
+    expectWithinLimits(done);
+    expect(textProblemsOf(done as unknown as Record<string, unknown>)).toEqual([]);
   });
 
   it('drops "Longer capture" at the cap', () => {

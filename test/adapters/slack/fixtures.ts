@@ -8,6 +8,8 @@ import type { CheckService, HandleOutcome } from '../../../src/check/service';
 import type { CheckOptions, CheckReporter, CheckRequest, CheckResult, Requester } from '../../../src/check/types';
 import type { SipCallSummary, SipSummary } from '../../../src/sip/types';
 import type { Verdict } from '../../../src/verdict/types';
+import { ChannelQueue } from '../../../src/adapters/slack/channelQueue';
+import { TEST_PACING } from '../../support/fakeSlack';
 
 /** The first bytes of a PNG (signature + IHDR of a 1×1 image); enough for an upload. */
 export const TINY_PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -193,6 +195,11 @@ export class StubService implements CheckService {
   async settled(): Promise<void> {
     await Promise.all(this.running);
   }
+}
+
+/** The bot's channel queue at the fake's test pace (`FakeSlack.start({ pacing: TEST_PACING })`). */
+export function testChannelQueue(): ChannelQueue {
+  return new ChannelQueue({ pacing: TEST_PACING });
 }
 
 /** A Bolt-compatible logger that keeps what it was told, for assertions. */

@@ -8,8 +8,8 @@ import type { App } from '@slack/bolt';
 import { createSlackApp } from '../../../src/adapters/slack/app';
 import { ACTION_IDS, decodeButtonValue, SLACK_LIMITS } from '../../../src/adapters/slack/blocks';
 import type { HandleOutcome } from '../../../src/check/service';
-import { FakeSlack, signSlackRequest } from '../../support/fakeSlack';
-import { happyScript, makeResult, makeSipSummary, recordingLogger, StubService } from './fixtures';
+import { FakeSlack, signSlackRequest, TEST_PACING, type StoredMessage } from '../../support/fakeSlack';
+import { happyScript, makeResult, makeSipSummary, recordingLogger, StubService, testChannelQueue } from './fixtures';
 
 const SECRET = 'test-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-test-token';
@@ -24,7 +24,7 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
   let tick: number;
 
   beforeEach(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     service = new StubService(['fw01', 'fw02']);
     outcomes = [];
     outcomeWaiters = [];
@@ -42,6 +42,7 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
       clock: () => (tick += 2000),
       postRetryConfig: { retries: 0 },
       maxCaptureSeconds: 120,
+      channelQueue: testChannelQueue(),
       onOutcome: (o) => {
         outcomes.push(o);
         outcomeWaiters.shift()?.(o);
@@ -55,6 +56,9 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     await service.settled().catch(() => undefined);
     await app.stop();
     await fake.close();
+    // Every text the conversation showed reads right (not escaped twice, no "1 calls"), and nothing was paced out.
+    expect(fake.textProblems()).toEqual([]);
+    expect(fake.pacedOut()).toEqual([]);
   });
 
   function nextOutcome(): Promise<HandleOutcome> {
@@ -253,12 +257,13 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     expect(fake.uploadedFiles().every((f) => f.threadTs === root)).toBe(true);
   });
 
-  function mentionBody(user: string, extra: Record<string, unknown> = {}): string {
-    const mentionTs = fake.addUserMessage('C0SHARED', user, '<@U0SIPCHECK> fw01');
+  function mentionBody(user: string, extra: Record<string, unknown> = {}, command = 'fw01', threadTs?: string): string {
+    const text = `<@U0SIPCHECK> ${command}`;
+    const mentionTs = fake.addUserMessage('C0SHARED', user, text, threadTs);
     return JSON.stringify({
-      token: 'legacy-verification-token', team_id: 'T0FAKE', api_app_id: 'A0SIPCHECK', type: 'event_callback', event_id: `Ev0${user}${Object.keys(extra).join('')}`, event_time: 1764000100,
+      token: 'legacy-verification-token', team_id: 'T0FAKE', api_app_id: 'A0SIPCHECK', type: 'event_callback', event_id: `Ev0${user}${Object.keys(extra).join('')}${mentionTs}`, event_time: 1764000100,
       authorizations: [{ enterprise_id: null, team_id: 'T0FAKE', user_id: 'U0SIPCHECK', is_bot: true, is_enterprise_install: false }],
-      event: { type: 'app_mention', user, text: '<@U0SIPCHECK> fw01', ts: mentionTs, channel: 'C0SHARED', event_ts: mentionTs, ...extra },
+      event: { type: 'app_mention', user, text, ts: mentionTs, channel: 'C0SHARED', event_ts: mentionTs, ...(threadTs ? { thread_ts: threadTs } : {}), ...extra },
     });
   }
   async function postEvent(body: string): Promise<void> {
@@ -271,6 +276,29 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     await postEvent(mentionBody('U0EXTERNAL', { user_team: 'T0OTHERORG' }));
     await o;
     expect(service.handled.at(-1)?.requester.externalUser).toBe(true);
+  });
+
+  it('@mention at the top level: a refusal reaches the user as an ephemeral in the channel (no thread exists there)', async () => {
+    const o = nextOutcome();
+    await postEvent(mentionBody('U024BE7LH', {}, 'fw99 seconds=30'));
+    expect((await o).kind).toBe('rejected');
+    await waitFor(() => fake.calls('chat.postEphemeral').length === 1);
+    const call = fake.calls('chat.postEphemeral')[0];
+    expect(call.ok).toBe(true); // a thread_ts here would be refused: Slack shows it to no one
+    expect(call.body.thread_ts).toBeUndefined();
+    expect(fake.ephemeralResponses()).toEqual([expect.objectContaining({ via: 'chat.postEphemeral', user: 'U024BE7LH', channel: 'C0SHARED', threadTs: undefined })]);
+    expect(fake.ephemeralResponses()[0].text).toContain('Unknown firewall "fw99".');
+  });
+
+  it('@mention inside a thread: a refusal reaches the user as an ephemeral in that thread', async () => {
+    const root = fake.addUserMessage('C0SHARED', 'U0ONCALL', 'P1: one-way audio');
+    fake.addUserMessage('C0SHARED', 'U0ONCALL', 'anyone?', root);
+    const o = nextOutcome();
+    await postEvent(mentionBody('U024BE7LH', {}, 'fw99', root));
+    expect((await o).kind).toBe('rejected');
+    await waitFor(() => fake.calls('chat.postEphemeral').length === 1);
+    expect(fake.calls('chat.postEphemeral')[0].ok).toBe(true);
+    expect(fake.ephemeralResponses()[0]).toMatchObject({ threadTs: root, user: 'U024BE7LH' });
   });
 
   it.each([
@@ -294,36 +322,84 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
       return { parentTs, values };
     }
 
-    function clickBody(actionId: string, value: string, parentTs: string, user = 'U024BE7LH'): string {
+    /** A click as Slack sends it: the clicked message (text and blocks as posted) comes with it. */
+    function clickBody(actionId: string, value: string, parentTs: string, user = 'U024BE7LH', clicked?: StoredMessage, threadTs?: string): string {
       const payload = {
         type: 'block_actions',
         user: { id: user, username: 'alice', name: 'alice', team_id: 'T0FAKE' },
         api_app_id: 'A0SIPCHECK',
         token: 'legacy-verification-token',
-        container: { type: 'message', message_ts: parentTs, channel_id: 'C0INCIDENT', is_ephemeral: false },
+        container: { type: 'message', message_ts: parentTs, channel_id: 'C0INCIDENT', is_ephemeral: false, ...(threadTs ? { thread_ts: threadTs } : {}) },
         trigger_id: '13345224609.738474920.8088930838d88f008e0',
         team: { id: 'T0FAKE', domain: 'example' },
         enterprise: null,
         is_enterprise_install: false,
         channel: { id: 'C0INCIDENT', name: 'voip-incidents' },
-        message: { type: 'message', ts: parentTs, text: 'fw01: SIP handled by ...' },
+        message: clicked ? { type: 'message', ts: clicked.ts, text: clicked.text, blocks: clicked.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) } : { type: 'message', ts: parentTs, text: 'fw01: SIP handled by ...' },
         response_url: fake.responseUrl(),
         actions: [{ type: 'button', action_id: actionId, block_id: 'sip_check_actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1764000100.000100' }],
       };
       return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     }
 
-    it('"Capture again" runs the same command through service.handle', async () => {
+    it('"Capture again" runs in the clicked message\'s thread, with its own status line, and the clicked message says so', async () => {
       const { parentTs, values } = await finalButtons();
+      const before = fake.thread(parentTs).length;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      service.script = async (reporter, request) => {
+        await gate;
+        await happyScript(reporter, request);
+      };
       const o = nextOutcome();
-      const res = await post(clickBody(ACTION_IDS.captureAgain, values.get(ACTION_IDS.captureAgain)!, parentTs));
+      const res = await post(clickBody(ACTION_IDS.captureAgain, values.get(ACTION_IDS.captureAgain)!, parentTs, 'U024BE7LH', fake.message(parentTs)!));
       expect(res.status).toBe(200);
       const outcome = await o;
       expect(outcome.kind).toBe('started');
-      if (outcome.kind === 'started') await outcome.done;
       expect(service.handled.map((h) => h.text)).toEqual(['fw01 seconds=20', 'fw01 seconds=20 level=-1']);
-      // a new thread, with its own parent
-      expect(fake.calls('chat.postMessage').filter((c) => c.body.thread_ts === undefined)).toHaveLength(2);
+      // While it runs: the clicked message says a rerun is running in its thread, and keeps its verdict and buttons.
+      await waitFor(() => JSON.stringify(fake.message(parentTs)!.blocks).includes('running in this thread'));
+      const running = fake.message(parentTs)!;
+      expect(running.text).toMatch(/^fw01: SIP handled by/);
+      expect(running.text).toContain('ran `fw01 seconds=20 level=-1` again: running in this thread.');
+      expect(running.blocks!.map((b) => (b as { type: string }).type)).toEqual(['section', 'context', 'context', 'actions']);
+      release();
+      if (outcome.kind === 'started') await outcome.done;
+      // Nothing new at the top level: the rerun's status line and its replies are in the same thread.
+      expect(fake.parents()).toHaveLength(1);
+      expect(fake.calls('chat.postMessage').filter((c) => c.body.thread_ts === undefined)).toHaveLength(1);
+      const rerun = fake.thread(parentTs).slice(before);
+      expect(rerun.map((m) => m.text?.slice(0, 40))).toEqual([
+        expect.stringContaining('fw01: SIP handled by'), // its own status line, edited to the verdict
+        expect.stringContaining('fw01: SIP handled by'),
+        expect.stringContaining('SIP summary for fw01'),
+      ]);
+      const statusPosts = fake.calls('chat.postMessage').filter((c) => String(c.body.text).startsWith('SIP check of fw01'));
+      expect(statusPosts.map((c) => c.body.thread_ts)).toEqual([undefined, parentTs]);
+      expect(rerun[0].blocks?.some((b) => (b as { type: string }).type === 'actions')).toBe(true);
+      expect(fake.uploadedFiles().filter((f) => f.threadTs === parentTs)).toHaveLength(8);
+      // Once done, the clicked message says how the rerun ended.
+      const done = fake.message(parentTs)!;
+      expect(JSON.stringify(done.blocks)).toContain('again: fw01: SIP handled by SIP session helper');
+      expect(JSON.stringify(done.blocks)).not.toContain('running in this thread');
+      expect(done.blocks!.filter((b) => (b as { block_id?: string }).block_id === 'sip_check_rerun')).toHaveLength(1);
+    });
+
+    it('a rerun from a status line inside a thread stays in that thread', async () => {
+      const { parentTs, values } = await finalButtons();
+      const o1 = nextOutcome();
+      await post(clickBody(ACTION_IDS.captureAgain, values.get(ACTION_IDS.captureAgain)!, parentTs, 'U024BE7LH', fake.message(parentTs)!));
+      const first = await o1;
+      if (first.kind === 'started') await first.done;
+      const statusLine = fake.thread(parentTs).find((m) => m.text?.startsWith('fw01: SIP handled by') && m.blocks?.some((b) => (b as { type: string }).type === 'actions'))!;
+      const again = (statusLine.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!.elements!.find((e) => e.action_id === ACTION_IDS.longerCapture)!;
+      const o2 = nextOutcome();
+      await post(clickBody(ACTION_IDS.longerCapture, again.value, statusLine.ts, 'U024BE7LH', statusLine, parentTs));
+      const second = await o2;
+      if (second.kind === 'started') await second.done;
+      expect(fake.parents()).toHaveLength(1);
+      expect(fake.calls('chat.postMessage').every((c) => c.body.thread_ts === undefined ? c === fake.calls('chat.postMessage')[0] : c.body.thread_ts === parentTs)).toBe(true);
+      expect(JSON.stringify(fake.message(statusLine.ts)!.blocks)).toContain('ran `fw01 seconds=40 level=-1` again: fw01: SIP handled by');
     });
 
     it('"Longer capture" doubles the seconds', async () => {

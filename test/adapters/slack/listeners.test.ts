@@ -9,8 +9,8 @@ import { captureAgainAction } from '../../../src/adapters/slack/listeners/action
 import { sipCheckCommand } from '../../../src/adapters/slack/listeners/commands/sipCheck';
 import type { ListenerDeps } from '../../../src/adapters/slack/listeners/deps';
 import { appMentionEvent, mentionCommandText } from '../../../src/adapters/slack/listeners/events/appMention';
-import { FakeSlack } from '../../support/fakeSlack';
-import { recordingLogger, StubService } from './fixtures';
+import { FakeSlack, TEST_PACING } from '../../support/fakeSlack';
+import { recordingLogger, StubService, testChannelQueue } from './fixtures';
 
 const TOKEN = 'xoxb-test-token';
 
@@ -40,11 +40,11 @@ describe('listeners', () => {
   let order: string[];
 
   beforeEach(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     service = new StubService(['fw01']);
     const logger = recordingLogger();
     const client = new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger });
-    deps = { service, logger, client, reporterDeps: { client, progressClient: client, logger, clock: () => 0, maxSeconds: 120 } };
+    deps = { service, logger, client, reporterDeps: { client, progressClient: client, logger, clock: () => 0, maxSeconds: 120, channelQueue: testChannelQueue() } };
     responses = [];
     order = [];
     const handle = service.handle.bind(service);

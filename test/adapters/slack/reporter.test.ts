@@ -1,8 +1,8 @@
 import { webApi } from '@slack/bolt';
 import { SlackThreadReporter, type SlackReporterDeps } from '../../../src/adapters/slack/reporter';
 import { CheckError } from '../../../src/errors';
-import { FakeSlack } from '../../support/fakeSlack';
-import { makeRequest, makeResult, makeSipSummary, recordingLogger } from './fixtures';
+import { FakeSlack, TEST_PACING } from '../../support/fakeSlack';
+import { makeRequest, makeResult, makeSipSummary, recordingLogger, testChannelQueue } from './fixtures';
 
 const TOKEN = 'xoxb-test-token';
 
@@ -13,7 +13,7 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
   let logger: ReturnType<typeof recordingLogger>;
 
   beforeEach(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
     now = 0;
     timers = [];
     logger = recordingLogger();
@@ -24,11 +24,13 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
 
   function deps(overrides: Partial<SlackReporterDeps> = {}): SlackReporterDeps {
     return {
-      client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger }),
+      // As app.ts builds it: a 429 is left to the channel queue (posts) or retryRateLimited (the final edit).
+      client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger }),
       progressClient: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger }),
       logger,
       clock: () => now,
       maxSeconds: 120,
+      channelQueue: testChannelQueue(),
       schedule: (fn) => {
         timers.push(fn);
         return () => {
@@ -176,6 +178,40 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     expect(edits.at(-1)).toContain('failed: The SSH connection to fw01 dropped');
   });
 
+  const NOT_PUT_BACK = 'Not put back on h1: console timestamp (left enabled). `diagnose debug info` did not show its state before the check.';
+
+  it('says a note once, in the card, and the capture line claims nothing it does not know (issue 25 §3)', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    const request = makeRequest({ firewall: 'h1' });
+    await r.start(request);
+    // run.ts reports each note before the result, and the result carries the same notes for the card.
+    await r.note(NOT_PUT_BACK);
+    const base = makeResult({ request });
+    await r.result({ ...base, notes: [NOT_PUT_BACK], capture: { ...base.capture, settingsRestored: [], settingsUnknown: ['console timestamp (left enabled)'] } });
+    const replies = fake.thread(r.parentTs!);
+    expect(replies.map((m) => m.text?.split(':')[0])).toEqual(['h1', 'SIP summary for h1']);
+    const said = JSON.stringify(replies.map((m) => [m.text, m.blocks]));
+    expect(said.split('Not put back on h1').length - 1).toBe(1);
+    expect(said).not.toContain('as found');
+  });
+
+  it('with nothing unknown, the capture line says the settings were as found', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    const base = makeResult();
+    await r.result({ ...base, capture: { ...base.capture, settingsRestored: [], settingsUnknown: [] } });
+    expect(JSON.stringify(fake.thread(r.parentTs!)[0].blocks)).toContain('console timestamp and duration as found');
+  });
+
+  it('a failure posts the held notes before its error message', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest({ firewall: 'h1' }));
+    await r.note(NOT_PUT_BACK);
+    await r.failed(new CheckError('timeout', 'The check took longer than 90 s.'), { debugReset: true });
+    const replies = fake.thread(r.parentTs!);
+    expect(replies.map((m) => m.text?.slice(0, 30))).toEqual([NOT_PUT_BACK.slice(0, 30), expect.stringContaining('SIP check of h1 failed')]);
+  });
+
   it('drops a rate-limited progress edit instead of retrying it late', async () => {
     const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
     await r.start(makeRequest());
@@ -187,6 +223,19 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     const updates = fake.calls('chat.update');
     expect(updates.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
     expect(updates[1].body.text).toContain('fw01: SIP handled by');
+  });
+
+  it('a rate-limited verdict post and final edit wait Retry-After and arrive, in the thread\'s order', async () => {
+    const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+    await r.start(makeRequest());
+    fake.setFault('chat.postMessage', { kind: 'rate-limited', retryAfter: 1, times: 1 });
+    fake.setFault('chat.update', { kind: 'rate-limited', retryAfter: 1, times: 1 });
+    await r.result(makeResult());
+    expect(fake.calls('chat.postMessage').map((c) => c.error ?? 'ok')).toEqual(['ok', 'ratelimited', 'ok', 'ok']);
+    expect(fake.thread(r.parentTs!).map((m) => m.text?.slice(0, 11))).toEqual(['fw01: SIP h', 'SIP summary']);
+    expect(fake.calls('chat.update').map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
+    expect(fake.message(r.parentTs!)?.text).toMatch(/^fw01: SIP handled by/);
+    expect(r.stats.postFailures).toBe(0);
   });
 
   it('retries a rate-limited verdict post after Retry-After (verdicts must arrive)', async () => {

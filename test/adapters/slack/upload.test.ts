@@ -6,15 +6,15 @@
 import { webApi } from '@slack/bolt';
 import { SlackThreadReporter, type SlackReporterDeps } from '../../../src/adapters/slack/reporter';
 import { ALT_TXT_MAX, uploadFiles } from '../../../src/adapters/slack/upload';
-import { FakeSlack } from '../../support/fakeSlack';
-import { TINY_PNG, makeRequest, makeResult, recordingLogger } from './fixtures';
+import { FakeSlack, TEST_PACING } from '../../support/fakeSlack';
+import { TINY_PNG, makeRequest, makeResult, recordingLogger, testChannelQueue } from './fixtures';
 
 const TOKEN = 'xoxb-test-token';
 
 describe('uploads and refusals against the fake Slack Web API', () => {
   let fake: FakeSlack;
   beforeEach(async () => {
-    fake = await FakeSlack.start();
+    fake = await FakeSlack.start({ pacing: TEST_PACING });
   });
   afterEach(async () => {
     await fake.close();
@@ -22,7 +22,7 @@ describe('uploads and refusals against the fake Slack Web API', () => {
 
   const client = () => new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger: recordingLogger() });
   function deps(overrides: Partial<SlackReporterDeps> = {}): SlackReporterDeps {
-    return { client: client(), progressClient: client(), logger: recordingLogger(), clock: () => 0, maxSeconds: 120, schedule: () => () => undefined, ...overrides };
+    return { client: client(), progressClient: client(), logger: recordingLogger(), clock: () => 0, maxSeconds: 120, channelQueue: testChannelQueue(), schedule: () => () => undefined, ...overrides };
   }
 
   it('sends the ladder PNG\'s alt text as alt_txt, never alt_text, and none for text files', async () => {

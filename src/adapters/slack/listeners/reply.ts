@@ -4,6 +4,7 @@ import type { HandleOutcome } from '../../../check/service';
 import { buildEphemeral, notInChannelText } from '../blocks';
 import type { SlackThreadReporter } from '../reporter';
 import { NOT_IN_CHANNEL_ERRORS, slackErrorCode } from '../slackErrors';
+import { retryRateLimited } from '../channelQueue';
 import type { ListenerDeps } from './deps';
 
 /** Where an ephemeral answer goes: the command's response_url first, `chat.postEphemeral` as fallback. */
@@ -26,13 +27,15 @@ export async function replyEphemeral(deps: ListenerDeps, target: EphemeralTarget
     }
   }
   try {
-    await deps.client.chat.postEphemeral({
-      channel: target.channelId,
-      user: target.userId,
-      ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-      text: message.text,
-      blocks: message.blocks,
-    });
+    await retryRateLimited(() =>
+      deps.client.chat.postEphemeral({
+        channel: target.channelId,
+        user: target.userId,
+        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+        text: message.text,
+        blocks: message.blocks,
+      }),
+    );
   } catch (e) {
     deps.logger.error(`sip-check: could not tell ${target.userId} in ${target.channelId}: ${slackErrorCode(e)}`);
   }

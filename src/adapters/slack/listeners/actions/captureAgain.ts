@@ -4,6 +4,6 @@ import { rerunFromButton, type ButtonArgs } from './rerun';
 /** "Capture again": the same firewall and options. */
 export function captureAgainAction(deps: ListenerDeps) {
   return async function captureAgain(args: ButtonArgs): Promise<void> {
-    await rerunFromButton(deps, args);
+    await rerunFromButton(deps, args, { sameThread: true });
   };
 }

@@ -20,7 +20,9 @@ export function showRemediationAction(deps: ListenerDeps) {
     const threadTs = stringField(container, 'thread_ts') ?? stringField(container, 'message_ts');
     const message = redactMessage(buildRemediationMessage(found.firewall, found.text, requester.userId), deps.reporterDeps.redact);
     try {
-      await deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks });
+      await deps.reporterDeps.channelQueue.post(requester.channelId, () =>
+        deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks }),
+      );
     } catch (e) {
       const code = slackErrorCode(e);
       deps.logger.warn(`sip-check: posting remediation failed: ${code}`);

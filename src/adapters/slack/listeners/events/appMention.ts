@@ -16,7 +16,9 @@ export function mentionCommandText(text: string): string {
 
 /**
  * `@sip-check fw01 seconds=30`: slash commands cannot run inside threads (docs/slack.md), so a mention does the
- * same check and answers in the mention's thread (an incident thread, or a new one under the mention).
+ * same check and answers in the mention's thread (an incident thread, or a new one under the mention). What is
+ * only for the person who asked (help, a refusal) is ephemeral: in the thread when the mention was written in one,
+ * else in the channel.
  */
 export function appMentionEvent(deps: ListenerDeps) {
   return async function appMention({ event, body }: AppMentionArgs): Promise<void> {
@@ -31,7 +33,9 @@ export function appMentionEvent(deps: ListenerDeps) {
       externalUser: userTeam !== undefined && body.team_id !== undefined && userTeam !== body.team_id,
       adapter: 'slack',
     };
-    const ephemeralTarget = { channelId: event.channel, userId: event.user, threadTs };
+    // An ephemeral shows in a thread only if the thread already exists (chat.postEphemeral, `thread_ts`): in the
+    // mention's thread when it was written in one, else in the channel. A check's own thread is made by its first post.
+    const ephemeralTarget = { channelId: event.channel, userId: event.user, ...(event.thread_ts ? { threadTs: event.thread_ts } : {}) };
     try {
       if (await handleFleetText(deps, mentionCommandText(event.text), requester, { channelId: event.channel, threadTs }, ephemeralTarget)) return;
       const { outcome, reporter } = await runThroughService(deps, mentionCommandText(event.text), requester, { channelId: event.channel, threadTs });
