@@ -1,6 +1,7 @@
 import { COMMANDS, DEFAULTS } from '../fortios/cli';
 import type { CheckLimits } from '../config/types';
 import type { DebugInfo } from '../fortios/parsers';
+import { CheckError } from '../errors';
 import type { CheckOptions } from './types';
 
 /**
@@ -24,6 +25,15 @@ export function vdomReads(sipPort: number): string[] {
     // Leave no session filter behind for the next admin.
     COMMANDS.sessionFilterClear,
   ];
+}
+
+/**
+ * Defence in depth for the plans that must never touch debug (a fleet sweep, a `config` check): any `diagnose debug`
+ * line, even a read, is refused before it reaches the session.
+ */
+export function assertNoDebug(command: string, who = 'the sweep'): string {
+  if (/^\s*diag(?:nose)?\s+debug\b/i.test(command)) throw new CheckError('internal', `${who} refused a debug command (${command})`);
+  return command;
 }
 
 /** Reads of the global scope (multi-VDOM: under `config global`). */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { webApi } from '@slack/bolt';
 import { SlackThreadReporter } from '../../src/adapters/slack/reporter';
 import { runCheck } from '../../src/check/run';
-import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../src/check/types';
+import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../src/check/types';
 import type { CheckError, CheckErrorKind } from '../../src/errors';
 import type { CheckLimits } from '../../src/config/types';
 import { isDebugClean, parseScenario } from '../../src/simulator';
@@ -116,6 +116,10 @@ class UserFacingReporter implements CheckReporter {
   async note(text: string) {
     await this.record.note(text);
     await this.slack.note(text);
+  }
+  async configVerdict(early: ConfigVerdict) {
+    await this.record.configVerdict(early);
+    await this.slack.configVerdict(early);
   }
   async result(result: CheckResult) {
     await this.record.result(result);

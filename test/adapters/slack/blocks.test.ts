@@ -188,9 +188,24 @@ describe('parent and buttons', () => {
     const actions = m.blocks.find((b) => b.type === 'actions');
     expect(actions).toBeDefined();
     const elements = (actions as { elements: Array<{ action_id: string; value: string }> }).elements;
-    expect(elements.map((e) => e.action_id)).toEqual([ACTION_IDS.captureAgain, ACTION_IDS.longerCapture, ACTION_IDS.showRemediation]);
+    expect(elements.map((e) => e.action_id)).toEqual([ACTION_IDS.captureAgain, ACTION_IDS.longerCapture, ACTION_IDS.configOnly, ACTION_IDS.showRemediation]);
     expect(decodeButtonValue(elements[0].value)).toEqual({ command: 'fw01 seconds=20 level=-1 vdom=root port=5080', checkId: 'chk-0001' });
     expect(decodeButtonValue(elements[1].value)?.command).toBe('fw01 seconds=30 level=-1 vdom=root port=5080');
+    // "Config only" keeps the scope (VDOM, port) and drops what only a capture uses.
+    expect(decodeButtonValue(elements[2].value)?.command).toBe('fw01 config vdom=root port=5080');
+    expectWithinLimits(m);
+  });
+
+  it('a config-only check offers itself again and the capture it left out', () => {
+    const request = makeRequest({ options: { seconds: 20, level: -1, vdom: 'root', configOnly: true } });
+    const m = buildFinalParentMessage(makeResult({ request, capture: { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: -1, debugReset: false } }), { maxSeconds: 120 });
+    expect(m.text).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\); config only, no SIP capture$/);
+    const elements = (m.blocks.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string; text: { text: string } }> }).elements;
+    expect(elements.map((e) => [e.action_id, e.text.text, decodeButtonValue(e.value)?.command])).toEqual([
+      [ACTION_IDS.configOnly, 'Config again', 'fw01 config vdom=root'],
+      [ACTION_IDS.captureAgain, 'With capture (20 s)', 'fw01 seconds=20 level=-1 vdom=root'],
+      [ACTION_IDS.showRemediation, 'Show remediation', 'fw01 config vdom=root'],
+    ]);
     expectWithinLimits(m);
   });
 
