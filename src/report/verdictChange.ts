@@ -18,7 +18,7 @@ const MAX_QUOTE_CHARS = 160;
 
 function firstSentence(text: string): string {
   const line = text.split('\n')[0];
-  const end = line.search(/[.:](?:\s|$)/);
+  const end = line.search(/\.(?:\s|$)/);
   const sentence = end >= 0 ? line.slice(0, end + 1) : line;
   return sentence.length > 300 ? `${sentence.slice(0, 299)}…` : sentence;
 }
