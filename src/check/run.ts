@@ -153,9 +153,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       if (vdom) await session.leaveContext();
     }
 
-    if (configOnly) {
-      notes.push(`Config only: no \`diagnose debug\` command was sent to ${entry.name} (see the transcript). The verdict comes from the configuration and the counters; no SIP was captured.`);
-    } else {
+    // A config-only check ends here: the card says no debug command was sent (the transcript shows it).
+    if (!configOnly) {
       // The answer first (issue 23): the verdict from the configuration and the counters read so far, posted while
       // the capture starts; not awaited here, so the capture never waits for the chat.
       early = configVerdictOf(request, outputs, deps);

@@ -78,8 +78,7 @@ export class ConsoleThreadReporter implements CheckReporter {
     // Step two: what the runtime evidence did; the whole verdict again only when it changed.
     if (settled) this.reply(this.redact(`${settled.kind === 'confirmed' ? '✔' : settled.kind === 'changed' ? '↻' : '✂'} ${settled.line}`));
     if (!settled || settled.kind === 'changed') this.reply(this.redact(renderVerdictText(analysis)));
-    if (result.request.options.configOnly) this.reply('Config only: no SIP debug capture was run; no `diagnose debug` command was sent to the firewall.');
-    else this.reply(this.redact(renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 10 })));
+    if (!result.request.options.configOnly) this.reply(this.redact(renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 10 })));
     const dir = path.join(this.attachmentsDir, result.request.id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lines = result.attachments.map((a) => {
@@ -89,7 +88,7 @@ export class ConsoleThreadReporter implements CheckReporter {
     });
     const restored = result.capture.settingsRestored?.length ? `; put back as found: ${result.capture.settingsRestored.join(', ')}` : '';
     const debug = result.request.options.configOnly
-      ? 'Debug on the firewall: never touched (config only)'
+      ? 'Config only: no SIP capture; no `diagnose debug` command was sent to the firewall.'
       : `Debug on the firewall: ${result.capture.debugReset ? 'disabled and reset ✔' : 'NOT confirmed reset ✘'}${restored}  (captured ${result.capture.lines} lines, ${result.capture.bytes} bytes in ${result.capture.seconds} s, stopped by ${result.capture.stoppedBy})`;
     this.reply(`${debug}\nFiles:\n${lines.join('\n')}`);
     const partial = result.verdict.partial ? ` (${partialTag(result.verdict.partial)})` : '';

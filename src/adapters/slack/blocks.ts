@@ -424,7 +424,7 @@ export function buildVerdictMessage(result: CheckResult, opts: { supersedes?: st
   const lead: string[] = [];
   if (opts.supersedes) lead.push(`:arrow_up: This card supersedes the verdict from the configuration posted above (that card could not be updated: ${escapeMrkdwn(opts.supersedes)}).`);
   if (settled) lead.push(`${SETTLEMENT_EMOJI[settled.kind]} ${escapeMrkdwn(settled.line)}`);
-  else if (result.request.options.configOnly) lead.push(':page_facing_up: From the configuration and the counters only (`config`): no `diagnose debug` command was sent.');
+  else if (result.request.options.configOnly) lead.push(':page_facing_up: From the configuration and the counters only (`config`).');
   const b = verdictCard(result, lead);
   b.context(captureLine(result.capture, result.cutShort, result.request.options.configOnly === true));
   for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
@@ -486,7 +486,7 @@ function verdictCard(src: CardSource, lead: string[]): BlockBudget {
 }
 
 function captureLine(c: CheckResult['capture'], cut: CheckResult['cutShort'], configOnly: boolean): string {
-  if (configOnly && !cut) return 'Config only: no SIP debug capture was run; no `diagnose debug` command was sent to the firewall.';
+  if (configOnly && !cut) return 'Config only: no SIP capture; no `diagnose debug` command was sent to the firewall.';
   const reset = c.debugReset ? 'debug disabled and reset on the firewall (confirmed)' : `:warning: debug reset NOT confirmed: run \`${DEBUG_CLEANUP.join('` and `')}\``;
   // A cut-short check says where it stopped and why, and what became of debug (issue 11 §3).
   if (cut) {

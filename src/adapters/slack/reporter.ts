@@ -192,7 +192,10 @@ export class SlackThreadReporter implements CheckReporter {
         const code = slackErrorCode(e);
         this.stats.postFailures += 1;
         this.deps.logger.warn(`sip-check: updating the verdict card failed (${code}); posting it as a new reply`);
-        await this.postInThread(buildVerdictMessage(result, { supersedes: code }), 'verdict card', () => `Supersedes the verdict from the configuration posted above. ${verdictFallbackText(result)}`);
+        const plain = () => `Supersedes the verdict from the configuration posted above. ${verdictFallbackText(result)}`;
+        // Too long as an update is too long as a post: the shorter text at once, saying where the full output is.
+        const card = TOO_BIG_ERRORS.has(code) ? buildFallbackMessage('verdict card', plain(), code) : buildVerdictMessage(result, { supersedes: code });
+        await this.postInThread(card, 'verdict card', plain);
         return;
       }
     }
