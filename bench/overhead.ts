@@ -30,11 +30,13 @@ export interface PhaseSplit {
   /** Signed POST to the card from the configuration posted in the thread (issue 23). */
   timeToVerdict: number;
   commands: number;
-  /** Commands before the first `diagnose debug` line: the config reads and counters the first verdict needs. */
+  /** Commands before the first `diagnose debug` line: the config reads and the counters (the issue's floor). */
   configCommands: number;
+  /** Commands answered before the first verdict was handed to the reporter: the config reads it needs. */
+  verdictCommands: number;
 }
 
-const PHASE_NOTES: Record<Exclude<keyof PhaseSplit, 'commands' | 'configCommands'>, string> = {
+const PHASE_NOTES: Record<Exclude<keyof PhaseSplit, 'commands' | 'configCommands' | 'verdictCommands'>, string> = {
   total: 'signed POST to the verdict and files posted, including the capture window',
   overhead: 'total minus the capture window',
   handshake: 'SSH handshake + auth + shell + first prompt (openSession)',
@@ -55,8 +57,8 @@ export function splitTimeline(t0: number, timeline: CheckTimeline, windowMs: num
   const readsEnd = debugAt > 0 ? timeline.commands[debugAt - 1].end : timeline.openEnd;
   const { startBegin, startEnd, openBegin, openEnd, captureBegin, captureEnd, resultBegin, resultEnd } = timeline;
   const analysing = timeline.phases.analysing;
-  const { verdictEnd } = timeline;
-  if (verdictEnd === undefined || !firstDebug || readsEnd === undefined || startBegin === undefined || startEnd === undefined || openBegin === undefined || openEnd === undefined || captureBegin === undefined || captureEnd === undefined || resultBegin === undefined || resultEnd === undefined || analysing === undefined) return undefined;
+  const { verdictBegin, verdictEnd } = timeline;
+  if (verdictBegin === undefined || verdictEnd === undefined || !firstDebug || readsEnd === undefined || startBegin === undefined || startEnd === undefined || openBegin === undefined || openEnd === undefined || captureBegin === undefined || captureEnd === undefined || resultBegin === undefined || resultEnd === undefined || analysing === undefined) return undefined;
   const total = resultEnd - t0;
   const split = {
     total,
@@ -72,6 +74,7 @@ export function splitTimeline(t0: number, timeline: CheckTimeline, windowMs: num
     timeToVerdict: verdictEnd - t0,
     commands: timeline.commands.length,
     configCommands: configCommandsOf(timeline),
+    verdictCommands: timeline.commands.filter((c) => c.end <= verdictBegin).length,
   };
   split.other = split.overhead - split.handshake - split.configReads - split.captureSetup - split.captureTeardown - split.analysis - split.posting;
   return split;
@@ -142,8 +145,11 @@ export async function benchOverhead(opts: { runs: number; latenciesMs: number[] 
       figures.push(figure(`check.configCommands.${tag}`, median(splits.map((s) => s.configCommands)), 'count', 'CLI commands before the first `diagnose debug` line (config reads and counters)'));
       if (latency > 0) {
         const floor = median(splits.map((s) => s.configCommands)) * latency;
-        figures.push(figure(`check.timeToVerdictVsFloor.${tag}`, median(splits.map((s) => s.timeToVerdict)) / floor, 'x', `timeToVerdict / (config commands × ${latency} ms = ${Math.round(floor)} ms, the config-read floor); target ≤ 1.3 and under 500 ms at 20 ms per command`));
+        figures.push(figure(`check.timeToVerdictVsFloor.${tag}`, median(splits.map((s) => s.timeToVerdict)) / floor, 'x', `timeToVerdict / (commands before debug × ${latency} ms = ${Math.round(floor)} ms, the config-read floor); target ≤ 1.3 and under 500 ms at 20 ms per command`));
+        const own = median(splits.map((s) => s.verdictCommands)) * latency;
+        figures.push(figure(`check.timeToVerdictVsOwnReads.${tag}`, median(splits.map((s) => s.timeToVerdict)) / own, 'x', `timeToVerdict / (the config reads the verdict waits for × ${latency} ms = ${Math.round(own)} ms): the overhead of handshake, posts and analysis`));
       }
+      figures.push(figure(`check.verdictCommands.${tag}`, median(splits.map((s) => s.verdictCommands)), 'count', 'CLI commands answered before the first verdict (the configuration; the counters come after it)'));
       // The config-only check (`config`: no debug), end to end.
       const configRuns: Array<{ total: number; commands: number; debugCommands: number }> = [];
       const configFailures: string[] = [];

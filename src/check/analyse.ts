@@ -20,7 +20,7 @@ export function analyse(outputs: CommandResult[], sip: SipSummary): Analysis {
 }
 
 /**
- * The verdict from the configuration and the counters read so far, before any capture (issue 23: the answer first).
+ * The verdict from what was read so far (the configuration), before any capture (issue 23: the answer first).
  * Config outputs are small: this runs on the check's own thread, in a few milliseconds.
  */
 export function analyseConfig(outputs: CommandResult[]): Omit<Analysis, 'sip'> {

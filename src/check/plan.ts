@@ -11,11 +11,17 @@ import type { CheckOptions } from './types';
 
 /** Per-VDOM config and evidence reads (DOMAIN.md "Inputs" and "Runtime evidence"). */
 export function vdomReads(sipPort: number): string[] {
+  return [...vdomConfigReads(), ...vdomEvidenceReads(sipPort)];
+}
+
+/** The per-VDOM configuration a verdict needs: read first, so the answer can be posted before the counters (issue 23). */
+export function vdomConfigReads(): string[] {
+  return [COMMANDS.systemSettings, COMMANDS.firewallPolicy, COMMANDS.serviceCustom, COMMANDS.voipProfile];
+}
+
+/** The per-VDOM runtime evidence read before the capture (counters, calls, session flags). */
+export function vdomEvidenceReads(sipPort: number): string[] {
   return [
-    COMMANDS.systemSettings,
-    COMMANDS.firewallPolicy,
-    COMMANDS.serviceCustom,
-    COMMANDS.voipProfile,
     COMMANDS.sipProxyStats,
     COMMANDS.sipProxyCalls,
     COMMANDS.sipHelperStatus,

@@ -10,7 +10,7 @@ import { SipPcapWriter, pcapFileName } from '../pcap/writer';
 import { pickVdoms, readGlobalVdoms } from './vdoms';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
-import { SINGLE_VDOM_GLOBAL_READS, assertNoDebug, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
+import { SINGLE_VDOM_GLOBAL_READS, assertNoDebug, captureStartCommands, sipPortFor, vdomConfigReads, vdomEvidenceReads, type DebugRestore } from './plan';
 import { analyseConfig } from './analyse';
 import { putBackDebugSettings, readDebugState } from './debugState';
 import { inlineTasks, type TaskRunner } from '../workers/pool';
@@ -147,19 +147,23 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       }
       for (const command of SINGLE_VDOM_GLOBAL_READS) await run(command);
     }
-    for (const vdom of multiVdom ? vdoms : [null]) {
+    const scopes = multiVdom ? vdoms : [null];
+    for (const [i, vdom] of scopes.entries()) {
       if (vdom) await session.enterVdom(vdom);
-      for (const command of vdomReads(sipPort)) await run(command);
+      for (const command of vdomConfigReads()) await run(command);
+      if (i === scopes.length - 1 && !configOnly) {
+        // The answer first (issue 23): the verdict as soon as the configuration is read, before the counters and the
+        // capture (their evidence settles it); not awaited, so the reads and the capture never wait for the chat.
+        early = configVerdictOf(request, outputs, deps);
+        const posting = early;
+        if (posting) earlyPosted = safely(() => reporter.configVerdict(posting), deps);
+      }
+      for (const command of vdomEvidenceReads(sipPort)) await run(command);
       if (vdom) await session.leaveContext();
     }
 
     // A config-only check ends here: the card says no debug command was sent (the transcript shows it).
     if (!configOnly) {
-      // The answer first (issue 23): the verdict from the configuration and the counters read so far, posted while
-      // the capture starts; not awaited here, so the capture never waits for the chat.
-      early = configVerdictOf(request, outputs, deps);
-      const posting = early;
-      if (posting) earlyPosted = safely(() => reporter.configVerdict(posting), deps);
       // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
       const captureVdom = multiVdom ? vdoms[0] : null;
       if (captureVdom) await session.enterVdom(captureVdom);

@@ -99,8 +99,8 @@ export interface CheckResult {
 }
 
 /**
- * The verdict from the configuration and the counters read before the capture (issue 23): the answer as soon as it
- * is known, posted while the capture runs. The result confirms or changes it.
+ * The verdict from the configuration (issue 23): the answer as soon as it is known, posted once the configuration
+ * is read, before the counters and the capture. The result (their runtime evidence) confirms or changes it.
  */
 export interface ConfigVerdict {
   request: CheckRequest;

@@ -49,10 +49,12 @@ describe('the answer first: the verdict from the configuration, then the runtime
     fw = await startFirewall();
     const sim = fw.sim;
     let debugSeenAtVerdict: string[] | undefined;
+    let receivedAtVerdict: string[] = [];
     const reporter = new RecordingReporter();
     const inner = reporter.configVerdict.bind(reporter);
     reporter.configVerdict = async (early) => {
       debugSeenAtVerdict = debugLines(fw!);
+      receivedAtVerdict = sim.commandLog.map((e) => e.command);
       await inner(early);
     };
     const outcome = await check(fw, request('fw01', { seconds: 2 }), reporter);
@@ -61,7 +63,8 @@ describe('the answer first: the verdict from the configuration, then the runtime
     // Posted once, after the config reads, before `diagnose debug info` or any other debug line.
     expect(reporter.events.filter((e) => e.type === 'config-verdict')).toHaveLength(1);
     expect(debugSeenAtVerdict).toEqual([]);
-    expect(sim.commandLog.map((e) => e.command)).toContain('show firewall policy');
+    // As soon as the configuration is read: before the counters (runtime evidence) too.
+    expect(receivedAtVerdict).toEqual(['get system status', 'show system session-helper', 'show full-configuration system settings', 'show firewall policy', 'show firewall service custom', 'show full-configuration voip profile']);
     const early = reporter.earlyVerdict!;
     expect(early.verdict.handler).toBe('sip-alg');
     expect(early.captureSeconds).toBe(2);
