@@ -1,5 +1,6 @@
 import {
   ACTION_IDS,
+  buildConfigVerdictMessage,
   buildFailureMessage,
   buildFinalParentMessage,
   buildParentMessage,
@@ -130,6 +131,25 @@ describe('verdict card', () => {
     const m = buildVerdictMessage(makeResult({ verdict, request: makeRequest({ firewall: 'f'.repeat(200) }) }));
     expectWithinLimits(m);
     expect(allText(m)).toContain('the full report is in the attached file');
+  });
+
+  it('the card from the configuration and its settled and superseding forms keep every limit, the status line first', () => {
+    const verdict: Verdict = { ...SESSION_HELPER_VERDICT, explanation: 'x'.repeat(5000), evidence: Array.from({ length: 400 }, (_, i) => ({ source: 'diagnose sys session list', text: `session info: proto=17 proto_state=01 duration=${i} expire=179 helper=sip` })) };
+    const request = makeRequest({ firewall: 'f'.repeat(200) });
+    const result = makeResult({ verdict, request });
+    const early = { request, verdict: { ...verdict, evidence: [] }, config: result.config, captureSeconds: 20, readAt: new Date() };
+    const first = buildConfigVerdictMessage(early);
+    const missing = buildConfigVerdictMessage(early, 'the check was cancelled');
+    const settled = buildVerdictMessage({ ...result, early });
+    const superseding = buildVerdictMessage({ ...result, early }, { supersedes: 'cant_update_message' });
+    for (const m of [first, missing, settled, superseding]) expectWithinLimits(m);
+    // Right under the header, before the facts: where this answer comes from.
+    const second = (m: SlackMessage) => JSON.stringify(m.blocks[1]);
+    expect(second(first)).toContain('From the configuration; runtime evidence in 20 s.');
+    expect(second(missing)).toContain('Runtime evidence missing: the check was cancelled.');
+    expect(second(settled)).toContain('Confirmed by the runtime evidence: `diagnose sys session list`');
+    expect(second(superseding)).toContain('This card supersedes the verdict from the configuration posted above (that card could not be updated: cant_update_message)');
+    expect(JSON.stringify(superseding.blocks[2])).toContain('Confirmed by the runtime evidence');
   });
 });
 
