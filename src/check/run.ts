@@ -153,10 +153,14 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       for (const command of vdomConfigReads()) await run(command);
       if (i === scopes.length - 1 && !configOnly) {
         // The answer first (issue 23): the verdict as soon as the configuration is read, before the counters and the
-        // capture (their evidence settles it); not awaited, so the reads and the capture never wait for the chat.
-        early = configVerdictOf(request, outputs, deps);
-        const posting = early;
-        if (posting) earlyPosted = safely(() => reporter.configVerdict(posting), deps);
+        // capture (their evidence settles it). Decided once the next command is on its way (the CPU overlaps the
+        // device's answer) and posted without waiting, so the reads and the capture never wait for it or the chat.
+        const read = outputs.slice();
+        earlyPosted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          early = configVerdictOf(request, read, deps);
+          const posting = early;
+          return posting ? safely(() => reporter.configVerdict(posting), deps) : undefined;
+        });
       }
       for (const command of vdomEvidenceReads(sipPort)) await run(command);
       if (vdom) await session.leaveContext();
