@@ -19,7 +19,7 @@ import type { SessionOpener } from '../src/check/run';
 import { WorkerPool } from '../src/workers/pool';
 import { loadAppConfig } from '../src/config/env';
 import { createCheckService, type CheckService, type HandleOutcome } from '../src/check/service';
-import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate, Requester } from '../src/check/types';
+import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate, Requester } from '../src/check/types';
 import type { CheckLimits, Inventory } from '../src/config/types';
 import type { CaptureOptions, CaptureResult, CommandResult, FortiSession } from '../src/fortigate/types';
 import { signSlackRequest } from '../test/support/fakeSlack';
@@ -158,6 +158,9 @@ export interface CheckTimeline {
   commands: Array<{ command: string; begin: number; end: number }>;
   captureBegin?: number;
   captureEnd?: number;
+  /** The verdict from the configuration (issue 23): the reporter called, and the card posted. */
+  verdictBegin?: number;
+  verdictEnd?: number;
   resultBegin?: number;
   resultEnd?: number;
   failed?: CheckError;
@@ -189,6 +192,14 @@ export class TimedReporter implements CheckReporter {
   }
   note(text: string): Promise<void> {
     return this.inner.note(text);
+  }
+  async configVerdict(early: ConfigVerdict): Promise<void> {
+    this.timeline.verdictBegin = nowMs();
+    try {
+      await this.inner.configVerdict(early);
+    } finally {
+      this.timeline.verdictEnd = nowMs();
+    }
   }
   async result(result: CheckResult): Promise<void> {
     this.timeline.resultBegin = nowMs();

@@ -13,7 +13,8 @@
  *             concurrency limit (10 checks, 20 firewalls), then a stress variant (40 checks, 40 firewalls); the bot
  *             runs the production worker pool (bench/bot.ts buildService)
  *   overhead  command → posted verdict minus the 1 s capture window, split by phase; median of 10 runs
- *             (--quick: 3) at 0 and 20 ms per command
+ *             (--quick: 3) at 0 and 20 ms per command; command → first verdict posted (the card from the
+ *             configuration, issue 23) and its ratio to the config-read floor; `fw01 config` end to end
  *   netmiko   the config-read plan by Netmiko 2.4.2 (defaults and fast_cli) and by our driver, at 0 and 20 ms
  *             (--quick: fast_cli only); apt-get installs python3-netmiko when missing, or the section is skipped
  *   parser    bench/parser.ts: 10 MB and 500 MB debug logs (--quick: 10 MB), whole analyzer and parse-only, wall

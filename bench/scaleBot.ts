@@ -42,6 +42,7 @@ class TallyReporter implements CheckReporter {
   async start(_request: CheckRequest): Promise<void> {}
   async progress(): Promise<void> {}
   async note(): Promise<void> {}
+  async configVerdict(): Promise<void> {}
   async result(result: CheckResult): Promise<void> {
     this.verdict = result.verdict.handler;
   }

@@ -3,7 +3,7 @@ import { normaliseCommand, TranscriptReader, type TranscriptStats } from '../for
 import type { CommandResult } from '../fortios/types';
 import { SipCaptureAnalyzer, type CapturedSipMessage, type SipCaptureAnalyzerOptions } from '../sip/index';
 import type { SipLadder, SipSummary } from '../sip/types';
-import { decide, readFacts } from '../verdict/index';
+import { decide, readFacts, type CaptureEvidence } from '../verdict/index';
 import { fortiosVersion } from '../verdict/facts';
 import type { ConfigSummary, Verdict } from '../verdict/types';
 
@@ -17,8 +17,20 @@ export interface Analysis {
 
 /** Live: the SIP capture was already summarised while streaming. */
 export function analyse(outputs: CommandResult[], sip: SipSummary): Analysis {
+  return { ...analyseReads(outputs, { messages: sip.messages, lines: sip.lines.total, registrations: sip.registrations }), sip };
+}
+
+/**
+ * The verdict from what was read so far (the configuration), before any capture (issue 23: the answer first).
+ * Config outputs are small: this runs on the check's own thread, in a few milliseconds.
+ */
+export function analyseConfig(outputs: CommandResult[]): Omit<Analysis, 'sip'> {
+  return analyseReads(outputs, undefined);
+}
+
+function analyseReads(outputs: CommandResult[], capture: CaptureEvidence | undefined): Omit<Analysis, 'sip'> {
   const facts = readFacts(outputs);
-  const verdict = decide(facts, { messages: sip.messages, lines: sip.lines.total, registrations: sip.registrations });
+  const verdict = decide(facts, capture);
   const status: Analysis['status'] = {};
   const version = fortiosVersion(facts);
   const hostname = facts.status?.hostname ?? facts.systemGlobal?.hostname;
@@ -35,7 +47,7 @@ export function analyse(outputs: CommandResult[], sip: SipSummary): Analysis {
     defaultVoipAlgMode: first?.settings?.defaultVoipAlgMode ?? 'unknown',
     sipHelpers: (facts.sessionHelpers ?? []).filter((h) => h.name === 'sip').map((h) => ({ id: h.id, protocol: h.protocol, port: h.port })),
   };
-  return { verdict, config, sip, status };
+  return { verdict, config, status };
 }
 
 /**

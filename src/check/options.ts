@@ -9,6 +9,7 @@ import type { CheckOptions } from './types';
  *
  *   (empty) | help
  *   FIREWALL [seconds=N] [level=N] [vdom=NAME] [peer=IPv4] [port=N]
+ *   FIREWALL config [vdom=NAME] [port=N]      configuration and counters only: no `diagnose debug` line (issue 23)
  *
  * Only printable ASCII and single-word tokens; each key at most once; anything else is refused with
  * kind `usage`. Slack formatting (`<mailto:...>`, `*bold*`, smart quotes) is not unwrapped, just refused.
@@ -30,8 +31,13 @@ const POSITIVE_INT = /^[1-9][0-9]{0,5}$/;
 const LEVEL_INT = /^(?:-1|0|[1-9][0-9]{0,3})$/;
 
 export function synopsis(limits: CheckLimits, command = '/sip-check'): string {
-  return `${command} FIREWALL [seconds=1-${limits.maxSeconds}] [level=${MIN_LEVEL}..${MAX_LEVEL}] [vdom=NAME] [peer=IPv4] [port=1-65535]`;
+  return `${command} FIREWALL [seconds=1-${limits.maxSeconds}] [level=${MIN_LEVEL}..${MAX_LEVEL}] [vdom=NAME] [peer=IPv4] [port=1-65535] [config]`;
 }
+
+/** The bare word that asks for a config-only check. */
+export const CONFIG_ONLY_WORD = 'config';
+/** Options that shape the capture: meaningless beside `config`, so refused there. */
+const CAPTURE_KEYS: readonly OptionKey[] = ['seconds', 'level', 'peer'];
 
 export function usageText(limits: CheckLimits, command = '/sip-check'): string {
   return [
@@ -42,6 +48,8 @@ export function usageText(limits: CheckLimits, command = '/sip-check'): string {
     'the SIP ALG, the SIP session helper, neither, or a mismatch.',
     '',
     'Options (each at most once):',
+    '  config      configuration and counters only: no `diagnose debug` command at all (the safest check;',
+    '              the answer in about a second); not with seconds=, level= or peer=',
     `  seconds=N   capture window, 1-${limits.maxSeconds} seconds (default ${limits.defaultSeconds})`,
     `  level=N     SIP debug level, ${MIN_LEVEL}..${MAX_LEVEL} (default ${limits.defaultLevel}; -1 = everything)`,
     '  vdom=NAME   VDOM to check on a multi-VDOM firewall (letters, digits, "_", "-"; at most 31)',
@@ -51,15 +59,16 @@ export function usageText(limits: CheckLimits, command = '/sip-check'): string {
     'Examples:',
     `  ${command} fw01`,
     `  ${command} fw01 seconds=60`,
+    `  ${command} fw01 config`,
     `  ${command} fw-branch-2 vdom=voice peer=203.0.113.10 port=5062`,
   ].join('\n');
 }
 
 /** The canonical command text (used by buttons); `parseCheckCommand` maps it back to the same options. */
 export function formatOptions(firewall: string, options: CheckOptions): string {
-  const parts = [firewall, `seconds=${options.seconds}`, `level=${options.level}`];
+  const parts = options.configOnly ? [firewall, CONFIG_ONLY_WORD] : [firewall, `seconds=${options.seconds}`, `level=${options.level}`];
   if (options.vdom !== undefined) parts.push(`vdom=${options.vdom}`);
-  if (options.peer !== undefined) parts.push(`peer=${options.peer}`);
+  if (options.peer !== undefined && !options.configOnly) parts.push(`peer=${options.peer}`);
   if (options.port !== undefined) parts.push(`port=${options.port}`);
   return parts.join(' ');
 }
@@ -107,14 +116,20 @@ export function parseCheckCommand(text: string, limits: CheckLimits): ParsedComm
   }
 
   const given = new Map<OptionKey, string>();
+  let configOnly = false;
   for (const word of rest) {
+    if (word.toLowerCase() === CONFIG_ONLY_WORD) {
+      if (configOnly) return refuse(`The word ${CONFIG_ONLY_WORD} is given twice.`);
+      configOnly = true;
+      continue;
+    }
     const eq = word.indexOf('=');
     const key = eq > 0 ? word.slice(0, eq) : '';
     if (!(OPTION_KEYS as readonly string[]).includes(key)) {
       return refuse(
         eq > 0
           ? `Unknown option ${quote(key)}; options are ${OPTION_KEYS.map((k) => `${k}=`).join(', ')}.`
-          : `Unexpected word ${quote(word)}; options are written key=value (${OPTION_KEYS.map((k) => `${k}=`).join(', ')}).`,
+          : `Unexpected word ${quote(word)}; options are written key=value (${OPTION_KEYS.map((k) => `${k}=`).join(', ')}), or \`${CONFIG_ONLY_WORD}\` for a check without debug.`,
       );
     }
     const optionKey = key as OptionKey;
@@ -122,7 +137,13 @@ export function parseCheckCommand(text: string, limits: CheckLimits): ParsedComm
     given.set(optionKey, word.slice(eq + 1));
   }
 
+  if (configOnly) {
+    const capture = CAPTURE_KEYS.filter((k) => given.has(k));
+    if (capture.length) return refuse(`\`${CONFIG_ONLY_WORD}\` runs no SIP capture: ${capture.map((k) => `${k}=`).join(', ')} ${capture.length > 1 ? 'do' : 'does'} not apply beside it.`);
+  }
+
   const options: CheckOptions = { seconds: limits.defaultSeconds, level: limits.defaultLevel };
+  if (configOnly) options.configOnly = true;
   const seconds = given.get('seconds');
   if (seconds !== undefined) {
     if (!POSITIVE_INT.test(seconds) || Number(seconds) > limits.maxSeconds) {

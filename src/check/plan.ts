@@ -1,6 +1,7 @@
 import { COMMANDS, DEFAULTS } from '../fortios/cli';
 import type { CheckLimits } from '../config/types';
 import type { DebugInfo } from '../fortios/parsers';
+import { CheckError } from '../errors';
 import type { CheckOptions } from './types';
 
 /**
@@ -10,13 +11,19 @@ import type { CheckOptions } from './types';
 
 /** Per-VDOM config and evidence reads (docs/domain.md "Inputs" and "Runtime evidence"). */
 export function vdomReads(sipPort: number): string[] {
+  return [...vdomConfigReads(), ...vdomEvidenceReads(sipPort)];
+}
+
+/** The per-VDOM configuration a verdict needs: read first, so the answer can be posted before the counters (issue 23). */
+export function vdomConfigReads(): string[] {
+  // Session timers per port (session-ttl): with the services' and the global UDP idle timer, what keeps a
+  // registration's session (issue 22 §5).
+  return [COMMANDS.systemSettings, COMMANDS.firewallPolicy, COMMANDS.serviceCustom, COMMANDS.sessionTtl, COMMANDS.voipProfile];
+}
+
+/** The per-VDOM runtime evidence read before the capture (counters, calls, session flags). */
+export function vdomEvidenceReads(sipPort: number): string[] {
   return [
-    COMMANDS.systemSettings,
-    COMMANDS.firewallPolicy,
-    COMMANDS.serviceCustom,
-    // Session timers per port: with the services' and the global UDP idle timer, what keeps a registration's session.
-    COMMANDS.sessionTtl,
-    COMMANDS.voipProfile,
     COMMANDS.sipProxyStats,
     COMMANDS.sipProxyCalls,
     COMMANDS.sipHelperStatus,
@@ -26,6 +33,15 @@ export function vdomReads(sipPort: number): string[] {
     // Leave no session filter behind for the next admin.
     COMMANDS.sessionFilterClear,
   ];
+}
+
+/**
+ * Defence in depth for the plans that must never touch debug (a fleet sweep, a `config` check): any `diagnose debug`
+ * line, even a read, is refused before it reaches the session.
+ */
+export function assertNoDebug(command: string, who = 'the sweep'): string {
+  if (/^\s*diag(?:nose)?\s+debug\b/i.test(command)) throw new CheckError('internal', `${who} refused a debug command (${command})`);
+  return command;
 }
 
 /** Reads of the global scope (multi-VDOM: under `config global`). */

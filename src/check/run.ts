@@ -11,10 +11,11 @@ import { SipPcapWriter, pcapFileName } from '../pcap/writer';
 import { pickVdoms, readGlobalVdoms } from './vdoms';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
-import { SINGLE_VDOM_GLOBAL_READS, captureStartCommands, sipPortFor, vdomReads, type DebugRestore } from './plan';
+import { SINGLE_VDOM_GLOBAL_READS, assertNoDebug, captureStartCommands, sipPortFor, vdomConfigReads, vdomEvidenceReads, type DebugRestore } from './plan';
+import { analyseConfig } from './analyse';
 import { putBackDebugSettings, readDebugState } from './debugState';
 import { inlineTasks, type TaskRunner } from '../workers/pool';
-import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, FileAttachment, ProgressUpdate } from './types';
+import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, ConfigVerdict, FileAttachment, ProgressUpdate } from './types';
 import { countOf } from '../report/plural';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
@@ -85,6 +86,11 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   /** What the capture read so far, for an answer after a cut (issue 11 §3). */
   const soFar = { startedMs: undefined as number | undefined, stoppedBy: undefined as string | undefined, lines: 0, bytes: 0 };
 
+  const configOnly = request.options.configOnly === true;
+  /** The verdict posted from the configuration, and its post (awaited before anything else is posted). */
+  let early: ConfigVerdict | undefined;
+  let earlyPosted: Promise<void> = Promise.resolve();
+
   const overall = new AbortController();
   const onAbort = () => overall.abort(deps.signal.reason);
   deps.signal.addEventListener('abort', onAbort, { once: true });
@@ -98,6 +104,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const run = async (command: string): Promise<CommandResult> => {
     checkpoint();
     if (!session) throw new CheckError('internal', 'no session');
+    // A config-only check sends no `diagnose debug` line at all: refused here, before it reaches the session.
+    if (configOnly) assertNoDebug(command, 'a config-only check');
     try {
       const result = await session.run(command, { timeoutMs: limits.commandTimeoutMs });
       outputs.push(result);
@@ -144,99 +152,115 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       }
       for (const command of SINGLE_VDOM_GLOBAL_READS) await run(command);
     }
-    for (const vdom of multiVdom ? vdoms : [null]) {
+    const scopes = multiVdom ? vdoms : [null];
+    for (const [i, vdom] of scopes.entries()) {
       if (vdom) await session.enterVdom(vdom);
-      for (const command of vdomReads(sipPort)) await run(command);
+      for (const command of vdomConfigReads()) await run(command);
+      if (i === scopes.length - 1 && !configOnly) {
+        // The answer first (issue 23): the verdict as soon as the configuration is read, before the counters and the
+        // capture (their evidence settles it). Decided once the next command is on its way (the CPU overlaps the
+        // device's answer) and posted without waiting, so the reads and the capture never wait for it or the chat.
+        const read = outputs.slice();
+        earlyPosted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          early = configVerdictOf(request, read, deps);
+          const posting = early;
+          return posting ? safely(() => reporter.configVerdict(posting), deps) : undefined;
+        });
+      }
+      for (const command of vdomEvidenceReads(sipPort)) await run(command);
       if (vdom) await session.leaveContext();
     }
 
-    // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
-    const captureVdom = multiVdom ? vdoms[0] : null;
-    if (captureVdom) await session.enterVdom(captureVdom);
-    // The debug settings as found, to put back afterwards (issue 11 §4).
-    restore = await readDebugState(run, request.options, entry.name, notes);
-    // Stored before anything is switched on: written while the leading disable/reset run (they switch nothing on).
-    const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port }));
-    journaled.catch(() => undefined); // awaited below
-    // Another replica may hold the device now (a lease lost to a stall): touch nothing of its debug, not even the
-    // leading `diagnose debug reset`, which is device-wide and would clear that replica's capture.
-    if (deps.fence) {
-      try {
-        await deps.fence();
-      } catch (e) {
-        await journaled.catch(() => undefined);
-        await finishJournal();
-        throw e;
+    // A config-only check ends here: the card says no debug command was sent (the transcript shows it).
+    if (!configOnly) {
+      // The capture runs in the first VDOM checked (debug is device-wide; the sip-proxy counters are per VDOM).
+      const captureVdom = multiVdom ? vdoms[0] : null;
+      if (captureVdom) await session.enterVdom(captureVdom);
+      // The debug settings as found, to put back afterwards (issue 11 §4).
+      restore = await readDebugState(run, request.options, entry.name, notes);
+      // Stored before anything is switched on: written while the leading disable/reset run (they switch nothing on).
+      const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port }));
+      journaled.catch(() => undefined); // awaited below
+      // Another replica may hold the device now (a lease lost to a stall): touch nothing of its debug, not even the
+      // leading `diagnose debug reset`, which is device-wide and would clear that replica's capture.
+      if (deps.fence) {
+        try {
+          await deps.fence();
+        } catch (e) {
+          await journaled.catch(() => undefined);
+          await finishJournal();
+          throw e;
+        }
       }
-    }
-    debugTouched = true;
-    debugReset = false;
-    let debugChanged = false;
-    for (const command of captureStartCommands(request.options, limits)) {
-      if (!debugChanged && !(DEBUG_CLEANUP as readonly string[]).includes(command)) {
-        await journaled.catch((e: unknown) => {
-          // Not recorded: nothing may be switched on, and nothing was.
+      debugTouched = true;
+      debugReset = false;
+      let debugChanged = false;
+      for (const command of captureStartCommands(request.options, limits)) {
+        if (!debugChanged && !(DEBUG_CLEANUP as readonly string[]).includes(command)) {
+          await journaled.catch((e: unknown) => {
+            // Not recorded: nothing may be switched on, and nothing was.
+            debugTouched = false;
+            debugReset = null;
+            throw e;
+          });
+        }
+        // Checked again right before switching the output on: the lease may have been lost while the levels were set.
+        if (command === COMMANDS.debugEnable && deps.fence) await deps.fence();
+        const result = await run(command);
+        if (result.error && !debugChanged) {
+          // Refused before anything was switched on (a read-only admin profile): nothing to undo.
           debugTouched = false;
           debugReset = null;
-          throw e;
-        });
+          await finishJournal();
+        }
+        mustSucceed(result);
+        if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
       }
-      // Checked again right before switching the output on: the lease may have been lost while the levels were set.
-      if (command === COMMANDS.debugEnable && deps.fence) await deps.fence();
-      const result = await run(command);
-      if (result.error && !debugChanged) {
-        // Refused before anything was switched on (a read-only admin profile): nothing to undo.
-        debugTouched = false;
-        debugReset = null;
-        await finishJournal();
-      }
-      mustSucceed(result);
-      if (!(DEBUG_CLEANUP as readonly string[]).includes(command)) debugChanged = true;
-    }
-    await progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
-    pcap.startsAt(deps.now().getTime());
-    soFar.startedMs = deps.now().getTime();
-    const stats = await session.capture({
-      windowMs: request.options.seconds * 1000,
-      maxBytes: limits.maxBytes,
-      maxLines: limits.maxLines,
-      signal: overall.signal,
-      onLine: (line) => {
-        analyzer.pushLine(line, deps.now().getTime());
-        raw.push(line);
-        soFar.lines++;
-        soFar.bytes += Buffer.byteLength(line) + 1;
-      },
-      onTick: (elapsedMs) => {
-        void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
-      },
-    }).catch((e: unknown) => {
-      // Its closing `diagnose debug disable` timed out or the link broke: the channel cannot be trusted for cleanup.
-      sessionSuspect = true;
-      throw e;
-    });
-    captureEndMs = deps.now().getTime();
-    soFar.stoppedBy = stats.stoppedBy;
-    Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
-    // The capture already sent `diagnose debug disable`; reset clears the levels (they keep running otherwise).
-    mustSucceed(await run(COMMANDS.debugReset));
-    debugReset = true;
-    capture.debugReset = true;
-    // Cleared in the store while the settings are put back and the counters are read (finishJournal never throws).
-    const journalCleared = finishJournal();
-    try {
-      const restored = restore;
-      restore = undefined; // once: a failure below must not make the cleanup path try again
-      await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
-        capture.settingsRestored = done;
-        capture.settingsUnknown = restored?.unknown ?? [];
+      await progress({ phase: 'capturing', elapsedSeconds: 0, totalSeconds: request.options.seconds });
+      pcap.startsAt(deps.now().getTime());
+      soFar.startedMs = deps.now().getTime();
+      const stats = await session.capture({
+        windowMs: request.options.seconds * 1000,
+        maxBytes: limits.maxBytes,
+        maxLines: limits.maxLines,
+        signal: overall.signal,
+        onLine: (line) => {
+          analyzer.pushLine(line, deps.now().getTime());
+          raw.push(line);
+          soFar.lines++;
+          soFar.bytes += Buffer.byteLength(line) + 1;
+        },
+        onTick: (elapsedMs) => {
+          void progress({ phase: 'capturing', elapsedSeconds: Math.floor(elapsedMs / 1000), totalSeconds: request.options.seconds });
+        },
+      }).catch((e: unknown) => {
+        // Its closing `diagnose debug disable` timed out or the link broke: the channel cannot be trusted for cleanup.
+        sessionSuspect = true;
+        throw e;
       });
-      if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
-      if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
-      await run(COMMANDS.sipProxyStats);
-      if (captureVdom) await session.leaveContext();
-    } finally {
-      await journalCleared;
+      captureEndMs = deps.now().getTime();
+      soFar.stoppedBy = stats.stoppedBy;
+      Object.assign(capture, { stoppedBy: stats.stoppedBy, bytes: stats.bytes, lines: stats.lines, seconds: Math.round(stats.elapsedMs / 1000) });
+      // The capture already sent `diagnose debug disable`; reset clears the levels (they keep running otherwise).
+      mustSucceed(await run(COMMANDS.debugReset));
+      debugReset = true;
+      capture.debugReset = true;
+      // Cleared in the store while the settings are put back and the counters are read (finishJournal never throws).
+      const journalCleared = finishJournal();
+      try {
+        const restored = restore;
+        restore = undefined; // once: a failure below must not make the cleanup path try again
+        await putBackDebugSettings((c) => run(c), restored, entry.name, notes, (done) => {
+          capture.settingsRestored = done;
+          capture.settingsUnknown = restored?.unknown ?? [];
+        });
+        if (stats.stoppedBy === 'cancelled') throw abortError(overall.signal.reason);
+        if (stats.stoppedBy !== 'window') notes.push(`The capture stopped early: the ${stats.stoppedBy} bound was reached (${describeBound(stats.stoppedBy, limits)}).`);
+        await run(COMMANDS.sipProxyStats);
+        if (captureVdom) await session.leaveContext();
+      } finally {
+        await journalCleared;
+      }
     }
   } catch (e) {
     error = e instanceof CheckError ? e : toCheckError(e);
@@ -254,6 +278,8 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   // Debug is reset (or could not be): logging out (`exit`, then the server closing the connection) overlaps the
   // analysis and posting; the check still ends (and its firewall lock is released) only once it is done.
   const closing = session ? session.close() : Promise.resolve();
+  // Everything below posts after the verdict from the configuration (the reporter updates that card).
+  await earlyPosted;
 
   let cutShort: CutShort | undefined;
   if (error && canAnswerAfter(error, outputs)) {
@@ -283,6 +309,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   try {
     result = await buildResult(request, deps, { outputs, typed, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
     if (cutShort) result.cutShort = cutShort;
+    if (early) result.early = early;
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; the cleanup already ran (its outcome is in debugReset).
     const cause = toCheckError(e);
@@ -301,6 +328,17 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   return { result, debugReset };
 }
 
+
+/** The verdict from what was read before the capture; undefined (logged) if the analysis fails: the capture still runs. */
+function configVerdictOf(request: CheckRequest, outputs: CommandResult[], deps: RunDeps): ConfigVerdict | undefined {
+  try {
+    const read = analyseConfig(outputs);
+    return { request, hostname: read.status.hostname, version: read.status.version, verdict: read.verdict, config: read.config, captureSeconds: request.options.seconds, readAt: deps.now() };
+  } catch (e) {
+    deps.log('error', 'the verdict from the configuration failed; the result will carry the verdict', { checkId: request.id, firewall: deps.entry.name, message: toCheckError(e).message });
+    return undefined;
+  }
+}
 
 /** Analysis and attachments, after the firewall is left clean. */
 async function buildResult(

@@ -11,6 +11,11 @@ export interface CheckOptions {
   vdom?: string;
   peer?: string;
   port?: number;
+  /**
+   * `config`: the configuration and the counters only, no `diagnose debug` line at all (issue 23): the safest check,
+   * for units where debug is not welcome. `seconds` and `level` then do not apply.
+   */
+  configOnly?: boolean;
 }
 
 /** Who asked, by IDs (never names): grants and audit use these. */
@@ -92,8 +97,26 @@ export interface CheckResult {
    * (issue 11 §3). Absent for a check that ran to its end.
    */
   cutShort?: CutShort;
+  /** The verdict posted from the configuration before the capture (`CheckReporter.configVerdict`), when one was. */
+  early?: ConfigVerdict;
   startedAt: Date;
   finishedAt: Date;
+}
+
+/**
+ * The verdict from the configuration (issue 23): the answer as soon as it is known, posted once the configuration
+ * is read, before the counters and the capture. The result (their runtime evidence) confirms or changes it.
+ */
+export interface ConfigVerdict {
+  request: CheckRequest;
+  hostname?: string;
+  version?: string;
+  verdict: Verdict;
+  config: ConfigSummary;
+  /** The capture window whose runtime evidence follows, in seconds. */
+  captureSeconds: number;
+  /** When the configuration had been read. */
+  readAt: Date;
 }
 
 /**
@@ -107,7 +130,12 @@ export interface CheckReporter {
   progress(update: ProgressUpdate): Promise<void>;
   /** A line in the thread (reconnects, cleanup notes). */
   note(text: string): Promise<void>;
-  /** The verdict, the SIP summary and the attachments. */
+  /**
+   * The verdict from the configuration, before debug starts (issue 23); at most once per check, never for a
+   * config-only check (its result is the whole answer). `result` or `failed` follows and settles it. Must not throw.
+   */
+  configVerdict(early: ConfigVerdict): Promise<void>;
+  /** The verdict, the SIP summary and the attachments. After `configVerdict`, `early` says what the result settles. */
   result(result: CheckResult): Promise<void>;
   /** The check failed; `cleanup` says whether debug was confirmed reset. */
   failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void>;

@@ -2,7 +2,7 @@ import type { CheckLimits, FirewallEntry } from '../config/types';
 import { COMMANDS, DEFAULTS, vdomModeIsMulti } from '../fortios/cli';
 import { parseSystemStatus } from '../fortios/parsers';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { SINGLE_VDOM_GLOBAL_READS, vdomReads } from '../check/plan';
+import { SINGLE_VDOM_GLOBAL_READS, assertNoDebug, vdomReads } from '../check/plan';
 import { pickVdoms, readGlobalVdoms } from '../check/vdoms';
 import type { SessionOpener } from '../check/run';
 import { CheckError, toCheckError } from '../errors';
@@ -22,11 +22,8 @@ export interface CollectDeps {
   now?: () => number;
 }
 
-/** Defence in depth: the sweep's plan must hold no `diagnose debug` command. */
-export function assertNoDebug(command: string): string {
-  if (/^\s*diag(?:nose)?\s+debug\b/i.test(command)) throw new CheckError('internal', `the sweep refused a debug command (${command})`);
-  return command;
-}
+/** Defence in depth: the sweep's plan must hold no `diagnose debug` command (shared with config-only checks). */
+export { assertNoDebug };
 
 export async function sweepFirewall(entry: FirewallEntry, deps: CollectDeps): Promise<SweepRow> {
   const now = deps.now ?? Date.now;

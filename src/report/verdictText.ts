@@ -10,7 +10,7 @@ import type { Evidence, PolicyVerdict, VdomVerdict } from '../verdict/types';
 
 const MAX_EVIDENCE = 12;
 
-function headline(a: Analysis): string {
+function headline(a: Pick<Analysis, 'verdict' | 'status'>): string {
   const v = a.verdict;
   const where = [a.status.hostname, a.status.version].filter(Boolean).join(', ');
   const partial = v.partial ? ` [${partialTag(v.partial)}]` : '';
@@ -48,7 +48,7 @@ function vdomSection(v: VdomVerdict, multi: boolean): string[] {
   return out;
 }
 
-export function renderVerdictText(analysis: Analysis): string {
+export function renderVerdictText(analysis: Pick<Analysis, 'verdict' | 'status'>): string {
   const v = analysis.verdict;
   const multi = v.vdoms.length > 1;
   const out: string[] = [headline(analysis)];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { webApi } from '@slack/bolt';
 import { SlackThreadReporter } from '../../src/adapters/slack/reporter';
 import { runCheck } from '../../src/check/run';
-import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../src/check/types';
+import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../src/check/types';
 import type { CheckError, CheckErrorKind } from '../../src/errors';
 import type { CheckLimits } from '../../src/config/types';
 import { isDebugClean, parseScenario } from '../../src/simulator';
@@ -40,8 +40,12 @@ interface FaultCase {
   wrongPassword?: boolean;
   wrongHostKey?: boolean;
   readOnlyAdmin?: boolean;
-  /** The fake Slack refuses the verdict card (once) when the result is posted. */
+  /** The fake Slack refuses the verdict card (once) when the result settles it (the update of the card). */
   slackFailsOnResult?: boolean;
+  /** The fake Slack refuses the card update (once) with an error that is not about size: a new card supersedes it. */
+  slackRefusesCardUpdate?: boolean;
+  /** The fake Slack refuses the verdict from the configuration (the first card) as too long. */
+  slackFailsOnConfigVerdict?: boolean;
   /** The fake Slack refuses every progress edit until the analysis starts. */
   slackFailsOnProgress?: boolean;
   /** Faults set once the capture runs, cleared when the cleanup starts (a fresh session works again). */
@@ -68,6 +72,8 @@ interface FaultCase {
 }
 
 const SIP_ALG = /fw01: SIP handled by SIP ALG/;
+/** The verdict from the configuration stays, and says the runtime part is missing (issue 23). */
+const RUNTIME_MISSING = /Runtime evidence missing: the check was cut short before the capture \(fw01: the channel ended\)/;
 const RESET_NOTE = /reconnected and reset debug/;
 
 const MATRIX: FaultCase[] = [
@@ -92,7 +98,13 @@ const MATRIX: FaultCase[] = [
   { name: 'overall check timeout mid-capture: answer from what was read', seconds: 20, overallTimeoutMidCapture: true, expect: { outcome: 'ok', debug: 'reset', user: [/Capture cut short after \d+ lines?: the check did not finish within \d+ s/, SIP_ALG] } },
   { name: 'user cancel mid-capture', seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debug: 'reset', user: [/cancel/i] } },
   { name: 'read-only admin: diagnose refused, nothing to undo', readOnlyAdmin: true, expect: { outcome: ['permission-denied', 'cli-error'], debug: 'refused', user: [/`diagnose debug disable` failed on fw01/, /permission to run diagnose commands/] } },
-  { name: 'Slack fails while posting the result', slackFailsOnResult: true, expect: { outcome: 'ok', debug: 'reset', user: [SIP_ALG, /verdict card/] } },
+  { name: 'Slack fails while posting the result', slackFailsOnResult: true, expect: { outcome: 'ok', debug: 'reset', user: [SIP_ALG, /verdict card was too long[\s\S]*Supersedes the verdict from the configuration posted above/] } },
+  // Issue 23: the link dies right after the verdict from the configuration is posted.
+  { name: 'TCP drop right after the config verdict (on `diagnose debug info`): the config verdict stays, runtime part missing', faults: { dropOn: { command: 'diagnose debug info' } }, expect: { outcome: 'ok', debug: 'none', user: [RUNTIME_MISSING, SIP_ALG] } },
+  { name: 'TCP drop on the debug level right after the config verdict: reconnect and reset, the config verdict stays', faults: { dropOn: { command: 'diagnose debug application sip' } }, expect: { outcome: 'ok', debug: 'reset', reconnected: true, user: [RESET_NOTE, RUNTIME_MISSING, SIP_ALG] } },
+  { name: 'the config verdict posted, then the user cancels before the capture ends: the card says the runtime part is missing', seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debug: 'reset', user: [/Runtime evidence missing: the check was cancelled/, SIP_ALG] } },
+  { name: 'Slack refuses the card update: a new reply supersedes the config verdict', slackRefusesCardUpdate: true, expect: { outcome: 'ok', debug: 'reset', user: [/This card supersedes the verdict from the configuration posted above \(that card could not be updated: cant_update_message\)/, /Confirmed by the runtime evidence/, SIP_ALG] } },
+  { name: 'Slack refuses the config verdict card: the result posts the settled card', slackFailsOnConfigVerdict: true, expect: { outcome: 'ok', debug: 'reset', user: [/verdict from the configuration was too long/, /Confirmed by the runtime evidence/, SIP_ALG] } },
   { name: 'Slack fails on every progress edit', slackFailsOnProgress: true, expect: { outcome: 'ok', debug: 'reset', user: [SIP_ALG] } },
   { name: 'Slack fails on progress and the capture is cancelled', slackFailsOnProgress: true, seconds: 20, cancelDuringCapture: true, expect: { outcome: 'cancelled', debug: 'reset', user: [/cancel/i] } },
   { name: 'SIGTERM mid-capture: graceful shutdown resets debug before exit', process: 'SIGTERM', expect: { outcome: 'shutdown', debug: 'reset', user: [/shutting down[\s\S]*debug was disabled and reset/] } },
@@ -104,6 +116,8 @@ class UserFacingReporter implements CheckReporter {
   constructor(
     readonly record: RecordingReporter,
     readonly slack: SlackThreadReporter,
+    /** Row hooks, run before the Slack reporter acts (e.g. to make the fake Slack refuse that call). */
+    readonly hooks: { beforeConfigVerdict?: () => Promise<void>; beforeResult?: () => Promise<void> } = {},
   ) {}
   async start(r: CheckRequest) {
     await this.record.start(r);
@@ -117,8 +131,14 @@ class UserFacingReporter implements CheckReporter {
     await this.record.note(text);
     await this.slack.note(text);
   }
+  async configVerdict(early: ConfigVerdict) {
+    await this.record.configVerdict(early);
+    await this.hooks.beforeConfigVerdict?.();
+    await this.slack.configVerdict(early);
+  }
   async result(result: CheckResult) {
     await this.record.result(result);
+    await this.hooks.beforeResult?.();
     await this.slack.result(result);
   }
   async failed(error: CheckError, cleanup: { debugReset: boolean | null }) {
@@ -231,14 +251,23 @@ describe('fault matrix: debug always ends disabled and reset', () => {
         if (c.duringCapture) sim.setFaults({ hangOn: undefined, hangAfter: undefined });
       }
       if (c.cancelDuringCapture && u.phase === 'capturing' && (u.elapsedSeconds ?? 0) >= 1) controller.abort();
-      if (c.slackFailsOnResult && u.phase === 'analysing') fake.setFault('chat.postMessage', { kind: 'error', error: 'msg_too_long', times: 1 });
       if (c.slackFailsOnProgress && u.phase === 'analysing') fake.setFault('chat.update', null);
     });
     const logger = recordingLogger();
     const client = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger });
     const progressClient = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger });
     const slack = new SlackThreadReporter({ client, progressClient, logger, clock: Date.now, maxSeconds: 120, minEditIntervalMs: 0, channelQueue: testChannelQueue() }, { channelId: 'C0FAULTS' });
-    const reporter = new UserFacingReporter(record, slack);
+    const reporter = new UserFacingReporter(record, slack, {
+      beforeConfigVerdict: async () => {
+        if (c.slackFailsOnConfigVerdict) fake.setFault('chat.postMessage', { kind: 'error', error: 'msg_too_long', times: 1 });
+      },
+      beforeResult: async () => {
+        // The parent's progress edit in flight is answered first: the fault must hit the card update.
+        await slack.idle();
+        if (c.slackFailsOnResult) fake.setFault('chat.update', { kind: 'error', error: 'msg_too_long', times: 1 });
+        if (c.slackRefusesCardUpdate) fake.setFault('chat.update', { kind: 'error', error: 'cant_update_message', times: 1 });
+      },
+    });
     const req = request('fw01', { seconds: c.seconds ?? 2 });
     await reporter.start(req);
     if (c.slackFailsOnProgress) fake.setFault('chat.update', { kind: 'error', error: 'ratelimited' });

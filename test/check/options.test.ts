@@ -35,6 +35,10 @@ describe('parseCheckCommand: accepted commands', () => {
     ['fw01 port=5062', 'fw01', { seconds: 20, level: -1, port: 5062 }],
     ['fw01 port=65535', 'fw01', { seconds: 20, level: -1, port: 65535 }],
     ['fw01   port=5060 seconds=45  level=255 vdom=root peer=198.51.100.7', 'fw01', { seconds: 45, level: 255, vdom: 'root', peer: '198.51.100.7', port: 5060 }],
+    // `config`: configuration and counters only, no debug (issue 23); the scope options still apply.
+    ['fw01 config', 'fw01', { seconds: 20, level: -1, configOnly: true }],
+    ['fw01 CONFIG', 'fw01', { seconds: 20, level: -1, configOnly: true }],
+    ['fw01 vdom=voice config port=5062', 'fw01', { seconds: 20, level: -1, vdom: 'voice', port: 5062, configOnly: true }],
   ])('%j', (text, firewall, options) => {
     expect(parseCheckCommand(text, limits)).toEqual({ kind: 'check', firewall, options });
   });
@@ -113,6 +117,10 @@ describe('parseCheckCommand: refused with usage', () => {
     ['\u2018fw01\u2019', /non-ASCII character \(position 1\)/],
     ['fw01\u00a0seconds=5', /non-ASCII character/],
     ['fw01 p\u0435er=1.2.3.4', /non-ASCII character/],
+    ['fw01 config seconds=30', /`config` runs no SIP capture: seconds= does not apply beside it/],
+    ['fw01 level=4 config peer=10.0.0.1', /`config` runs no SIP capture: level=, peer= do not apply beside it/],
+    ['fw01 config config', /The word config is given twice/],
+    ['fw01 configure', /Unexpected word `configure`.*or `config` for a check without debug/],
   ])('%j', (text, message) => {
     const result = usageError(text);
     expect(result).toMatch(message);
@@ -146,13 +154,14 @@ describe('formatOptions', () => {
     ['fw01', { seconds: 20, level: -1 }, 'fw01 seconds=20 level=-1'],
     ['fw-branch.2', { seconds: 300, level: 4095, vdom: 'voice_vd', peer: '203.0.113.10', port: 5062 }, 'fw-branch.2 seconds=300 level=4095 vdom=voice_vd peer=203.0.113.10 port=5062'],
     ['FW_01', { seconds: 1, level: 0, port: 1 }, 'FW_01 seconds=1 level=0 port=1'],
+    ['fw01', { seconds: 20, level: -1, vdom: 'root', port: 5062, configOnly: true }, 'fw01 config vdom=root port=5062'],
   ])('%s %j is canonical and re-parses to the same options', (firewall, options, text) => {
     expect(formatOptions(firewall, options)).toBe(text);
     expect(parseCheckCommand(text, limits)).toEqual({ kind: 'check', firewall, options });
   });
 
   it('round-trips whatever the parser accepts', () => {
-    for (const text of ['fw01', 'fw01 port=5060 peer=10.0.0.1 vdom=root level=3 seconds=9', 'a vdom=x']) {
+    for (const text of ['fw01', 'fw01 port=5060 peer=10.0.0.1 vdom=root level=3 seconds=9', 'a vdom=x', 'fw01 port=5060 config']) {
       const parsed = parseCheckCommand(text, limits);
       if (parsed.kind !== 'check') throw new Error(text);
       expect(parseCheckCommand(formatOptions(parsed.firewall, parsed.options), limits)).toEqual(parsed);
@@ -168,6 +177,8 @@ describe('usageText', () => {
     expect(text).toContain('level=N     SIP debug level, -1..4095 (default -1');
     expect(text).toMatch(/port=N\s+SIP port, 1-65535/);
     expect(text).toContain('/sip-check fw01 seconds=60');
+    expect(text).toContain('/sip-check fw01 config');
+    expect(text).toMatch(/config\s+configuration and counters only: no `diagnose debug` command at all/);
     expect(usageText(limits, 'sip-check')).toContain('Usage: sip-check FIREWALL');
   });
 

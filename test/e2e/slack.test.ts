@@ -149,6 +149,82 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
     expect(sims[0].state.configWrites).toEqual([]);
   });
 
+  /** Posts a signed Events API or interactivity body; resolves with the check's outcome once it has reported. */
+  async function signed(body: string, contentType: string): Promise<HandleOutcome> {
+    const next = new Promise<HandleOutcome>((resolve) => outcomeWaiters.push(resolve));
+    const res = await fetch(url, { method: 'POST', headers: { ...signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': contentType }, body });
+    expect(res.status).toBe(200);
+    const outcome = await next;
+    if (outcome.kind === 'started') await outcome.done;
+    return outcome;
+  }
+  const debugLinesSince = (from: number) => sims[0].commandLog.slice(from).map((e) => e.command).filter((c) => /^diag(?:nose)?\s+debug\b/.test(c));
+
+  test('the answer first: the card from the configuration is posted, then settled in place by the runtime evidence', async () => {
+    await slash('fw01 seconds=2');
+    const parent = fake.parents().at(-1)!;
+    const [card, summary] = fake.thread(parent.ts);
+    // One card, posted before the capture and updated once in place: first from the configuration, then confirmed.
+    const cardPost = fake.calls('chat.postMessage').find((c) => c.body.thread_ts === parent.ts);
+    expect(String(cardPost?.body.text)).toMatch(/^fw01: SIP handled by SIP ALG .*\. From the configuration; runtime evidence in 2 s\./);
+    expect(card.edits).toHaveLength(1);
+    expect(JSON.stringify(card.blocks)).toContain('Confirmed by the runtime evidence');
+    expect(summary.text).toMatch(/SIP summary for fw01/);
+    // The parent said the same while the capture ran, and ends with the settled answer.
+    expect(parent.edits.some((e) => /^fw01: SIP handled by SIP ALG .*, from the configuration; runtime evidence in 2 s\. Status:/.test(e.text ?? ''))).toBe(true);
+    expect(parent.edits.at(-1)?.text).toMatch(/^fw01: SIP handled by SIP ALG .*, confirmed by the runtime evidence; /);
+  });
+
+  test('/sip-check fw01 config, @sip-check fw01 config and the Config only button: the card, and no diagnose debug line', async () => {
+    const from = sims[0].commandLog.length;
+    const { outcome } = await slash('fw01 config');
+    expect(outcome?.kind === 'started' && outcome.options.configOnly).toBe(true);
+    expect(sims[0].commandLog.slice(from).map((e) => e.command)).toEqual(expect.arrayContaining(['show firewall policy', 'diagnose sys sip-proxy stats']));
+    expect(debugLinesSince(from)).toEqual([]);
+    const parent = fake.parents().at(-1)!;
+    expect(parent.edits.at(-1)?.text).toMatch(/^fw01: SIP handled by SIP ALG .*; config only, no SIP capture$/);
+    const thread = fake.thread(parent.ts);
+    // The card only: no SIP summary (nothing was captured), and it says why.
+    expect(thread).toHaveLength(1);
+    expect(JSON.stringify(thread[0].blocks)).toContain('no `diagnose debug` command was sent');
+    const files = fake.uploadedFiles().filter((f) => f.threadTs === parent.ts);
+    expect(files.map((f) => f.filename).sort()).toEqual(['sip-check-fw01-report.txt', 'sip-check-fw01-transcript.txt']);
+    const transcript = files.find((f) => f.filename.endsWith('transcript.txt'))!.bytes.toString();
+    expect(transcript).toContain('show firewall policy');
+    expect(transcript).not.toMatch(/diag(?:nose)? debug/);
+
+    // The same through a mention (slash commands cannot run in threads).
+    const fromMention = sims[0].commandLog.length;
+    const mentionTs = fake.addUserMessage('C0VOIP', USER, '<@U0SIPCHECK> fw01 config');
+    const mention = await signed(JSON.stringify({
+      token: 'legacy-verification-token', team_id: 'T0FAKE', api_app_id: 'A0SIPCHECK', type: 'event_callback', event_id: 'Ev0CONFIGONLY', event_time: 1764000100,
+      authorizations: [{ enterprise_id: null, team_id: 'T0FAKE', user_id: 'U0SIPCHECK', is_bot: true, is_enterprise_install: false }],
+      event: { type: 'app_mention', user: USER, text: '<@U0SIPCHECK> fw01 config', ts: mentionTs, channel: 'C0VOIP', event_ts: mentionTs },
+    }), 'application/json');
+    expect(mention.kind === 'started' && mention.options.configOnly).toBe(true);
+    expect(sims[0].commandLog.length).toBeGreaterThan(fromMention);
+    expect(debugLinesSince(fromMention)).toEqual([]);
+    expect(JSON.stringify(fake.thread(mentionTs).map((m) => m.blocks))).toContain('no `diagnose debug` command was sent');
+
+    // And the Config only button of a check with a capture.
+    await slash('fw01 seconds=1');
+    const captured = fake.parents().at(-1)!;
+    const actions = (captured.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions');
+    const button = actions?.elements?.find((e) => e.action_id === 'sip_check_config_only');
+    expect(button).toBeDefined();
+    const fromButton = sims[0].commandLog.length;
+    const clicked = await signed(new URLSearchParams({ payload: JSON.stringify({
+      type: 'block_actions', user: { id: USER, username: 'netops', name: 'netops', team_id: 'T0FAKE' }, api_app_id: 'A0SIPCHECK', token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: captured.ts, channel_id: 'C0VOIP', is_ephemeral: false }, trigger_id: '1.2.3', team: { id: 'T0FAKE', domain: 'example' },
+      enterprise: null, is_enterprise_install: false, channel: { id: 'C0VOIP', name: 'voip' }, message: { type: 'message', ts: captured.ts, text: 'fw01: SIP handled by ...' },
+      response_url: fake.responseUrl(), actions: [{ type: 'button', action_id: 'sip_check_config_only', block_id: 'sip_check_actions', value: button!.value, text: { type: 'plain_text', text: 'Config only' }, action_ts: '1764000100.000100' }],
+    }) }).toString(), 'application/x-www-form-urlencoded');
+    expect(clicked.kind === 'started' && clicked.options.configOnly).toBe(true);
+    expect(sims[0].commandLog.length).toBeGreaterThan(fromButton);
+    expect(debugLinesSince(fromButton)).toEqual([]);
+    expect(isDebugClean(sims[0].state)).toBe(true);
+  });
+
   test('a request with a bad signature is rejected and nothing runs', async () => {
     const before = sims[0].commandLog.length;
     const { status } = await slash('fw01', { secret: 'not-the-signing-secret' });

@@ -4,7 +4,7 @@ import type { CheckLimits, FirewallEntry } from '../../src/config/types';
 import type { CheckError } from '../../src/errors';
 import { makeSessionOpener } from '../../src/check/connect';
 import type { CheckJournal } from '../../src/check/run';
-import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../src/check/types';
+import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../src/check/types';
 import { FortiGateSimulator, loadScenario } from '../../src/simulator';
 import type { Faults } from '../../src/simulator';
 
@@ -53,11 +53,12 @@ export class RecordingReporter implements CheckReporter {
     | { type: 'start'; request: CheckRequest }
     | { type: 'progress'; update: ProgressUpdate }
     | { type: 'note'; text: string }
+    | { type: 'config-verdict'; early: ConfigVerdict }
     | { type: 'result'; result: CheckResult }
     | { type: 'failed'; error: CheckError; debugReset: boolean | null }
   > = [];
   constructor(
-    private readonly failOn: Partial<Record<'start' | 'progress' | 'result' | 'note' | 'failed', Error>> = {},
+    private readonly failOn: Partial<Record<'start' | 'progress' | 'configVerdict' | 'result' | 'note' | 'failed', Error>> = {},
     /** Called on every progress update (e.g. to cancel once the capture runs). */
     private readonly onProgress?: (update: ProgressUpdate) => void,
   ) {}
@@ -74,6 +75,10 @@ export class RecordingReporter implements CheckReporter {
     this.events.push({ type: 'note', text });
     if (this.failOn.note) throw this.failOn.note;
   }
+  async configVerdict(early: ConfigVerdict) {
+    this.events.push({ type: 'config-verdict', early });
+    if (this.failOn.configVerdict) throw this.failOn.configVerdict;
+  }
   async result(result: CheckResult) {
     this.events.push({ type: 'result', result });
     if (this.failOn.result) throw this.failOn.result;
@@ -89,6 +94,11 @@ export class RecordingReporter implements CheckReporter {
   get failure(): { error: CheckError; debugReset: boolean | null } | undefined {
     const e = this.events.find((x) => x.type === 'failed');
     return e && e.type === 'failed' ? e : undefined;
+  }
+  /** The verdict posted from the configuration before the capture, if any. */
+  get earlyVerdict(): ConfigVerdict | undefined {
+    const e = this.events.find((x) => x.type === 'config-verdict');
+    return e && e.type === 'config-verdict' ? e.early : undefined;
   }
   get notes(): string[] {
     return this.events.flatMap((e) => (e.type === 'note' ? [e.text] : []));

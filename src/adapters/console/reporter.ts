@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { describeError, type CheckError } from '../../errors';
 import { formatOptions } from '../../check/options';
-import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import { mrkdwnToPlain } from '../../report/plainText';
+import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
+import { configVerdictLine, runtimeMissingLine, settleConfigVerdict } from '../../report/verdictChange';
 import { partialTag } from '../../verdict/coverage';
 
 const PHASE_TEXT: Record<ProgressUpdate['phase'], string> = {
@@ -26,6 +27,8 @@ const PHASE_TEXT: Record<ProgressUpdate['phase'], string> = {
  */
 export class ConsoleThreadReporter implements CheckReporter {
   private lastPhase: string | null = null;
+  /** The verdict printed from the configuration, before the capture (issue 23). */
+  private early?: ConfigVerdict;
   private readonly redact: (t: string) => string;
 
   constructor(
@@ -61,11 +64,22 @@ export class ConsoleThreadReporter implements CheckReporter {
     this.reply(`ℹ ${text}`);
   }
 
+  /** Step one: the verdict from the configuration, as soon as it is read; the capture then runs. */
+  async configVerdict(early: ConfigVerdict): Promise<void> {
+    this.endProgressLine();
+    this.early = early;
+    this.reply(`${this.redact(renderVerdictText({ verdict: early.verdict, status: { hostname: early.hostname, version: early.version } }))}\n⧗ ${configVerdictLine(early.captureSeconds)}`);
+  }
+
   async result(result: CheckResult): Promise<void> {
     this.endProgressLine();
     const analysis = { verdict: result.verdict, config: result.config, sip: result.sip, status: { hostname: result.hostname, version: result.version } };
-    this.reply(this.redact(renderVerdictText(analysis)));
-    this.reply(this.redact(renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 10 })));
+    const early = result.early ?? this.early;
+    const settled = early ? settleConfigVerdict(early.verdict, result) : undefined;
+    // Step two: what the runtime evidence did; the whole verdict again only when it changed.
+    if (settled) this.reply(this.redact(`${settled.kind === 'confirmed' ? '✔' : settled.kind === 'changed' ? '↻' : '✂'} ${settled.line}`));
+    if (!settled || settled.kind === 'changed') this.reply(this.redact(renderVerdictText(analysis)));
+    if (!result.request.options.configOnly) this.reply(this.redact(renderSipSummaryText(result.sip, { maxCalls: 10, maxProblems: 10 })));
     const dir = path.join(this.attachmentsDir, result.request.id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lines = result.attachments.map((a) => {
@@ -74,13 +88,17 @@ export class ConsoleThreadReporter implements CheckReporter {
       return `  ${a.title}: ${file}`;
     });
     const restored = result.capture.settingsRestored?.length ? `; put back as found: ${result.capture.settingsRestored.join(', ')}` : '';
-    this.reply(`Debug on the firewall: ${result.capture.debugReset ? 'disabled and reset ✔' : 'NOT confirmed reset ✘'}${restored}  (captured ${result.capture.lines} lines, ${result.capture.bytes} bytes in ${result.capture.seconds} s, stopped by ${result.capture.stoppedBy})\nFiles:\n${lines.join('\n')}`);
+    const debug = result.request.options.configOnly
+      ? 'Config only: no SIP capture; no `diagnose debug` command was sent to the firewall.'
+      : `Debug on the firewall: ${result.capture.debugReset ? 'disabled and reset ✔' : 'NOT confirmed reset ✘'}${restored}  (captured ${result.capture.lines} lines, ${result.capture.bytes} bytes in ${result.capture.seconds} s, stopped by ${result.capture.stoppedBy})`;
+    this.reply(`${debug}\nFiles:\n${lines.join('\n')}`);
     const partial = result.verdict.partial ? ` (${partialTag(result.verdict.partial)})` : '';
     this.write(`● ${result.request.firewall}: ${result.verdict.handler}${partial}: ${oneLine(result.verdict.explanation)}\n`);
   }
 
   async failed(error: CheckError, cleanup: { debugReset: boolean | null }): Promise<void> {
     this.endProgressLine();
+    if (this.early) this.reply(`✂ ${runtimeMissingLine(error.message.split('\n')[0])}`);
     const debug = cleanup.debugReset === null ? 'debug was never enabled' : cleanup.debugReset ? 'debug was disabled and reset' : 'debug reset NOT confirmed: run `diagnose debug reset` on the firewall';
     this.reply(`✘ ${describeError(error)}\n(${debug})`);
   }

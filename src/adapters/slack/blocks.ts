@@ -9,15 +9,17 @@
  */
 import type { types } from '@slack/bolt';
 import { DEBUG_CLEANUP } from '../../fortios/cli';
+import { formatOptions } from '../../check/options';
 import { describeError, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
-import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import type { CheckOptions, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
 import { outcomesText, renderSipSummaryText } from '../../report/sipText';
 import { countOf } from '../../report/plural';
 import { renderVerdictText } from '../../report/verdictText';
+import { configVerdictLine, runtimeMissingLine, settleConfigVerdict, type VerdictSettlement } from '../../report/verdictChange';
 import type { SipCallSummary, SipSummary } from '../../sip/types';
 import { partialTag } from '../../verdict/coverage';
-import type { OverallHandler, PolicyHandler, VdomVerdict } from '../../verdict/types';
+import type { ConfigSummary, OverallHandler, PolicyHandler, Verdict, VdomVerdict } from '../../verdict/types';
 
 export type KnownBlock = types.KnownBlock;
 
@@ -45,6 +47,8 @@ export const ACTION_IDS = {
   captureAgain: 'sip_check_again',
   longerCapture: 'sip_check_longer',
   showRemediation: 'sip_check_remediation',
+  /** "Config only": the same firewall and scope, configuration and counters, no debug (issue 23). */
+  configOnly: 'sip_check_config_only',
 } as const;
 
 /** What a button carries: the canonical command text and the check it came from. */
@@ -115,11 +119,7 @@ function fencedWithin(content: string, max: number): string {
 
 /** The command text a user would type for these options; what buttons carry back to `CheckService.handle`. */
 export function commandTextOf(firewall: string, options: CheckOptions): string {
-  const parts = [firewall, `seconds=${options.seconds}`, `level=${options.level}`];
-  if (options.vdom !== undefined) parts.push(`vdom=${options.vdom}`);
-  if (options.peer !== undefined) parts.push(`peer=${options.peer}`);
-  if (options.port !== undefined) parts.push(`port=${options.port}`);
-  return parts.join(' ');
+  return formatOptions(firewall, options);
 }
 
 const HANDLER_WORDS: Record<OverallHandler, string> = {
@@ -284,12 +284,20 @@ function requestedBy(request: CheckRequest): string {
   return userMention(request.requester.userId);
 }
 
-/** The parent message while the check runs: firewall, options echoed, who asked, and the phase. */
-export function buildParentMessage(request: CheckRequest, status: ProgressUpdate): SlackMessage {
+/**
+ * The parent message while the check runs: firewall, options echoed, who asked, and the phase; once the
+ * configuration is read, the one-line answer from it (issue 23), kept through the capture's progress edits.
+ */
+export function buildParentMessage(request: CheckRequest, status: ProgressUpdate, early?: { verdict: ConfigVerdict; line: string }): SlackMessage {
   const line = progressLine(status);
   const icon = status.phase === 'failed' ? ':x:' : status.phase === 'done' ? ':white_check_mark:' : ':hourglass_flowing_sand:';
-  const text = `SIP check of ${request.firewall} (${optionsEcho(request.options)}): ${line}`;
+  const answer = early ? `${configOneLiner(early.verdict)}, ${lowerFirst(early.line)}` : undefined;
+  const text = answer ? `${answer} Status: ${line}` : `SIP check of ${request.firewall} (${optionsEcho(request.options)}): ${line}`;
   const b = new BlockBudget(REPORT_NOTICE);
+  if (early && answer) {
+    const v = early.verdict.verdict;
+    b.section(`${HANDLER_EMOJI[v.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(v.handler))} (rule ${escapeMrkdwn(v.rule)}), ${escapeMrkdwn(lowerFirst(early.line))}`, { allowTruncate: true });
+  }
   b.section(`${icon} *SIP check* ${requestLine(request)}\n*Status:* ${escapeMrkdwn(line)}`, { allowTruncate: true });
   b.context(`Requested by ${requestedBy(request)} · check \`${escapeMrkdwn(request.id)}\``);
   return { text: fallbackText(text), blocks: b.build() };
@@ -311,13 +319,44 @@ export function handlerSentence(handler: OverallHandler): string {
   }
 }
 
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** The answer from the configuration in one line (before the runtime evidence settles it). */
+export function configOneLiner(early: ConfigVerdict): string {
+  const v = early.verdict;
+  return `${early.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''})`;
+}
+
+/** How the runtime evidence settled the verdict from the configuration, when one was posted. */
+export function settlementOf(result: CheckResult): VerdictSettlement | undefined {
+  return result.early ? settleConfigVerdict(result.early.verdict, result) : undefined;
+}
+
+const SETTLEMENT_WORDS: Record<VerdictSettlement['kind'], string> = {
+  confirmed: 'confirmed by the runtime evidence',
+  changed: 'changed by the runtime evidence',
+  missing: 'runtime evidence missing',
+};
+
+const SETTLEMENT_EMOJI: Record<VerdictSettlement['kind'], string> = {
+  confirmed: ':white_check_mark:',
+  changed: ':arrows_counterclockwise:',
+  missing: ':scissors:',
+};
+
 /** One line the channel view shows once the check is done. */
 export function verdictOneLiner(result: CheckResult): string {
   const v = result.verdict;
   const calls = result.sip.calls.length;
   const problems = result.sip.problems.length;
   const cut = result.cutShort ? ' (check cut short: see the thread)' : '';
-  return `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''}); ${countOf(calls, 'call')}, ${countOf(problems, 'problem')} in the capture${cut}`;
+  const settled = settlementOf(result);
+  const how = settled ? `, ${SETTLEMENT_WORDS[settled.kind]}` : '';
+  const head = `${result.request.firewall}: ${handlerSentence(v.handler)} (rule ${v.rule}${v.partial ? `; ${partialTag(v.partial)}` : ''})${how}`;
+  if (result.request.options.configOnly) return `${head}; config only, no SIP capture${cut}`;
+  return `${head}; ${countOf(calls, 'call')}, ${countOf(problems, 'problem')} in the capture${cut}`;
 }
 
 export interface FinalParentOptions {
@@ -339,20 +378,27 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   const partial = verdict.partial ? ` *${escapeMrkdwn(partialTag(verdict.partial))}*.` : '';
   const cut = result.cutShort ? ' :scissors: The check was cut short; this answer comes from what was read.' : '';
   b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial}${cut} Details in the thread.`, { allowTruncate: true });
-  b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${countOf(result.sip.calls.length, 'call')}, ${countOf(result.sip.problems.length, 'problem')} · check \`${escapeMrkdwn(request.id)}\``);
+  const found = request.options.configOnly ? 'config only, no capture' : `${countOf(result.sip.calls.length, 'call')}, ${countOf(result.sip.problems.length, 'problem')}`;
+  b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${found} · check \`${escapeMrkdwn(request.id)}\``);
   b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
   return { text: fallbackText(oneLiner), blocks: b.build() };
 }
 
 export function buildButtons(request: CheckRequest, maxSeconds: number, withRemediation: boolean): KnownBlock {
   const again = commandTextOf(request.firewall, request.options);
-  const elements: types.Button[] = [
-    { type: 'button', action_id: ACTION_IDS.captureAgain, text: { type: 'plain_text', text: 'Capture again' }, value: encodeButtonValue({ command: again, checkId: request.id }) },
-  ];
-  const longer = longerSeconds(request.options.seconds, maxSeconds);
-  if (longer !== undefined) {
-    const cmd = commandTextOf(request.firewall, { ...request.options, seconds: longer });
-    elements.push({ type: 'button', action_id: ACTION_IDS.longerCapture, text: { type: 'plain_text', text: `Longer capture (${longer} s)` }, value: encodeButtonValue({ command: cmd, checkId: request.id }) });
+  const button = (actionId: string, text: string, command: string): types.Button => ({ type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value: encodeButtonValue({ command, checkId: request.id }) });
+  const elements: types.Button[] = [];
+  if (request.options.configOnly) {
+    // A config-only check offers itself again, and the capture it left out.
+    const capture = { ...request.options, configOnly: false };
+    elements.push(button(ACTION_IDS.configOnly, 'Config again', again));
+    elements.push(button(ACTION_IDS.captureAgain, `With capture (${capture.seconds} s)`, commandTextOf(request.firewall, capture)));
+  } else {
+    elements.push(button(ACTION_IDS.captureAgain, 'Capture again', again));
+    const longer = longerSeconds(request.options.seconds, maxSeconds);
+    if (longer !== undefined) elements.push(button(ACTION_IDS.longerCapture, `Longer capture (${longer} s)`, commandTextOf(request.firewall, { ...request.options, seconds: longer })));
+    // The safest check, where debug is not welcome: configuration and counters only.
+    elements.push(button(ACTION_IDS.configOnly, 'Config only', commandTextOf(request.firewall, { ...request.options, configOnly: true })));
   }
   if (withRemediation) {
     elements.push({ type: 'button', action_id: ACTION_IDS.showRemediation, text: { type: 'plain_text', text: 'Show remediation' }, value: encodeButtonValue({ command: again, checkId: request.id }) });
@@ -373,12 +419,51 @@ function policiesDiffer(v: VdomVerdict): boolean {
   return new Set(v.policies.map((p) => p.handler)).size > 1;
 }
 
-/** The verdict card: handler, firewall facts, the rule in plain words, evidence, per-policy results when they differ. */
-export function buildVerdictMessage(result: CheckResult): SlackMessage {
-  const { request, verdict, config, capture } = result;
+/** What a verdict card shows: a check's result, or the verdict from the configuration posted before the capture. */
+interface CardSource {
+  request: CheckRequest;
+  verdict: Verdict;
+  config: ConfigSummary;
+  hostname?: string;
+  version?: string;
+}
+
+/**
+ * The verdict card: handler, firewall facts, the rule in plain words, evidence, per-policy results when they differ.
+ * With a verdict from the configuration posted before (issue 23), the card is that card updated in place, and its
+ * first line says what the runtime evidence did: confirmed it, changed it (and why), or never came.
+ */
+export function buildVerdictMessage(result: CheckResult, opts: { supersedes?: string } = {}): SlackMessage {
+  const settled = settlementOf(result);
+  const lead: string[] = [];
+  if (opts.supersedes) lead.push(`:arrow_up: This card supersedes the verdict from the configuration posted above (that card could not be updated: ${escapeMrkdwn(opts.supersedes)}).`);
+  if (settled) lead.push(`${SETTLEMENT_EMOJI[settled.kind]} ${escapeMrkdwn(settled.line)}`);
+  else if (result.request.options.configOnly) lead.push(':page_facing_up: From the configuration and the counters only (`config`).');
+  const b = verdictCard(result, lead);
+  b.context(captureLine(result.capture, result.cutShort, result.request.options.configOnly === true));
+  for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
+  const text = `${opts.supersedes ? 'Supersedes the verdict from the configuration posted above. ' : ''}${verdictOneLiner(result)}.${settled ? ` ${settled.line}` : ''} Rule ${result.verdict.rule}: ${result.verdict.explanation}`;
+  return { text: fallbackText(text), blocks: b.build() };
+}
+
+/**
+ * The card posted as soon as the configuration is read (issue 23), marked as coming from it. `settledBy` replaces
+ * "runtime evidence in N s" when the check ended without a result (the runtime part is missing, and why).
+ */
+export function buildConfigVerdictMessage(early: ConfigVerdict, settledBy?: string): SlackMessage {
+  const line = settledBy === undefined ? configVerdictLine(early.captureSeconds) : runtimeMissingLine(settledBy);
+  const b = verdictCard(early, [`${settledBy === undefined ? ':hourglass_flowing_sand:' : ':scissors:'} *${escapeMrkdwn(line)}*`]);
+  const text = `${configOneLiner(early)}. ${line} Rule ${early.verdict.rule}: ${early.verdict.explanation}`;
+  return { text: fallbackText(text), blocks: b.build() };
+}
+
+function verdictCard(src: CardSource, lead: string[]): BlockBudget {
+  const { request, verdict, config } = src;
   const alarming = verdict.handler === 'mismatch' || verdict.handler === 'mixed';
   const b = new BlockBudget(REPORT_NOTICE);
   b.header(`${HANDLER_EMOJI[verdict.handler]} ${request.firewall}: ${handlerWords(verdict.handler)}${verdict.partial ? ` (${partialTag(verdict.partial)})` : ''}`);
+  // Where this answer comes from, first: the reader must know whether the runtime evidence has spoken yet.
+  for (const l of lead) b.section(l, { allowTruncate: true });
   // Before anything else: the handler speaks for the checked VDOMs only (issue 11 §2).
   if (verdict.partial) b.section(`:warning: ${escapeMrkdwn(verdict.partial.explanation)}`, { allowTruncate: true });
   if (alarming) {
@@ -390,8 +475,8 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
   const helpers = config.sipHelpers.map((h) => `sip ${h.port}/${h.protocol === 6 ? 'TCP' : h.protocol === 17 ? 'UDP' : `proto ${h.protocol}`} (id ${h.id})`).join(', ');
   b.fields([
     ['Firewall', escapeMrkdwn(request.firewall)],
-    ['Hostname', escapeMrkdwn(result.hostname ?? config.hostname ?? '')],
-    ['FortiOS', escapeMrkdwn(result.version ?? config.version ?? '')],
+    ['Hostname', escapeMrkdwn(src.hostname ?? config.hostname ?? '')],
+    ['FortiOS', escapeMrkdwn(src.version ?? config.version ?? '')],
     ['VDOM', escapeMrkdwn(vdoms)],
     ['default-voip-alg-mode', escapeMrkdwn(config.defaultVoipAlgMode)],
     ['Session helper', escapeMrkdwn(helpers || 'no sip entry')],
@@ -411,13 +496,11 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
   }
   const missing = [...new Set(verdict.vdoms.flatMap((v) => v.missing))];
   if (missing.length) b.section(`*Output missing for:* ${missing.map((m) => `\`${escapeMrkdwn(m)}\``).join(', ')}`, { allowTruncate: true });
-  b.context(captureLine(capture, result.cutShort));
-  for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
-  const text = `${verdictOneLiner(result)}. Rule ${verdict.rule}: ${verdict.explanation}`;
-  return { text: fallbackText(text), blocks: b.build() };
+  return b;
 }
 
-function captureLine(c: CheckResult['capture'], cut?: CheckResult['cutShort']): string {
+function captureLine(c: CheckResult['capture'], cut: CheckResult['cutShort'], configOnly: boolean): string {
+  if (configOnly && !cut) return 'Config only: no SIP capture; no `diagnose debug` command was sent to the firewall.';
   const reset = c.debugReset ? 'debug disabled and reset on the firewall (confirmed)' : `:warning: debug reset NOT confirmed: run \`${DEBUG_CLEANUP.join('` and `')}\``;
   // A cut-short check says where it stopped and why, and what became of debug (issue 11 §3).
   if (cut) {
@@ -578,10 +661,10 @@ export function buildFailureMessage(request: CheckRequest, error: CheckError, cl
   return { text: fallbackText(`SIP check of ${request.firewall} failed: ${described}\n${plainReset}`), blocks: b.build() };
 }
 
-/** The parent after a failure: the final state, in one line. */
-export function buildFailedParentMessage(request: CheckRequest, error: CheckError): SlackMessage {
+/** The parent after a failure: the final state, in one line; the answer from the configuration stays when there was one. */
+export function buildFailedParentMessage(request: CheckRequest, error: CheckError, early?: ConfigVerdict): SlackMessage {
   const first = error.message.split('\n')[0];
-  return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) });
+  return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) }, early ? { verdict: early, line: runtimeMissingLine(first) } : undefined);
 }
 
 /** The remediation snippet, posted in the thread; the bot never runs it. */

@@ -76,6 +76,20 @@ export class CoalescedEdits {
     await this.chain;
   }
 
+  /**
+   * The last edit of the message (a verdict card settled by the runtime evidence): stops further edits, waits for the
+   * one in flight and for the interval since the previous edit or the post, then sends it. Rejects when Slack refuses
+   * it, so the caller can fall back.
+   */
+  async last(message: SlackMessage): Promise<void> {
+    await this.settle();
+    const wait = this.lastEditAt + this.opts.interval - this.opts.clock();
+    if (wait > 0) await new Promise<void>((resolve) => this.opts.schedule(resolve, wait));
+    this.lastEditAt = this.opts.clock();
+    await this.opts.edit(message);
+    this.opts.stats.progressEdits += 1;
+  }
+
   private send(message: SlackMessage): void {
     this.editing = true;
     this.lastEditAt = this.opts.clock();
@@ -125,5 +139,29 @@ export function progressEditsOf(deps: ProgressEditDeps, channelId: string, ts: (
     stats,
     // A dropped progress edit is harmless: the final edit always follows.
     onDropped: (e) => deps.logger.debug(`sip-check: progress edit dropped: ${slackErrorCode(e)}`),
+  });
+}
+
+/** What card edits need: a verdict must arrive, so they go on the retrying client. */
+export interface CardEditDeps extends ProgressEditDeps {
+  client: webApi.WebClient;
+}
+
+/** At most one update of a verdict card per second (issue 23), and never more often than progress edits. */
+const CARD_MIN_INTERVAL_MS = 1000;
+
+/**
+ * Edits of a verdict card in the thread (`ts()`): on the retrying client (a verdict must arrive), at most one per
+ * second and per the progress interval, whichever is longer.
+ */
+export function cardEditsOf(deps: CardEditDeps, channelId: string, ts: () => string | undefined, stats: { progressEdits: number; progressDropped: number }): CoalescedEdits {
+  return new CoalescedEdits({
+    interval: Math.max(CARD_MIN_INTERVAL_MS, deps.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS),
+    clock: deps.clock,
+    schedule: deps.schedule ?? defaultSchedule,
+    edit: async (message) => {
+      await deps.client.chat.update({ channel: channelId, ts: ts()!, text: message.text, blocks: message.blocks });
+    },
+    stats,
   });
 }

@@ -1,13 +1,17 @@
 /**
  * `CheckReporter` for Slack: one thread per check (docs/slack.md "The thread"). The parent message shows the
  * phase while the check runs (edited, coalesced) and the verdict in one line at the end; everything else
- * goes in the thread. Slack failures are caught and logged here, never thrown into the check (whose
+ * goes in the thread. As soon as the configuration is read, the verdict from it is posted as a card in the thread
+ * and the parent's one-line answer says so (issue 23); the result updates that card in place (coalesced, at most one
+ * update per second; a refused update becomes a new reply that supersedes it). Slack failures are caught and logged here, never thrown into the check (whose
  * cleanup must run), except from `start()`, where a failure means the check must not run.
  */
 import type { Logger, webApi } from '@slack/bolt';
 import { CheckError, describeError } from '../../errors';
-import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
+import { configVerdictLine } from '../../report/verdictChange';
 import {
+  buildConfigVerdictMessage,
   buildFailedParentMessage,
   buildFailureMessage,
   buildFallbackMessage,
@@ -15,6 +19,7 @@ import {
   buildParentMessage,
   buildSummaryMessage,
   buildVerdictMessage,
+  configOneLiner,
   fallbackText,
   summaryFallbackText,
   verdictFallbackText,
@@ -26,7 +31,7 @@ import {
 } from './blocks';
 import { slackErrorCode, TOO_BIG_ERRORS } from './slackErrors';
 import { uploadFiles, type UploadFile } from './upload';
-import { progressEditsOf, type CoalescedEdits } from './coalescedEdits';
+import { cardEditsOf, progressEditsOf, type CoalescedEdits } from './coalescedEdits';
 import { retryRateLimited, type ChannelQueue } from './channelQueue';
 
 type WebClient = webApi.WebClient;
@@ -70,17 +75,26 @@ export class SlackThreadReporter implements CheckReporter {
   parentTs?: string;
   /** Counts of what happened, for logs and tests. */
   readonly stats = { progressEdits: 0, progressDropped: 0, postFailures: 0 };
+  /** Updates of the verdict card (`progressEdits`: sent), for logs and tests. */
+  readonly cardStats = { progressEdits: 0, progressDropped: 0 };
+  /** `ts` of the verdict card posted from the configuration, while it can be updated in place. */
+  cardTs?: string;
 
   private request?: CheckRequest;
   private readonly edits: CoalescedEdits;
   /** Notes held for the end (see `note`). */
   private readonly notes: string[] = [];
+  private readonly cardEdits: CoalescedEdits;
+  private early?: ConfigVerdict;
+  /** The phase the parent shows; the answer from the configuration is added beside it. */
+  private lastUpdate: ProgressUpdate = { phase: 'reading-config' };
 
   constructor(
     private readonly deps: SlackReporterDeps,
     private readonly target: SlackThreadTarget,
   ) {
     this.edits = progressEditsOf(deps, target.channelId, () => this.parentTs, this.stats);
+    this.cardEdits = cardEditsOf(deps, target.channelId, () => this.cardTs, this.cardStats);
   }
 
   /** Where replies go: the existing thread, or the parent we posted. */
@@ -122,8 +136,26 @@ export class SlackThreadReporter implements CheckReporter {
   }
 
   async progress(update: ProgressUpdate): Promise<void> {
+    this.lastUpdate = update;
     if (!this.request || !this.parentTs || this.edits.finished) return;
-    this.edits.push(this.redacted(buildParentMessage(this.request, update)));
+    this.edits.push(this.redacted(buildParentMessage(this.request, update, this.earlyAnswer())));
+  }
+
+  /** The card from the configuration in the thread, and the parent's one-line answer (a coalesced edit). */
+  async configVerdict(early: ConfigVerdict): Promise<void> {
+    this.early = early;
+    if (!this.request) return;
+    if (this.parentTs && !this.edits.finished) this.edits.push(this.redacted(buildParentMessage(this.request, this.lastUpdate, this.earlyAnswer())));
+    if (!this.threadTs) return;
+    const ts = await this.postInThread(buildConfigVerdictMessage(early), 'verdict from the configuration', () => `${configOneLiner(early)}. ${configVerdictLine(early.captureSeconds)}`);
+    if (ts) {
+      this.cardTs = ts;
+      this.cardEdits.touched();
+    }
+  }
+
+  private earlyAnswer(): { verdict: ConfigVerdict; line: string } | undefined {
+    return this.early ? { verdict: this.early, line: configVerdictLine(this.early.captureSeconds) } : undefined;
   }
 
   /**
@@ -139,9 +171,9 @@ export class SlackThreadReporter implements CheckReporter {
     const oneLiner = verdictOneLiner(result);
     if (this.threadTs) {
       await this.postNotes(this.notes.filter((n) => !result.notes.includes(n)));
-      const notes = result.notes.length ? `\n${result.notes.join('\n')}` : '';
-      await this.postInThread(buildVerdictMessage(result), 'verdict card', () => verdictFallbackText(result) + notes);
-      await this.postInThread(buildSummaryMessage(result), 'SIP summary', () => summaryFallbackText(result));
+      await this.postVerdictCard(result);
+      // A config-only check captured nothing: no SIP summary to post.
+      if (!result.request.options.configOnly) await this.postInThread(buildSummaryMessage(result), 'SIP summary', () => summaryFallbackText(result));
       await this.upload(result);
     }
     await this.finalEdit(buildFinalParentMessage(result, { maxSeconds: this.deps.maxSeconds }), oneLiner);
@@ -155,11 +187,20 @@ export class SlackThreadReporter implements CheckReporter {
       return;
     }
     const plain = `SIP check of ${this.request.firewall} failed: ${describeError(error)}`;
+    if (this.cardTs && this.early) {
+      // The card from the configuration stays, and says the runtime part will not come.
+      try {
+        await this.cardEdits.last(this.redacted(buildConfigVerdictMessage(this.early, error.message.split('\n')[0])));
+      } catch (e) {
+        this.stats.postFailures += 1;
+        this.deps.logger.warn(`sip-check: could not mark the verdict card as missing its runtime part: ${slackErrorCode(e)}`);
+      }
+    }
     if (this.threadTs) {
       await this.postNotes(this.notes);
       await this.postInThread(buildFailureMessage(this.request, error, cleanup), 'error message', () => plain);
     }
-    await this.finalEdit(buildFailedParentMessage(this.request, error), plain);
+    await this.finalEdit(buildFailedParentMessage(this.request, error, this.early), plain);
     await this.markOrigin({ state: 'failed', outcome: error.message.split('\n')[0] });
   }
 
@@ -179,6 +220,29 @@ export class SlackThreadReporter implements CheckReporter {
     }
   }
 
+  /**
+   * The verdict card: the card from the configuration updated in place when there is one (at most one update per
+   * second, coalesced as progress is); a refused update becomes a new card that says it supersedes the earlier one.
+   */
+  private async postVerdictCard(result: CheckResult): Promise<void> {
+    if (this.cardTs) {
+      try {
+        await this.cardEdits.last(this.redacted(buildVerdictMessage(result)));
+        return;
+      } catch (e) {
+        const code = slackErrorCode(e);
+        this.stats.postFailures += 1;
+        this.deps.logger.warn(`sip-check: updating the verdict card failed (${code}); posting it as a new reply`);
+        const plain = () => `Supersedes the verdict from the configuration posted above. ${verdictFallbackText(result)}`;
+        // Too long as an update is too long as a post: the shorter text at once, saying where the full output is.
+        const card = TOO_BIG_ERRORS.has(code) ? buildFallbackMessage('verdict card', plain(), code) : buildVerdictMessage(result, { supersedes: code });
+        await this.postInThread(card, 'verdict card', plain);
+        return;
+      }
+    }
+    const notes = result.notes.length ? `\n${result.notes.join('\n')}` : '';
+    await this.postInThread(buildVerdictMessage(result), 'verdict card', () => verdictFallbackText(result) + notes);
+  }
   private redacted(m: SlackMessage): SlackMessage {
     return redactMessage(m, this.deps.redact);
   }
@@ -203,12 +267,12 @@ export class SlackThreadReporter implements CheckReporter {
 
   /**
    * Posts in the thread; on a refused body posts a shorter text that says where the full output is.
-   * Never throws.
+   * Returns the `ts` of the message when it was posted whole. Never throws.
    */
-  private async postInThread(message: SlackMessage, what: string, fallback: () => string): Promise<boolean> {
+  private async postInThread(message: SlackMessage, what: string, fallback: () => string): Promise<string | undefined> {
     const m = this.redacted(message);
     try {
-      await this.deps.channelQueue.post(this.target.channelId, () =>
+      const res = await this.deps.channelQueue.post(this.target.channelId, () =>
         this.deps.client.chat.postMessage({
           channel: this.target.channelId,
           thread_ts: this.threadTs!,
@@ -217,7 +281,7 @@ export class SlackThreadReporter implements CheckReporter {
           ...(m.blocks.length ? { blocks: m.blocks } : {}),
         }),
       );
-      return true;
+      return res.ts;
     } catch (e) {
       const code = slackErrorCode(e);
       this.stats.postFailures += 1;
@@ -236,10 +300,10 @@ export class SlackThreadReporter implements CheckReporter {
       );
       try {
         await this.deps.channelQueue.post(this.target.channelId, () => this.deps.client.chat.postMessage({ channel: this.target.channelId, thread_ts: this.threadTs!, text: short.text }));
-        return false;
+        return undefined;
       } catch (e2) {
         this.deps.logger.error(`sip-check: the ${what} and its fallback could not be posted: ${slackErrorCode(e2)}`);
-        return false;
+        return undefined;
       }
     }
   }

@@ -1,5 +1,6 @@
 import {
   ACTION_IDS,
+  buildConfigVerdictMessage,
   buildFailureMessage,
   buildFinalParentMessage,
   buildParentMessage,
@@ -133,6 +134,25 @@ describe('verdict card', () => {
     expectWithinLimits(m);
     expect(allText(m)).toContain('the full report is in the attached file');
   });
+
+  it('the card from the configuration and its settled and superseding forms keep every limit, the status line first', () => {
+    const verdict: Verdict = { ...SESSION_HELPER_VERDICT, explanation: 'x'.repeat(5000), evidence: Array.from({ length: 400 }, (_, i) => ({ source: 'diagnose sys session list', text: `session info: proto=17 proto_state=01 duration=${i} expire=179 helper=sip` })) };
+    const request = makeRequest({ firewall: 'f'.repeat(200) });
+    const result = makeResult({ verdict, request });
+    const early = { request, verdict: { ...verdict, evidence: [] }, config: result.config, captureSeconds: 20, readAt: new Date() };
+    const first = buildConfigVerdictMessage(early);
+    const missing = buildConfigVerdictMessage(early, 'the check was cancelled');
+    const settled = buildVerdictMessage({ ...result, early });
+    const superseding = buildVerdictMessage({ ...result, early }, { supersedes: 'cant_update_message' });
+    for (const m of [first, missing, settled, superseding]) expectWithinLimits(m);
+    // Right under the header, before the facts: where this answer comes from.
+    const second = (m: SlackMessage) => JSON.stringify(m.blocks[1]);
+    expect(second(first)).toContain('From the configuration; runtime evidence in 20 s.');
+    expect(second(missing)).toContain('Runtime evidence missing: the check was cancelled.');
+    expect(second(settled)).toContain('Confirmed by the runtime evidence: `diagnose sys session list`');
+    expect(second(superseding)).toContain('This card supersedes the verdict from the configuration posted above (that card could not be updated: cant_update_message)');
+    expect(JSON.stringify(superseding.blocks[2])).toContain('Confirmed by the runtime evidence');
+  });
 });
 
 describe('summary', () => {
@@ -197,9 +217,24 @@ describe('parent and buttons', () => {
     const actions = m.blocks.find((b) => b.type === 'actions');
     expect(actions).toBeDefined();
     const elements = (actions as { elements: Array<{ action_id: string; value: string }> }).elements;
-    expect(elements.map((e) => e.action_id)).toEqual([ACTION_IDS.captureAgain, ACTION_IDS.longerCapture, ACTION_IDS.showRemediation]);
+    expect(elements.map((e) => e.action_id)).toEqual([ACTION_IDS.captureAgain, ACTION_IDS.longerCapture, ACTION_IDS.configOnly, ACTION_IDS.showRemediation]);
     expect(decodeButtonValue(elements[0].value)).toEqual({ command: 'fw01 seconds=20 level=-1 vdom=root port=5080', checkId: 'chk-0001' });
     expect(decodeButtonValue(elements[1].value)?.command).toBe('fw01 seconds=30 level=-1 vdom=root port=5080');
+    // "Config only" keeps the scope (VDOM, port) and drops what only a capture uses.
+    expect(decodeButtonValue(elements[2].value)?.command).toBe('fw01 config vdom=root port=5080');
+    expectWithinLimits(m);
+  });
+
+  it('a config-only check offers itself again and the capture it left out', () => {
+    const request = makeRequest({ options: { seconds: 20, level: -1, vdom: 'root', configOnly: true } });
+    const m = buildFinalParentMessage(makeResult({ request, capture: { stoppedBy: 'not-run', bytes: 0, lines: 0, seconds: 0, level: -1, debugReset: false } }), { maxSeconds: 120 });
+    expect(m.text).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\); config only, no SIP capture$/);
+    const elements = (m.blocks.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string; text: { text: string } }> }).elements;
+    expect(elements.map((e) => [e.action_id, e.text.text, decodeButtonValue(e.value)?.command])).toEqual([
+      [ACTION_IDS.configOnly, 'Config again', 'fw01 config vdom=root'],
+      [ACTION_IDS.captureAgain, 'With capture (20 s)', 'fw01 seconds=20 level=-1 vdom=root'],
+      [ACTION_IDS.showRemediation, 'Show remediation', 'fw01 config vdom=root'],
+    ]);
     expectWithinLimits(m);
   });
 

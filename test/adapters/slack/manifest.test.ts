@@ -32,7 +32,7 @@ describe('manifest.yml', () => {
     expect(cmd.command.length).toBeLessThanOrEqual(32);
     expect(cmd.should_escape).toBe(false);
     expect(cmd.url).toBeUndefined();
-    expect(cmd.usage_hint).toBe('fw01 [seconds=20] [level=-1] [vdom=root] [peer=IP] [port=5060] | all | tag=NAME | watch | help');
+    expect(cmd.usage_hint).toBe('fw01 [seconds=20] [level=-1] [vdom=root] [peer=IP] [port=5060] | fw01 config | all | tag=NAME | watch | help');
     expect(cmd.description.length).toBeGreaterThan(0);
   });
 

@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import { SlackThreadReporter, type SlackReporterDeps } from '../../../src/adapters/slack/reporter';
 import { CheckError } from '../../../src/errors';
 import { FakeSlack, TEST_PACING } from '../../support/fakeSlack';
+import type { CheckResult, ConfigVerdict } from '../../../src/check/types';
 import { makeRequest, makeResult, makeSipSummary, recordingLogger, testChannelQueue } from './fixtures';
 
 const TOKEN = 'xoxb-test-token';
@@ -269,5 +270,117 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     for (const a of result.attachments) {
       expect(fake.uploadedFiles().find((f) => f.filename === a.filename)?.bytes.equals(a.content)).toBe(true);
     }
+  });
+
+  describe('the answer first (issue 23): the card from the configuration, settled in place', () => {
+    /** The verdict the configuration gave before the capture, as the check reports it. */
+    function earlyOf(result: CheckResult): ConfigVerdict {
+      return { request: result.request, hostname: result.hostname, version: result.version, verdict: result.verdict, config: result.config, captureSeconds: result.request.options.seconds, readAt: new Date('2026-11-25T17:40:01Z') };
+    }
+    const textsOf = (m: { text?: string; blocks?: unknown[] } | undefined): string => JSON.stringify([m?.text, m?.blocks]);
+    const cardUpdates = (ts: string) => fake.calls('chat.update').filter((c) => c.body.ts === ts);
+    /** Lets the reporter's awaited Slack calls and timers get registered. */
+    const settleIo = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('posts the card marked as from the configuration, says so in the parent, then updates the card once, a second after it was posted at the earliest', async () => {
+      const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+      const request = makeRequest();
+      await r.start(request);
+      const parent = r.parentTs!;
+      now = 400;
+      const result = makeResult({ request });
+      const early = earlyOf(result);
+      await r.configVerdict(early);
+
+      const thread = fake.thread(parent);
+      expect(thread).toHaveLength(1);
+      const card = thread[0];
+      expect(r.cardTs).toBe(card.ts);
+      expect(textsOf(card)).toContain('From the configuration; runtime evidence in 20 s.');
+      expect(card.text).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\)\. From the configuration; runtime evidence in 20 s\./);
+      // The parent's one-line answer: a coalesced edit, kept by the next progress edit.
+      runTimers();
+      await r.idle();
+      expect(editTexts(parent).at(-1)).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\), from the configuration; runtime evidence in 20 s\. Status: reading config/);
+      now = 2500;
+      await r.progress({ phase: 'capturing', elapsedSeconds: 2, totalSeconds: 20 });
+      await r.idle();
+      expect(editTexts(parent).at(-1)).toMatch(/from the configuration; runtime evidence in 20 s\. Status: capturing 2\/20 s/);
+
+      // The result comes 600 ms after the card: its update waits (Tier 3 edits, at most one per card per second).
+      now = 1000;
+      const done = r.result({ ...result, early });
+      await settleIo();
+      expect(cardUpdates(card.ts)).toHaveLength(0);
+      now = 2000;
+      runTimers();
+      await done;
+      expect(cardUpdates(card.ts)).toHaveLength(1);
+      const settled = fake.message(card.ts)!;
+      expect(textsOf(settled)).toContain('Confirmed by the runtime evidence: nothing in the 20 s capture contradicts the configuration.');
+      expect(textsOf(settled)).not.toContain('runtime evidence in 20 s');
+      // Updated in place: the thread holds the card and the summary, not a second card.
+      expect(fake.thread(parent).map((m) => m.ts)).toEqual([card.ts, expect.any(String)]);
+      expect(fake.thread(parent)[1].text).toContain('SIP summary for fw01');
+      expect(editTexts(parent).at(-1)).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\), confirmed by the runtime evidence; 2 calls/);
+    });
+
+    it('a refused card update falls back to a new reply that says it supersedes the earlier card', async () => {
+      const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+      const request = makeRequest();
+      await r.start(request);
+      const result = makeResult({ request });
+      const early = earlyOf(result);
+      now = 300;
+      await r.configVerdict(early);
+      const card = fake.thread(r.parentTs!)[0];
+      now = 30_000;
+      fake.setFault('chat.update', { kind: 'error', error: 'cant_update_message', times: 1 });
+      await r.result({ ...result, early });
+
+      const thread = fake.thread(r.parentTs!);
+      expect(thread).toHaveLength(3);
+      // The first card is left as it was; the new one says it supersedes it, and why.
+      expect(textsOf(thread[0])).toContain('runtime evidence in 20 s');
+      expect(thread[0].ts).toBe(card.ts);
+      expect(textsOf(thread[1])).toContain('This card supersedes the verdict from the configuration posted above (that card could not be updated: cant_update_message)');
+      expect(thread[1].text).toMatch(/^Supersedes the verdict from the configuration posted above\. fw01: SIP handled by/);
+      expect(thread[2].text).toContain('SIP summary for fw01');
+      expect(logger.lines.some((l) => l.level === 'warn' && l.text.includes('updating the verdict card failed (cant_update_message)'))).toBe(true);
+      // The parent still gets its final state.
+      expect(editTexts(r.parentTs!).at(-1)).toContain('confirmed by the runtime evidence');
+    });
+
+    it('a check that fails after the card keeps the config verdict and says the runtime part is missing', async () => {
+      const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+      const request = makeRequest();
+      await r.start(request);
+      now = 300;
+      await r.configVerdict(earlyOf(makeResult({ request })));
+      now = 30_000;
+      await r.failed(new CheckError('cancelled', 'the check was cancelled'), { debugReset: true });
+      const [card, failure] = fake.thread(r.parentTs!);
+      expect(cardUpdates(card.ts)).toHaveLength(1);
+      expect(textsOf(card)).toContain('Runtime evidence missing: the check was cancelled. This verdict is the configuration');
+      expect(failure.text).toContain('SIP check of fw01 failed');
+      expect(editTexts(r.parentTs!).at(-1)).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\), runtime evidence missing: the check was cancelled\. .*Status: failed: the check was cancelled/);
+    });
+
+    it('when the card could not be posted, the result posts the settled card as a new reply', async () => {
+      const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
+      const request = makeRequest();
+      await r.start(request);
+      const result = makeResult({ request });
+      fake.setFault('chat.postMessage', { kind: 'http', status: 503, times: 2 });
+      await r.configVerdict(earlyOf(result));
+      expect(r.cardTs).toBeUndefined();
+      await r.result({ ...result, early: earlyOf(result) });
+      const thread = fake.thread(r.parentTs!);
+      expect(thread).toHaveLength(2);
+      expect(textsOf(thread[0])).toContain('Confirmed by the runtime evidence');
+      expect(fake.calls('chat.update').every((c) => c.body.ts === r.parentTs)).toBe(true);
+    });
   });
 });

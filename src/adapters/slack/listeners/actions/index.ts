@@ -11,6 +11,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   app.action<BlockButtonAction>(ACTION_IDS.captureAgain, captureAgainAction(deps));
   app.action<BlockButtonAction>(ACTION_IDS.longerCapture, longerCaptureAction(deps));
   app.action<BlockButtonAction>(ACTION_IDS.showRemediation, showRemediationAction(deps));
+  // "Config only" (and "Config again"): the button's command carries `config`; same service, same access control.
+  app.action<BlockButtonAction>(ACTION_IDS.configOnly, (args: ButtonArgs) => rerunFromButton(deps, args));
   // The drift watch's "Run full check": the firewall name runs through the same service as a typed command.
   app.action<BlockButtonAction>(FLEET_ACTION_IDS.fullCheck, (args: ButtonArgs) => rerunFromButton(deps, args));
 }
