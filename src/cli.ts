@@ -5,6 +5,7 @@ import { config as loadDotenv } from 'dotenv';
 import { TranscriptAnalyzer, type Analysis, type TranscriptReadStats } from './check/analyse';
 import { sweepMain } from './fleet/cli';
 import { SipPcapWriter } from './pcap/writer';
+import { jsonWithoutControls, neutraliseControls } from './report/controls';
 import { renderSipSummaryText } from './report/sipText';
 import { renderVerdictText } from './report/verdictText';
 import { SipLineSplitter, type CapturedSipMessage } from './sip/index';
@@ -239,8 +240,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const { analysis, stats, input } = run;
   if (input.longLinesSkipped) io.stderr(`sip-check: skipped ${input.longLinesSkipped} line(s) longer than ${MAX_LINE_CHARS / 1024} KiB (not CLI text)\n`);
   if (stats.skippedLines) io.stderr(`sip-check: ${stats.skippedLines} line(s) of very long command outputs left out (the config part is kept in memory, bounded)\n`);
-  if (json) io.stdout(JSON.stringify({ ...(analysisJson(analysis) as Record<string, unknown>), input: { ...input, lines: stats.lines, commands: stats.commands, debugLines: stats.debugLines, blindCommands: stats.blindCommands, outputLinesSkipped: stats.skippedLines } }, null, 2) + '\n');
-  else io.stdout(`${renderVerdictText(analysis)}\n\n${renderSipSummaryText(analysis.sip)}\n`);
+  if (json) io.stdout(jsonWithoutControls(JSON.stringify({ ...(analysisJson(analysis) as Record<string, unknown>), input: { ...input, lines: stats.lines, commands: stats.commands, debugLines: stats.debugLines, blindCommands: stats.blindCommands, outputLinesSkipped: stats.skippedLines } }, null, 2)) + '\n');
+  else io.stdout(neutraliseControls(`${renderVerdictText(analysis)}\n\n${renderSipSummaryText(analysis.sip)}`) + '\n');
   return 0;
 }
 

@@ -7,6 +7,7 @@ import { FirewallLocks, Semaphore, type CheckSlots, type DeviceLocks } from '../
 import type { Inventory } from '../config/types';
 import { createCoordination } from '../coordination';
 import { applyRun, lastRun } from './drift';
+import { jsonWithoutControls } from '../report/controls';
 import { renderChangesText, renderSweepText, sweepCsv, sweepJson } from './render';
 import { createFleetService } from './service';
 import { JsonFileStore } from './store';
@@ -149,7 +150,7 @@ async function sweepWith(opts: { config: AppConfig; inventory: Inventory; scope:
     changes = { since, list: applied.changes };
   }
   if (args.format === 'json') {
-    io.stdout(JSON.stringify(sweepJson(report, changes?.list), null, 2) + '\n');
+    io.stdout(jsonWithoutControls(JSON.stringify(sweepJson(report, changes?.list), null, 2)) + '\n');
   } else if (args.format === 'csv') {
     io.stdout(sweepCsv(report));
     if (changes) io.stderr(renderChangesText(changes) + '\n');

@@ -1,10 +1,11 @@
 import type { Analysis } from '../check/analyse';
 import type { SipLadder } from '../sip/types';
+import { neutraliseControls } from './controls';
 import { renderTextLadder } from './ladder';
 import { renderSipSummaryText } from './sipText';
 import { renderVerdictText } from './verdictText';
 
-/** The complete report attached to every check: nothing cut, for the file rather than the chat. */
+/** The complete report attached to every check: nothing cut, for the file rather than the chat; controls made visible. */
 export function renderFullReport(analysis: Analysis, ladders: readonly SipLadder[]): string {
   const parts = [
     renderVerdictText(analysis),
@@ -12,5 +13,5 @@ export function renderFullReport(analysis: Analysis, ladders: readonly SipLadder
     renderSipSummaryText(analysis.sip, { maxCalls: Number.MAX_SAFE_INTEGER, maxProblems: Number.MAX_SAFE_INTEGER }),
   ];
   for (const ladder of ladders) parts.push('', renderTextLadder(ladder));
-  return parts.join('\n') + '\n';
+  return neutraliseControls(parts.join('\n')) + '\n';
 }

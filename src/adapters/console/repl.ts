@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { describeError } from '../../errors';
+import { neutraliseControls } from '../../report/controls';
 import type { CheckService } from '../../check/service';
 import { FLEET_USAGE, parseFleetCommand } from '../../fleet/command';
 import type { FleetService } from '../../fleet/service';
@@ -52,8 +53,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     const fleetCommand = opts.fleet ? parseFleetCommand(match[1] ?? '') : undefined;
     if (opts.fleet && fleetCommand) {
       const fleetOutcome = await opts.fleet.handle(fleetCommand, requester, () => new ConsoleSweepReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
-      if (fleetOutcome.kind === 'text') opts.output.write(`${fleetOutcome.text}\n`);
-      else if (fleetOutcome.kind === 'rejected') opts.output.write(`✘ ${describeError(fleetOutcome.error)}\n`);
+      if (fleetOutcome.kind === 'text') opts.output.write(neutraliseControls(`${fleetOutcome.text}\n`));
+      else if (fleetOutcome.kind === 'rejected') opts.output.write(neutraliseControls(`✘ ${describeError(fleetOutcome.error)}\n`));
       else {
         const done = fleetOutcome.done.then(() => undefined).finally(() => {
           pending.delete(done);
@@ -67,7 +68,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     }
     const outcome = await opts.service.handle(match[1] ?? '', requester, () => new ConsoleThreadReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
     if (outcome.kind === 'help') opts.output.write(`${outcome.text}${opts.fleet ? `\n\nFleet (config only, no debug):\n${FLEET_USAGE}` : ''}\n`);
-    else if (outcome.kind === 'rejected') opts.output.write(`✘ ${describeError(outcome.error)}\n`);
+    else if (outcome.kind === 'rejected') opts.output.write(neutraliseControls(`✘ ${describeError(outcome.error)}\n`));
     else {
       const done = outcome.done.finally(() => {
         pending.delete(done);

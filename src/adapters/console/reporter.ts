@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { describeError, type CheckError } from '../../errors';
 import { formatOptions } from '../../check/options';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import { neutraliseControls } from '../../report/controls';
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import { partialTag } from '../../verdict/coverage';
@@ -89,13 +90,14 @@ export class ConsoleThreadReporter implements CheckReporter {
     this.lastPhase = null;
   }
 
+  /** Device and peer text made inert first, then our own markup (ANSI bold on a terminal) added. */
   private reply(text: string): void {
-    text = terminalMarkup(text, this.opts.tty);
-    this.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : `    ${l}`)).join('\n') + '\n');
+    text = terminalMarkup(neutraliseControls(text), this.opts.tty);
+    this.out.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : `    ${l}`)).join('\n') + '\n');
   }
 
   private write(text: string): void {
-    this.out.write(text);
+    this.out.write(neutraliseControls(text));
   }
 }
 

@@ -12,6 +12,7 @@ import { DEBUG_CLEANUP } from '../../fortios/cli';
 import { describeError, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
+import { neutraliseControls } from '../../report/controls';
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import type { SipCallSummary, SipSummary } from '../../sip/types';
@@ -71,9 +72,33 @@ export function decodeButtonValue(value: string | undefined): ButtonValue | unde
   return undefined;
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as control (`&`, `<`, `>`). */
+/**
+ * Escapes the three characters Slack's mrkdwn treats as control (`&`, `<`, `>`), and makes terminal controls and
+ * bidi overrides visible (src/report/controls.ts): every text the Slack adapter posts passes here once.
+ */
 export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutraliseControls(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Longest device-derived value shown in a message (a FortiOS hostname is at most 35 characters). */
+export const DEVICE_VALUE_MAX = 120;
+
+/**
+ * A value read from the firewall or a SIP peer (hostname, VDOM, policy or profile name, SIP URI, reason phrase),
+ * shown as inline code: Slack applies no `*bold*`, `_italic_`, `~strike~` and links no URL inside it. Capped at
+ * `max`, controls made visible, escaped once; a backtick (which would end the code span) becomes `ˋ`.
+ */
+export function deviceValue(s: string, max: number = DEVICE_VALUE_MAX): string {
+  const flat = truncate(s.replace(/[\r\n]+/g, ' '), max).replace(/`/g, 'ˋ');
+  return flat.trim() === '' ? '' : `\`${escapeMrkdwn(flat)}\``;
+}
+
+/**
+ * A mrkdwn text object with `verbatim: true`: Slack turns no bare URL, channel name or `@here` in it into a link
+ * or a mention (the `<@U…>` we write ourselves still renders).
+ */
+export function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 /** Text safe inside a ``` block: escaped, and no fence that would close it early. */
@@ -191,7 +216,7 @@ export class BlockBudget {
   }
 
   header(text: string): boolean {
-    const t = truncate(text, SLACK_LIMITS.headerText);
+    const t = truncate(neutraliseControls(text), SLACK_LIMITS.headerText);
     return this.push({ type: 'header', text: { type: 'plain_text', text: t, emoji: true } }, t.length);
   }
 
@@ -208,7 +233,7 @@ export class BlockBudget {
       t = truncate(t, limit);
       this.cut = true;
     }
-    const ok = this.push({ type: 'section', text: { type: 'mrkdwn', text: t } }, t.length);
+    const ok = this.push({ type: 'section', text: mrkdwn(t) }, t.length);
     // truncation above already marked the cut; keep going so the notice lands last
     return ok;
   }
@@ -223,7 +248,7 @@ export class BlockBudget {
     }
     const t = fencedWithin(content, limit);
     if (t !== codeBlock(content)) this.cut = true;
-    return this.push({ type: 'section', text: { type: 'mrkdwn', text: t } }, t.length);
+    return this.push({ type: 'section', text: mrkdwn(t) }, t.length);
   }
 
   fields(pairs: Array<[string, string]>): boolean {
@@ -233,12 +258,12 @@ export class BlockBudget {
       .map(([k, v]) => truncate(`*${k}*\n${v}`, SLACK_LIMITS.fieldText));
     if (texts.length === 0) return true;
     const chars = texts.reduce((n, t) => n + t.length, 0);
-    return this.push({ type: 'section', fields: texts.map((t) => ({ type: 'mrkdwn' as const, text: t })) }, chars);
+    return this.push({ type: 'section', fields: texts.map(mrkdwn) }, chars);
   }
 
   context(text: string): boolean {
     const t = truncate(text, SLACK_LIMITS.fieldText);
-    return this.push({ type: 'context', elements: [{ type: 'mrkdwn', text: t }] }, t.length);
+    return this.push({ type: 'context', elements: [mrkdwn(t)] }, t.length);
   }
 
   divider(): boolean {
@@ -251,7 +276,7 @@ export class BlockBudget {
 
   build(): KnownBlock[] {
     const out = [...this.blocks];
-    if (this.cut) out.push({ type: 'context', elements: [{ type: 'mrkdwn', text: this.cutNotice }] });
+    if (this.cut) out.push({ type: 'context', elements: [mrkdwn(this.cutNotice)] });
     return out;
   }
 }
@@ -347,8 +372,8 @@ export function buildButtons(request: CheckRequest, maxSeconds: number, withReme
 }
 
 function policyLine(p: { id: number; name?: string; handler: PolicyHandler; rule: string; reason: string }): string {
-  const name = p.name ? ` (${p.name})` : '';
-  return `• policy ${p.id}${escapeMrkdwn(name)}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${escapeMrkdwn(p.reason)}`;
+  const name = p.name ? ` (${deviceValue(p.name)})` : '';
+  return `• policy ${p.id}${name}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${escapeMrkdwn(p.reason)}`;
 }
 
 function vdomsDiffer(vdoms: VdomVerdict[]): boolean {
@@ -372,13 +397,13 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
     const lead = verdict.handler === 'mismatch' ? '*Mismatch:* the configuration says one handler, the firewall\'s runtime evidence shows another.' : '*Mixed:* policies in this check use different SIP handlers.';
     b.section(`:warning: ${lead}${notes.length ? '\n' + notes.map((n) => `• ${escapeMrkdwn(n)}`).join('\n') : ''}`, { allowTruncate: true });
   }
-  const vdoms = verdict.vdoms.map((v) => v.name).join(', ') || request.options.vdom || '';
+  const vdoms = (verdict.vdoms.length ? verdict.vdoms.map((v) => v.name) : request.options.vdom ? [request.options.vdom] : []).map((v) => deviceValue(v)).join(', ');
   const helpers = config.sipHelpers.map((h) => `sip ${h.port}/${h.protocol === 6 ? 'TCP' : h.protocol === 17 ? 'UDP' : `proto ${h.protocol}`} (id ${h.id})`).join(', ');
   b.fields([
     ['Firewall', escapeMrkdwn(request.firewall)],
-    ['Hostname', escapeMrkdwn(result.hostname ?? config.hostname ?? '')],
-    ['FortiOS', escapeMrkdwn(result.version ?? config.version ?? '')],
-    ['VDOM', escapeMrkdwn(vdoms)],
+    ['Hostname', deviceValue(result.hostname ?? config.hostname ?? '')],
+    ['FortiOS', deviceValue(result.version ?? config.version ?? '')],
+    ['VDOM', vdoms],
     ['default-voip-alg-mode', escapeMrkdwn(config.defaultVoipAlgMode)],
     ['Session helper', escapeMrkdwn(helpers || 'no sip entry')],
   ]);
@@ -388,12 +413,12 @@ export function buildVerdictMessage(result: CheckResult): SlackMessage {
     b.code(verdict.evidence.map((e) => `# ${e.source}\n${e.text}`).join('\n'));
   }
   if (verdict.vdoms.length > 1 && vdomsDiffer(verdict.vdoms)) {
-    b.section('*Per VDOM*\n' + verdict.vdoms.map((v) => `• ${escapeMrkdwn(v.name)}: *${escapeMrkdwn(handlerWords(v.handler))}* (${escapeMrkdwn(v.rule)})`).join('\n'), { allowTruncate: true });
+    b.section('*Per VDOM*\n' + verdict.vdoms.map((v) => `• ${deviceValue(v.name)}: *${escapeMrkdwn(handlerWords(v.handler))}* (${escapeMrkdwn(v.rule)})`).join('\n'), { allowTruncate: true });
   }
   for (const v of verdict.vdoms) {
     if (!policiesDiffer(v)) continue;
     const lines = v.policies.map(policyLine);
-    b.section(`*Policies in ${escapeMrkdwn(v.name)} differ*\n` + lines.join('\n'), { allowTruncate: true });
+    b.section(`*Policies in ${deviceValue(v.name)} differ*\n` + lines.join('\n'), { allowTruncate: true });
   }
   const missing = [...new Set(verdict.vdoms.flatMap((v) => v.missing))];
   if (missing.length) b.section(`*Output missing for:* ${missing.map((m) => `\`${escapeMrkdwn(m)}\``).join(', ')}`, { allowTruncate: true });
@@ -423,11 +448,11 @@ function countList(counts: Record<string, number>): string {
 }
 
 function callLine(c: SipCallSummary): string {
-  const status = c.finalStatus !== null ? ` ${c.finalStatus}${c.finalReason ? ' ' + c.finalReason : ''}` : '';
+  const status = c.finalStatus !== null ? ` ${c.finalStatus}${c.finalReason ? ' ' + deviceValue(c.finalReason, 80) : ''}` : '';
   const timing = [c.postDialDelayMs !== undefined ? `PDD ${c.postDialDelayMs} ms` : '', c.durationMs !== undefined ? `${Math.round(c.durationMs / 1000)} s` : ''].filter(Boolean).join(', ');
-  const codecs = [...new Set(c.media.flatMap((m) => m.codecs))].join('/');
-  const extra = [timing, codecs].filter(Boolean).join('; ');
-  return `• ${escapeMrkdwn(truncate(c.from, 80))} → ${escapeMrkdwn(truncate(c.to, 80))}: *${c.state}*${escapeMrkdwn(status)}${extra ? ` (${escapeMrkdwn(extra)})` : ''}`;
+  const codecs = deviceValue([...new Set(c.media.flatMap((m) => m.codecs))].join('/'), 80);
+  const extra = [escapeMrkdwn(timing), codecs].filter(Boolean).join('; ');
+  return `• ${deviceValue(c.from, 80)} → ${deviceValue(c.to, 80)}: *${c.state}*${status}${extra ? ` (${extra})` : ''}`;
 }
 
 /**
@@ -466,7 +491,7 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
     b.section('No SIP messages were seen during the capture. Check that calls or registrations happened in the window, and the `peer`/`port` filter.');
   }
   if (sip.problems.length > 0) {
-    bulletSections(b, `:warning: *Problems (${sip.problems.length})*`, sip.problems.map((p) => `• *${p.kind}*: ${escapeMrkdwn(p.message)}`), 2400);
+    bulletSections(b, `:warning: *Problems (${sip.problems.length})*`, sip.problems.map((p) => `• *${p.kind}*: ${deviceValue(p.message, 400)}`), 2400);
   }
   const states = new Map<string, number>();
   for (const c of sip.calls) states.set(c.state, (states.get(c.state) ?? 0) + 1);
@@ -485,7 +510,7 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
     bulletSections(
       b,
       `*Registrations (${sip.registrations.length})*`,
-      sip.registrations.map((r) => `• ${escapeMrkdwn(truncate(r.aor, 120))}: ${escapeMrkdwn(r.outcome)}${r.expires !== undefined ? `, expires ${r.expires} s` : ''}`),
+      sip.registrations.map((r) => `• ${deviceValue(r.aor)}: ${escapeMrkdwn(r.outcome)}${r.expires !== undefined ? `, expires ${r.expires} s` : ''}`),
       1000,
     );
   }
@@ -532,7 +557,7 @@ export function refusalWords(slackError: string): string {
 export function buildFallbackMessage(what: string, summary: string, slackError: string): SlackMessage {
   // The notice goes first so truncation can never cut it.
   const text = fallbackText(`(The ${what} ${refusalWords(slackError)}; the full output is in the attached report file in this thread.)\n${summary}`);
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } }] };
+  return { text, blocks: [{ type: 'section', text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)) }] };
 }
 
 /** The failure reply in the thread: the error (via `describeError`) and what became of debug on the firewall. */
@@ -568,7 +593,7 @@ export function buildRemediationMessage(firewall: string, snippet: string, reque
 /** Help and refusals, as ephemeral plain text. */
 export function buildEphemeral(text: string): SlackMessage {
   const t = fallbackText(text);
-  return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(t, SLACK_LIMITS.sectionText) } }] };
+  return { text: t, blocks: [{ type: 'section', text: mrkdwn(truncate(t, SLACK_LIMITS.sectionText)) }] };
 }
 
 /** What to tell a user whose channel the bot cannot post in. */

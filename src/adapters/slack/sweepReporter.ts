@@ -5,7 +5,6 @@
  */
 import { CheckError } from '../../errors';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
-import { fallbackText } from './blocks';
 import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBlocks';
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
 import { slackErrorCode } from './slackErrors';
@@ -53,7 +52,8 @@ export class SlackSweepReporter implements SweepReporter {
     } catch (e) {
       this.deps.logger.warn(`sip-check: the sweep summary could not be posted: ${slackErrorCode(e)}`);
       try {
-        await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts, text: fallbackText(m.text), blocks: [] });
+        // m.text is already escaped (fallbackText in the builder): not again, or `<@U…>` shows as `&amp;lt;@U…&amp;gt;`.
+        await this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts, text: m.text, blocks: [] });
       } catch (e2) {
         this.deps.logger.error(`sip-check: the sweep message could not show the summary: ${slackErrorCode(e2)}`);
       }
