@@ -13,7 +13,8 @@ RUN npm run build
 
 # --- runtime: production dependencies only, non-root -----------------------------------------
 FROM node:20-bookworm-slim
-# Socket Mode serves /healthz and /metrics on SIP_CHECK_METRICS_PORT (HTTP mode serves them on PORT).
+# /healthz and /metrics on SIP_CHECK_METRICS_PORT, on loopback unless SIP_CHECK_METRICS_HOST says otherwise
+# (compose.yaml opens it to the compose network); HTTP mode also answers /healthz on PORT.
 ENV NODE_ENV=production \
     SIP_CHECK_METRICS_PORT=9090
 WORKDIR /app
