@@ -158,6 +158,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
     fleet: fleet.service,
     sharedGroupCache: coordination.groupCache,
+    seenSignatures: coordination.seenSignatures,
     customRoutes: slackReceiverRoutes(ops),
     observeAck: (seconds) => metrics.observeAck(seconds),
     onConnectionChange: (connected) => (slackConnected = connected),

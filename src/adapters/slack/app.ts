@@ -2,13 +2,15 @@
  * Builds the Bolt app (bolt-js-starter-template: a thin builder, then `registerListeners`). Socket Mode by
  * default (no inbound HTTP); HTTP mode verifies Slack's signatures with the default receiver.
  */
-import { App, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Logger } from '@slack/bolt';
 import { CheckError } from '../../errors';
 import type { CheckService, HandleOutcome } from '../../check/service';
 import type { FleetOutcome, FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';
+import { homeTeamOf } from './listeners/deps';
 import type { SlackReporterDeps } from './reporter';
+import { guardSlackRequests, MemorySeenSignatures, type SeenSignatures } from './requestGuard';
 import { UserGroupDirectory, type SharedGroupCache } from './userGroups';
 
 export interface SlackAppOptions {
@@ -53,6 +55,8 @@ export interface SlackAppOptions {
   onConnectionChange?: (connected: boolean) => void;
   /** Group members shared by replicas (Redis). */
   sharedGroupCache?: SharedGroupCache;
+  /** HTTP mode: signatures already accepted, for replay refusal; shared by replicas (Redis), else this process's. */
+  seenSignatures?: SeenSignatures;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -66,7 +70,10 @@ export function createSlackApp(opts: SlackAppOptions): App {
   let app: App;
   if (opts.mode === 'http') {
     if (!opts.signingSecret) throw new CheckError('config', 'HTTP mode needs SLACK_SIGNING_SECRET.');
-    app = new App({ ...common, signingSecret: opts.signingSecret, customRoutes: opts.customRoutes });
+    // An explicit receiver, so its request listener can be guarded: ±5 min both ways and no replay (requestGuard.ts).
+    const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, customRoutes: opts.customRoutes, logger: opts.logger, logLevel: opts.logLevel });
+    app = new App({ ...common, receiver });
+    receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret: opts.signingSecret, seen: opts.seenSignatures ?? new MemorySeenSignatures(), logger: app.logger });
   } else {
     if (!opts.appToken) throw new CheckError('config', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).');
     // An explicit receiver, so `apps.connections.open` goes to `slackApiUrl` too (SLACK.md "bolt 5 specifics").
@@ -100,7 +107,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     minEditIntervalMs: opts.minEditIntervalMs,
   };
   const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck };
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck, homeTeamId: homeTeamOf(client, logger) };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);
