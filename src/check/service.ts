@@ -192,6 +192,8 @@ export function createCheckService(deps: ServiceDeps): CheckService {
           const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm(), tasks: deps.tasks });
           outcomeKind = outcome.error ? outcome.error.kind : 'ok';
           debugReset = outcome.debugReset;
+          // The whole message (local paths, SSH user, address) stays here, under the check id chat users are given.
+          if (outcome.error) deps.log('warn', 'check failed', { checkId: id, firewall, kind: outcome.error.kind, message: outcome.error.message });
           if (outcome.result) {
             results.set(id, { firewall, remediation: outcome.result.verdict.remediation });
             while (results.size > REMEMBERED_RESULTS) results.delete(results.keys().next().value as string);

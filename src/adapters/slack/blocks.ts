@@ -9,7 +9,7 @@
  */
 import type { types } from '@slack/bolt';
 import { DEBUG_CLEANUP } from '../../fortios/cli';
-import { describeError, type CheckError } from '../../errors';
+import { chatErrorSummary, describeErrorForChat, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import { neutraliseControls } from '../../report/controls';
@@ -560,9 +560,12 @@ export function buildFallbackMessage(what: string, summary: string, slackError: 
   return { text, blocks: [{ type: 'section', text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)) }] };
 }
 
-/** The failure reply in the thread: the error (via `describeError`) and what became of debug on the firewall. */
+/**
+ * The failure reply in the thread: the error as chat shows it (`describeErrorForChat`: no local paths, user names
+ * or addresses; the check id for the log) and what became of debug on the firewall.
+ */
 export function buildFailureMessage(request: CheckRequest, error: CheckError, cleanup: { debugReset: boolean | null }): SlackMessage {
-  const described = describeError(error);
+  const described = describeErrorForChat(error, request.id);
   const resetLine =
     cleanup.debugReset === true
       ? ':white_check_mark: Debug was disabled and reset on the firewall (confirmed).'
@@ -578,7 +581,7 @@ export function buildFailureMessage(request: CheckRequest, error: CheckError, cl
 
 /** The parent after a failure: the final state, in one line. */
 export function buildFailedParentMessage(request: CheckRequest, error: CheckError): SlackMessage {
-  const first = error.message.split('\n')[0];
+  const first = chatErrorSummary(error);
   return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) });
 }
 

@@ -3,6 +3,7 @@
  * then the summary (counts, exceptions first, the table grouped by handler). Within SLACK_LIMITS by
  * construction: what does not fit says the CSV/JSON attachments have everything.
  */
+import { chatErrorSummary, CheckError } from '../../errors';
 import { describeChange, type DriftChange } from '../../fleet/drift';
 import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
 import type { SweepReport, SweepRequest, SweepRow } from '../../fleet/types';
@@ -21,6 +22,11 @@ const LINE_MAX = 600;
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)) };
+}
+
+/** An exception as chat shows it: a firewall that could not be read gets the chat summary (no address, user, path). */
+function chatExceptionLine(r: SweepRow): string {
+  return r.error ? `${r.name}: ${r.error.kind}: ${chatErrorSummary(new CheckError(r.error.kind, r.error.message))}` : exceptionLine(r);
 }
 
 /** A table row with the firewall's own values (hostname, version, VDOM names) as inert inline code. */
@@ -66,7 +72,7 @@ export function buildSweepSummaryMessage(request: SweepRequest, report: SweepRep
   const budget = { left: SLACK_LIMITS.totalBlockText - head.length - counts.length - 40, cut: false };
   const more = (n: number) => `_…and ${n} more in this group: the CSV and JSON attached in the thread have every row._`;
   const exceptions = report.rows.filter(isException);
-  if (exceptions.length) blocks.push(...packLines('*Exceptions*', exceptions.map((r) => truncate(`• ${escapeMrkdwn(exceptionLine(r))}`, LINE_MAX)), budget, more));
+  if (exceptions.length) blocks.push(...packLines('*Exceptions*', exceptions.map((r) => truncate(`• ${escapeMrkdwn(chatExceptionLine(r))}`, LINE_MAX)), budget, more));
   for (const group of groupByHandler(report.rows)) {
     if (budget.cut) break;
     if (budget.left < 200 || blocks.length >= SLACK_LIMITS.blocks - 2) {

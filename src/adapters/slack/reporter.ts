@@ -5,7 +5,7 @@
  * cleanup must run), except from `start()`, where a failure means the check must not run.
  */
 import type { Logger, webApi } from '@slack/bolt';
-import { CheckError, describeError } from '../../errors';
+import { CheckError, describeErrorForChat } from '../../errors';
 import type { CheckReporter, CheckRequest, CheckResult, ProgressUpdate } from '../../check/types';
 import {
   buildFailedParentMessage,
@@ -132,7 +132,9 @@ export class SlackThreadReporter implements CheckReporter {
       this.deps.logger.error(`sip-check: check failed before start: ${error.kind}: ${error.message}`);
       return;
     }
-    const plain = `SIP check of ${this.request.firewall} failed: ${describeError(error)}`;
+    // The whole message (paths, users, addresses) goes to the log with the check id; the chat gets the summary.
+    this.deps.logger.warn(`sip-check: check ${this.request.id} of ${this.request.firewall} failed: ${error.kind}: ${error.message}`);
+    const plain = `SIP check of ${this.request.firewall} failed: ${describeErrorForChat(error, this.request.id)}`;
     if (this.threadTs) await this.postInThread(buildFailureMessage(this.request, error, cleanup), 'error message', () => plain);
     await this.finalEdit(buildFailedParentMessage(this.request, error), plain);
   }

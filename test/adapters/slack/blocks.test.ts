@@ -212,9 +212,10 @@ describe('parent and buttons', () => {
 });
 
 describe('failure message', () => {
-  it('uses describeError and states the debug reset', () => {
+  it('says what to do and the check id (describeErrorForChat), and states the debug reset', () => {
     const m = buildFailureMessage(makeRequest(), new CheckError('auth-failed', 'Authentication to fw01 failed.'), { debugReset: null });
-    expect(m.text).toContain('Authentication to fw01 failed.');
+    expect(m.text).toContain('SSH authentication failed');
+    expect(m.text).toContain(makeRequest().id);
     expect(m.text).toContain('Check the username and the credential');
     expect(m.text).toContain('No debug was started');
     const notReset = buildFailureMessage(makeRequest(), new CheckError('disconnected', 'Connection to fw01 lost during capture.'), { debugReset: false });

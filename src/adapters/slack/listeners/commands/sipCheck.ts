@@ -1,5 +1,5 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { describeError, toCheckError } from '../../../../errors';
+import { describeErrorForChat, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { commandFromOtherTeam, runThroughService, type ListenerDeps } from '../deps';
 import { handleFleetText } from '../fleet';
@@ -23,7 +23,7 @@ export function sipCheckCommand(deps: ListenerDeps) {
       if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);
     } catch (e) {
       deps.logger.error(`sip-check: /sip-check failed: ${String(e)}`);
-      await replyEphemeral(deps, ephemeralTarget, describeError(toCheckError(e)));
+      await replyEphemeral(deps, ephemeralTarget, describeErrorForChat(toCheckError(e)));
     }
   };
 }
