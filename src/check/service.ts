@@ -32,6 +32,11 @@ export interface CheckService {
   remediation(checkId: string, requester: Requester): { kind: 'ok'; text: string; firewall: string } | { kind: 'rejected'; error: CheckError };
   /** Graceful shutdown: cancels running checks and waits (bounded) until their cleanup has reset debug. */
   shutdown(timeoutMs: number): Promise<void>;
+  /**
+   * Stops the checks running now (Ctrl-C in the terminal) as a shutdown does, without refusing later ones: each is
+   * aborted with `reason`, resets debug and reports. Resolves with how many were stopped once they have reported.
+   */
+  cancelRunning?(reason: CheckError): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,6 +231,13 @@ export function createCheckService(deps: ServiceDeps): CheckService {
       }
       deps.audit.record({ event: 'button', userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall: found.firewall, checkId, outcome: 'remediation' });
       return { kind: 'ok', text: found.remediation, firewall: found.firewall };
+    },
+
+    async cancelRunning(reason) {
+      const all = [...running.values()];
+      for (const r of all) r.controller.abort(reason);
+      await Promise.allSettled(all.map((r) => r.done));
+      return all.length;
     },
 
     async shutdown(timeoutMs) {

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { describeError } from '../../errors';
+import { CheckError, describeError } from '../../errors';
 import { neutraliseControls } from '../../report/controls';
 import type { CheckService } from '../../check/service';
 import { FLEET_USAGE, parseFleetCommand } from '../../fleet/command';
@@ -24,7 +24,11 @@ export interface ConsoleOptions {
 
 /**
  * The terminal adapter (like Hubot's shell adapter): type `/sip-check fw-demo` and watch the thread.
- * Resolves when the input ends (`quit`, Ctrl-D) and running checks have finished.
+ * Resolves when the input ends (`quit`, Ctrl-D, Ctrl-C when nothing runs) and running checks have finished.
+ *
+ * Ctrl-C on a terminal reaches readline as a key, not as a signal: while a check runs it stops the check as SIGINT
+ * does (cancelled, debug disabled and reset on the firewall, said on screen); a second Ctrl-C (or one when nothing
+ * runs) quits, after any cleanup in progress has finished. In a pipe, Ctrl-C is the SIGINT main.ts handles.
  */
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
@@ -34,6 +38,21 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     if (opts.tty) rl.prompt();
   };
   rl.setPrompt('sip-check> ');
+  let stopping = false;
+  rl.on('SIGINT', () => {
+    if (pending.size === 0 || stopping || !opts.service.cancelRunning) {
+      opts.output.write('\n');
+      rl.close();
+      return;
+    }
+    stopping = true;
+    opts.output.write('\n^C: stopping the running check: debug is disabled and reset on the firewall. Ctrl-C again quits.\n');
+    void opts.service.cancelRunning(new CheckError('cancelled', 'Stopped with Ctrl-C.')).then((n) => {
+      stopping = false;
+      opts.output.write(`■ Stopped ${n} check${n === 1 ? '' : 's'}. Ctrl-C again (or \`quit\`) quits.\n`);
+      prompt();
+    });
+  });
   opts.output.write('sip-check terminal: type `/sip-check help`, `/sip-check fw-demo`, or `quit`.\n');
   prompt();
 
