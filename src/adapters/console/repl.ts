@@ -49,7 +49,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     opts.output.write('\n^C: stopping the running check: debug is disabled and reset on the firewall. Ctrl-C again quits.\n');
     void opts.service.cancelRunning(new CheckError('cancelled', 'Stopped with Ctrl-C.')).then((n) => {
       stopping = false;
-      opts.output.write(`■ Stopped ${n} check${n === 1 ? '' : 's'}. Ctrl-C again (or \`quit\`) quits.\n`);
+      opts.output.write(`\r■ Stopped ${n} check${n === 1 ? '' : 's'}. Ctrl-C again (or \`quit\`) quits.\n`);
       prompt();
     });
   });
