@@ -169,12 +169,12 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     await r.idle();
     const replies = fake.thread(r.parentTs!);
     expect(replies).toHaveLength(1);
-    expect(replies[0].text).toContain('The SSH connection to the firewall was lost.');
+    expect(replies[0].text).toContain('The SSH connection to fw01 dropped during the capture.');
     expect(replies[0].text).toContain('The SSH connection was lost.');
     expect(replies[0].text).toContain(`Check id \`${makeRequest().id}\``);
     expect(replies[0].text).toContain('could NOT be confirmed');
     const edits = editTexts(r.parentTs!);
-    expect(edits.at(-1)).toContain('failed: The SSH connection to the firewall was lost.');
+    expect(edits.at(-1)).toContain('failed: The SSH connection to fw01 dropped');
   });
 
   it('drops a rate-limited progress edit instead of retrying it late', async () => {
