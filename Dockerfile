@@ -14,7 +14,8 @@ RUN npm run build
 # --- runtime: production dependencies only, non-root -----------------------------------------
 # Node 24 LTS (Node 20 reached end of life on 2026-04-30; package.json "engines" gives the tested range).
 FROM node:24-bookworm-slim
-# Socket Mode serves /healthz and /metrics on SIP_CHECK_METRICS_PORT (HTTP mode serves them on PORT).
+# /healthz and /metrics on SIP_CHECK_METRICS_PORT, on loopback unless SIP_CHECK_METRICS_HOST says otherwise
+# (compose.yaml opens it to the compose network); HTTP mode also answers /healthz on PORT.
 # SIP_CHECK_CONTAINER: without Slack tokens and without a terminal (`docker run -it`), refuse to start instead of
 # running the terminal demo on a closed stdin (which exits 0 at once, and a restart policy loops on it).
 ENV NODE_ENV=production \

@@ -5,6 +5,7 @@ import { config as loadDotenv } from 'dotenv';
 import { TranscriptAnalyzer, type Analysis, type TranscriptReadStats } from './check/analyse';
 import { sweepMain } from './fleet/cli';
 import { SipPcapWriter } from './pcap/writer';
+import { jsonWithoutControls } from './report/controls';
 import { renderFullReport } from './report/fullReport';
 import { SipLineSplitter, type CapturedSipMessage } from './sip/index';
 import type { SipLadder } from './sip/types';
@@ -247,8 +248,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const { analysis, stats, input } = run;
   if (input.longLinesSkipped) io.stderr(`sip-check: skipped ${countOf(input.longLinesSkipped, 'line')} longer than ${MAX_LINE_CHARS / 1024} KiB (not CLI text)\n`);
   if (stats.skippedLines) io.stderr(`sip-check: ${countOf(stats.skippedLines, 'line')} of very long command outputs left out (the config part is kept in memory, bounded)\n`);
-  if (json) io.stdout(JSON.stringify({ ...(analysisJson(analysis) as Record<string, unknown>), input: { ...input, lines: stats.lines, commands: stats.commands, debugLines: stats.debugLines, blindCommands: stats.blindCommands, outputLinesSkipped: stats.skippedLines } }, null, 2) + '\n');
-  // The same plain text as the check's attached report: verdict, the whole SIP summary, and the text ladders.
+  if (json) io.stdout(jsonWithoutControls(JSON.stringify({ ...(analysisJson(analysis) as Record<string, unknown>), input: { ...input, lines: stats.lines, commands: stats.commands, debugLines: stats.debugLines, blindCommands: stats.blindCommands, outputLinesSkipped: stats.skippedLines } }, null, 2)) + '\n');
+  // The same plain text as the check's attached report (controls made visible there): verdict, the whole SIP
+  // summary, and the text ladders.
   else io.stdout(renderFullReport(analysis, run.ladders));
   return 0;
 }

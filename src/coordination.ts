@@ -12,6 +12,8 @@ import { journalFileProbe, type HealthProbe } from './ops/health';
 import { connectRedis, type RedisStore } from './redis/client';
 import { RedisFleetStore } from './redis/fleetStore';
 import { RedisGroupCache } from './redis/groupCache';
+import type { SeenSignatures } from './adapters/slack/requestGuard';
+import { RedisSeenSignatures } from './redis/seenSignatures';
 import type { FleetStore } from './fleet/store';
 import { RedisJournal } from './redis/journal';
 import { RedisCheckSlots, RedisDeviceLocks } from './redis/locks';
@@ -30,6 +32,8 @@ export interface Coordination {
   groupCache?: SharedGroupCache;
   /** Fleet results and history when replicas share them (Redis); undefined: the file store of src/fleet/. */
   fleetStore?: FleetStore;
+  /** HTTP mode: Slack request signatures seen by any replica (replay refusal); undefined: this process's memory. */
+  seenSignatures?: SeenSignatures;
   /** /healthz probes: the journal, and Redis when configured. */
   probes: HealthProbe[];
   /**
@@ -76,6 +80,7 @@ export async function createCoordination(config: AppConfig, log: Logger): Promis
     slots: new RedisCheckSlots(store, config.maxConcurrent, { leaseMs, log }),
     groupCache: new RedisGroupCache(store),
     fleetStore: new RedisFleetStore(store, log),
+    seenSignatures: new RedisSeenSignatures(store),
     probes: [
       { name: 'redis', check: async () => ((await store.ping()) ? { ok: true } : { ok: false, detail: 'no PONG: checks are refused until Redis answers' }) },
       { name: 'journal', check: async () => ((await store.ping()) ? { ok: true, detail: 'in Redis' } : { ok: false, detail: 'in Redis, which does not answer' }) },

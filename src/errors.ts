@@ -78,3 +78,42 @@ export function describeError(e: CheckError): string {
   const hint = HINTS[e.kind];
   return hint ? `${e.message}\n${hint}` : e.message;
 }
+
+/**
+ * What a chat user is told instead of the message, for kinds whose message names what belongs in the bot's log
+ * only: local paths, environment variable names, SSH user names, firewall addresses and ports, host key
+ * fingerprints, Redis errors. The message itself is logged with the check id; the user gets what to do (the hint)
+ * and the check id to quote.
+ */
+const CHAT_SUMMARY: Partial<Record<CheckErrorKind, (e: CheckError) => string>> = {
+  'credentials-missing': () => 'The bot has no usable credential for this firewall.',
+  config: () => 'The bot\'s configuration for this firewall is incomplete.',
+  unreachable: () => 'The firewall is unreachable from the bot.',
+  // From the SSH connect layer (a `phase`) the message holds the address; later ones name the firewall and command only.
+  timeout: (e) => (e.detail.phase !== undefined ? 'The firewall did not answer in time.' : e.message.split('\n')[0]),
+  'host-key-mismatch': () => 'The firewall presented an SSH host key that does not match the one pinned for it.',
+  'host-key-unknown': () => 'No SSH host key is pinned for this firewall.',
+  'algorithm-mismatch': () => 'The bot and the firewall share no SSH algorithm.',
+  'auth-failed': () => 'SSH authentication failed: the firewall refused the bot\'s login.',
+  disconnected: (e) => (e.detail.phase !== undefined ? 'The SSH connection to the firewall was lost.' : e.message.split('\n')[0]),
+  'store-unavailable': () => 'The bot cannot reach the store its replicas share (Redis).',
+  'lock-lost': () => 'This bot replica lost its lock on the firewall.',
+  internal: () => 'The bot hit an internal error.',
+};
+
+/** The first line of what a chat user is told about `e` (no hint): the message, or its chat summary. */
+export function chatErrorSummary(e: CheckError): string {
+  const summary = CHAT_SUMMARY[e.kind];
+  return summary ? summary(e) : e.message.split('\n')[0];
+}
+
+/**
+ * An error as Slack shows it: nothing of the bot's host or the firewall's access details (see CHAT_SUMMARY), the
+ * hint, and the check id that finds the details in the bot's log.
+ */
+export function describeErrorForChat(e: CheckError, checkId?: string): string {
+  if (!CHAT_SUMMARY[e.kind]) return describeError(e);
+  const hint = HINTS[e.kind];
+  const id = checkId ? `\nCheck id \`${checkId}\`: the bot's log has the details.` : '\nThe bot\'s log has the details.';
+  return `${chatErrorSummary(e)}${hint ? `\n${hint}` : ''}${id}`;
+}

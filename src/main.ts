@@ -18,7 +18,7 @@ import { demoInventoryEntry, loadInventory } from './config/inventory';
 import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
-import { opsHandler, startOpsServer, type HealthProbe } from './ops/health';
+import { opsHandler, slackReceiverRoutes, startOpsServer, type HealthProbe } from './ops/health';
 import { BotMetrics, instrumentOpener } from './ops/metrics';
 import { createRedactor } from './sip/redact';
 import { WorkerPool } from './workers/pool';
@@ -124,17 +124,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     await tasks?.close();
   };
 
-  // /healthz and /metrics: on the Slack receiver's port in HTTP mode, else on SIP_CHECK_METRICS_PORT when set.
+  // /healthz and /metrics on SIP_CHECK_METRICS_PORT (loopback unless SIP_CHECK_METRICS_HOST); in HTTP mode /healthz
+  // also on the public Slack port, for the load balancer, never /metrics.
   let slackConnected = config.mode === 'http';
   const probes: HealthProbe[] = [...coordination.probes];
   if (config.mode !== 'console') {
     probes.unshift({ name: 'slack', check: async () => ({ ok: slackConnected, detail: config.mode === 'http' ? 'HTTP receiver' : slackConnected ? 'Socket Mode connected' : 'Socket Mode not connected' }) });
   }
   const ops = opsHandler(metrics, probes);
-  if (config.mode !== 'http' && config.metricsPort !== undefined) {
-    const { server, port } = await startOpsServer(config.metricsPort, ops);
+  if (config.metricsPort !== undefined) {
+    const { server, port } = await startOpsServer(config.metricsPort, ops, config.metricsHost);
     stopOps = () => new Promise((resolve) => server.close(() => resolve()));
-    log('info', `health and metrics on http://localhost:${port}/healthz and /metrics`);
+    const host = config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost;
+    log('info', `health and metrics on http://${host}:${port}/healthz and /metrics`);
   }
 
   if (config.mode === 'console') {
@@ -176,10 +178,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
     fleet: fleet.service,
     sharedGroupCache: coordination.groupCache,
-    customRoutes: [
-      { path: '/healthz', method: ['GET'], handler: ops },
-      { path: '/metrics', method: ['GET'], handler: ops },
-    ],
+    seenSignatures: coordination.seenSignatures,
+    customRoutes: slackReceiverRoutes(ops),
     observeAck: (seconds) => metrics.observeAck(seconds),
     onConnectionChange: (connected) => (slackConnected = connected),
   });

@@ -32,6 +32,11 @@ export interface CheckService {
   remediation(checkId: string, requester: Requester): { kind: 'ok'; text: string; firewall: string } | { kind: 'rejected'; error: CheckError };
   /** Graceful shutdown: cancels running checks and waits (bounded) until their cleanup has reset debug. */
   shutdown(timeoutMs: number): Promise<void>;
+  /**
+   * Stops the checks running now (Ctrl-C in the terminal) as a shutdown does, without refusing later ones: each is
+   * aborted with `reason`, resets debug and reports. Resolves with how many were stopped once they have reported.
+   */
+  cancelRunning?(reason: CheckError): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,6 +197,8 @@ export function createCheckService(deps: ServiceDeps): CheckService {
           const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm(), tasks: deps.tasks });
           outcomeKind = outcome.error ? outcome.error.kind : 'ok';
           debugReset = outcome.debugReset;
+          // The whole message (local paths, SSH user, address) stays here, under the check id chat users are given.
+          if (outcome.error) deps.log('warn', 'check failed', { checkId: id, firewall, kind: outcome.error.kind, message: outcome.error.message });
           if (outcome.result) {
             results.set(id, { firewall, remediation: outcome.result.verdict.remediation });
             while (results.size > REMEMBERED_RESULTS) results.delete(results.keys().next().value as string);
@@ -224,6 +231,13 @@ export function createCheckService(deps: ServiceDeps): CheckService {
       }
       deps.audit.record({ event: 'button', userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall: found.firewall, checkId, outcome: 'remediation' });
       return { kind: 'ok', text: found.remediation, firewall: found.firewall };
+    },
+
+    async cancelRunning(reason) {
+      const all = [...running.values()];
+      for (const r of all) r.controller.abort(reason);
+      await Promise.allSettled(all.map((r) => r.done));
+      return all.length;
     },
 
     async shutdown(timeoutMs) {

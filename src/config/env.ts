@@ -55,8 +55,10 @@ interface CommonConfig {
    * Unset: all of them stay in this process (and the journal in its file).
    */
   redis?: { url: string; leaseMs: number };
-  /** Socket Mode and the terminal: serve /healthz and /metrics on this port (HTTP mode serves them on PORT). */
+  /** Serve /healthz and /metrics on this port (in HTTP mode /healthz also answers on PORT, /metrics never does). */
   metricsPort?: number;
+  /** The address the ops port binds to: 127.0.0.1 unless SIP_CHECK_METRICS_HOST says otherwise. */
+  metricsHost: string;
   /** Not fatal, worth logging at start-up (e.g. both an app token and a signing secret are set). */
   warnings: string[];
 }
@@ -84,8 +86,13 @@ export type AppConfig = CommonConfig & SlackConfig;
 /** Hard ceiling of the capture window, whatever the environment says: a debug left on a busy unit costs CPU. */
 export const MAX_CAPTURE_SECONDS = 300;
 
+/** An IPv4 or IPv6 address or a DNS name: what `server.listen(port, host)` accepts, nothing else. */
+const METRICS_HOST = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]{2,39}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)$/;
+
 export const ENV_DEFAULTS = {
   port: 3000,
+  /** /healthz and /metrics answer on loopback only unless SIP_CHECK_METRICS_HOST says otherwise. */
+  metricsHost: '127.0.0.1',
   defaultSeconds: 20,
   maxSeconds: 300,
   maxBytes: 20 * 1024 * 1024,
@@ -204,6 +211,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   const leaseMs = reader.int('SIP_CHECK_LOCK_LEASE_MS', ENV_DEFAULTS.lockLeaseMs, 1000, 600_000, 'milliseconds');
   const metricsPortRaw = reader.raw('SIP_CHECK_METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? undefined : reader.int('SIP_CHECK_METRICS_PORT', 0, 1, 65535, 'a TCP port', 'unset: not served');
+  const metricsHost = reader.raw('SIP_CHECK_METRICS_HOST') ?? ENV_DEFAULTS.metricsHost;
+  if (!METRICS_HOST.test(metricsHost)) reader.problem('SIP_CHECK_METRICS_HOST', metricsHost, 'an IP address or host name to bind the ops port to (0.0.0.0 for every interface); default 127.0.0.1');
 
   if (problems.length > 0 || !slack) throw new ConfigError(problems);
   return {
@@ -237,6 +246,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     fleetStatePath,
     ...(redisUrl !== undefined ? { redis: { url: redisUrl, leaseMs: leaseMs! } } : {}),
     ...(metricsPort !== undefined ? { metricsPort } : {}),
+    metricsHost,
     warnings,
   };
 }

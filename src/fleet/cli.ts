@@ -11,6 +11,7 @@ import { connectSsh } from '../fortigate';
 import { JumpPool } from '../fortigate/jump';
 import { startDemoFleet } from './demo';
 import { applyRun, lastRun } from './drift';
+import { jsonWithoutControls } from '../report/controls';
 import { renderChangesText, renderSweepText, sweepCsv, sweepJson } from './render';
 import { createFleetService, SWEEP_BY_COMMAND_LINE } from './service';
 import { JsonFileStore } from './store';
@@ -200,7 +201,7 @@ async function sweepThrough(opts: { config: AppConfig; inventory: Inventory; sco
     changes = { since, list: applied.changes };
   }
   if (args.format === 'json') {
-    io.stdout(JSON.stringify(sweepJson(report, changes?.list), null, 2) + '\n');
+    io.stdout(jsonWithoutControls(JSON.stringify(sweepJson(report, changes?.list), null, 2)) + '\n');
   } else if (args.format === 'csv') {
     io.stdout(sweepCsv(report));
     if (changes) io.stderr(renderChangesText(changes) + '\n');

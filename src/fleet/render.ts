@@ -1,3 +1,4 @@
+import { jsonWithoutControls, neutraliseControls } from '../report/controls';
 import { HANDLER_LABEL } from '../verdict/index';
 import type { OverallHandler } from '../verdict/types';
 import type { DriftChange } from './drift';
@@ -31,12 +32,16 @@ export function sweepJson(report: SweepReport, changes?: DriftChange[]): object 
 
 const CSV_COLUMNS = ['name', 'handler', 'rule', 'hostname', 'version', 'vdoms', 'error_kind', 'error_message', 'seconds'] as const;
 
-/** One CSV cell: quoted when needed; a leading `= + - @` is defused (spreadsheet formula injection, OWASP). */
+/**
+ * One CSV cell. Controls become visible escapes (the text is device data); a leading `= + - @` (or tab, CR) is
+ * defused with a `'` in every text cell (spreadsheet formula injection, OWASP); and a cell holding `,` `;` a tab, a
+ * quote, CR or LF is quoted, so a spreadsheet that splits on `;` or tabs still sees one cell (`x;=1+1` is no formula).
+ */
 export function csvCell(value: string | number | null): string {
   if (value === null) return '';
-  let text = String(value);
+  let text = typeof value === 'string' ? neutraliseControls(value) : String(value);
   if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function sweepCsv(report: SweepReport): string {
@@ -148,7 +153,7 @@ export function renderSweepText(report: SweepReport, changes?: { since?: string;
     for (const r of group.rows) out.push(`  ${table.get(r)}`);
   }
   if (changes) out.push('', renderChangesText(changes));
-  return out.join('\n');
+  return neutraliseControls(out.join('\n'));
 }
 
 /** What changed since the previous run of a state file (or that this run is the baseline). */
@@ -156,13 +161,13 @@ export function renderChangesText(changes: { since?: string; list: DriftChange[]
   const out = [changes.since ? `Changes since ${changes.since}:` : 'No earlier run in the state file: this run is the baseline.'];
   if (changes.since && changes.list.length === 0) out.push('  none');
   for (const c of changes.list) out.push(`  • ${describeChange(c)}`);
-  return out.join('\n');
+  return neutraliseControls(out.join('\n'));
 }
 
 export function sweepFiles(report: SweepReport): Array<{ filename: string; title: string; content: Buffer; mimeType: string }> {
   const stamp = report.generatedAt.replace(/[:.]/g, '-');
   return [
     { filename: `sip-check-sweep-${stamp}.csv`, title: 'Sweep (CSV)', content: Buffer.from(sweepCsv(report)), mimeType: 'text/csv' },
-    { filename: `sip-check-sweep-${stamp}.json`, title: 'Sweep (JSON)', content: Buffer.from(JSON.stringify(sweepJson(report), null, 2) + '\n'), mimeType: 'application/json' },
+    { filename: `sip-check-sweep-${stamp}.json`, title: 'Sweep (JSON)', content: Buffer.from(jsonWithoutControls(JSON.stringify(sweepJson(report), null, 2)) + '\n'), mimeType: 'application/json' },
   ];
 }

@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { BotMetrics } from './metrics';
 
 /**
- * /healthz and /metrics. In HTTP mode they are custom routes of Bolt's own receiver (one port); in Socket Mode
- * and the terminal, a small server on SIP_CHECK_METRICS_PORT. /healthz answers 200 when every probe passes,
+ * /healthz and /metrics on a small server on SIP_CHECK_METRICS_PORT, bound to SIP_CHECK_METRICS_HOST (127.0.0.1
+ * by default: the ops port is for the host's own scraper, not the network). In HTTP mode /healthz also answers on
+ * the public Slack port (for the load balancer), /metrics never does. /healthz answers 200 when every probe passes,
  * else 503, with one JSON object naming each probe, so a load balancer and a human read the same thing.
  */
 export interface HealthProbe {
@@ -94,8 +95,13 @@ export function opsHandler(metrics: BotMetrics, probes: readonly HealthProbe[]):
   };
 }
 
-/** The small server of Socket Mode and the terminal. Resolves with the bound port (0 picks a free one). */
-export function startOpsServer(port: number, handler: OpsHandler, host?: string): Promise<{ server: Server; port: number }> {
+/** The routes of the public Slack receiver in HTTP mode: /healthz only (the metrics stay on the ops port). */
+export function slackReceiverRoutes(handler: OpsHandler): Array<{ path: string; method: string[]; handler: OpsHandler }> {
+  return [{ path: '/healthz', method: ['GET'], handler }];
+}
+
+/** The ops server, on loopback unless `host` says otherwise. Resolves with the bound port (0 picks a free one). */
+export function startOpsServer(port: number, handler: OpsHandler, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.once('error', reject);

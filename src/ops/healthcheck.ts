@@ -9,7 +9,10 @@ if (!port) {
   process.stderr.write('healthcheck: set SIP_CHECK_METRICS_PORT (Socket Mode) so /healthz is served\n');
   process.exit(1);
 }
-fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(4_000) })
+// The ops port listens on SIP_CHECK_METRICS_HOST (default 127.0.0.1); a wildcard bind answers on loopback too.
+const bound = env.SIP_CHECK_METRICS_HOST?.trim();
+const host = http || !bound || bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound.includes(':') ? `[${bound}]` : bound;
+fetch(`http://${host}:${port}/healthz`, { signal: AbortSignal.timeout(4_000) })
   .then(async (res) => {
     process.stdout.write(`${res.status} ${await res.text()}`);
     process.exit(res.ok ? 0 : 1);

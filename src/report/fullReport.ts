@@ -1,11 +1,12 @@
 import type { Analysis } from '../check/analyse';
 import type { SipLadder } from '../sip/types';
+import { neutraliseControls } from './controls';
 import { renderTextLadder } from './ladder';
 import { mrkdwnToPlain } from './plainText';
 import { renderSipSummaryText } from './sipText';
 import { renderVerdictText } from './verdictText';
 
-/** The complete report attached to every check: nothing cut, plain text for the file rather than the chat. */
+/** The complete report attached to every check: nothing cut, plain text for the file rather than the chat; controls made visible. */
 export function renderFullReport(analysis: Analysis, ladders: readonly SipLadder[]): string {
   const parts = [
     mrkdwnToPlain(renderVerdictText(analysis)),
@@ -13,5 +14,5 @@ export function renderFullReport(analysis: Analysis, ladders: readonly SipLadder
     mrkdwnToPlain(renderSipSummaryText(analysis.sip, { maxCalls: Number.MAX_SAFE_INTEGER, maxProblems: Number.MAX_SAFE_INTEGER })),
   ];
   for (const ladder of ladders) parts.push('', renderTextLadder(ladder));
-  return parts.join('\n') + '\n';
+  return neutraliseControls(parts.join('\n')) + '\n';
 }

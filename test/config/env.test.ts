@@ -281,6 +281,16 @@ describe('loadAppConfig: replicas, health and metrics', () => {
     const config = loadAppConfig({});
     expect(config.redis).toBeUndefined();
     expect(config.metricsPort).toBeUndefined();
+    expect(config.metricsHost).toBe('127.0.0.1');
+  });
+
+  it('binds the ops port to SIP_CHECK_METRICS_HOST when set, and refuses what is no address', () => {
+    expect(loadAppConfig({ SIP_CHECK_METRICS_HOST: '0.0.0.0' }).metricsHost).toBe('0.0.0.0');
+    expect(loadAppConfig({ SIP_CHECK_METRICS_HOST: '::' }).metricsHost).toBe('::');
+    expect(loadAppConfig({ SIP_CHECK_METRICS_HOST: 'metrics.internal' }).metricsHost).toBe('metrics.internal');
+    expect(problemsOf({ SIP_CHECK_METRICS_HOST: 'http://x/' })).toEqual([
+      'SIP_CHECK_METRICS_HOST="http://x/" is invalid: expected an IP address or host name to bind the ops port to (0.0.0.0 for every interface); default 127.0.0.1',
+    ]);
   });
 
   it('reads the Redis URL, the lease and the metrics port', () => {

@@ -135,7 +135,7 @@ describe('no secret the bot holds appears anywhere it writes (main.ts wiring, su
     // One at a time: fw01-fw04 are one device (the bot allows one check per device).
     const done = () => fake.parents().filter((p) => /^fw0\d: SIP handled|: failed: /.test(p.edits.at(-1)?.text ?? '')).length;
     for (const [n, name] of CHECKS.entries()) {
-      const body = new URLSearchParams({ team_id: 'T0SWEEP', channel_id: 'C0SWEEP', user_id: USER, user_name: 'sweeper', command: '/sip-check', text: `${name} seconds=1`, api_app_id: 'A0SIPCHECK', response_url: fake.responseUrl(), trigger_id: '1.2.3' }).toString();
+      const body = new URLSearchParams({ team_id: 'T0FAKE', channel_id: 'C0SWEEP', user_id: USER, user_name: 'sweeper', command: '/sip-check', text: `${name} seconds=1`, api_app_id: 'A0SIPCHECK', response_url: fake.responseUrl(), trigger_id: '1.2.3' }).toString();
       const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { ...signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': 'application/x-www-form-urlencoded' }, body });
       expect(res.status).toBe(200);
       // Every check ends with its parent message edited to the verdict or the failure.

@@ -13,7 +13,7 @@ import { createSlackApp } from '../../src/adapters/slack/app';
 import { AuditLog } from '../../src/check/audit';
 import { createCheckService, type CheckService, type HandleOutcome } from '../../src/check/service';
 import { makeSessionOpener } from '../../src/check/connect';
-import { journalFileProbe, opsHandler, startOpsServer, type HealthProbe } from '../../src/ops/health';
+import { journalFileProbe, opsHandler, slackReceiverRoutes, startOpsServer, type HealthProbe } from '../../src/ops/health';
 import { BotMetrics, instrumentOpener } from '../../src/ops/metrics';
 import { connectRedis, type RedisStore } from '../../src/redis/client';
 import { RedisJournal } from '../../src/redis/journal';
@@ -53,7 +53,7 @@ describe('health and metrics', () => {
   });
   afterEach(() => fake.close());
 
-  test('HTTP mode: /healthz and /metrics on the Slack receiver\'s port reflect a real check, and Redis going away', async () => {
+  test('HTTP mode: /healthz on the Slack receiver\'s port, /metrics only on the loopback ops port; both reflect a real check, and Redis going away', async () => {
     const fw: SimulatedFirewall = await startFirewall();
     const store: RedisStore = await connectRedis({ url: redis.url });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-ops-'));
@@ -90,14 +90,17 @@ describe('health and metrics', () => {
       postRetryConfig: { retries: 0 },
       onOutcome: (o) => started(o),
       observeAck: (s) => metrics.observeAck(s),
-      customRoutes: [
-        { path: '/healthz', method: ['GET'], handler: ops },
-        { path: '/metrics', method: ['GET'], handler: ops },
-      ],
+      customRoutes: slackReceiverRoutes(ops),
     });
     const server = (await app.start(0)) as Server;
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The ops port, as main.ts starts it: loopback by default.
+    const opsServer = await startOpsServer(0, ops);
+    expect((opsServer.server.address() as AddressInfo).address).toBe('127.0.0.1');
+    const opsBase = `http://127.0.0.1:${opsServer.port}`;
     try {
+      // The public Slack port answers the load balancer's /healthz, never /metrics.
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
       const healthy = await fetch(`${base}/healthz`);
       expect(healthy.status).toBe(200);
       expect(await healthy.json()).toEqual({ ok: true, checks: { slack: { ok: true, detail: 'HTTP receiver' }, redis: { ok: true }, journal: { ok: true, detail: `file ${path.join(dir, 'journal.json')}` } } });
@@ -110,7 +113,7 @@ describe('health and metrics', () => {
       await o.done;
       expect(isDebugClean(fw.sim.state)).toBe(true);
 
-      const metricsRes = await fetch(`${base}/metrics`);
+      const metricsRes = await fetch(`${opsBase}/metrics`);
       expect(metricsRes.status).toBe(200);
       expect(metricsRes.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const m = parsePrometheus(await metricsRes.text());
@@ -133,6 +136,7 @@ describe('health and metrics', () => {
       expect((await fetch(`${base}/nothing-here`)).status).toBe(404);
     } finally {
       await redis.run();
+      await new Promise((resolve) => opsServer.server.close(resolve));
       await app.stop();
       await store.close();
       await fw.sim.close();
@@ -144,7 +148,8 @@ describe('health and metrics', () => {
     const metrics = new BotMetrics({ processMetrics: false });
     let connected = false;
     const probes: HealthProbe[] = [{ name: 'slack', check: async () => ({ ok: connected }) }];
-    const { server, port } = await startOpsServer(0, opsHandler(metrics, probes), '127.0.0.1');
+    const { server, port } = await startOpsServer(0, opsHandler(metrics, probes));
+    expect((server.address() as AddressInfo).address).toBe('127.0.0.1');
     const app = createSlackApp({
       mode: 'socket',
       botToken: 'xoxb-test-token',

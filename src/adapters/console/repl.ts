@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { describeError } from '../../errors';
+import { CheckError, describeError } from '../../errors';
+import { neutraliseControls } from '../../report/controls';
 import type { CheckService } from '../../check/service';
 import { FLEET_HELP, parseFleetCommand } from '../../fleet/command';
 import type { FleetService } from '../../fleet/service';
@@ -23,7 +24,11 @@ export interface ConsoleOptions {
 
 /**
  * The terminal adapter (like Hubot's shell adapter): type `/sip-check fw-demo` and watch the thread.
- * Resolves when the input ends (`quit`, Ctrl-D) and running checks have finished.
+ * Resolves when the input ends (`quit`, Ctrl-D, Ctrl-C when nothing runs) and running checks have finished.
+ *
+ * Ctrl-C on a terminal reaches readline as a key, not as a signal: while a check runs it stops the check as SIGINT
+ * does (cancelled, debug disabled and reset on the firewall, said on screen); a second Ctrl-C (or one when nothing
+ * runs) quits, after any cleanup in progress has finished. In a pipe, Ctrl-C is the SIGINT main.ts handles.
  */
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
@@ -33,6 +38,21 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     if (opts.tty) rl.prompt();
   };
   rl.setPrompt('sip-check> ');
+  let stopping = false;
+  rl.on('SIGINT', () => {
+    if (pending.size === 0 || stopping || !opts.service.cancelRunning) {
+      opts.output.write('\n');
+      rl.close();
+      return;
+    }
+    stopping = true;
+    opts.output.write('\n^C: stopping the running check: debug is disabled and reset on the firewall. Ctrl-C again quits.\n');
+    void opts.service.cancelRunning(new CheckError('cancelled', 'Stopped with Ctrl-C.')).then((n) => {
+      stopping = false;
+      opts.output.write(`\r■ Stopped ${n} check${n === 1 ? '' : 's'}. Ctrl-C again (or \`quit\`) quits.\n`);
+      prompt();
+    });
+  });
   opts.output.write('sip-check terminal: type `/sip-check help`, `/sip-check fw-demo`, or `quit`.\n');
   prompt();
 
@@ -52,8 +72,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     const fleetCommand = opts.fleet ? parseFleetCommand(match[1] ?? '') : undefined;
     if (opts.fleet && fleetCommand) {
       const fleetOutcome = await opts.fleet.handle(fleetCommand, requester, () => new ConsoleSweepReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
-      if (fleetOutcome.kind === 'text') opts.output.write(`${fleetOutcome.text}\n`);
-      else if (fleetOutcome.kind === 'rejected') opts.output.write(`✘ ${describeError(fleetOutcome.error)}\n`);
+      if (fleetOutcome.kind === 'text') opts.output.write(neutraliseControls(`${fleetOutcome.text}\n`));
+      else if (fleetOutcome.kind === 'rejected') opts.output.write(neutraliseControls(`✘ ${describeError(fleetOutcome.error)}\n`));
       else {
         const done = fleetOutcome.done.then(() => undefined).finally(() => {
           pending.delete(done);
@@ -67,7 +87,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     }
     const outcome = await opts.service.handle(match[1] ?? '', requester, () => new ConsoleThreadReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
     if (outcome.kind === 'help') opts.output.write(`${outcome.text}${opts.fleet ? `\n\n${FLEET_HELP}` : ''}\n`);
-    else if (outcome.kind === 'rejected') opts.output.write(`✘ ${describeError(outcome.error)}\n`);
+    else if (outcome.kind === 'rejected') opts.output.write(neutraliseControls(`✘ ${describeError(outcome.error)}\n`));
     else {
       const done = outcome.done.finally(() => {
         pending.delete(done);

@@ -5,6 +5,7 @@ import { describeError, type CheckError } from '../../errors';
 import { formatOptions } from '../../check/options';
 import { mrkdwnToPlain } from '../../report/plainText';
 import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
+import { neutraliseControls } from '../../report/controls';
 import { renderSipSummaryText } from '../../report/sipText';
 import { renderVerdictText } from '../../report/verdictText';
 import { configVerdictLine, runtimeMissingLine, settleConfigVerdict } from '../../report/verdictChange';
@@ -108,13 +109,14 @@ export class ConsoleThreadReporter implements CheckReporter {
     this.lastPhase = null;
   }
 
+  /** Device and peer text made inert first, then our own markup (ANSI bold on a terminal) added. */
   private reply(text: string): void {
-    text = mrkdwnToPlain(text, { bold: this.opts.tty });
+    text = mrkdwnToPlain(neutraliseControls(text), { bold: this.opts.tty });
     this.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : `    ${l}`)).join('\n') + '\n');
   }
 
   private write(text: string): void {
-    this.out.write(text);
+    this.out.write(neutraliseControls(text));
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { neutraliseControls } from '../../report/controls';
 import { renderSweepText, scopeText } from '../../fleet/render';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
 import { countOf } from '../../report/plural';
@@ -39,7 +40,7 @@ export class ConsoleSweepReporter implements SweepReporter {
       writeFileSync(file, this.redact(f.content.toString('utf8')), { mode: 0o600 });
       return file;
     });
-    const body = this.redact(renderSweepText(report)).split('\n').map((l) => `  │ ${l}`).join('\n');
+    const body = neutraliseControls(this.redact(renderSweepText(report))).split('\n').map((l) => `  │ ${l}`).join('\n');
     this.out.write(`${body}\n${paths.map((p) => `  │ 📎 ${p}`).join('\n')}\n`);
   }
 }

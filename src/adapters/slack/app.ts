@@ -2,7 +2,7 @@
  * Builds the Bolt app (bolt-js-starter-template: a thin builder, then `registerListeners`). Socket Mode by
  * default (no inbound HTTP); HTTP mode verifies Slack's signatures with the default receiver.
  */
-import { App, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRoute, type Logger } from '@slack/bolt';
 import { CheckError } from '../../errors';
 import type { CheckService, HandleOutcome } from '../../check/service';
 import type { FleetOutcome, FleetService } from '../../fleet/service';
@@ -10,7 +10,9 @@ import type { Requester } from '../../check/types';
 import { ChannelQueue } from './channelQueue';
 import { registerListeners, type ListenerDeps } from './listeners';
 import type { SlackTransport } from './transport';
+import { homeTeamOf } from './listeners/deps';
 import type { SlackReporterDeps } from './reporter';
+import { guardSlackRequests, MemorySeenSignatures, type SeenSignatures } from './requestGuard';
 import { UserGroupDirectory, type SharedGroupCache } from './userGroups';
 
 export interface SlackAppOptions {
@@ -62,6 +64,8 @@ export interface SlackAppOptions {
    * that posts in the same channels (the drift watch), so they count against one pace.
    */
   channelQueue?: ChannelQueue;
+  /** HTTP mode: signatures already accepted, for replay refusal; shared by replicas (Redis), else this process's. */
+  seenSignatures?: SeenSignatures;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -78,7 +82,10 @@ export function createSlackApp(opts: SlackAppOptions): App {
   let app: App;
   if (opts.mode === 'http') {
     if (!opts.signingSecret) throw new CheckError('config', 'HTTP mode needs SLACK_SIGNING_SECRET.');
-    app = new App({ ...common, signingSecret: opts.signingSecret, customRoutes: opts.customRoutes });
+    // An explicit receiver, so its request listener can be guarded: ±5 min both ways and no replay (requestGuard.ts).
+    const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, customRoutes: opts.customRoutes, logger: opts.logger, logLevel: opts.logLevel });
+    app = new App({ ...common, receiver });
+    receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret: opts.signingSecret, seen: opts.seenSignatures ?? new MemorySeenSignatures(), logger: app.logger });
   } else {
     if (!opts.appToken) throw new CheckError('config', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).');
     // An explicit receiver, so `apps.connections.open` goes to `slackApiUrl` too (docs/slack.md "bolt 5 specifics").
@@ -120,7 +127,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
         // A look-up, not a post: web-api's own 429 retry is right here.
         new webApi.WebClient(opts.botToken, { ...clientOptions, logger, retryConfig: opts.postRetryConfig ?? webApi.retryPolicies.fiveRetriesInFiveMinutes }),
         opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck };
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck, homeTeamId: homeTeamOf(client, logger) };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);

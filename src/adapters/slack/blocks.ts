@@ -10,9 +10,10 @@
 import type { types } from '@slack/bolt';
 import { DEBUG_CLEANUP } from '../../fortios/cli';
 import { formatOptions } from '../../check/options';
-import { describeError, type CheckError } from '../../errors';
+import { chatErrorSummary, describeErrorForChat, type CheckError } from '../../errors';
 import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
+import { neutraliseControls } from '../../report/controls';
 import { outcomesText, renderSipSummaryText } from '../../report/sipText';
 import { countOf } from '../../report/plural';
 import { renderVerdictText } from '../../report/verdictText';
@@ -76,9 +77,33 @@ export function decodeButtonValue(value: string | undefined): ButtonValue | unde
   return undefined;
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as control (`&`, `<`, `>`). */
+/**
+ * Escapes the three characters Slack's mrkdwn treats as control (`&`, `<`, `>`), and makes terminal controls and
+ * bidi overrides visible (src/report/controls.ts): every text the Slack adapter posts passes here once.
+ */
 export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutraliseControls(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Longest device-derived value shown in a message (a FortiOS hostname is at most 35 characters). */
+export const DEVICE_VALUE_MAX = 120;
+
+/**
+ * A value read from the firewall or a SIP peer (hostname, VDOM, policy or profile name, SIP URI, reason phrase),
+ * shown as inline code: Slack applies no `*bold*`, `_italic_`, `~strike~` and links no URL inside it. Capped at
+ * `max`, controls made visible, escaped once; a backtick (which would end the code span) becomes `ˋ`.
+ */
+export function deviceValue(s: string, max: number = DEVICE_VALUE_MAX): string {
+  const flat = truncate(s.replace(/[\r\n]+/g, ' '), max).replace(/`/g, 'ˋ');
+  return flat.trim() === '' ? '' : `\`${escapeMrkdwn(flat)}\``;
+}
+
+/**
+ * A mrkdwn text object with `verbatim: true`: Slack turns no bare URL, channel name or `@here` in it into a link
+ * or a mention (the `<@U…>` we write ourselves still renders).
+ */
+export function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 /** Text safe inside a ``` block: escaped, and no fence that would close it early. */
@@ -205,7 +230,7 @@ export class BlockBudget {
   }
 
   header(text: string): boolean {
-    const t = truncate(text, SLACK_LIMITS.headerText);
+    const t = truncate(neutraliseControls(text), SLACK_LIMITS.headerText);
     return this.push({ type: 'header', text: { type: 'plain_text', text: t, emoji: true } }, t.length);
   }
 
@@ -222,7 +247,7 @@ export class BlockBudget {
       t = truncate(t, limit);
       this.cut = true;
     }
-    const ok = this.push({ type: 'section', text: { type: 'mrkdwn', text: t } }, t.length);
+    const ok = this.push({ type: 'section', text: mrkdwn(t) }, t.length);
     // truncation above already marked the cut; keep going so the notice lands last
     return ok;
   }
@@ -237,7 +262,7 @@ export class BlockBudget {
     }
     const t = fencedWithin(content, limit);
     if (t !== codeBlock(content)) this.cut = true;
-    return this.push({ type: 'section', text: { type: 'mrkdwn', text: t } }, t.length);
+    return this.push({ type: 'section', text: mrkdwn(t) }, t.length);
   }
 
   fields(pairs: Array<[string, string]>): boolean {
@@ -247,12 +272,12 @@ export class BlockBudget {
       .map(([k, v]) => truncate(`*${k}*\n${v}`, SLACK_LIMITS.fieldText));
     if (texts.length === 0) return true;
     const chars = texts.reduce((n, t) => n + t.length, 0);
-    return this.push({ type: 'section', fields: texts.map((t) => ({ type: 'mrkdwn' as const, text: t })) }, chars);
+    return this.push({ type: 'section', fields: texts.map(mrkdwn) }, chars);
   }
 
   context(text: string): boolean {
     const t = truncate(text, SLACK_LIMITS.fieldText);
-    return this.push({ type: 'context', elements: [{ type: 'mrkdwn', text: t }] }, t.length);
+    return this.push({ type: 'context', elements: [mrkdwn(t)] }, t.length);
   }
 
   divider(): boolean {
@@ -265,7 +290,7 @@ export class BlockBudget {
 
   build(): KnownBlock[] {
     const out = [...this.blocks];
-    if (this.cut) out.push({ type: 'context', elements: [{ type: 'mrkdwn', text: this.cutNotice }] });
+    if (this.cut) out.push({ type: 'context', elements: [mrkdwn(this.cutNotice)] });
     return out;
   }
 }
@@ -407,8 +432,8 @@ export function buildButtons(request: CheckRequest, maxSeconds: number, withReme
 }
 
 function policyLine(p: { id: number; name?: string; handler: PolicyHandler; rule: string; reason: string }): string {
-  const name = p.name ? ` (${p.name})` : '';
-  return `• policy ${p.id}${escapeMrkdwn(name)}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${escapeMrkdwn(p.reason)}`;
+  const name = p.name ? ` (${deviceValue(p.name)})` : '';
+  return `• policy ${p.id}${name}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${escapeMrkdwn(p.reason)}`;
 }
 
 function vdomsDiffer(vdoms: VdomVerdict[]): boolean {
@@ -471,13 +496,13 @@ function verdictCard(src: CardSource, lead: string[]): BlockBudget {
     const lead = verdict.handler === 'mismatch' ? '*Mismatch:* the configuration says one handler, the firewall\'s runtime evidence shows another.' : '*Mixed:* policies in this check use different SIP handlers.';
     b.section(`:warning: ${lead}${notes.length ? '\n' + notes.map((n) => `• ${escapeMrkdwn(n)}`).join('\n') : ''}`, { allowTruncate: true });
   }
-  const vdoms = verdict.vdoms.map((v) => v.name).join(', ') || request.options.vdom || '';
+  const vdoms = (verdict.vdoms.length ? verdict.vdoms.map((v) => v.name) : request.options.vdom ? [request.options.vdom] : []).map((v) => deviceValue(v)).join(', ');
   const helpers = config.sipHelpers.map((h) => `sip ${h.port}/${h.protocol === 6 ? 'TCP' : h.protocol === 17 ? 'UDP' : `proto ${h.protocol}`} (id ${h.id})`).join(', ');
   b.fields([
     ['Firewall', escapeMrkdwn(request.firewall)],
-    ['Hostname', escapeMrkdwn(src.hostname ?? config.hostname ?? '')],
-    ['FortiOS', escapeMrkdwn(src.version ?? config.version ?? '')],
-    ['VDOM', escapeMrkdwn(vdoms)],
+    ['Hostname', deviceValue(src.hostname ?? config.hostname ?? '')],
+    ['FortiOS', deviceValue(src.version ?? config.version ?? '')],
+    ['VDOM', vdoms],
     ['default-voip-alg-mode', escapeMrkdwn(config.defaultVoipAlgMode)],
     ['Session helper', escapeMrkdwn(helpers || 'no sip entry')],
   ]);
@@ -487,12 +512,12 @@ function verdictCard(src: CardSource, lead: string[]): BlockBudget {
     b.code(verdict.evidence.map((e) => `# ${e.source}\n${e.text}`).join('\n'));
   }
   if (verdict.vdoms.length > 1 && vdomsDiffer(verdict.vdoms)) {
-    b.section('*Per VDOM*\n' + verdict.vdoms.map((v) => `• ${escapeMrkdwn(v.name)}: *${escapeMrkdwn(handlerWords(v.handler))}* (${escapeMrkdwn(v.rule)})`).join('\n'), { allowTruncate: true });
+    b.section('*Per VDOM*\n' + verdict.vdoms.map((v) => `• ${deviceValue(v.name)}: *${escapeMrkdwn(handlerWords(v.handler))}* (${escapeMrkdwn(v.rule)})`).join('\n'), { allowTruncate: true });
   }
   for (const v of verdict.vdoms) {
     if (!policiesDiffer(v)) continue;
     const lines = v.policies.map(policyLine);
-    b.section(`*Policies in ${escapeMrkdwn(v.name)} differ*\n` + lines.join('\n'), { allowTruncate: true });
+    b.section(`*Policies in ${deviceValue(v.name)} differ*\n` + lines.join('\n'), { allowTruncate: true });
   }
   const missing = [...new Set(verdict.vdoms.flatMap((v) => v.missing))];
   if (missing.length) b.section(`*Output missing for:* ${missing.map((m) => `\`${escapeMrkdwn(m)}\``).join(', ')}`, { allowTruncate: true });
@@ -530,11 +555,11 @@ function countList(counts: Record<string, number>): string {
 }
 
 function callLine(c: SipCallSummary): string {
-  const status = c.finalStatus !== null ? ` ${c.finalStatus}${c.finalReason ? ' ' + c.finalReason : ''}` : '';
+  const status = c.finalStatus !== null ? ` ${c.finalStatus}${c.finalReason ? ' ' + deviceValue(c.finalReason, 80) : ''}` : '';
   const timing = [c.postDialDelayMs !== undefined ? `PDD ${c.postDialDelayMs} ms` : '', c.durationMs !== undefined ? `${Math.round(c.durationMs / 1000)} s` : ''].filter(Boolean).join(', ');
-  const codecs = [...new Set(c.media.flatMap((m) => m.codecs))].join('/');
-  const extra = [timing, codecs].filter(Boolean).join('; ');
-  return `• ${escapeMrkdwn(truncate(c.from, 80))} → ${escapeMrkdwn(truncate(c.to, 80))}: *${c.state}*${escapeMrkdwn(status)}${extra ? ` (${escapeMrkdwn(extra)})` : ''}`;
+  const codecs = deviceValue([...new Set(c.media.flatMap((m) => m.codecs))].join('/'), 80);
+  const extra = [escapeMrkdwn(timing), codecs].filter(Boolean).join('; ');
+  return `• ${deviceValue(c.from, 80)} → ${deviceValue(c.to, 80)}: *${c.state}*${status}${extra ? ` (${extra})` : ''}`;
 }
 
 /**
@@ -576,7 +601,7 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
     b.section(`*Call outcomes* (answers, not faults): ${escapeMrkdwn(truncate(outcomesText(sip), 2400))}`, { allowTruncate: true });
   }
   if (sip.problems.length > 0) {
-    bulletSections(b, `:warning: *Problems (${sip.problems.length})*`, sip.problems.map((p) => `• *${p.kind}*: ${escapeMrkdwn(p.message)}`), 2400);
+    bulletSections(b, `:warning: *Problems (${sip.problems.length})*`, sip.problems.map((p) => `• *${p.kind}*: ${deviceValue(p.message, 400)}`), 2400);
   }
   const states = new Map<string, number>();
   for (const c of sip.calls) states.set(c.state, (states.get(c.state) ?? 0) + 1);
@@ -595,7 +620,7 @@ export function buildSummaryMessage(result: CheckResult): SlackMessage {
     bulletSections(
       b,
       `*Registrations (${sip.registrations.length})*`,
-      sip.registrations.map((r) => `• ${escapeMrkdwn(truncate(r.aor, 120))}: ${escapeMrkdwn(r.outcome)}${r.expires !== undefined ? `, expires ${r.expires} s` : ''}`),
+      sip.registrations.map((r) => `• ${deviceValue(r.aor)}: ${escapeMrkdwn(r.outcome)}${r.expires !== undefined ? `, expires ${r.expires} s` : ''}`),
       1000,
     );
   }
@@ -642,12 +667,15 @@ export function refusalWords(slackError: string): string {
 export function buildFallbackMessage(what: string, summary: string, slackError: string): SlackMessage {
   // The notice goes first so truncation can never cut it.
   const text = fallbackText(`(The ${what} ${refusalWords(slackError)}; the full output is in the attached report file in this thread.)\n${summary}`);
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } }] };
+  return { text, blocks: [{ type: 'section', text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)) }] };
 }
 
-/** The failure reply in the thread: the error (via `describeError`) and what became of debug on the firewall. */
+/**
+ * The failure reply in the thread: the error as chat shows it (`describeErrorForChat`: no local paths, user names
+ * or addresses; the check id for the log) and what became of debug on the firewall.
+ */
 export function buildFailureMessage(request: CheckRequest, error: CheckError, cleanup: { debugReset: boolean | null }): SlackMessage {
-  const described = describeError(error);
+  const described = describeErrorForChat(error, request.id);
   const resetLine =
     cleanup.debugReset === true
       ? ':white_check_mark: Debug was disabled and reset on the firewall (confirmed).'
@@ -663,7 +691,7 @@ export function buildFailureMessage(request: CheckRequest, error: CheckError, cl
 
 /** The parent after a failure: the final state, in one line; the answer from the configuration stays when there was one. */
 export function buildFailedParentMessage(request: CheckRequest, error: CheckError, early?: ConfigVerdict): SlackMessage {
-  const first = error.message.split('\n')[0];
+  const first = chatErrorSummary(error);
   return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) }, early ? { verdict: early, line: runtimeMissingLine(first) } : undefined);
 }
 
@@ -711,7 +739,7 @@ const RERUN_TEXT_MARK = '\n↻ ';
 /** Help and refusals, as ephemeral plain text. */
 export function buildEphemeral(text: string): SlackMessage {
   const t = fallbackText(text);
-  return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(t, SLACK_LIMITS.sectionText) } }] };
+  return { text: t, blocks: [{ type: 'section', text: mrkdwn(truncate(t, SLACK_LIMITS.sectionText)) }] };
 }
 
 /** What to tell a user whose channel the bot cannot post in. */

@@ -3,11 +3,12 @@
  * then the summary (counts, exceptions first, the table grouped by handler). Within SLACK_LIMITS by
  * construction: what does not fit says the CSV/JSON attachments have everything.
  */
+import { chatErrorSummary, CheckError } from '../../errors';
 import { describeChange, type DriftChange } from '../../fleet/drift';
-import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText, tableLine } from '../../fleet/render';
-import type { SweepReport, SweepRequest } from '../../fleet/types';
+import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
+import type { SweepReport, SweepRequest, SweepRow } from '../../fleet/types';
 import { countOf } from '../../report/plural';
-import { encodeButtonValue, escapeMrkdwn, fallbackText, fallbackTextWithMention, SLACK_LIMITS, userMention, type KnownBlock, type SlackMessage } from './blocks';
+import { deviceValue, encodeButtonValue, escapeMrkdwn, fallbackText, fallbackTextWithMention, mrkdwn, SLACK_LIMITS, truncate, userMention, type KnownBlock, type SlackMessage } from './blocks';
 
 export const FLEET_ACTION_IDS = {
   /** "Run full check" on a watch change: the firewall's name goes through the same service as a typed command. */
@@ -17,8 +18,22 @@ export const FLEET_ACTION_IDS = {
 /** Changes per watch message: one button each, within an actions block's 25 elements. */
 export const CHANGES_PER_MESSAGE = 20;
 
+/** Longest line of the summary: a row is never worth more than this (a 4,000-character hostname made a refused section). */
+const LINE_MAX = 600;
+
 function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
+  return { type: 'section', text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)) };
+}
+
+/** An exception as chat shows it: a firewall that could not be read gets the chat summary (no address, user, path). */
+function chatExceptionLine(r: SweepRow): string {
+  return r.error ? `${r.name}: ${r.error.kind}: ${chatErrorSummary(new CheckError(r.error.kind, r.error.message))}` : exceptionLine(r);
+}
+
+/** A table row with the firewall's own values (hostname, version, VDOM names) as inert inline code. */
+function rowLine(r: SweepRow): string {
+  const vdoms = r.vdoms.length > 1 ? `  [${r.vdoms.map((v) => `${deviceValue(v.name, 40)}: ${escapeMrkdwn(v.handler)}`).join(', ')}]` : '';
+  return truncate(`• ${escapeMrkdwn(r.name)}  ${deviceValue(r.hostname ?? '-')}  ${deviceValue(r.version ?? '-')}  ${escapeMrkdwn(r.rule ?? '-')}${vdoms}`, LINE_MAX);
 }
 
 export function buildSweepProgressMessage(request: SweepRequest, done: number, total: number): SlackMessage {
@@ -61,14 +76,14 @@ export function buildSweepSummaryMessage(request: SweepRequest, report: SweepRep
   const budget = { left: SLACK_LIMITS.totalBlockText - head.length - counts.length - 40, cut: false };
   const more = (n: number) => `_…and ${n} more in this group: the CSV and JSON attached in the thread have every row._`;
   const exceptions = report.rows.filter(isException);
-  if (exceptions.length) blocks.push(...packLines('*Exceptions*', exceptions.map((r) => `• ${escapeMrkdwn(exceptionLine(r))}`), budget, more));
+  if (exceptions.length) blocks.push(...packLines('*Exceptions*', exceptions.map((r) => truncate(`• ${escapeMrkdwn(chatExceptionLine(r))}`, LINE_MAX)), budget, more));
   for (const group of groupByHandler(report.rows)) {
     if (budget.cut) break;
     if (budget.left < 200 || blocks.length >= SLACK_LIMITS.blocks - 2) {
       blocks.push(section(more(group.rows.length)));
       break;
     }
-    blocks.push(...packLines(`*${escapeMrkdwn(labelOf(group.handler))}* (${group.rows.length})`, group.rows.map((r) => `• ${escapeMrkdwn(tableLine(r))}`), budget, more));
+    blocks.push(...packLines(`*${escapeMrkdwn(labelOf(group.handler))}* (${group.rows.length})`, group.rows.map(rowLine), budget, more));
   }
   const tail = `${headAfter}: ${counts}${exceptions.length ? `. Exceptions: ${exceptions.map((r) => r.name).join(', ')}` : ''}`;
   return { text: fallbackTextWithMention(headBefore, request.requester.userId, tail), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };

@@ -7,7 +7,7 @@
  * cleanup must run), except from `start()`, where a failure means the check must not run.
  */
 import type { Logger, webApi } from '@slack/bolt';
-import { CheckError, describeError } from '../../errors';
+import { chatErrorSummary, CheckError, describeErrorForChat } from '../../errors';
 import type { CheckReporter, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
 import { configVerdictLine } from '../../report/verdictChange';
 import {
@@ -186,11 +186,13 @@ export class SlackThreadReporter implements CheckReporter {
       this.deps.logger.error(`sip-check: check failed before start: ${error.kind}: ${error.message}`);
       return;
     }
-    const plain = `SIP check of ${this.request.firewall} failed: ${describeError(error)}`;
+    // The whole message (paths, users, addresses) goes to the log with the check id; the chat gets the summary.
+    this.deps.logger.warn(`sip-check: check ${this.request.id} of ${this.request.firewall} failed: ${error.kind}: ${error.message}`);
+    const plain = `SIP check of ${this.request.firewall} failed: ${describeErrorForChat(error, this.request.id)}`;
     if (this.cardTs && this.early) {
       // The card from the configuration stays, and says the runtime part will not come.
       try {
-        await this.cardEdits.last(this.redacted(buildConfigVerdictMessage(this.early, error.message.split('\n')[0])));
+        await this.cardEdits.last(this.redacted(buildConfigVerdictMessage(this.early, chatErrorSummary(error))));
       } catch (e) {
         this.stats.postFailures += 1;
         this.deps.logger.warn(`sip-check: could not mark the verdict card as missing its runtime part: ${slackErrorCode(e)}`);
@@ -201,7 +203,7 @@ export class SlackThreadReporter implements CheckReporter {
       await this.postInThread(buildFailureMessage(this.request, error, cleanup), 'error message', () => plain);
     }
     await this.finalEdit(buildFailedParentMessage(this.request, error, this.early), plain);
-    await this.markOrigin({ state: 'failed', outcome: error.message.split('\n')[0] });
+    await this.markOrigin({ state: 'failed', outcome: chatErrorSummary(error) });
   }
 
   private async postNotes(notes: readonly string[]): Promise<void> {

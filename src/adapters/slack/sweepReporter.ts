@@ -55,7 +55,7 @@ export class SlackSweepReporter implements SweepReporter {
     } catch (e) {
       this.deps.logger.warn(`sip-check: the sweep summary could not be posted: ${slackErrorCode(e)}`);
       try {
-        // m.text is already a fallback text (escaped): escaping it again would show `&amp;lt;`.
+        // m.text is already escaped (fallbackText in the builder): not again, or `<@U…>` shows as `&amp;lt;@U…&amp;gt;`.
         await retryRateLimited(() => this.deps.client.chat.update({ channel: this.target.channelId, ts: this.ts!, text: m.text, blocks: [] }));
       } catch (e2) {
         this.deps.logger.error(`sip-check: the sweep message could not show the summary: ${slackErrorCode(e2)}`);

@@ -96,9 +96,9 @@ describe('verdict card', () => {
     expect(t).toContain(':rotating_light:');
     expect(t).toContain('*Mismatch:*');
     expect(t).toContain('helper=sip');
-    expect(t).toContain('Policies in root differ');
-    expect(t).toContain('policy 3 (LAN-to-SIP-trunk): *SIP ALG (voipd proxy)* (R1)');
-    expect(t).toContain('policy 7 (SIP-trunk-in): *SIP session helper (kernel)* (R2)');
+    expect(t).toContain('Policies in `root` differ');
+    expect(t).toContain('policy 3 (`LAN-to-SIP-trunk`): *SIP ALG (voipd proxy)* (R1)');
+    expect(t).toContain('policy 7 (`SIP-trunk-in`): *SIP session helper (kernel)* (R2)');
     expectWithinLimits(m);
     const parent = buildFinalParentMessage(makeResult({ verdict }), { maxSeconds: 120 });
     expect(parent.text).toMatch(/^fw01: MISMATCH: the config and the runtime evidence disagree on who handles SIP \(rule R8\)/);
@@ -163,7 +163,7 @@ describe('summary', () => {
     expect(t.indexOf('Problems (2)')).toBeLessThan(t.indexOf('*Calls (2)*'));
     expect(t).toContain('private-address-in-sdp');
     expect(t).toContain('INVITE 2');
-    expect(t).toContain('sip:1001@pbx.example.net: 401→200');
+    expect(t).toContain('`sip:1001@pbx.example.net`: 401→200');
     expect(t).toContain('PCMA/telephone-event');
     expect(m.text).toBe('SIP summary for fw01: 24 messages, 2 calls, 2 registrations, 2 problems.');
     expectWithinLimits(m);
@@ -282,9 +282,10 @@ describe('parent and buttons', () => {
 });
 
 describe('failure message', () => {
-  it('uses describeError and states the debug reset', () => {
+  it('says what to do and the check id (describeErrorForChat), and states the debug reset', () => {
     const m = buildFailureMessage(makeRequest(), new CheckError('auth-failed', 'Authentication to fw01 failed.'), { debugReset: null });
-    expect(m.text).toContain('Authentication to fw01 failed.');
+    expect(m.text).toContain('SSH authentication failed');
+    expect(m.text).toContain(makeRequest().id);
     expect(m.text).toContain('Check the username and the credential');
     expect(m.text).toContain('No debug was started');
     const notReset = buildFailureMessage(makeRequest(), new CheckError('disconnected', 'Connection to fw01 lost during capture.'), { debugReset: false });

@@ -65,10 +65,10 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     return new Promise((resolve) => outcomeWaiters.push(resolve));
   }
 
-  function commandBody(text: string, user = 'U024BE7LH'): string {
+  function commandBody(text: string, user = 'U024BE7LH', team = 'T0FAKE'): string {
     return new URLSearchParams({
       token: 'legacy-verification-token',
-      team_id: 'T0FAKE',
+      team_id: team,
       team_domain: 'example',
       channel_id: 'C0INCIDENT',
       channel_name: 'voip-incidents',
@@ -169,6 +169,38 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     expect(fake.calls()).toHaveLength(0);
   });
 
+  it('refuses a correctly signed request dated 6 minutes or a day in the future', async () => {
+    expect((await post(commandBody('fw01'), { ageSeconds: -6 * 60 })).status).toBe(401);
+    expect((await post(commandBody('fw01'), { ageSeconds: -24 * 3600 })).status).toBe(401);
+    expect(service.handled).toEqual([]);
+    // Within the window, both ways, it runs.
+    const started = nextOutcome();
+    expect((await post(commandBody('fw01 seconds=5'), { ageSeconds: -60 })).status).toBe(200);
+    expect((await started).kind).toBe('started');
+  });
+
+  it('runs a signed request once: the same request posted again is refused', async () => {
+    const body = commandBody('fw01 seconds=5');
+    const headers = { ...signSlackRequest(SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': 'application/x-www-form-urlencoded' };
+    const started = nextOutcome();
+    expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(200);
+    const outcome = await started;
+    if (outcome.kind === 'started') await outcome.done;
+    expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(401);
+    expect(service.handled).toHaveLength(1);
+  });
+
+  it('a slash command from another workspace (Slack Connect) is marked external, like a mention or a button', async () => {
+    const other = nextOutcome();
+    expect((await post(commandBody('fw01', 'U0EXTERNAL', 'T0OTHERORG'))).status).toBe(200);
+    await other;
+    expect(service.handled.at(-1)?.requester).toMatchObject({ userId: 'U0EXTERNAL', teamId: 'T0OTHERORG', externalUser: true });
+    const home = nextOutcome();
+    expect((await post(commandBody('help'))).status).toBe(200);
+    await home;
+    expect(service.handled.at(-1)?.requester).toMatchObject({ teamId: 'T0FAKE', externalUser: false });
+  });
+
   it('answers help and refusals ephemerally through response_url', async () => {
     const help = nextOutcome();
     await post(commandBody('help'));
@@ -177,7 +209,10 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     await post(commandBody('fw99'));
     await refused;
     await waitFor(() => fake.ephemeralResponses().length === 2);
-    const [h, r] = fake.ephemeralResponses();
+    // Each answer follows its own command; the two may land in either order.
+    const answers = fake.ephemeralResponses();
+    const h = answers.find((a) => a.text?.includes('Usage')) ?? answers[0];
+    const r = answers.find((a) => a !== h) ?? answers[1];
     expect(h).toMatchObject({ via: 'respond', responseType: 'ephemeral' });
     expect(h.text).toContain('Usage');
     expect(r.text).toContain('Unknown firewall "fw99".');

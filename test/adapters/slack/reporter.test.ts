@@ -160,7 +160,7 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     for (const c of posts) expect(c.ok).toBe(true);
   });
 
-  it('on failure posts describeError and the debug state, and the last edit shows the failure', async () => {
+  it('on failure posts the chat summary, the check id and the debug state, and the last edit shows the failure', async () => {
     const r = new SlackThreadReporter(deps(), { channelId: 'C0INCIDENT' });
     await r.start(makeRequest());
     now = 5000;
@@ -174,6 +174,7 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0].text).toContain('The SSH connection to fw01 dropped during the capture.');
     expect(replies[0].text).toContain('The SSH connection was lost.');
+    expect(replies[0].text).toContain(`Check id \`${makeRequest().id}\``);
     expect(replies[0].text).toContain('could NOT be confirmed');
     const edits = editTexts(r.parentTs!);
     expect(edits.at(-1)).toContain('failed: The SSH connection to fw01 dropped');

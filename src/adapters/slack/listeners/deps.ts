@@ -22,6 +22,35 @@ export interface ListenerDeps {
   onFleetOutcome?: (outcome: FleetOutcome, requester: Requester) => void;
   /** Seconds from a slash command reaching its listener to the ack sent (metrics). */
   observeAck?: (seconds: number) => void;
+  /** The bot's own workspace (`auth.test`), undefined when it cannot be known; absent: no team comparison. */
+  homeTeamId?: () => Promise<string | undefined>;
+}
+
+/**
+ * Whether a slash command comes from another workspace (a Slack Connect channel): its `team_id` is not the bot's.
+ * Mentions and buttons compare the user's team with the app's in their payload; a command carries one team only,
+ * so it is compared with the bot's own (`auth.test`). Unknown home team: treated as external (fail closed).
+ */
+export async function commandFromOtherTeam(deps: ListenerDeps, teamId: string | undefined): Promise<boolean | undefined> {
+  if (!deps.homeTeamId) return undefined;
+  const home = await deps.homeTeamId();
+  return home === undefined || teamId !== home;
+}
+
+/** `auth.test`'s `team_id`, asked once and kept; a failure is logged and asked again next time. */
+export function homeTeamOf(client: webApi.WebClient, logger: Logger): () => Promise<string | undefined> {
+  let known: Promise<string | undefined> | undefined;
+  return () => {
+    known ??= client.auth.test().then(
+      (r) => r.team_id,
+      (e: unknown) => {
+        known = undefined;
+        logger.error(`sip-check: auth.test failed, slash commands are refused until the bot's workspace is known: ${String(e)}`);
+        return undefined;
+      },
+    );
+    return known;
+  };
 }
 
 /** The requester with the user groups the inventory cares about (Slack does not send them). */

@@ -1,5 +1,5 @@
 import type { RespondFn } from '@slack/bolt';
-import { describeError, type CheckError } from '../../../errors';
+import { describeErrorForChat, type CheckError } from '../../../errors';
 import type { HandleOutcome } from '../../../check/service';
 import { buildEphemeral, notInChannelText } from '../blocks';
 import type { SlackThreadReporter } from '../reporter';
@@ -57,5 +57,5 @@ export function outcomeText(outcome: HandleOutcome, reporter: SlackThreadReporte
 export function refusalText(error: CheckError, slackError: string | undefined, what: 'check' | 'sweep'): string {
   if (slackError && NOT_IN_CHANNEL_ERRORS.has(slackError)) return notInChannelText(slackError);
   if (slackError) return `Slack refused to post the ${what}'s message (\`${slackError}\`), so the ${what} was not run. Try again in a moment.`;
-  return describeError(error);
+  return describeErrorForChat(error);
 }

@@ -1,5 +1,5 @@
 import type { BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { describeError, toCheckError } from '../../../../errors';
+import { describeErrorForChat, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { decodeButtonValue, type ButtonValue, type SlackMessage } from '../../blocks';
 import { runThroughService, type ListenerDeps } from '../deps';
@@ -51,7 +51,7 @@ export async function rerunFromButton(deps: ListenerDeps, args: ButtonArgs, opts
     if (text !== undefined) await replyEphemeral(deps, ephemeral, text);
   } catch (e) {
     deps.logger.error(`sip-check: button rerun failed: ${String(e)}`);
-    await replyEphemeral(deps, ephemeral, describeError(toCheckError(e)));
+    await replyEphemeral(deps, ephemeral, describeErrorForChat(toCheckError(e)));
   }
 }
 

@@ -1,4 +1,4 @@
-import { describeError } from '../../../../errors';
+import { describeErrorForChat } from '../../../../errors';
 import { buildRemediationMessage } from '../../blocks';
 import { redactMessage } from '../../reporter';
 import { slackErrorCode } from '../../slackErrors';
@@ -13,7 +13,7 @@ export function showRemediationAction(deps: ListenerDeps) {
     if (!value) return;
     const found = deps.service.remediation(value.checkId, await withUserGroups(deps, requester));
     if (found.kind === 'rejected') {
-      await replyEphemeral(deps, ephemeral, describeError(found.error));
+      await replyEphemeral(deps, ephemeral, describeErrorForChat(found.error));
       return;
     }
     const container = args.body.container;

@@ -1,7 +1,7 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { describeError, toCheckError } from '../../../../errors';
+import { describeErrorForChat, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
-import { runThroughService, type ListenerDeps } from '../deps';
+import { commandFromOtherTeam, runThroughService, type ListenerDeps } from '../deps';
 import { handleFleetText } from '../fleet';
 import { outcomeText, replyEphemeral } from '../reply';
 
@@ -13,16 +13,17 @@ export function sipCheckCommand(deps: ListenerDeps) {
     const received = process.hrtime.bigint();
     await ack();
     deps.observeAck?.(Number(process.hrtime.bigint() - received) / 1e9);
-    const requester: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, adapter: 'slack' };
     const ephemeralTarget = { respond, channelId: command.channel_id, userId: command.user_id };
     try {
+      const external = await commandFromOtherTeam(deps, command.team_id);
+      const requester: Requester = { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, ...(external !== undefined ? { externalUser: external } : {}), adapter: 'slack' };
       if (await handleFleetText(deps, command.text ?? '', requester, { channelId: command.channel_id }, ephemeralTarget)) return;
       const { outcome, reporter } = await runThroughService(deps, command.text ?? '', requester, { channelId: command.channel_id });
       const text = outcomeText(outcome, reporter);
       if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);
     } catch (e) {
       deps.logger.error(`sip-check: /sip-check failed: ${String(e)}`);
-      await replyEphemeral(deps, ephemeralTarget, describeError(toCheckError(e)));
+      await replyEphemeral(deps, ephemeralTarget, describeErrorForChat(toCheckError(e)));
     }
   };
 }

@@ -1,5 +1,5 @@
 import type { SlackEventMiddlewareArgs } from '@slack/bolt';
-import { describeError, toCheckError } from '../../../../errors';
+import { describeErrorForChat, toCheckError } from '../../../../errors';
 import type { Requester } from '../../../../check/types';
 import { runThroughService, type ListenerDeps } from '../deps';
 import { handleFleetText } from '../fleet';
@@ -43,7 +43,7 @@ export function appMentionEvent(deps: ListenerDeps) {
       if (text !== undefined) await replyEphemeral(deps, ephemeralTarget, text);
     } catch (e) {
       deps.logger.error(`sip-check: app_mention failed: ${String(e)}`);
-      await replyEphemeral(deps, ephemeralTarget, describeError(toCheckError(e)));
+      await replyEphemeral(deps, ephemeralTarget, describeErrorForChat(toCheckError(e)));
     }
   };
 }
