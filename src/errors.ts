@@ -85,17 +85,22 @@ export function describeError(e: CheckError): string {
  * fingerprints, Redis errors. The message itself is logged with the check id; the user gets what to do (the hint)
  * and the check id to quote.
  */
+/** Raised while connecting (src/fortigate/ssh.ts `ConnectPhase`): its message names `host:port`. */
+function fromConnect(e: CheckError): boolean {
+  return ['tcp-connect', 'key-exchange', 'authentication', 'ready'].includes(String(e.detail.phase));
+}
+
 const CHAT_SUMMARY: Partial<Record<CheckErrorKind, (e: CheckError) => string>> = {
   'credentials-missing': () => 'The bot has no usable credential for this firewall.',
   config: () => 'The bot\'s configuration for this firewall is incomplete.',
   unreachable: () => 'The firewall is unreachable from the bot.',
-  // From the SSH connect layer (a `phase`) the message holds the address; later ones name the firewall and command only.
-  timeout: (e) => (e.detail.phase !== undefined ? 'The firewall did not answer in time.' : e.message.split('\n')[0]),
+  // From the SSH connect layer the message holds the address; later ones name the firewall and command only.
+  timeout: (e) => (fromConnect(e) ? 'The firewall did not answer in time.' : e.message.split('\n')[0]),
   'host-key-mismatch': () => 'The firewall presented an SSH host key that does not match the one pinned for it.',
   'host-key-unknown': () => 'No SSH host key is pinned for this firewall.',
   'algorithm-mismatch': () => 'The bot and the firewall share no SSH algorithm.',
   'auth-failed': () => 'SSH authentication failed: the firewall refused the bot\'s login.',
-  disconnected: (e) => (e.detail.phase !== undefined ? 'The SSH connection to the firewall was lost.' : e.message.split('\n')[0]),
+  disconnected: (e) => (fromConnect(e) ? 'The SSH connection to the firewall was lost.' : e.message.split('\n')[0]),
   'store-unavailable': () => 'The bot cannot reach the store its replicas share (Redis).',
   'lock-lost': () => 'This bot replica lost its lock on the firewall.',
   internal: () => 'The bot hit an internal error.',

@@ -9,7 +9,6 @@ import { toCheckError } from '../errors';
 import { createCoordination } from '../coordination';
 import { connectSsh } from '../fortigate';
 import { JumpPool } from '../fortigate/jump';
-import { startDemoFleet } from './demo';
 import { applyRun, lastRun } from './drift';
 import { jsonWithoutControls } from '../report/controls';
 import { renderChangesText, renderSweepText, sweepCsv, sweepJson } from './render';
@@ -136,6 +135,8 @@ async function demoSweep(args: Args, io: SweepCliIo, env: NodeJS.ProcessEnv): Pr
     }
     throw e;
   }
+  // Loaded only here: the simulator is not needed (nor compiled, under ts-node) for a real sweep.
+  const { startDemoFleet } = await import('./demo');
   const demo = await startDemoFleet();
   try {
     const names = demo.inventory.firewalls.map((f) => `${f.name}${f.via ? ` (through ${f.via.map((h) => h.name).join(' → ')})` : ''}`);

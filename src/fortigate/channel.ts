@@ -203,8 +203,11 @@ export class FortiChannel {
     if (this.closedError) this.onTapClose?.(this.closedError);
   }
 
-  /** Raw write (a keystroke); ignored once closed. */
-  write(text: string): void {
+  /**
+   * Raw write; ignored once closed. Private: keystrokes that answer the unit (a space at `--More--`, `a` for a
+   * banner) go out here, every line goes through typeLine and so into the record.
+   */
+  private write(text: string): void {
     if (this.closed) return;
     try {
       this.stream.write(text);

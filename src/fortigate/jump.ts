@@ -35,11 +35,14 @@ interface PooledHop {
   releaseOuter: () => void;
 }
 
-/** Each hop is known by the whole chain up to it: the same bastion reached two ways is two connections. */
+/**
+ * Each hop is known by the whole chain up to it (the same bastion reached two ways is two connections), and by its
+ * inventory name: two entries for one address (other pinned keys, other account) never share a connection.
+ */
 function hopKey(hops: readonly ConnectTarget[], upTo: number): string {
   return hops
     .slice(0, upTo + 1)
-    .map((h) => `${h.username}@${h.host}:${h.port}`)
+    .map((h) => `${h.name}=${h.username}@${h.host}:${h.port}`)
     .join('>');
 }
 

@@ -4,7 +4,8 @@ import type { CommandResult } from './types';
 /**
  * A CLI transcript is what a terminal shows: `HOST (ctx) # command`, then its output, then the next prompt.
  * It is the one text format shared by `sip-check analyze` (users paste it), the simulator's scenarios
- * (the device answers from it) and the transcript attached to every live check (rendered from it).
+ * (the device answers from it) and the transcript attached to every live check (renderCliRecord: every line the bot
+ * typed, after the prompt the unit printed, with `[sip-check: ...]` marks the reader skips).
  *
  * What users really paste (issue 11 §1) is read here, line by line and streaming: terminal-logger noise (ANSI
  * escapes, `\r` redraws, backspaces, `--More--` residue, logger timestamp prefixes, a `login as:` / banner

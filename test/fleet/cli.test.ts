@@ -124,17 +124,19 @@ describe('sip-check sweep (child process against the simulator)', () => {
     const noInventory = await run(['--json'], { SIP_CHECK_INVENTORY: '' });
     expect(noInventory.code).toBe(2);
     expect(noInventory.stderr).toMatch(/SIP_CHECK_INVENTORY is not set/);
-    // A password variable the inventory names but the environment lacks: configuration, before any connection.
+    const badConcurrency = await run([], { SIP_CHECK_SWEEP_CONCURRENCY: '9' });
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toMatch(/SIP_CHECK_SWEEP_CONCURRENCY=9 is more than half of SIP_CHECK_MAX_CONCURRENT=10: expected at most 5/);
+  }, 120_000);
+
+  it('a password variable the inventory names but the environment lacks is a configuration error: exit 2 before any connection', async () => {
     const loginsBefore = fleet.sims.map((sim) => sim.state.logins);
     const noPassword = await run(['--tag', 'emea'], { [PASSWORD_ENV]: '' });
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toBe(`sip-check sweep: configuration problems:\n  - The password for fw-helper is missing: environment variable ${PASSWORD_ENV} is not set.\n`);
     expect(noPassword.stdout).toBe('');
     expect(fleet.sims.map((sim) => sim.state.logins)).toEqual(loginsBefore);
-    const badConcurrency = await run([], { SIP_CHECK_SWEEP_CONCURRENCY: '9' });
-    expect(badConcurrency.code).toBe(2);
-    expect(badConcurrency.stderr).toMatch(/SIP_CHECK_SWEEP_CONCURRENCY=9 is more than half of SIP_CHECK_MAX_CONCURRENT=10: expected at most 5/);
-  }, 120_000);
+  }, 60_000);
 
   it('with SIP_CHECK_REDIS_URL a cron sweep shares the replicas\' locks: a firewall a replica is checking is busy', async () => {
     const redis = await RedisServer.start();
