@@ -9,6 +9,7 @@ import { rateLimitedError, type UserRateLimit } from './rateLimit';
 import { runCheck, type CheckJournal, type SessionOpener } from './run';
 import type { CheckOptions, CheckReporter, CheckRequest, Requester } from './types';
 import type { TaskRunner } from '../workers/pool';
+import type { RemediationOption, SessionClearing } from '../verdict/types';
 
 /**
  * What a chat adapter sees of the bot: text in, an outcome out. Platform-neutral (Nautobot ChatOps'
@@ -28,8 +29,8 @@ export interface CheckService {
    * if its `start()` fails (e.g. Slack `not_in_channel`) the check is not run and the error is returned as rejected.
    */
   handle(text: string, requester: Requester, makeReporter: () => CheckReporter): Promise<HandleOutcome>;
-  /** The remediation CLI snippet of a finished check, for the "Show remediation" button; same access rules. */
-  remediation(checkId: string, requester: Requester): { kind: 'ok'; text: string; firewall: string } | { kind: 'rejected'; error: CheckError };
+  /** The remediation options of a finished check, for the "Show remediation" button; same access rules. */
+  remediation(checkId: string, requester: Requester): { kind: 'ok'; firewall: string; options: RemediationOption[]; clearSessions: SessionClearing[] } | { kind: 'rejected'; error: CheckError };
   /** Graceful shutdown: cancels running checks and waits (bounded) until their cleanup has reset debug. */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -85,7 +86,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
     }
   };
   const running = new Map<string, Running>();
-  const results = new Map<string, { firewall: string; remediation: string }>();
+  const results = new Map<string, { firewall: string; options: RemediationOption[]; clearSessions: SessionClearing[] }>();
   let shuttingDown = false;
 
   const reject = (error: CheckError, requester: Requester, extra: Record<string, unknown> = {}): HandleOutcome => {
@@ -193,7 +194,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
           outcomeKind = outcome.error ? outcome.error.kind : 'ok';
           debugReset = outcome.debugReset;
           if (outcome.result) {
-            results.set(id, { firewall, remediation: outcome.result.verdict.remediation });
+            results.set(id, { firewall, options: outcome.result.verdict.remediation, clearSessions: outcome.result.verdict.clearSessions });
             while (results.size > REMEMBERED_RESULTS) results.delete(results.keys().next().value as string);
           }
           deps.audit.record({
@@ -223,7 +224,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
         return { kind: 'rejected', error: new CheckError('not-authorized', 'You may not see this firewall\'s remediation.') };
       }
       deps.audit.record({ event: 'button', userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall: found.firewall, checkId, outcome: 'remediation' });
-      return { kind: 'ok', text: found.remediation, firewall: found.firewall };
+      return { kind: 'ok', firewall: found.firewall, options: found.options, clearSessions: found.clearSessions };
     },
 
     async shutdown(timeoutMs) {

@@ -326,7 +326,7 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   const cut = result.cutShort ? ' :scissors: The check was cut short; this answer comes from what was read.' : '';
   b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial}${cut} Details in the thread.`, { allowTruncate: true });
   b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${result.sip.calls.length} calls, ${result.sip.problems.length} problems · check \`${escapeMrkdwn(request.id)}\``);
-  b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
+  b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.length > 0 || verdict.clearSessions.length > 0));
   return { text: fallbackText(oneLiner), blocks: b.build() };
 }
 
@@ -555,14 +555,6 @@ export function buildFailureMessage(request: CheckRequest, error: CheckError, cl
 export function buildFailedParentMessage(request: CheckRequest, error: CheckError): SlackMessage {
   const first = error.message.split('\n')[0];
   return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) });
-}
-
-/** The remediation snippet, posted in the thread; the bot never runs it. */
-export function buildRemediationMessage(firewall: string, snippet: string, requesterId: string): SlackMessage {
-  const b = new BlockBudget(':scissors: Cut to fit Slack: the full snippet is in the attached report file.');
-  b.section(`*Remediation for ${escapeMrkdwn(firewall)}* (requested by <@${requesterId}>). Review it and paste it yourself: the bot never runs it.`);
-  b.code(snippet);
-  return { text: fallbackText(`Remediation for ${firewall} (not run by the bot):\n${truncate(snippet, 3000)}`), blocks: b.build() };
 }
 
 /** Help and refusals, as ephemeral plain text. */
