@@ -12,6 +12,8 @@ import { createCoordination } from './coordination';
 import { startFleet } from './fleet/start';
 import { loadAppConfig, type AppConfig } from './config/env';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
+import { FileChangeJournal } from './change/journal';
+import { createChangeService } from './change/service';
 import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
@@ -24,6 +26,8 @@ import { FortiGateSimulator, loadScenario } from './simulator';
 /** The built-in demo firewall's scenario, served by the embedded simulator in terminal mode. */
 const DEMO_SCENARIO = path.join(__dirname, 'simulator', 'scenarios', 'fw-demo.txt');
 const DEMO_PASSWORD_ENV = 'SIP_CHECK_DEMO_PASSWORD';
+const DEMO_WRITE_PASSWORD_ENV = 'SIP_CHECK_DEMO_WRITE_PASSWORD';
+const DEMO_WRITE_USER = 'sipcheck-rw';
 /**
  * Graceful shutdown waits this long for running checks to reset debug: the worst cleanup is a stuck command,
  * a reconnect, then `diagnose debug disable` and `diagnose debug reset`.
@@ -48,9 +52,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   if (config.mode === 'console') {
     // fw-demo: a simulated FortiGate on loopback, with a throwaway password held only in this process.
     env[DEMO_PASSWORD_ENV] = randomBytes(18).toString('base64url');
-    simulator = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'admin', password: env[DEMO_PASSWORD_ENV] }] });
+    // With a console approver, fw-demo also allows approved changes through a write account of its own.
+    const approver = config.consoleApprover;
+    if (approver) env[DEMO_WRITE_PASSWORD_ENV] = randomBytes(18).toString('base64url');
+    const users = [{ username: 'admin', password: env[DEMO_PASSWORD_ENV] }, ...(approver ? [{ username: DEMO_WRITE_USER, password: env[DEMO_WRITE_PASSWORD_ENV] }] : [])];
+    simulator = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users });
     const port = await simulator.start();
-    inventory.firewalls.push(demoInventoryEntry(port, simulator.hostKeyFingerprint, DEMO_PASSWORD_ENV));
+    const demo = demoInventoryEntry(port, simulator.hostKeyFingerprint, DEMO_PASSWORD_ENV);
+    if (approver) demo.remediation = { username: DEMO_WRITE_USER, auth: { type: 'password', passwordEnv: DEMO_WRITE_PASSWORD_ENV }, approvers: { users: [approver], userGroups: [] } };
+    inventory.firewalls.push(demo);
   }
   for (const warning of [...config.warnings, ...(inventory.warnings ?? [])]) log('warn', warning);
 
@@ -61,6 +71,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   const { journal } = coordination;
   if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(env, inventory) });
+  const changeJournal = new FileChangeJournal(path.join(path.dirname(config.journalPath), 'changes.json'));
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;
   let stopOps: () => Promise<void> = async () => undefined;
@@ -140,6 +151,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
       redact,
       userId: config.consoleUser,
       fleet: fleet.service,
+      changes: createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service }),
+      ...(config.consoleApprover ? { approverId: config.consoleApprover } : {}),
     });
     await shutdown('end of input');
     return;

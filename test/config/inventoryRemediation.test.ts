@@ -26,7 +26,7 @@ function problems(text: string): string[] {
   try {
     parseInventory(text, SOURCE);
   } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
+    if (e instanceof ConfigError) return [...e.problems];
     throw e;
   }
   return [];
