@@ -72,6 +72,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(env, inventory) });
   const changeJournal = new FileChangeJournal(path.join(path.dirname(config.journalPath), 'changes.json'));
+  for (const f of inventory.firewalls) if (f.remediation) log('warn', `${f.name} allows approved changes (remediation: in the inventory)`, { approvers: f.remediation.approvers.users.length + f.remediation.approvers.userGroups.length });
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;
   let stopOps: () => Promise<void> = async () => undefined;
@@ -141,6 +142,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     log('info', `health and metrics on http://localhost:${port}/healthz and /metrics`);
   }
 
+  const changes = createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service });
   if (config.mode === 'console') {
     await runConsole({
       input: process.stdin,
@@ -151,7 +153,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
       redact,
       userId: config.consoleUser,
       fleet: fleet.service,
-      changes: createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service }),
+      changes,
       ...(config.consoleApprover ? { approverId: config.consoleApprover } : {}),
     });
     await shutdown('end of input');
@@ -166,7 +168,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     service,
     redact,
     maxCaptureSeconds: config.limits.maxSeconds,
-    userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
+    userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => [...f.allow.userGroups, ...(f.remediation?.approvers.userGroups ?? [])]))],
+    changes,
     fleet: fleet.service,
     sharedGroupCache: coordination.groupCache,
     customRoutes: [

@@ -8,6 +8,7 @@ import type { CheckService, HandleOutcome } from '../../check/service';
 import type { FleetOutcome, FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { registerListeners, type ListenerDeps } from './listeners';
+import type { ChangeService } from '../../change/service';
 import type { SlackReporterDeps } from './reporter';
 import { UserGroupDirectory, type SharedGroupCache } from './userGroups';
 
@@ -53,6 +54,9 @@ export interface SlackAppOptions {
   onConnectionChange?: (connected: boolean) => void;
   /** Group members shared by replicas (Redis). */
   sharedGroupCache?: SharedGroupCache;
+  /** Approved changes (issue 24): Propose / Approve buttons for firewalls that allow them. */
+  changes?: ChangeService;
+  onChange?: (run: Promise<void>) => void;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -100,7 +104,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     minEditIntervalMs: opts.minEditIntervalMs,
   };
   const userGroups = opts.userGroupIds?.length ? new UserGroupDirectory(client, opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck };
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck, changes: opts.changes, onChange: opts.onChange };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);

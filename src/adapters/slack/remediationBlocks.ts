@@ -1,13 +1,14 @@
 import type { RemediationOption, SessionClearing } from '../../verdict/types';
 import { BlockBudget, escapeMrkdwn, fallbackText, truncate, type SlackMessage } from './blocks';
 import { remediationText } from '../../report/remediationText';
+import { proposeButtons } from './changeBlocks';
 
 /**
  * The remediation options posted in the thread by "Show remediation": one section per option (title with the
  * handler and scope, side effects), its own code block, then clearing the SIP sessions as a separate step with its
  * warning. The bot never runs any of it.
  */
-export function buildRemediationMessage(firewall: string, options: readonly RemediationOption[], clearings: readonly SessionClearing[], requesterId: string): SlackMessage {
+export function buildRemediationMessage(firewall: string, options: readonly RemediationOption[], clearings: readonly SessionClearing[], requesterId: string, proposeFor?: string): SlackMessage {
   const b = new BlockBudget(':scissors: Cut to fit Slack: the full remediation is in the attached report file.');
   b.section(`*Remediation for ${escapeMrkdwn(firewall)}* (requested by <@${requesterId}>): ${options.length} separate option${options.length === 1 ? '' : 's'}. Pick one, review it and paste it yourself: the bot never runs it.`);
   options.forEach((o, i) => {
@@ -18,5 +19,8 @@ export function buildRemediationMessage(firewall: string, options: readonly Reme
     b.section([`*Separate step: ${escapeMrkdwn(c.title)}*`, ...c.sideEffects.map((s) => `:warning: ${escapeMrkdwn(s)}`)].join('\n'), { allowTruncate: true });
     b.code(c.commands.join('\n'));
   }
-  return { text: fallbackText(truncate(`Remediation for ${firewall} (not run by the bot):\n${remediationText(options, clearings)}`, 3000)), blocks: b.build() };
+  const blocks = b.build();
+  // Firewalls that allow approved changes (issue 24): one Propose per option; the bot still runs nothing unapproved.
+  if (proposeFor && (options.length || clearings.length)) blocks.push(proposeButtons(proposeFor, options.length, clearings.length > 0));
+  return { text: fallbackText(truncate(`Remediation for ${firewall} (not run by the bot):\n${remediationText(options, clearings)}`, 3000)), blocks };
 }

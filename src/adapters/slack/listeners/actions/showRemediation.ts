@@ -18,7 +18,7 @@ export function showRemediationAction(deps: ListenerDeps) {
     }
     const container = args.body.container;
     const threadTs = stringField(container, 'thread_ts') ?? stringField(container, 'message_ts');
-    const message = redactMessage(buildRemediationMessage(found.firewall, found.options, found.clearSessions, requester.userId), deps.reporterDeps.redact);
+    const message = redactMessage(buildRemediationMessage(found.firewall, found.options, found.clearSessions, requester.userId, deps.changes?.allows(found.firewall) ? value.checkId : undefined), deps.reporterDeps.redact);
     try {
       await deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks });
     } catch (e) {
