@@ -174,13 +174,17 @@ export function analysisJson(a: Analysis): object {
         explanation: d.explanation,
         evidence: d.evidence,
         remediation: d.remediation,
+        clearSessions: d.clearSessions ?? null,
         missing: d.missing,
         notes: d.notes,
       })),
       rule: v.rule,
       explanation: v.explanation,
       evidence: v.evidence,
+      /** Separate options, each leading to one handler: { title, leadsTo, scope, vdom, commands[], sideEffects[] }. */
       remediation: v.remediation,
+      /** Clearing SIP sessions: its own step per VDOM (drops calls in progress). */
+      clearSessions: v.clearSessions,
     },
     config: a.config,
     sip: a.sip,

@@ -15,6 +15,9 @@ import { startFleet } from './fleet/start';
 import { containerStartProblem, loadAppConfig, type AppConfig } from './config/env';
 import { ConfigError } from './config/errors';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
+import { FileChangeJournal } from './change/journal';
+import { createChangeService } from './change/service';
+import { assessPendingChanges } from './change/engine';
 import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
@@ -27,6 +30,8 @@ import { FortiGateSimulator, loadScenario } from './simulator';
 /** The built-in demo firewall's scenario, served by the embedded simulator in terminal mode. */
 const DEMO_SCENARIO = path.join(__dirname, 'simulator', 'scenarios', 'fw-demo.txt');
 const DEMO_PASSWORD_ENV = 'SIP_CHECK_DEMO_PASSWORD';
+const DEMO_WRITE_PASSWORD_ENV = 'SIP_CHECK_DEMO_WRITE_PASSWORD';
+const DEMO_WRITE_USER = 'sipcheck-rw';
 /**
  * Graceful shutdown waits this long for running checks to reset debug: the worst cleanup is a stuck command,
  * a reconnect, then `diagnose debug disable` and `diagnose debug reset`.
@@ -55,9 +60,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   if (config.mode === 'console') {
     // fw-demo: a simulated FortiGate on loopback, with a throwaway password held only in this process.
     env[DEMO_PASSWORD_ENV] = randomBytes(18).toString('base64url');
-    simulator = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users: [{ username: 'admin', password: env[DEMO_PASSWORD_ENV] }] });
+    // With a console approver, fw-demo also allows approved changes through a write account of its own.
+    const approver = config.consoleApprover;
+    if (approver) env[DEMO_WRITE_PASSWORD_ENV] = randomBytes(18).toString('base64url');
+    const users = [{ username: 'admin', password: env[DEMO_PASSWORD_ENV] }, ...(approver ? [{ username: DEMO_WRITE_USER, password: env[DEMO_WRITE_PASSWORD_ENV] }] : [])];
+    simulator = new FortiGateSimulator({ scenario: loadScenario(DEMO_SCENARIO), users });
     const port = await simulator.start();
-    inventory.firewalls.push(demoInventoryEntry(port, simulator.hostKeyFingerprint, DEMO_PASSWORD_ENV));
+    const demo = demoInventoryEntry(port, simulator.hostKeyFingerprint, DEMO_PASSWORD_ENV);
+    if (approver) demo.remediation = { username: DEMO_WRITE_USER, auth: { type: 'password', passwordEnv: DEMO_WRITE_PASSWORD_ENV }, approvers: { users: [approver], userGroups: [] } };
+    inventory.firewalls.push(demo);
   }
   for (const warning of [...config.warnings, ...(inventory.warnings ?? [])]) log('warn', warning);
 
@@ -68,6 +79,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   const { journal } = coordination;
   if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(env, inventory) });
+  const changeJournal = new FileChangeJournal(path.join(path.dirname(config.journalPath), 'changes.json'));
+  for (const f of inventory.firewalls) if (f.remediation) log('info', `${f.name} allows approved changes (remediation: in the inventory)`, { approvers: f.remediation.approvers.users.length + f.remediation.approvers.userGroups.length });
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;
   let stopOps: () => Promise<void> = async () => undefined;
@@ -94,6 +107,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   const recovered = await recovery;
   if (stopping) return;
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
+  // A change cut by a crash or a dropped connection: read the unit and say whether it is complete, partial or absent.
+  for (const entry of inventory.firewalls.filter((f) => changeJournal.pending().some((e) => e.firewall === f.name))) {
+    try {
+      for (const found of await assessPendingChanges({ entry, openSession, journal: changeJournal, audit })) log('warn', found.text, { changeId: found.changeId, state: found.state });
+    } catch (e) {
+      log('warn', `could not read ${entry.name} to assess an unfinished change; the journal entry is kept`, { message: e instanceof Error ? e.message : String(e) });
+    }
+  }
 
   // Analysis, report rendering and the ladder PNG run here, off the event loop that answers Slack.
   const tasks = config.workers > 0 ? new WorkerPool({ size: config.workers, maxQueue: config.workerQueue }).warm() : undefined;
@@ -139,6 +160,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     log('info', `health and metrics on http://${host}:${port}/healthz and /metrics`);
   }
 
+  const changes = createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service });
   if (config.mode === 'console') {
     await runConsole({
       input: process.stdin,
@@ -149,6 +171,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
       redact,
       userId: config.consoleUser,
       fleet: fleet.service,
+      changes,
+      ...(config.consoleApprover ? { approverId: config.consoleApprover } : {}),
     });
     await shutdown('end of input');
     return;
@@ -175,7 +199,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     service,
     redact,
     maxCaptureSeconds: config.limits.maxSeconds,
-    userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => f.allow.userGroups))],
+    userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => [...f.allow.userGroups, ...(f.remediation?.approvers.userGroups ?? [])]))],
+    changes,
     fleet: fleet.service,
     sharedGroupCache: coordination.groupCache,
     seenSignatures: coordination.seenSignatures,

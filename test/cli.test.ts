@@ -27,7 +27,10 @@ describe('sip-check analyze (in process)', () => {
     expect(typeof json.verdict.explanation).toBe('string');
     expect(Array.isArray(json.verdict.evidence)).toBe(true);
     expect(json.verdict.evidence[0]).toEqual({ source: expect.any(String), text: expect.any(String) });
-    expect(json.verdict.remediation).toContain('config firewall policy');
+    // Structured options (issue 20 §2): each { title, leadsTo, scope, commands[], sideEffects[] }.
+    expect(json.verdict.remediation.map((o: { leadsTo: string }) => o.leadsTo)).toEqual(['session-helper', 'sip-alg', 'none']);
+    expect(json.verdict.remediation[0]).toEqual(expect.objectContaining({ title: expect.stringContaining('SIP session helper'), scope: 'vdom', commands: expect.arrayContaining(['config firewall policy']), sideEffects: expect.any(Array) }));
+    expect(json.verdict.clearSessions[0].commands).toContain('diagnose sys session clear');
     expect(json.config).toEqual(expect.objectContaining({ defaultVoipAlgMode: 'proxy-based', sipHelpers: [{ id: 13, protocol: 17, port: 5060 }] }));
     expect(json.sip).toEqual(expect.objectContaining({ messages: 0, lines: expect.any(Object) }));
   });

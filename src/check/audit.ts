@@ -28,7 +28,8 @@ import type { CheckOptions } from './types';
  * Never secrets: records are built from a fixed list of fields, strings are shortened, and any known secret
  * value (`secretValues()`) is replaced by `[redacted]` as a last line of defence.
  */
-export type AuditEvent = 'check-start' | 'check-end' | 'denied' | 'rejected' | 'button' | 'recovery';
+/** `change`: a step of an approved change (issue 24); `action` names the step, `checkId` holds the change id. */
+export type AuditEvent = 'check-start' | 'check-end' | 'denied' | 'rejected' | 'button' | 'recovery' | 'change';
 
 export interface AuditRecord {
   event: AuditEvent;

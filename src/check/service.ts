@@ -9,6 +9,9 @@ import { rateLimitedError, type UserRateLimit } from './rateLimit';
 import { runCheck, type CheckJournal, type SessionOpener } from './run';
 import type { CheckOptions, CheckReporter, CheckRequest, Requester } from './types';
 import type { TaskRunner } from '../workers/pool';
+import type { RemediationOption, SessionClearing } from '../verdict/types';
+import { configOnly } from '../verdict/applyCli';
+import { readFacts, type Facts } from '../verdict/facts';
 
 /**
  * What a chat adapter sees of the bot: text in, an outcome out. Platform-neutral (Nautobot ChatOps'
@@ -28,8 +31,13 @@ export interface CheckService {
    * if its `start()` fails (e.g. Slack `not_in_channel`) the check is not run and the error is returned as rejected.
    */
   handle(text: string, requester: Requester, makeReporter: () => CheckReporter): Promise<HandleOutcome>;
-  /** The remediation CLI snippet of a finished check, for the "Show remediation" button; same access rules. */
-  remediation(checkId: string, requester: Requester): { kind: 'ok'; text: string; firewall: string } | { kind: 'rejected'; error: CheckError };
+  /** The remediation options of a finished check, for the "Show remediation" button; same access rules. */
+  remediation(checkId: string, requester: Requester): { kind: 'ok'; firewall: string; options: RemediationOption[]; clearSessions: SessionClearing[] } | { kind: 'rejected'; error: CheckError };
+  /**
+   * What a change proposal starts from (issue 24): the firewall, the check's options and the config it read
+   * (config only). Same access rules as the remediation; undefined when unknown or not allowed.
+   */
+  changeBasis?(checkId: string, requester: Requester): { firewall: string; options: RemediationOption[]; clearSessions: SessionClearing[]; basis: Facts } | undefined;
   /** Graceful shutdown: cancels running checks and waits (bounded) until their cleanup has reset debug. */
   shutdown(timeoutMs: number): Promise<void>;
   /**
@@ -90,7 +98,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
     }
   };
   const running = new Map<string, Running>();
-  const results = new Map<string, { firewall: string; remediation: string }>();
+  const results = new Map<string, { firewall: string; options: RemediationOption[]; clearSessions: SessionClearing[]; basis: Facts }>();
   let shuttingDown = false;
 
   const reject = (error: CheckError, requester: Requester, extra: Record<string, unknown> = {}): HandleOutcome => {
@@ -200,7 +208,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
           // The whole message (local paths, SSH user, address) stays here, under the check id chat users are given.
           if (outcome.error) deps.log('warn', 'check failed', { checkId: id, firewall, kind: outcome.error.kind, message: outcome.error.message });
           if (outcome.result) {
-            results.set(id, { firewall, remediation: outcome.result.verdict.remediation });
+            results.set(id, { firewall, options: outcome.result.verdict.remediation, clearSessions: outcome.result.verdict.clearSessions, basis: configOnly(readFacts(outcome.result.outputs)) });
             while (results.size > REMEMBERED_RESULTS) results.delete(results.keys().next().value as string);
           }
           deps.audit.record({
@@ -230,7 +238,13 @@ export function createCheckService(deps: ServiceDeps): CheckService {
         return { kind: 'rejected', error: new CheckError('not-authorized', 'You may not see this firewall\'s remediation.') };
       }
       deps.audit.record({ event: 'button', userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, firewall: found.firewall, checkId, outcome: 'remediation' });
-      return { kind: 'ok', text: found.remediation, firewall: found.firewall };
+      return { kind: 'ok', firewall: found.firewall, options: found.options, clearSessions: found.clearSessions };
+    },
+
+    changeBasis(checkId, requester) {
+      const found = results.get(checkId);
+      if (!found || !authorize(deps.inventory.firewalls.find((f) => f.name === found.firewall), requester).ok) return undefined;
+      return { firewall: found.firewall, options: found.options, clearSessions: found.clearSessions, basis: found.basis };
     },
 
     async cancelRunning(reason) {

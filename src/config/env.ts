@@ -41,6 +41,11 @@ interface CommonConfig {
    * Unset: the terminal may use the built-in `fw-demo` only.
    */
   consoleUser?: string;
+  /**
+   * Console mode: a second user (Slack user ID) who approves proposed changes typed in the terminal (issue 24).
+   * Set, the demo firewall fw-demo allows approved changes with a write account of its own.
+   */
+  consoleApprover?: string;
   /** What to mask in posted SIP summaries: SIP users, IP addresses, both, or nothing. */
   redact: RedactMode;
   logLevel: LogLevel;
@@ -191,6 +196,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (consoleUser !== undefined && !SLACK_USER_ID.test(consoleUser)) {
     reader.problem('SIP_CHECK_CONSOLE_USER', consoleUser.replace(/[\x00-\x1f\x7f]/g, '?'), 'a Slack user ID such as U012ABCDEF');
   }
+  const consoleApprover = reader.raw('SIP_CHECK_CONSOLE_APPROVER');
+  if (consoleApprover !== undefined && !SLACK_USER_ID.test(consoleApprover)) {
+    reader.problem('SIP_CHECK_CONSOLE_APPROVER', consoleApprover.replace(/[\x00-\x1f\x7f]/g, '?'), 'a Slack user ID such as U012ABCDEF');
+  }
   const redact = reader.oneOf('SIP_CHECK_REDACT', ['none', 'users', 'addresses', 'all'] as const, ENV_DEFAULTS.redact);
   const logLevel = reader.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, ENV_DEFAULTS.logLevel);
   const share = Math.max(1, Math.floor((maxConcurrent ?? ENV_DEFAULTS.maxConcurrent) / 2));
@@ -239,6 +248,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     attachmentsDir,
     logFile,
     ...(consoleUser !== undefined && SLACK_USER_ID.test(consoleUser) ? { consoleUser } : {}),
+    ...(consoleApprover !== undefined && SLACK_USER_ID.test(consoleApprover) ? { consoleApprover } : {}),
     redact: redact!,
     logLevel: logLevel!,
     sweepConcurrency: sweepConcurrency!,

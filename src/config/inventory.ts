@@ -16,7 +16,7 @@ import {
   VDOM_NAME,
   isHostname,
 } from './patterns';
-import type { FirewallEntry, Inventory, JumpHostEntry, SshHostEntry } from './types';
+import type { FirewallEntry, Inventory, JumpHostEntry, RemediationAccess, SshHostEntry } from './types';
 
 /**
  * The inventory: which firewalls exist, how to reach them, and who may check each one.
@@ -48,12 +48,15 @@ const FIREWALL_KEYS = [
   'algorithms',
   'tags',
   'jump',
+  'remediation',
 ] as const;
 /** A bastion: how to reach it and log in, nothing else (it is never checked). */
 const JUMP_HOST_KEYS = ['name', 'host', 'port', 'username', 'password_env', 'private_key', 'passphrase_env', 'host_key', 'known_hosts', 'algorithms', 'jump'] as const;
 const TOP_LEVEL_KEYS = ['firewalls', 'jump_hosts'] as const;
 /** Longer chains are a mistake (each hop is a handshake and a timeout before the firewall is reached). */
 export const MAX_JUMP_HOPS = 4;
+const REMEDIATION_KEYS = ['username', 'password_env', 'private_key', 'passphrase_env', 'approvers'] as const;
+const APPROVER_KEYS = ['users', 'user_groups'] as const;
 const ALLOW_KEYS = ['users', 'user_groups', 'channels'] as const;
 
 type Plain = Record<string, unknown>;
@@ -254,7 +257,10 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
     }
   }
 
-  if (problems.length > before || !endpoint || !allow) return undefined;
+  let remediation: RemediationAccess | undefined;
+  if (item.remediation !== undefined) remediation = parseRemediation(item.remediation, item.username, fail);
+
+  if (problems.length > before || !endpoint || !allow || (item.remediation !== undefined && !remediation)) return undefined;
   if (allow.users.length + allow.userGroups.length + allow.channels.length === 0) {
     warnings.push(`${source}: ${label}: no allow rule (users, user_groups or channels): usable by nobody`);
   }
@@ -263,6 +269,7 @@ function parseFirewall(item: unknown, index: number, source: string, problems: s
     ...(vdom !== undefined ? { vdom } : {}),
     allow,
     ...(tags.length > 0 ? { tags } : {}),
+    ...(remediation ? { remediation } : {}),
   };
 }
 
@@ -350,6 +357,54 @@ function parseEndpoint(
       ...(jump !== undefined ? { jump } : {}),
     },
   };
+}
+
+/**
+ * `remediation:`: a firewall may be changed only with its own write account (never the read-only one of checks)
+ * and a list of approvers. Every problem is an error: a half-configured change path must not start.
+ */
+function parseRemediation(value: unknown, readOnlyUser: unknown, fail: Fail): RemediationAccess | undefined {
+  if (!isPlainObject(value)) {
+    fail('remediation', `expected a mapping with username, password_env or private_key, and approvers; got ${show(value)}`);
+    return undefined;
+  }
+  const before = { n: 0 };
+  const sub: Fail = (field, message) => {
+    before.n++;
+    fail(`remediation.${field}`, message);
+  };
+  for (const key of Object.keys(value)) if (!(REMEDIATION_KEYS as readonly string[]).includes(key)) sub(key, `unknown field${suggest(key, REMEDIATION_KEYS)}`);
+  const username = value.username;
+  if (username === undefined) sub('username', 'missing: expected the separate write-capable admin account');
+  else if (typeof username !== 'string' || !USERNAME.test(username)) sub('username', `expected letters, digits, ".", "_", "@", "-" (at most 64 characters), got ${show(username)}`);
+  else if (username === readOnlyUser) sub('username', `must differ from the read-only account "${username}" of checks: changes use their own account`);
+  const auth = parseAuth(value, sub);
+  const approvers: RemediationAccess['approvers'] = { users: [], userGroups: [] };
+  const raw = value.approvers;
+  if (!isPlainObject(raw)) sub('approvers', `expected a mapping with users and/or user_groups (Slack IDs), got ${show(raw)}`);
+  else {
+    for (const key of Object.keys(raw)) if (!(APPROVER_KEYS as readonly string[]).includes(key)) sub(`approvers.${key}`, `unknown field${suggest(key, APPROVER_KEYS)}`);
+    const lists: Array<[string, RegExp, string, string[]]> = [
+      ['users', SLACK_USER_ID, 'Slack user IDs (U... or W...)', approvers.users],
+      ['user_groups', SLACK_USER_GROUP_ID, 'Slack user group IDs (S...)', approvers.userGroups],
+    ];
+    for (const [key, pattern, what, out] of lists) {
+      const ids = raw[key];
+      if (ids === undefined || ids === null) continue;
+      if (!Array.isArray(ids)) {
+        sub(`approvers.${key}`, `expected a list of ${what}, got ${show(ids)}`);
+        continue;
+      }
+      for (const id of ids) {
+        if (typeof id === 'string' && pattern.test(id)) {
+          if (!out.includes(id)) out.push(id);
+        } else sub(`approvers.${key}`, `expected ${what}, got ${show(id)}`);
+      }
+    }
+    if (!approvers.users.length && !approvers.userGroups.length && before.n === 0) sub('approvers', 'empty: a change needs a second person to approve it (users or user_groups)');
+  }
+  if (before.n > 0 || !auth) return undefined;
+  return { username: username as string, auth, approvers };
 }
 
 type Fail = (field: string, message: string) => void;
@@ -500,7 +555,10 @@ function resolvePaths<T extends SshHostEntry>(entry: T, base: string): T {
   const auth = entry.auth.type === 'privateKey' ? { ...entry.auth, privateKeyPath: path.resolve(base, entry.auth.privateKeyPath) } : entry.auth;
   const hostKey =
     entry.hostKey.knownHostsFile !== undefined ? { ...entry.hostKey, knownHostsFile: path.resolve(base, entry.hostKey.knownHostsFile) } : entry.hostKey;
-  return { ...entry, auth, hostKey, ...(entry.via ? { via: entry.via.map((hop) => resolvePaths(hop, base)) } : {}) };
+  // A firewall's write account (remediation:) has key paths too; jump hosts have none.
+  const written = (entry as { remediation?: RemediationAccess }).remediation;
+  const remediation = written?.auth.type === 'privateKey' ? { ...written, auth: { ...written.auth, privateKeyPath: path.resolve(base, written.auth.privateKeyPath) } } : written;
+  return { ...entry, auth, hostKey, ...(entry.via ? { via: entry.via.map((hop) => resolvePaths(hop, base)) } : {}), ...(remediation ? { remediation } : {}) };
 }
 
 function startupChecks(entry: SshHostEntry, source: string, env: NodeJS.ProcessEnv, what: 'firewall' | 'jump host'): string[] {
@@ -517,6 +575,13 @@ function startupChecks(entry: SshHostEntry, source: string, env: NodeJS.ProcessE
     if (entry.auth.passphraseEnv !== undefined && !envSet(entry.auth.passphraseEnv)) {
       warnings.push(`${at('passphrase_env')}: environment variable ${entry.auth.passphraseEnv} is not set; ${affected} will fail until it is`);
     }
+  }
+  const write = (entry as { remediation?: RemediationAccess }).remediation?.auth;
+  if (write?.type === 'password' && !envSet(write.passwordEnv)) {
+    warnings.push(`${at('remediation.password_env')}: environment variable ${write.passwordEnv} is not set; changes of this firewall are refused until it is (checks are not affected)`);
+  } else if (write?.type === 'privateKey') {
+    const problem = fileProblem(write.privateKeyPath);
+    if (problem) warnings.push(`${at('remediation.private_key')}: ${write.privateKeyPath}: ${problem}; changes of this firewall are refused until it is readable (checks are not affected)`);
   }
   if (entry.hostKey.knownHostsFile !== undefined) {
     const problem = fileProblem(entry.hostKey.knownHostsFile);

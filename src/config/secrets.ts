@@ -62,6 +62,9 @@ export function secretValues(env: NodeJS.ProcessEnv, inventory?: Inventory): str
   for (const entry of [...(inventory?.firewalls ?? []), ...(inventory?.jumpHosts ?? [])]) {
     if (entry.auth.type === 'password') names.add(entry.auth.passwordEnv);
     else if (entry.auth.passphraseEnv !== undefined) names.add(entry.auth.passphraseEnv);
+    const write = (entry as { remediation?: { auth: SshHostEntry['auth'] } }).remediation?.auth;
+    if (write?.type === 'password') names.add(write.passwordEnv);
+    else if (write?.passphraseEnv !== undefined) names.add(write.passphraseEnv);
   }
   const values = new Set<string>();
   for (const name of names) {

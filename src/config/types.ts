@@ -31,8 +31,21 @@ export interface FirewallEntry extends SshHostEntry {
   tags?: string[];
   /** Who may run checks. Empty everywhere = nobody (deny by default). */
   allow: { users: string[]; userGroups: string[]; channels: string[] };
+  /**
+   * Set only when the inventory allows approved changes on this firewall (`remediation:`): the separate write
+   * account (its own credentials) and who may approve. Checks never use it.
+   */
+  remediation?: RemediationAccess;
   /** Built-in `fw-demo` entry of the console adapter (`demoInventoryEntry`); never set from an inventory file. */
   demo?: true;
+}
+
+export interface RemediationAccess {
+  /** The write-capable admin account, distinct from `username` (the read-only account of checks). */
+  username: string;
+  auth: FirewallEntry['auth'];
+  /** Who may approve a proposed change (never the proposer). At least one user or group. */
+  approvers: { users: string[]; userGroups: string[] };
 }
 
 export interface Inventory {

@@ -1,4 +1,5 @@
 import type { Analysis } from '../check/analyse';
+import { remediationText } from './remediationText';
 import { partialTag } from '../verdict/coverage';
 import { HANDLER_LABEL } from '../verdict/decide';
 import type { Evidence, PolicyVerdict, VdomVerdict } from '../verdict/types';
@@ -60,6 +61,7 @@ export function renderVerdictText(analysis: Pick<Analysis, 'verdict' | 'status'>
     out.push(v.explanation.split('\n')[0].startsWith('VDOMs differ') ? 'VDOMs differ: see each below.' : `Every VDOM: ${HANDLER_LABEL[v.handler]}.`);
     for (const vd of v.vdoms) out.push(...vdomSection(vd, true));
   }
-  if (v.remediation) out.push('', '*Remediation* (shown, never run by the bot; review before pasting)', '```', v.remediation, '```');
+  const remedy = remediationText(v.remediation, v.clearSessions);
+  if (remedy) out.push('', remedy);
   return out.join('\n');
 }

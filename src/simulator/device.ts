@@ -1,5 +1,6 @@
 import { CLI_MESSAGES, COMMANDS } from '../fortios/cli';
 import { normaliseCommand } from '../fortios/transcript';
+import { ConfigStore, type ConfigOp } from './configStore';
 import { responseKey, type Scenario } from './scenario';
 import type { DeviceState } from './types';
 
@@ -17,6 +18,8 @@ export interface Frame {
   /** For `config` frames: the config path (`system console`) and the uncommitted changes. */
   path?: string;
   changes?: string[];
+  /** For the outermost `config` frame of a block: every write of the block, applied to the config at its `end`. */
+  ops?: ConfigOp[];
 }
 
 export interface CommandOutcome {
@@ -80,12 +83,16 @@ export interface DeviceHooks {
 export class DeviceCli {
   /** Next occurrence to answer per response key (repeated commands are answered in order, the last one repeated). */
   private readonly cursors = new Map<string, number>();
+  /** The configuration as changed by committed blocks (answers `show` of changed paths). */
+  readonly configStore: ConfigStore;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly state: DeviceState,
     private readonly hooks: DeviceHooks,
-  ) {}
+  ) {
+    this.configStore = new ConfigStore(scenario);
+  }
 
   run(frames: Frame[], rawCommand: string): CommandOutcome {
     const command = normaliseCommand(rawCommand);
@@ -114,7 +121,12 @@ export class DeviceCli {
     if (WRITE_VERBS.has(verb) && top && (top.kind === 'config' || top.kind === 'edit')) return this.write(frames, command);
     if (verb === 'diagnose' && words[1] === 'debug') return this.debug(words.slice(2));
 
-    const answer = this.answer(contextOf(frames), command);
+    if (verb === 'show') {
+      const path = (words[1] === 'full-configuration' ? words.slice(2) : words.slice(1)).join(' ');
+      const changed = this.configStore.show(contextOf(frames), path);
+      if (changed !== undefined) return { output: changed };
+    }
+    const answer = this.answer(contextOf(frames), command) ?? (words[1] === 'full-configuration' ? this.answer(contextOf(frames), ['show', ...words.slice(2)].join(' ')) : undefined);
     if (answer !== undefined) return { output: answer };
     // With VDOMs on, config objects live in a VDOM or in global: at the top level the parser knows none of them.
     const vdomTop = this.scenario.vdomMode === 'multiple' && frames.length === 0;
@@ -150,7 +162,7 @@ export class DeviceCli {
     if (this.scenario.adminProfile === '$') return { output: permissionFail() };
     const parent = !inScope ? frames.filter((f) => f.kind === 'config').pop() : undefined;
     const path = parent ? `${parent.path} ${what.join(' ')}` : what.join(' ');
-    frames.push({ kind: 'config', label: what[what.length - 1], path, changes: [] });
+    frames.push({ kind: 'config', label: what[what.length - 1], path, changes: [], ...(inScope ? { ops: [] } : {}) });
     return { output: '' };
   }
 
@@ -204,12 +216,19 @@ export class DeviceCli {
     if (this.scenario.adminProfile === '$') return { output: permissionFail() };
     const config = frames.filter((f) => f.kind === 'config').pop();
     if (config && config.changes && config.changes.length < 1000) config.changes.push(command);
+    const outer = frames.findIndex((f) => f.kind === 'config');
+    const block = frames[outer];
+    if (block?.ops && block.ops.length < 1000) {
+      const steps = frames.slice(outer + 1).map((f) => (f.kind === 'edit' ? { edit: f.label } : { config: f.label }));
+      block.ops.push({ steps, command });
+    }
     return { output: '' };
   }
 
   /** `end` of a `config` block commits its changes; the product must never cause one (tests assert `configWrites` is empty). */
   private commit(frames: Frame[], config: Frame): void {
     const changes = config.changes ?? [];
+    if (config.ops?.length && config.path) this.configStore.apply(contextOf(frames), config.path, config.ops);
     if (changes.length === 0 || !config.path) return;
     this.state.configWrites.push({ context: contextOf(frames), path: config.path, commands: [...changes], at: this.hooks.now() });
     if (config.path === 'system console') {

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Server, utils, type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
-import { COMMANDS, MAX_ADMINS } from '../fortios/cli';
+import { CLI_MESSAGES, COMMANDS, MAX_ADMINS } from '../fortios/cli';
 import { normaliseCommand } from '../fortios/transcript';
 import { DebugStreamer } from './debugStream';
-import { contextOf, DeviceCli, type CommandOutcome } from './device';
+import { contextOf, DeviceCli, type CommandOutcome, type Frame } from './device';
 import { DEFAULT_HOST_KEY } from './hostKey';
 import type { Scenario } from './scenario';
 import { ShellSession, type ShellHost, type ShellIO } from './shell';
@@ -178,6 +178,20 @@ export class FortiGateSimulator implements ShellHost {
     }
   }
 
+  /**
+   * Another admin changes the configuration (a concurrent change, for tests and the demo): the lines run through the
+   * same CLI in their own context, as typed in a session of their own. Returns each line's output.
+   */
+  configure(lines: readonly string[]): string[] {
+    const frames: Frame[] = [];
+    return lines.map((line) => this.device.run(frames, normaliseCommand(line)).output);
+  }
+
+  /** The configuration paths changed so far (`context path`). */
+  get changedConfig(): string[] {
+    return this.device.configStore.changed;
+  }
+
   setLatency(l: Partial<Latency>): void {
     this.latency = { ...this.latency, ...l };
   }
@@ -202,6 +216,11 @@ export class FortiGateSimulator implements ShellHost {
     const drop = this.faults.dropOn;
     if (typeof drop === 'object' && 'command' in drop && command.startsWith(normaliseCommand(drop.command))) return 'drop';
     if (this.faults.hangOn !== undefined && command.startsWith(normaliseCommand(this.faults.hangOn))) return 'hang';
+    if (this.faults.cliErrorOn !== undefined && command.startsWith(normaliseCommand(this.faults.cliErrorOn))) {
+      const word = command.split(' ').pop() ?? command;
+      return { output: `${CLI_MESSAGES.parseError(word)}\n${CLI_MESSAGES.commandFail(CLI_MESSAGES.parseErrorCode)}` };
+    }
+    if (this.faults.ignoreOn !== undefined && command.startsWith(normaliseCommand(this.faults.ignoreOn))) return { output: '' };
     const outcome = this.device.run(shell.frames, command);
     const enabledDebug = command === COMMANDS.debugEnable && this.state.debug.enabled;
     if (enabledDebug) {

@@ -16,6 +16,10 @@ export interface Faults {
   maxAdmins?: boolean;
   /** Reject every authentication attempt. */
   rejectAuth?: boolean;
+  /** A command (prefix) answered with a CLI parse error and not run (a config line the unit refuses). */
+  cliErrorOn?: string;
+  /** A command (prefix) answered like any other but without effect (a change that silently does not take). */
+  ignoreOn?: string;
 }
 
 /** Realistic device delay, for benchmarks. Defaults 0. */

@@ -487,9 +487,11 @@ function decideVdom(facts: Facts, v: VdomFacts, capture?: CaptureEvidence): Vdom
     const note = registrationTimerNote(sipUdpIdleTimer(facts, v, policies), capture.registrations, policiesText);
     if (note) notes.push(note);
   }
-  const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: '' };
+  const verdict: VdomVerdict = { ...base, handler, rule, explanation, remediation: [] };
   if (handler === 'mixed') verdict.split = split;
-  verdict.remediation = remediationFor(facts, v, verdict);
+  const remedy = remediationFor(facts, v, verdict);
+  verdict.remediation = remedy.options;
+  if (remedy.clearSessions) verdict.clearSessions = remedy.clearSessions;
   return verdict;
 }
 
@@ -508,7 +510,7 @@ export function decide(facts: Facts, capture?: CaptureEvidence): Verdict {
   const withCoverage = (v: Verdict): Verdict => (partial ? { ...v, partial } : v);
   if (verdicts.length === 1) {
     const only = verdicts[0];
-    return withCoverage({ handler: only.handler, vdoms: verdicts, rule: only.rule, explanation: only.explanation, evidence: only.evidence, remediation: only.remediation });
+    return withCoverage({ handler: only.handler, vdoms: verdicts, rule: only.rule, explanation: only.explanation, evidence: only.evidence, remediation: only.remediation, clearSessions: only.clearSessions ? [only.clearSessions] : [] });
   }
   const handlers = new Set(verdicts.map((v) => v.handler));
   let handler: OverallHandler;
@@ -522,6 +524,7 @@ export function decide(facts: Facts, capture?: CaptureEvidence): Verdict {
     rule: verdicts.map((v) => `${v.name}: ${v.rule}`).join('; '),
     explanation: (handlers.size === 1 ? '' : 'VDOMs differ. ') + verdicts.map((v) => `VDOM ${v.name}: ${HANDLER_LABEL[v.handler]}. ${v.explanation}`).join('\n'),
     evidence: verdicts.flatMap((v) => v.evidence.map((e) => ({ source: `${v.name}: ${e.source}`, text: e.text }))),
-    remediation: verdicts.map((v) => v.remediation).filter(Boolean).join('\n\n'),
+    remediation: verdicts.flatMap((v) => v.remediation),
+    clearSessions: verdicts.flatMap((v) => (v.clearSessions ? [v.clearSessions] : [])),
   });
 }

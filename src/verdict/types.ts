@@ -29,7 +29,10 @@ export interface VdomVerdict {
   split?: Partial<Record<PolicyHandler, number[]>>;
   explanation: string;
   evidence: Evidence[];
-  remediation: string;
+  /** Separate, self-contained ways to change the handler (empty when none applies). */
+  remediation: RemediationOption[];
+  /** Clearing the SIP sessions: its own step (it drops calls in progress), never part of an option. */
+  clearSessions?: SessionClearing;
   /** Commands whose output was needed but missing (for `unknown`). */
   missing: string[];
   /** Where the sources disagree (R4) or the evidence contradicts the config (mismatch). */
@@ -64,7 +67,36 @@ export interface Verdict {
   rule: string;
   explanation: string;
   evidence: Evidence[];
-  remediation: string;
+  /** Every VDOM's options, in VDOM order. */
+  remediation: RemediationOption[];
+  /** Every VDOM's session-clearing step. */
+  clearSessions: SessionClearing[];
+}
+
+/** `vdom`: the VDOM's own config; `global`: the global session-helper table (all VDOMs); or both. */
+export type RemediationScope = 'vdom' | 'global' | 'vdom-and-global';
+
+/** One self-contained remediation: pasting exactly `commands` leads to `leadsTo` (proven in the tests). */
+export interface RemediationOption {
+  /** States the handler it leads to and its scope. */
+  title: string;
+  leadsTo: PolicyHandler;
+  scope: RemediationScope;
+  /** The VDOM whose verdict it changes (`root` on a single-VDOM unit). */
+  vdom: string;
+  /** FortiOS CLI lines, VDOM/global wrapping included; no comments. */
+  commands: string[];
+  /** What else changes, in words. */
+  sideEffects: string[];
+}
+
+/** Clearing existing SIP sessions so calls pick up a new handler (KB 384586): drops calls in progress. */
+export interface SessionClearing {
+  title: string;
+  scope: 'vdom';
+  vdom: string;
+  commands: string[];
+  sideEffects: string[];
 }
 
 export interface SessionHelperEntry {

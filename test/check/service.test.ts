@@ -145,7 +145,7 @@ describe('check service', () => {
     expect(records.find((r) => r.event === 'check-end')).toMatchObject({ checkId: check.checkId, outcome: 'ok', verdict: 'sip-alg', debugReset: true });
     const remediation = service.remediation(check.checkId, ALICE);
     expect(remediation).toMatchObject({ kind: 'ok', firewall: 'fw01' });
-    expect(remediation.kind === 'ok' && remediation.text).toMatch(/config system settings/);
+    expect(remediation.kind === 'ok' && remediation.options.flatMap((o) => o.commands).join('\n')).toMatch(/config system settings/);
     expect(service.remediation(check.checkId, MALLORY)).toMatchObject({ kind: 'rejected' });
     expect(service.remediation('no-such-check', ALICE)).toMatchObject({ kind: 'rejected' });
   });

@@ -79,7 +79,7 @@ describe('read-only allow-list', () => {
     const fixtures = path.join(__dirname, '..', 'fixtures', 'verdict');
     const snippet = ['mismatch-alg-counters.txt', 'multi-vdom.txt', 'r5-helper.txt']
       .map((f) => analyseTranscript(parseTranscript(readFileSync(path.join(fixtures, f), 'utf8'))).verdict)
-      .flatMap((v) => [v.remediation, ...v.vdoms.map((d) => d.remediation)])
+      .flatMap((v) => [...v.remediation, ...v.clearSessions].map((o) => o.commands.join('\n')))
       .join('\n');
     const lines = snippet.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     expect(lines).toContain('diagnose sys session clear');

@@ -3,11 +3,11 @@ import type { CheckResult } from '../../src/check/types';
 import type { Verdict, VdomVerdict } from '../../src/verdict/types';
 
 function vdom(over: Partial<VdomVerdict>): VdomVerdict {
-  return { name: 'root', handler: 'sip-alg', rule: 'R3', policies: [], explanation: 'SIP is handled by the SIP ALG. Policy 1: no VoIP profile.', evidence: [], remediation: '', missing: [], notes: [], ...over };
+  return { name: 'root', handler: 'sip-alg', rule: 'R3', policies: [], explanation: 'SIP is handled by the SIP ALG. Policy 1: no VoIP profile.', evidence: [], remediation: [], missing: [], notes: [], ...over };
 }
 
 function verdict(v: VdomVerdict): Verdict {
-  return { handler: v.handler, vdoms: [v], rule: v.rule, explanation: v.explanation, evidence: v.evidence, remediation: '' };
+  return { handler: v.handler, vdoms: [v], rule: v.rule, explanation: v.explanation, evidence: v.evidence, remediation: [], clearSessions: [] };
 }
 
 const capture: CheckResult['capture'] = { stoppedBy: 'window', bytes: 100, lines: 10, seconds: 20, level: -1, debugReset: true };

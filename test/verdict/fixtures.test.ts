@@ -85,12 +85,10 @@ describe('verdict details from the fixtures', () => {
     const session = verdict.evidence.find((e) => e.source === 'diagnose sys session list');
     expect(session?.text).toContain('helper=sip');
     expect(session?.text).toContain('duration=1843');
-    expect(verdict.remediation.split('\n').slice(0, 4)).toEqual([
-      '# Clear existing SIP sessions so they pick up the new handler (KB 384586):',
-      'diagnose sys session filter clear',
-      'diagnose sys session filter dport 5060',
-      'diagnose sys session clear',
-    ]);
+    expect(verdict.clearSessions.map((c) => c.commands)).toEqual([['diagnose sys session filter clear', 'diagnose sys session filter dport 5060', 'diagnose sys session clear']]);
+    expect(verdict.clearSessions[0].sideEffects.join(' ')).toContain('Drops every call in progress');
+    // No option clears sessions: that is its own step.
+    expect(verdict.remediation.flatMap((o) => o.commands).filter((l) => l.startsWith('diagnose'))).toEqual([]);
   });
 
   it('config-says-helper mismatch quotes the rising ALG counters', () => {
@@ -111,43 +109,50 @@ describe('verdict details from the fixtures', () => {
     expect(verdict.explanation).toContain('The runtime evidence agrees');
   });
 
-  it('mixed policies: split by handler, and remediation offers all three switches', () => {
+  it('mixed policies: split by handler, and remediation offers three separate options', () => {
     const { verdict } = analyseFile('mixed-policies.txt');
     expect(verdict.vdoms[0].split).toEqual({ 'sip-alg': [1], 'session-helper': [3] });
-    expect(verdict.remediation).toContain('# Switch SIP to the session helper:');
-    expect(verdict.remediation).toContain('# Switch SIP to the SIP ALG:');
-    expect(verdict.remediation).toContain('# Disable both');
+    expect(verdict.remediation.map((o) => [o.leadsTo, o.scope])).toEqual([['session-helper', 'vdom'], ['sip-alg', 'vdom'], ['none', 'vdom-and-global']]);
+    const text = (leadsTo: string) => verdict.remediation.find((o) => o.leadsTo === leadsTo)?.commands.join('\n');
     // profile "no-sip" is re-enabled by name for the helper policy, policy 1 loses its profile
-    expect(verdict.remediation).toContain('edit "no-sip"\n        config sip\n            set status enable\n        end');
-    expect(verdict.remediation).toContain('    edit 1\n        unset voip-profile\n    next');
+    expect(text('sip-alg')).toContain('edit "no-sip"\n        config sip\n            set status enable\n        end');
+    expect(text('session-helper')).toContain('    edit 1\n        unset voip-profile\n    next');
+    // Only the option that leads nowhere deletes the helper entry, and says it is global.
+    expect(text('session-helper')).not.toContain('delete');
+    expect(text('none')).toContain('config system session-helper\n    delete 13\nend');
+    expect(verdict.remediation.find((o) => o.leadsTo === 'none')?.sideEffects.join(' ')).toContain('the table is global');
   });
 
   it('multi-VDOM: per-VDOM answers, remediation wrapped in config vdom / config global', () => {
     const a = analyseFile('multi-vdom.txt');
     expect(a.status.vdomMode).toBe('multiple');
     const voice = a.verdict.vdoms.find((v) => v.name === 'voice');
-    expect(voice?.remediation).toContain('config vdom\nedit voice\nconfig system settings\n    set default-voip-alg-mode proxy-based\nend\nend');
-    expect(voice?.remediation).toContain('config global\nconfig system session-helper\n    delete 13\nend\nend');
+    const voiceText = (leadsTo: string) => voice?.remediation.find((o) => o.leadsTo === leadsTo)?.commands.join('\n');
+    expect(voiceText('sip-alg')).toBe('config vdom\nedit voice\nconfig system settings\n    set default-voip-alg-mode proxy-based\nend\nend');
+    expect(voiceText('none')).toBe('config global\nconfig system session-helper\n    delete 13\nend\nend');
+    expect(voice?.remediation.find((o) => o.leadsTo === 'none')?.title).toContain('global session-helper table (all VDOMs)');
+    expect(voice?.remediation.find((o) => o.leadsTo === 'none')?.sideEffects.join(' ')).toContain('affects every VDOM');
     expect(a.verdict.evidence.some((e) => e.source === 'voice: diagnose sys sip status' && e.text.includes('used=3'))).toBe(true);
   });
 
   it('R7: the port under test and the ALG ports are named, remediation adds the port', () => {
     const { verdict } = analyseFile('r7-nondefault-port.txt');
     expect(verdict.vdoms[0].policies[0].reason).toContain('udp/5080');
-    expect(verdict.remediation).toContain('set sip-udp-port 5060 5080');
+    expect(verdict.remediation.find((o) => o.leadsTo === 'sip-alg')?.commands.join('\n')).toContain('set sip-udp-port 5060 5080');
   });
 
   it('missing commands → unknown naming the command, no remediation', () => {
     const { verdict } = analyseFile('missing-commands.txt');
     expect(verdict.vdoms[0].missing).toEqual(['show full-configuration system settings']);
     expect(verdict.explanation).toContain('`show full-configuration system settings`');
-    expect(verdict.remediation).toBe('');
+    expect(verdict.remediation).toEqual([]);
+    expect(verdict.clearSessions).toEqual([]);
   });
 
   it('R1 on 7.2 flow: names the proxy-inspection qualifier and suggests it', () => {
     const { verdict } = analyseFile('r1-72-flow.txt');
     expect(verdict.vdoms[0].policies[0].reason).toContain('set inspection-mode proxy');
-    expect(verdict.remediation).toContain('    edit 4\n        set inspection-mode proxy\n    next');
+    expect(verdict.remediation.find((o) => o.leadsTo === 'sip-alg')?.commands.join('\n')).toContain('    edit 4\n        set inspection-mode proxy\n    next');
   });
 
   it('the capture of the R1 transcript is summarised (weak evidence)', () => {

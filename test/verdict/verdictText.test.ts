@@ -16,7 +16,10 @@ describe('renderVerdictText', () => {
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(text).toMatch(/1\s+LAN-to-WAN\s+SIP ALG\s+R3/);
-    expect(text).toMatch(/```\n# Switch SIP to the session helper:[\s\S]*```$/);
+    // One code block per option, each under its own title; clearing sessions last, as its own step.
+    expect(text).toMatch(/\*Option 1: SIP → SIP session helper \(this firewall\)\*\n(?:• .*\n)+```\nconfig system settings\n {4}set default-voip-alg-mode kernel-helper-based\nend\n[\s\S]*?```\n\n\*Option 2: SIP → no SIP handler/);
+    expect(text).toMatch(/\*Separate step: Clear the SIP sessions on port 5060 \(this firewall\)[^\n]*\*\nWarning: Drops every call in progress[^\n]*\n```\ndiagnose sys session filter clear\ndiagnose sys session filter dport 5060\ndiagnose sys session clear\n```$/);
+    expect(text).not.toContain('# Delete');
   });
 
   it('omits the table when one policy decides, and shows notes (R4 disagreement)', () => {

@@ -8,6 +8,9 @@ import type { FleetService } from '../../fleet/service';
 import type { Requester } from '../../check/types';
 import { ConsoleThreadReporter } from './reporter';
 import { ConsoleSweepReporter } from './sweepReporter';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChangeService } from '../../change/service';
 
 export interface ConsoleOptions {
   input: Readable;
@@ -20,6 +23,52 @@ export interface ConsoleOptions {
   userId?: string;
   /** Fleet sweeps (`/sip-check all`, `tag=NAME`, `watch`). */
   fleet?: FleetService;
+  /** Approved changes (issue 24): `propose N|clear [CHECK]` and `approve CHANGE`. */
+  changes?: ChangeService;
+  /** The second console user who approves (SIP_CHECK_CONSOLE_APPROVER); `approve` acts as this user. */
+  approverId?: string;
+}
+
+const PROPOSE = /^propose\s+(\d{1,2}|clear)(?:\s+([A-Za-z0-9_-]{1,64}))?$/;
+const APPROVE = /^approve\s+(chg-[a-f0-9]{8})$/;
+
+/** `propose` / `approve` typed in the terminal: the same flow as the Slack buttons. */
+async function changeCommand(text: string, opts: ConsoleOptions, requester: Requester, lastCheck: string | undefined): Promise<boolean> {
+  const changes = opts.changes;
+  if (!changes) return false;
+  const out = (t: string) => opts.output.write(`${opts.redact ? opts.redact(t) : t}\n`);
+  const p = PROPOSE.exec(text);
+  if (p) {
+    const checkId = p[2] ?? lastCheck;
+    if (!checkId) {
+      out('✘ Run a check first: `propose N` proposes option N of the last check.');
+      return true;
+    }
+    const r = changes.propose(checkId, p[1] === 'clear' ? 'clear' : Number(p[1]), requester);
+    if (r.kind === 'refused') out(`✘ ${r.reason}`);
+    else out(`${r.text}\n${opts.approverId ? `Approve as <@${opts.approverId}> with \`/sip-check approve ${r.proposal.id}\`.` : 'No console approver is set (SIP_CHECK_CONSOLE_APPROVER): it cannot be approved here.'}`);
+    return true;
+  }
+  const a = APPROVE.exec(text);
+  if (a) {
+    if (!opts.approverId) {
+      out('✘ No console approver is set (SIP_CHECK_CONSOLE_APPROVER).');
+      return true;
+    }
+    const approver: Requester = { userId: opts.approverId, channelId: 'console', adapter: 'console' };
+    const r = await changes.approve(a[1], approver, (step) => {
+      out(`[${step.step}] ${step.text}`);
+      if (step.file) {
+        mkdirSync(opts.attachmentsDir, { recursive: true });
+        const file = path.join(opts.attachmentsDir, step.file.name);
+        writeFileSync(file, step.file.content, { mode: 0o600 });
+        out(`        backup saved: ${file}`);
+      }
+    });
+    if (r.kind === 'refused') out(`✘ ${r.reason}`);
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -33,6 +82,7 @@ export interface ConsoleOptions {
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
   const pending = new Set<Promise<void>>();
+  let lastCheck: string | undefined;
   const requester: Requester = { userId: opts.userId ?? 'console', channelId: 'console', adapter: 'console' };
   const prompt = () => {
     if (opts.tty) rl.prompt();
@@ -69,6 +119,10 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
       prompt();
       continue;
     }
+    if (await changeCommand((match[1] ?? '').trim(), opts, requester, lastCheck)) {
+      prompt();
+      continue;
+    }
     const fleetCommand = opts.fleet ? parseFleetCommand(match[1] ?? '') : undefined;
     if (opts.fleet && fleetCommand) {
       const fleetOutcome = await opts.fleet.handle(fleetCommand, requester, () => new ConsoleSweepReporter(opts.output, opts.attachmentsDir, { tty: opts.tty, redact: opts.redact }));
@@ -89,6 +143,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     if (outcome.kind === 'help') opts.output.write(`${outcome.text}${opts.fleet ? `\n\n${FLEET_HELP}` : ''}\n`);
     else if (outcome.kind === 'rejected') opts.output.write(neutraliseControls(`✘ ${describeError(outcome.error)}\n`));
     else {
+      lastCheck = outcome.checkId;
       const done = outcome.done.finally(() => {
         pending.delete(done);
         prompt();

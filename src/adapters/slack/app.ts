@@ -11,6 +11,7 @@ import { ChannelQueue } from './channelQueue';
 import { registerListeners, type ListenerDeps } from './listeners';
 import type { SlackTransport } from './transport';
 import { homeTeamOf } from './listeners/deps';
+import type { ChangeService } from '../../change/service';
 import type { SlackReporterDeps } from './reporter';
 import { guardSlackRequests, MemorySeenSignatures, type SeenSignatures } from './requestGuard';
 import { UserGroupDirectory, type SharedGroupCache } from './userGroups';
@@ -66,6 +67,9 @@ export interface SlackAppOptions {
   channelQueue?: ChannelQueue;
   /** HTTP mode: signatures already accepted, for replay refusal; shared by replicas (Redis), else this process's. */
   seenSignatures?: SeenSignatures;
+  /** Approved changes (issue 24): Propose / Approve buttons for firewalls that allow them. */
+  changes?: ChangeService;
+  onChange?: (run: Promise<void>) => void;
 }
 
 export const DEFAULT_MAX_CAPTURE_SECONDS = 120;
@@ -127,7 +131,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
         // A look-up, not a post: web-api's own 429 retry is right here.
         new webApi.WebClient(opts.botToken, { ...clientOptions, logger, retryConfig: opts.postRetryConfig ?? webApi.retryPolicies.fiveRetriesInFiveMinutes }),
         opts.userGroupIds, { logger, clock: opts.clock, shared: opts.sharedGroupCache }) : undefined;
-  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck, homeTeamId: homeTeamOf(client, logger) };
+  const deps: ListenerDeps = { service: opts.service, logger, reporterDeps, client, onOutcome: opts.onOutcome, userGroups, fleet: opts.fleet, onFleetOutcome: opts.onFleetOutcome, observeAck: opts.observeAck, homeTeamId: homeTeamOf(client, logger), changes: opts.changes, onChange: opts.onChange };
   registerListeners(app, deps);
   app.error(async (error) => {
     logger.error(`sip-check: unhandled Bolt error: ${error.code ?? ''} ${error.message}`);

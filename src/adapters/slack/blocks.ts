@@ -405,7 +405,7 @@ export function buildFinalParentMessage(result: CheckResult, opts: FinalParentOp
   b.section(`${HANDLER_EMOJI[verdict.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(verdict.handler))} (rule ${escapeMrkdwn(verdict.rule)}).${partial}${cut} Details in the thread.`, { allowTruncate: true });
   const found = request.options.configOnly ? 'config only, no capture' : `${countOf(result.sip.calls.length, 'call')}, ${countOf(result.sip.problems.length, 'problem')}`;
   b.context(`${escapeMrkdwn(optionsEcho(request.options))} · requested by ${requestedBy(request)} · ${found} · check \`${escapeMrkdwn(request.id)}\``);
-  b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.trim() !== ''));
+  b.actions(buildButtons(request, opts.maxSeconds, verdict.remediation.length > 0 || verdict.clearSessions.length > 0));
   return { text: fallbackText(oneLiner), blocks: b.build() };
 }
 
@@ -693,14 +693,6 @@ export function buildFailureMessage(request: CheckRequest, error: CheckError, cl
 export function buildFailedParentMessage(request: CheckRequest, error: CheckError, early?: ConfigVerdict): SlackMessage {
   const first = chatErrorSummary(error);
   return buildParentMessage(request, { phase: 'failed', detail: truncate(first, 300) }, early ? { verdict: early, line: runtimeMissingLine(first) } : undefined);
-}
-
-/** The remediation snippet, posted in the thread; the bot never runs it. */
-export function buildRemediationMessage(firewall: string, snippet: string, requesterId: string): SlackMessage {
-  const b = new BlockBudget(':scissors: Cut to fit Slack: the full snippet is in the attached report file.');
-  b.section(`*Remediation for ${escapeMrkdwn(firewall)}* (requested by <@${requesterId}>). Review it and paste it yourself: the bot never runs it.`);
-  b.code(snippet);
-  return { text: fallbackText(`Remediation for ${firewall} (not run by the bot):\n${truncate(snippet, 3000)}`), blocks: b.build() };
 }
 
 /** Where a rerun stands, for the message whose button started it. */

@@ -7,7 +7,7 @@ import { CheckError, toCheckError } from '../../../src/errors';
 import type { CheckService, HandleOutcome } from '../../../src/check/service';
 import type { CheckOptions, CheckReporter, CheckRequest, CheckResult, Requester } from '../../../src/check/types';
 import type { SipCallSummary, SipSummary } from '../../../src/sip/types';
-import type { Verdict } from '../../../src/verdict/types';
+import type { RemediationOption, SessionClearing, Verdict } from '../../../src/verdict/types';
 import { ChannelQueue } from '../../../src/adapters/slack/channelQueue';
 import { TEST_PACING } from '../../support/fakeSlack';
 
@@ -34,7 +34,25 @@ export const SESSION_HELPER_VERDICT: Verdict = {
     { source: 'show system session-helper', text: '    edit 13\n        set name sip\n        set protocol 17\n        set port 5060\n    next' },
     { source: 'diagnose sys sip-proxy calls list', text: 'sip calls: 0' },
   ],
-  remediation: 'config system settings\n    set default-voip-alg-mode proxy-based\nend\ndiagnose sys session filter dport 5060\ndiagnose sys session clear',
+  remediation: [
+    {
+      title: 'SIP → SIP ALG (this firewall)',
+      leadsTo: 'sip-alg',
+      scope: 'vdom',
+      vdom: 'root',
+      commands: ['config system settings', '    set default-voip-alg-mode proxy-based', 'end'],
+      sideEffects: ['`default-voip-alg-mode proxy-based` applies to every policy without a VoIP profile in this firewall, not only the SIP ones listed here.'],
+    },
+  ],
+  clearSessions: [
+    {
+      title: 'Clear the SIP sessions on port 5060 (this firewall) so calls pick up the new handler',
+      scope: 'vdom',
+      vdom: 'root',
+      commands: ['diagnose sys session filter clear', 'diagnose sys session filter dport 5060', 'diagnose sys session clear'],
+      sideEffects: ['Drops every call in progress through port 5060 in this firewall.'],
+    },
+  ],
   vdoms: [
     {
       name: 'root',
@@ -46,7 +64,7 @@ export const SESSION_HELPER_VERDICT: Verdict = {
       ],
       explanation: 'kernel-helper-based with a sip helper entry on 5060',
       evidence: [],
-      remediation: '',
+      remediation: [],
       missing: [],
       notes: [],
     },
@@ -146,7 +164,7 @@ export class StubService implements CheckService {
   readonly running: Array<Promise<void>> = [];
   denied = new Set<string>();
   script: Script = happyScript;
-  remediations = new Map<string, { text: string; firewall: string }>();
+  remediations = new Map<string, { firewall: string; options: RemediationOption[]; clearSessions: SessionClearing[] }>();
   private counter = 0;
 
   constructor(private readonly firewalls: string[] = ['fw01']) {}
@@ -175,13 +193,13 @@ export class StubService implements CheckService {
     } catch (e) {
       return { kind: 'rejected', error: toCheckError(e) };
     }
-    this.remediations.set(request.id, { text: SESSION_HELPER_VERDICT.remediation, firewall });
+    this.remediations.set(request.id, { firewall, options: SESSION_HELPER_VERDICT.remediation, clearSessions: SESSION_HELPER_VERDICT.clearSessions });
     const done = this.script(reporter, request);
     this.running.push(done);
     return { kind: 'started', checkId: request.id, firewall, options, done };
   }
 
-  remediation(checkId: string, requester: Requester): { kind: 'ok'; text: string; firewall: string } | { kind: 'rejected'; error: CheckError } {
+  remediation(checkId: string, requester: Requester): ReturnType<CheckService['remediation']> {
     if (this.denied.has(requester.userId)) return { kind: 'rejected', error: new CheckError('not-authorized', 'You may not see this remediation.') };
     const found = this.remediations.get(checkId);
     return found ? { kind: 'ok', ...found } : { kind: 'rejected', error: new CheckError('usage', `No finished check ${checkId}.`) };

@@ -456,6 +456,10 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
       const reply = fake.thread(parentTs).at(-1)!;
       expect(reply.text).toContain('Remediation for fw01 (not run by the bot)');
       expect(reply.text).toContain('set default-voip-alg-mode proxy-based');
+      // One titled section and one code block per option; clearing sessions is its own step with its warning.
+      const texts = (reply.blocks as Array<{ text?: { text: string } }>).map((b) => b.text?.text ?? '');
+      expect(texts.filter((t) => t.startsWith('```'))).toEqual(['```config system settings\n    set default-voip-alg-mode proxy-based\nend```', '```diagnose sys session filter clear\ndiagnose sys session filter dport 5060\ndiagnose sys session clear```']);
+      expect(texts.find((t) => t.startsWith('*Separate step'))).toContain(':warning: Drops every call in progress');
       expect(service.handled).toHaveLength(1);
     });
 

@@ -5,6 +5,7 @@ import type { FleetOutcome, FleetService } from '../../../fleet/service';
 import type { Requester } from '../../../check/types';
 import { SlackThreadReporter, type SlackReporterDeps, type SlackThreadTarget } from '../reporter';
 import type { UserGroupDirectory } from '../userGroups';
+import type { ChangeService } from '../../../change/service';
 
 /** What every listener needs: the platform-neutral service and how to build a thread reporter. */
 export interface ListenerDeps {
@@ -22,6 +23,10 @@ export interface ListenerDeps {
   onFleetOutcome?: (outcome: FleetOutcome, requester: Requester) => void;
   /** Seconds from a slash command reaching its listener to the ack sent (metrics). */
   observeAck?: (seconds: number) => void;
+  /** Approved changes (issue 24); absent: no Propose button. */
+  changes?: ChangeService;
+  /** Called with each approval being run (tests await it). */
+  onChange?: (run: Promise<void>) => void;
   /** The bot's own workspace (`auth.test`), undefined when it cannot be known; absent: no team comparison. */
   homeTeamId?: () => Promise<string | undefined>;
 }

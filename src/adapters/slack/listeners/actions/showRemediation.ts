@@ -1,12 +1,12 @@
 import { describeErrorForChat } from '../../../../errors';
-import { buildRemediationMessage } from '../../blocks';
+import { buildRemediationMessage } from '../../remediationBlocks';
 import { redactMessage } from '../../reporter';
 import { slackErrorCode } from '../../slackErrors';
 import { withUserGroups, type ListenerDeps } from '../deps';
 import { replyEphemeral } from '../reply';
 import { ackAndDecode, stringField, type ButtonArgs } from './rerun';
 
-/** "Show remediation": posts the check's remediation snippet in its thread. The bot never runs it. */
+/** "Show remediation": posts the check's remediation options in its thread. The bot never runs them. */
 export function showRemediationAction(deps: ListenerDeps) {
   return async function showRemediation(args: ButtonArgs): Promise<void> {
     const { value, requester, ephemeral } = await ackAndDecode(deps, args);
@@ -18,7 +18,7 @@ export function showRemediationAction(deps: ListenerDeps) {
     }
     const container = args.body.container;
     const threadTs = stringField(container, 'thread_ts') ?? stringField(container, 'message_ts');
-    const message = redactMessage(buildRemediationMessage(found.firewall, found.text, requester.userId), deps.reporterDeps.redact);
+    const message = redactMessage(buildRemediationMessage(found.firewall, found.options, found.clearSessions, requester.userId, deps.changes?.allows(found.firewall) ? value.checkId : undefined), deps.reporterDeps.redact);
     try {
       await deps.reporterDeps.channelQueue.post(requester.channelId, () =>
         deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks }),

@@ -1,0 +1,84 @@
+import type { CheckLimits, Inventory } from '../config/types';
+import type { DeviceLocks } from '../check/locks';
+import type { SessionOpener } from '../check/run';
+import type { CheckService } from '../check/service';
+import type { Requester } from '../check/types';
+import { HANDLER_LABEL } from '../verdict/decide';
+import { changeAccess } from './access';
+import { ChangeDesk, type ChangeProposal } from './approvals';
+import { runChange, type ChangeAudit, type ChangeOutcome, type ChangeStep } from './engine';
+import type { ChangeJournal } from './journal';
+
+/**
+ * The platform-neutral change flow (issue 24) the terminal and Slack adapters share: propose an option of a
+ * finished check, approve it as a second person, then the engine runs it and reports each step.
+ */
+
+export interface ChangeServiceDeps {
+  inventory: Inventory;
+  env: NodeJS.ProcessEnv;
+  limits: CheckLimits;
+  openSession: SessionOpener;
+  locks: DeviceLocks;
+  journal: ChangeJournal;
+  audit: ChangeAudit;
+  checks: CheckService;
+  now?: () => Date;
+}
+
+export type ProposeOutcome = { kind: 'proposed'; proposal: ChangeProposal; text: string } | { kind: 'refused'; reason: string };
+export type ApproveOutcome = { kind: 'refused'; reason: string } | { kind: 'ran'; proposal: ChangeProposal; outcome: ChangeOutcome };
+
+export interface ChangeService {
+  /** Whether a firewall offers changes at all (a Propose button / command). */
+  allows(firewall: string): boolean;
+  /** `which`: the 1-based option number, or `clear` for clearing the SIP sessions. */
+  propose(checkId: string, which: number | 'clear', requester: Requester): ProposeOutcome;
+  approve(changeId: string, approver: Requester, report: (step: ChangeStep) => void | Promise<void>): Promise<ApproveOutcome>;
+}
+
+/** The proposal as posted: exact lines, scope, side effects, who may approve and until when. */
+export function proposalText(p: ChangeProposal): string {
+  const o = p.option;
+  const target = 'leadsTo' in o ? ` → ${HANDLER_LABEL[o.leadsTo]}` : '';
+  return [
+    `*Proposed change ${p.id}* on ${p.firewall}${target}, by <@${p.proposedBy}>: ${o.title}`,
+    `Scope: ${o.scope === 'vdom' ? `VDOM ${o.vdom}` : o.scope === 'global' ? 'global (all VDOMs)' : `VDOM ${o.vdom} + global (all VDOMs)`}`,
+    ...o.sideEffects.map((s) => (p.kind === 'clear-sessions' ? `Warning: ${s}` : `• ${s}`)),
+    '```',
+    ...o.commands,
+    '```',
+    `Needs approval by a second person among the approvers before ${p.expiresAt.toISOString().slice(11, 16)} UTC (15 minutes). Backup, re-read, verification and rollback are automatic.`,
+  ].join('\n');
+}
+
+export function createChangeService(deps: ChangeServiceDeps): ChangeService {
+  const now = deps.now ?? (() => new Date());
+  const desk = new ChangeDesk({ now, audit: deps.audit, env: deps.env });
+  const entryOf = (name: string) => deps.inventory.firewalls.find((f) => f.name === name);
+  return {
+    allows(firewall) {
+      return changeAccess(entryOf(firewall), deps.env).ok;
+    },
+    propose(checkId, which, requester) {
+      const basis = deps.checks.changeBasis?.(checkId, requester);
+      if (!basis) return { kind: 'refused', reason: 'That check is unknown, no longer in memory, or not yours to see: run it again.' };
+      const entry = entryOf(basis.firewall);
+      if (!entry) return { kind: 'refused', reason: 'Unknown firewall.' };
+      const option = which === 'clear' ? basis.clearSessions[0] : basis.options[which - 1];
+      if (!option) return { kind: 'refused', reason: which === 'clear' ? 'That check suggests no session clearing.' : `That check has no option ${which} (it has ${basis.options.length}).` };
+      const r = desk.propose(entry, option, basis.basis, requester);
+      return r.kind === 'ok' ? { kind: 'proposed', proposal: r.proposal, text: proposalText(r.proposal) } : r;
+    },
+    async approve(changeId, approver, report) {
+      const proposal = desk.get(changeId);
+      const entry = proposal ? entryOf(proposal.firewall) : undefined;
+      if (!proposal || !entry) return { kind: 'refused', reason: 'No such proposed change.' };
+      const r = desk.approve(changeId, entry, approver);
+      if (r.kind !== 'ok') return r;
+      await report({ step: 'read', text: `Approved by <@${approver.userId}>. Re-reading ${entry.name} with its write account.` });
+      const outcome = await runChange(r.proposal, { entry, env: deps.env, limits: deps.limits, openSession: deps.openSession, locks: deps.locks, journal: deps.journal, audit: deps.audit, now, report });
+      return { kind: 'ran', proposal: r.proposal, outcome };
+    },
+  };
+}
