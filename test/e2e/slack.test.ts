@@ -171,7 +171,7 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
     expect(JSON.stringify(card.blocks)).toContain('Confirmed by the runtime evidence');
     expect(summary.text).toMatch(/SIP summary for fw01/);
     // The parent said the same while the capture ran, and ends with the settled answer.
-    expect(parent.edits.some((e) => /^fw01: SIP handled by SIP ALG .*, from the configuration; runtime evidence in 2 s\. Status:/.test(e.text ?? ''))).toBe(true);
+    expect(parent.edits.some((e) => /^SIP check of fw01 .*\. From the configuration: SIP handled by SIP ALG .*; runtime evidence in 2 s\.$/.test(e.text ?? ''))).toBe(true);
     expect(parent.edits.at(-1)?.text).toMatch(/^fw01: SIP handled by SIP ALG .*, confirmed by the runtime evidence; /);
   });
 

@@ -316,10 +316,11 @@ function requestedBy(request: CheckRequest): string {
 export function buildParentMessage(request: CheckRequest, status: ProgressUpdate, early?: { verdict: ConfigVerdict; line: string }): SlackMessage {
   const line = progressLine(status);
   const icon = status.phase === 'failed' ? ':x:' : status.phase === 'done' ? ':white_check_mark:' : ':hourglass_flowing_sand:';
-  const answer = early ? `${configOneLiner(early.verdict)}, ${lowerFirst(early.line)}` : undefined;
-  const text = answer ? `${answer} Status: ${line}` : `SIP check of ${request.firewall} (${optionsEcho(request.options)}): ${line}`;
+  // The fallback text keeps the running form first (`SIP check of ...`): only the settled answer starts `fw01: SIP handled`.
+  const answer = early ? ` From the configuration: ${handlerSentence(early.verdict.verdict.handler)} (rule ${early.verdict.verdict.rule}); ${lowerFirst(early.line.replace(/^From the configuration; /, ''))}` : '';
+  const text = `SIP check of ${request.firewall} (${optionsEcho(request.options)}): ${line}.${answer}`;
   const b = new BlockBudget(REPORT_NOTICE);
-  if (early && answer) {
+  if (early) {
     const v = early.verdict.verdict;
     b.section(`${HANDLER_EMOJI[v.handler]} *${escapeMrkdwn(request.firewall)}*: ${escapeMrkdwn(handlerSentence(v.handler))} (rule ${escapeMrkdwn(v.rule)}), ${escapeMrkdwn(lowerFirst(early.line))}`, { allowTruncate: true });
   }

@@ -304,11 +304,12 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
       // The parent's one-line answer: a coalesced edit, kept by the next progress edit.
       runTimers();
       await r.idle();
-      expect(editTexts(parent).at(-1)).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\), from the configuration; runtime evidence in 20 s\. Status: reading config/);
+      expect(editTexts(parent).at(-1)).toBe('SIP check of fw01 (seconds=20 level=-1): reading config. From the configuration: SIP handled by SIP session helper (kernel) (rule R5); runtime evidence in 20 s.');
       now = 2500;
       await r.progress({ phase: 'capturing', elapsedSeconds: 2, totalSeconds: 20 });
       await r.idle();
-      expect(editTexts(parent).at(-1)).toMatch(/from the configuration; runtime evidence in 20 s\. Status: capturing 2\/20 s/);
+      expect(editTexts(parent).at(-1)).toMatch(/: capturing 2\/20 s\. From the configuration: SIP handled by SIP session helper \(kernel\) \(rule R5\); runtime evidence in 20 s\.$/);
+      expect(JSON.stringify(fake.message(parent)?.blocks)).toContain('(rule R5), from the configuration; runtime evidence in 20 s.');
 
       // The result comes 600 ms after the card: its update waits (Tier 3 edits, at most one per card per second).
       now = 1000;
@@ -366,7 +367,7 @@ describe('SlackThreadReporter against the fake Slack Web API', () => {
       expect(cardUpdates(card.ts)).toHaveLength(1);
       expect(textsOf(card)).toContain('Runtime evidence missing: the check was cancelled. This verdict is the configuration');
       expect(failure.text).toContain('SIP check of fw01 failed');
-      expect(editTexts(r.parentTs!).at(-1)).toMatch(/^fw01: SIP handled by SIP session helper \(kernel\) \(rule R5\), runtime evidence missing: the check was cancelled\. .*Status: failed: the check was cancelled/);
+      expect(editTexts(r.parentTs!).at(-1)).toMatch(/^SIP check of fw01 \(seconds=20 level=-1\): failed: the check was cancelled\. From the configuration: SIP handled by SIP session helper \(kernel\) \(rule R5\); runtime evidence missing: the check was cancelled\./);
     });
 
     it('when the card could not be posted, the result posts the settled card as a new reply', async () => {
