@@ -4,7 +4,12 @@ import type { Requester } from '../check/types';
 import type { Facts } from '../verdict/facts';
 import type { RemediationOption, SessionClearing } from '../verdict/types';
 import { changeAccess } from './access';
-import type { ChangeAudit } from './engine';
+import type { AuditRecord } from '../check/audit';
+
+/** Where every step of a change is recorded (the audit log). */
+export interface ChangeAudit {
+  record(record: AuditRecord): void;
+}
 
 /**
  * Two keys: a change is proposed by one person and approved by another among the firewall's approvers, within

@@ -1,5 +1,4 @@
 import type { CheckLimits, FirewallEntry } from '../config/types';
-import type { AuditRecord } from '../check/audit';
 import { deviceKey, type DeviceLocks } from '../check/locks';
 import type { SessionOpener } from '../check/run';
 import { toCheckError } from '../errors';
@@ -12,7 +11,7 @@ import { decide, HANDLER_LABEL } from '../verdict/decide';
 import { readFacts, type Facts } from '../verdict/facts';
 import type { OverallHandler } from '../verdict/types';
 import { changeAccess, writeEntry } from './access';
-import type { ChangeProposal } from './approvals';
+import type { ChangeAudit, ChangeProposal } from './approvals';
 import type { ChangeJournal } from './journal';
 import { CONFIG_READS, assessChange, backupCommand, inverseLines, pathId, snapshotDiff, snapshotOf, touchedPaths, writeViolation, type TouchedPath } from './plan';
 
@@ -25,9 +24,7 @@ import { CONFIG_READS, assessChange, backupCommand, inverseLines, pathId, snapsh
  * Every step is reported (the thread or the terminal) and audited with the user ids. Secrets never appear.
  */
 
-export interface ChangeAudit {
-  record(record: AuditRecord): void;
-}
+export type { ChangeAudit } from './approvals';
 
 export interface ChangeStep {
   step: 'read' | 'stopped' | 'backup' | 'apply' | 'verify' | 'rollback' | 'done' | 'interrupted' | 'refused';

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { CheckError } from '../errors';
-import type { ConnectTarget } from './ssh';
+import type { ConnectTarget, HopForwarder, JumpTunnel } from './ssh';
 
 /**
  * SSH through jump hosts (bastions): each hop is an ordinary SSH connection (pinned host key, its own credentials,
@@ -18,12 +18,7 @@ import type { ConnectTarget } from './ssh';
 /** `connectSsh`, injected (jump.ts is imported by ssh.ts). */
 export type Dial = (target: ConnectTarget) => Promise<Client>;
 
-export interface JumpTunnel {
-  /** The forwarded TCP stream to the destination: pass it as ssh2's `sock`. */
-  sock: Duplex;
-  /** Gives the hops back to the pool; idempotent. Call when the connection over `sock` has closed. */
-  release(): void;
-}
+export type { JumpTunnel } from './ssh';
 
 interface PooledHop {
   key: string;
@@ -46,7 +41,7 @@ function hopKey(hops: readonly ConnectTarget[], upTo: number): string {
     .join('>');
 }
 
-export class JumpPool {
+export class JumpPool implements HopForwarder {
   private readonly hops = new Map<string, PooledHop>();
   /** Connections ever made to a hop, for tests and the bench. */
   dialled = 0;

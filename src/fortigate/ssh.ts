@@ -2,7 +2,19 @@ import type { Duplex } from 'node:stream';
 import { Client, type Algorithms, type ConnectConfig } from 'ssh2';
 import { CheckError } from '../errors';
 import { makeHostVerifier, normaliseFingerprint, type HostKeyResult } from './hostKey';
-import type { JumpPool, JumpTunnel } from './jump';
+
+/** A TCP stream to a firewall forwarded through jump hosts (jump.ts). */
+export interface JumpTunnel {
+  /** The forwarded TCP stream to the destination: pass it as ssh2's `sock`. */
+  sock: Duplex;
+  /** Gives the hops back to the pool; idempotent. Call when the connection over `sock` has closed. */
+  release(): void;
+}
+
+/** What a connection through jump hosts needs of the pool (jump.ts `JumpPool`): declared here, so ssh.ts needs no import of it. */
+export interface HopForwarder {
+  forward(hops: readonly ConnectTarget[], host: string, port: number, timeoutMs: number): Promise<JumpTunnel>;
+}
 
 /** Everything needed to reach one firewall. Secrets live only here, never in messages or debug lines. */
 export interface ConnectTarget {
@@ -25,7 +37,7 @@ export interface ConnectTarget {
   /** Handshake trace (ssh2 `debug`), secrets redacted. */
   debug?: (line: string) => void;
   /** Jump hosts to go through, outermost first, and the pool that shares their connections (fortigate/jump.ts). */
-  via?: { hops: ConnectTarget[]; pool: JumpPool };
+  via?: { hops: ConnectTarget[]; pool: HopForwarder };
   /** An already open stream to run SSH over instead of a TCP connection (a jump host's forwarded channel). */
   sock?: Duplex;
 }

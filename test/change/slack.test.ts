@@ -14,8 +14,8 @@ import { createCheckService, type HandleOutcome } from '../../src/check/service'
 import { FileChangeJournal } from '../../src/change/journal';
 import { createChangeService } from '../../src/change/service';
 import type { FirewallEntry } from '../../src/config/types';
-import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
-import { recordingLogger } from '../adapters/slack/fixtures';
+import { FakeSlack, signSlackRequest, TEST_PACING } from '../support/fakeSlack';
+import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 import { openerFor, PASSWORD_ENV, startFirewall, testLimits, TEST_PASSWORD } from '../support/harness';
 
 /**
@@ -31,7 +31,7 @@ const WRITE_PASSWORD = 'Wr1te-Acc0unt-Pa55!';
 it('propose and approve in the thread, two keys, steps posted', async () => {
   const fw = await startFirewall();
   (fw.sim as unknown as { users: Array<{ username: string; password?: string; keys: unknown[] }> }).users.push({ username: 'sipcheck-rw', password: WRITE_PASSWORD, keys: [] });
-  const fake = await FakeSlack.start();
+  const fake = await FakeSlack.start({ pacing: TEST_PACING });
   const dir = mkdtempSync(join(tmpdir(), 'sip-slack-change-'));
   const entry: FirewallEntry = {
     ...fw.entry,
@@ -49,7 +49,7 @@ it('propose and approve in the thread, two keys, steps posted', async () => {
   let started!: (o: HandleOutcome) => void;
   const outcome = new Promise<HandleOutcome>((resolve) => (started = resolve));
   const runs: Array<Promise<void>> = [];
-  const app: App = createSlackApp({ mode: 'http', botToken: 'xoxb-test-token', signingSecret: SECRET, service, slackApiUrl: fake.apiUrl, logger: recordingLogger(), postRetryConfig: { retries: 0 }, onOutcome: (o) => started(o), changes, onChange: (r) => runs.push(r) });
+  const app: App = createSlackApp({ mode: 'http', botToken: 'xoxb-test-token', signingSecret: SECRET, service, slackApiUrl: fake.apiUrl, logger: recordingLogger(), postRetryConfig: { retries: 0 }, onOutcome: (o) => started(o), changes, onChange: (r) => runs.push(r), channelQueue: testChannelQueue() });
   const server = (await app.start(0)) as Server;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
   const post = (body: string) => fetch(url, { method: 'POST', headers: { ...signSlackRequest(SECRET, body, Math.floor(Date.now() / 1000)), 'content-type': 'application/x-www-form-urlencoded' }, body });
@@ -73,8 +73,10 @@ it('propose and approve in the thread, two keys, steps posted', async () => {
     };
     let n = threadLen();
     await click(ACTION_IDS.showRemediation, encodeButtonValue({ command: 'fw01', checkId: o.checkId }), parentTs, 'U0ALICE01');
-    await waitFor(() => threadLen() === n + 1);
-    const remediation = fake.thread(parentTs).at(-1)!;
+    // Other posts of the check may still be landing (paced per channel): find the remediation by what it says.
+    const remediationPost = () => fake.thread(parentTs).slice(n).find((m) => (m.text ?? '').startsWith('Remediation for fw01'));
+    await waitFor(() => remediationPost() !== undefined);
+    const remediation = remediationPost()!;
     const propose = (remediation.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')?.elements ?? [];
     expect(propose.map((e) => e.action_id)).toEqual([`${CHANGE_ACTION_IDS.propose}_1`, `${CHANGE_ACTION_IDS.propose}_2`, `${CHANGE_ACTION_IDS.propose}_clear`]);
 

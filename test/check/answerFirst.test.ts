@@ -64,7 +64,7 @@ describe('the answer first: the verdict from the configuration, then the runtime
     expect(reporter.events.filter((e) => e.type === 'config-verdict')).toHaveLength(1);
     expect(debugSeenAtVerdict).toEqual([]);
     // As soon as the configuration is read: before the counters (runtime evidence) too.
-    expect(receivedAtVerdict).toEqual(['get system status', 'show system session-helper', 'show full-configuration system settings', 'show firewall policy', 'show firewall service custom', 'show full-configuration voip profile']);
+    expect(receivedAtVerdict).toEqual(['get system status', 'show system session-helper', 'show system global', 'show full-configuration system settings', 'show firewall policy', 'show firewall service custom', 'show system session-ttl', 'show full-configuration voip profile']);
     const early = reporter.earlyVerdict!;
     expect(early.verdict.handler).toBe('sip-alg');
     expect(early.captureSeconds).toBe(2);

@@ -254,7 +254,8 @@ describe('fault matrix: debug always ends disabled and reset', () => {
       if (c.slackFailsOnProgress && u.phase === 'analysing') fake.setFault('chat.update', null);
     });
     const logger = recordingLogger();
-    const client = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger });
+    // As the bot's posting client: a 429 is the channel queue's to wait out (Retry-After), in order.
+    const client = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger });
     const progressClient = new webApi.WebClient('xoxb-faults', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger });
     const slack = new SlackThreadReporter({ client, progressClient, logger, clock: Date.now, maxSeconds: 120, minEditIntervalMs: 0, channelQueue: testChannelQueue() }, { channelId: 'C0FAULTS' });
     const reporter = new UserFacingReporter(record, slack, {

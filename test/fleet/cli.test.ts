@@ -171,6 +171,6 @@ describe('sip-check sweep (child process against the simulator)', () => {
     ]);
     const tagged = await run(['--demo', '--tag', 'hq'], { SIP_CHECK_INVENTORY: '' });
     expect(tagged.code).toBe(0);
-    expect(tagged.stdout).toMatch(/^Sweep of 2 firewall\(s\)/);
+    expect(tagged.stdout).toMatch(/^Sweep of 2 firewalls in /);
   }, 120_000);
 });

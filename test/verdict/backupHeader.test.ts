@@ -63,7 +63,7 @@ describe('the backup header', () => {
     expect(policyRows(read(BACKUP_70))).toEqual(['1:flow-sip-ips:R3', '2:flow-sip-ips:R3', '3:flow-sip-ips:R3', '4:flow-sip-ips:R3', '5:flow-sip-ips:R3']);
     expect(a.verdict.explanation).toContain('on FortiOS 7.0 the ALG needs `set inspection-mode proxy`');
     expect(a.config.versionSource).toBe('backup header');
-    expect(a.verdict.remediation).toContain('set inspection-mode proxy');
+    expect(a.verdict.remediation.find((o) => o.leadsTo === 'sip-alg')?.commands.map((c) => c.trim())).toContain('set inspection-mode proxy');
   });
 
   it('`get system status` wins over the header, and the disagreement is said', () => {

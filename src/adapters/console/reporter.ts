@@ -111,8 +111,9 @@ export class ConsoleThreadReporter implements CheckReporter {
 
   /** Device and peer text made inert first, then our own markup (ANSI bold on a terminal) added. */
   private reply(text: string): void {
+    // Device text made inert first, then our own markup (ANSI bold on a terminal): written as is, not neutralised again.
     text = mrkdwnToPlain(neutraliseControls(text), { bold: this.opts.tty });
-    this.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : `    ${l}`)).join('\n') + '\n');
+    this.out.write(text.split('\n').map((l, i) => (i === 0 ? `  └ ${l}` : l === '' ? '' : `    ${l}`)).join('\n') + '\n');
   }
 
   private write(text: string): void {

@@ -89,7 +89,7 @@ describe('terminal: the answer first, then the runtime evidence; `config` withou
     expect(second).not.toContain('From the configuration; runtime evidence');
     expect(second).not.toContain('capturing SIP debug');
     expect(second).toContain('└ SIP handler: SIP ALG (R1)');
-    expect(second).toContain('Config only: no SIP capture; no `diagnose debug` command was sent to the firewall.');
+    expect(second).toContain('Config only: no SIP capture; no diagnose debug command was sent to the firewall.'); // plain text in a terminal
     const received = fw.sim.commandLog.slice(from).map((e) => e.command);
     expect(received).toContain('show firewall policy');
     expect(received.filter((c) => /^diag(?:nose)?\s+debug\b/.test(c))).toEqual([]);

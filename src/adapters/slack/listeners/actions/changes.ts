@@ -2,6 +2,7 @@ import { proposalText } from '../../../../change/service';
 import { buildProposalMessage, buildStepMessage } from '../../changeBlocks';
 import { withUserGroups, type ListenerDeps } from '../deps';
 import { replyEphemeral } from '../reply';
+import { uploadFiles } from '../../upload';
 import { ackAndDecode, stringField, type ButtonArgs } from './rerun';
 
 /**
@@ -28,7 +29,10 @@ export function proposeChangeAction(deps: ListenerDeps) {
     const message = buildProposalMessage(r.proposal);
     const threadTs = threadOf(args);
     try {
-      await deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks });
+      // Paced with every other post in the channel (channelQueue.ts).
+      await deps.reporterDeps.channelQueue.post(requester.channelId, () =>
+        deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text: message.text, blocks: message.blocks }),
+      );
     } catch (e) {
       deps.logger.warn(`sip-check: posting a change proposal failed: ${String(e)}`);
       await replyEphemeral(deps, ephemeral, proposalText(r.proposal));
@@ -43,7 +47,9 @@ export function approveChangeAction(deps: ListenerDeps) {
     const threadTs = threadOf(args);
     const post = async (text: string, blocks?: unknown[]) => {
       try {
-        await deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text, ...(blocks ? { blocks: blocks as never } : {}) });
+        await deps.reporterDeps.channelQueue.post(requester.channelId, () =>
+          deps.client.chat.postMessage({ channel: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), text, ...(blocks ? { blocks: blocks as never } : {}) }),
+        );
       } catch (e) {
         deps.logger.warn(`sip-check: posting a change step failed: ${String(e)}`);
       }
@@ -55,7 +61,8 @@ export function approveChangeAction(deps: ListenerDeps) {
         await post(m.text, m.blocks);
         if (step.file) {
           try {
-            await deps.client.filesUploadV2({ channel_id: requester.channelId, ...(threadTs ? { thread_ts: threadTs } : {}), filename: step.file.name, content: step.file.content, initial_comment: `Backup before ${changeId}` } as never);
+            // The same upload path as a check's files (upload.ts), paced in the channel; a thread always exists here.
+            if (threadTs) await uploadFiles(deps.client, { channelId: requester.channelId, threadTs }, [{ filename: step.file.name, title: `Backup before ${changeId}`, content: Buffer.from(step.file.content) }], { channelQueue: deps.reporterDeps.channelQueue });
           } catch (e) {
             deps.logger.warn(`sip-check: uploading a change backup failed: ${String(e)}`);
           }
