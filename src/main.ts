@@ -139,9 +139,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   });
 
   const fleet = startFleet({ config, inventory, openSession, locks, slots, rateLimiter, audit, log, store: coordination.fleetStore });
+  /** Approved changes being applied (Slack): a stop waits for them, bounded, so an apply or rollback is not cut. */
+  const changesRunning = new Set<Promise<void>>();
+  const trackChange = (run: Promise<void>) => {
+    const settled = run.catch(() => undefined);
+    changesRunning.add(settled);
+    void settled.then(() => changesRunning.delete(settled));
+  };
   stopRunning = async () => {
     fleet.watch?.stop();
-    await Promise.all([service.shutdown(shutdownGraceMs(config.limits)), fleet.service.shutdown(shutdownGraceMs(config.limits))]);
+    const changesDone = Promise.all([...changesRunning]);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, shutdownGraceMs(config.limits)).unref());
+    await Promise.all([service.shutdown(shutdownGraceMs(config.limits)), fleet.service.shutdown(shutdownGraceMs(config.limits)), Promise.race([changesDone, grace])]);
     await tasks?.close();
   };
 
@@ -162,6 +171,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
 
   const changes = createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service });
   if (config.mode === 'console') {
+    // Two keys need two people: at one keyboard (SIP_CHECK_CONSOLE_APPROVER approves whatever is typed), only the
+    // built-in simulated fw-demo may be changed. Real firewalls are changed from Slack, where the approver clicks.
+    const demoOnly: Inventory = { ...inventory, firewalls: inventory.firewalls.filter((f) => f.demo === true) };
+    const consoleChanges = createChangeService({ inventory: demoOnly, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service });
     await runConsole({
       input: process.stdin,
       output: process.stdout,
@@ -171,7 +184,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
       redact,
       userId: config.consoleUser,
       fleet: fleet.service,
-      changes,
+      changes: consoleChanges,
       ...(config.consoleApprover ? { approverId: config.consoleApprover } : {}),
     });
     await shutdown('end of input');
@@ -201,6 +214,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     maxCaptureSeconds: config.limits.maxSeconds,
     userGroupIds: [...new Set(inventory.firewalls.flatMap((f) => [...f.allow.userGroups, ...(f.remediation?.approvers.userGroups ?? [])]))],
     changes,
+    onChange: trackChange,
     fleet: fleet.service,
     sharedGroupCache: coordination.groupCache,
     seenSignatures: coordination.seenSignatures,

@@ -1,7 +1,7 @@
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { deviceKey, type DeviceLocks } from '../check/locks';
 import type { SessionOpener } from '../check/run';
-import { toCheckError } from '../errors';
+import { chatErrorSummary, toCheckError } from '../errors';
 import { COMMANDS, vdomModeIsMulti } from '../fortios/cli';
 import { parseConfig, tokenizeConfigLine } from '../fortios/configParser';
 import { parseSystemStatus } from '../fortios/parsers';
@@ -149,6 +149,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
         if (why) return await finish('refused', `Refused \`${line}\`: ${why}. Nothing more was typed.`);
       }
       for (const line of option.commands) {
+        await lease.lease.confirm();
         typed.push(line);
         const r = await session.run(line);
         audit('apply-line', r.error ? 'cli-error' : 'ok', line);
@@ -182,12 +183,16 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     }
     const expected = applyCliLines(proposal.basis, option.commands);
     if (!expected.ok) return await finish('refused', `The lines do not apply to the configuration read (${expected.error.reason}): nothing was typed.`);
+    // The device's lock must still be ours (with Redis, a lease can be lost): checked before the first write and
+    // before each line, so no line is typed while another replica may hold the unit.
+    await lease.lease.confirm();
     await deps.journal.begin({ changeId: proposal.id, firewall: entry.name, vdom: option.vdom, startedAt: deps.now().toISOString(), commands: option.commands, basis: snapshotOf(proposal.basis, option.vdom), expected: snapshotOf(expected.facts, option.vdom) });
     journaled = true;
 
     const sent: string[] = [];
     let failure: string | undefined;
     for (const line of option.commands) {
+      await lease.lease.confirm();
       typed.push(line);
       sent.push(line);
       const r = await session.run(line);
@@ -237,10 +242,12 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     return await finish('rolled-back', `${failure}. Rolled back and verified: the configuration is as in the backup (${HANDLER_LABEL[handler ?? 'unknown']}).`, handler);
   } catch (e) {
     const err = toCheckError(e);
+    // The whole message (addresses, users, fingerprints) goes to the audit log; the thread gets the summary.
+    audit('error', err.kind, err.message);
     if (journaled) {
-      return await finish('interrupted', `The change was cut (${err.kind}: ${err.message}). A journal entry is kept: the next check or recovery reads ${entry.name} and says whether the change is complete, partial or absent. Nothing is re-applied.`);
+      return await finish('interrupted', `The change was cut (${chatErrorSummary(err)}). A journal entry is kept: at its next start the bot reads ${entry.name} and says whether the change is complete, partial or absent; a config-only check (\`/sip-check ${entry.name} config\`) shows the unit now. Nothing is re-applied.`);
     }
-    return await finish('stopped', `Stopped before typing any change (${err.kind}: ${err.message}).`);
+    return await finish('stopped', `Stopped before typing any change (${chatErrorSummary(err)}).`);
   } finally {
     await session?.close();
     await lease.lease.release();

@@ -95,8 +95,18 @@ function clearSessions(facts: Facts, v: VdomFacts): SessionClearing {
     scope: 'vdom',
     vdom: v.name,
     commands: inVdom(facts, v.name, ['diagnose sys session filter clear', `diagnose sys session filter dport ${port}`, 'diagnose sys session clear']),
-    sideEffects: [`Drops every call in progress through port ${port} in ${where}: phones re-register and calls must be placed again (KB 384586). Do it in a quiet hour, after the change.`],
+    sideEffects: [
+      `Drops every call in progress through port ${port} in ${where}: phones re-register and calls must be placed again (KB 384586). Do it in a quiet hour, after the change.`,
+      ...(knownSipPort(facts, v, port) ? [] : [`Port ${port} (the check's \`port=\`) is not a SIP port in this configuration (not in the ALG's SIP ports nor a \`sip\` session-helper entry): every session to port ${port} is dropped, SIP or not.`]),
+    ],
   };
+}
+
+/** A port the configuration itself names as SIP: the ALG's ports, a `sip` session-helper entry, or 5060/5061. */
+function knownSipPort(facts: Facts, v: VdomFacts, port: number): boolean {
+  const s = v.settings;
+  const alg = s ? [...s.sipUdpPorts, ...s.sipTcpPorts, ...s.sipSslPorts] : [DEFAULTS.sipUdpPort, 5061];
+  return alg.includes(port) || (facts.sessionHelpers ?? []).some((h) => h.name === 'sip' && h.port === port);
 }
 
 /** Policies of the verdict whose VoIP profile inspects SIP (they keep the ALG whatever the default mode: R1). */

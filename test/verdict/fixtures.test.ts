@@ -91,6 +91,15 @@ describe('verdict details from the fixtures', () => {
     expect(verdict.remediation.flatMap((o) => o.commands).filter((l) => l.startsWith('diagnose'))).toEqual([]);
   });
 
+  it('clearing sessions on a port the configuration does not name as SIP says every session there drops', () => {
+    expect(analyseFile('r8-leftover-sessions.txt').verdict.clearSessions[0].sideEffects.join(' ')).not.toContain('is not a SIP port');
+    // The same unit, checked with port=443 (the session-list filter is the check's `port=`).
+    const text = readFileSync(join(DIR, 'r8-leftover-sessions.txt'), 'utf8').replace('FGT-A # diagnose sys session filter dport 5060', 'FGT-A # diagnose sys session filter dport 443');
+    const { verdict } = analyseTranscript(parseTranscript(text));
+    expect(verdict.clearSessions[0].commands).toContain('diagnose sys session filter dport 443');
+    expect(verdict.clearSessions[0].sideEffects.join(' ')).toContain('Port 443 (the check\'s `port=`) is not a SIP port in this configuration');
+  });
+
   it('config-says-helper mismatch quotes the rising ALG counters', () => {
     const { verdict } = analyseFile('mismatch-alg-counters.txt');
     const stats = verdict.evidence.find((e) => e.source.startsWith('diagnose sys sip-proxy stats'));

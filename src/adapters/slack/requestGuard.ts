@@ -43,7 +43,6 @@ export interface RequestGuardOptions {
   logger: Logger;
   /** Milliseconds. */
   clock?: () => number;
-  endpoints?: readonly string[];
 }
 
 /** The refusal reason of a request, or null when it may go on to Bolt. */
@@ -71,12 +70,15 @@ async function refusal(req: IncomingMessage, opts: RequestGuardOptions): Promise
   return first ? null : { status: 401, why: 'replay: this signature was already accepted in the last 5 minutes' };
 }
 
-/** Wraps a receiver's request listener with the window and replay checks above. */
+/**
+ * Wraps a receiver's request listener with the window and replay checks above. Every POST is checked, whatever its
+ * path: Bolt normalises the path before routing (`/slack/./events`, `/x/../slack/events` and an absolute-form
+ * request line all reach its events handler), so matching one path here would let those skip the checks. Nothing
+ * else is posted to this port (the ops routes are GET).
+ */
 export function guardSlackRequests(inner: RequestListener, opts: RequestGuardOptions): RequestListener {
-  const endpoints = new Set(opts.endpoints ?? ['/slack/events']);
   return (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'POST' || !endpoints.has(path)) {
+    if (req.method !== 'POST') {
       inner(req, res);
       return;
     }

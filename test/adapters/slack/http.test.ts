@@ -2,7 +2,7 @@
  * The real Bolt app in HTTP mode on loopback, with signed requests (docs/slack.md "Testing without Slack") and the fake
  * Slack Web API behind it. The check itself is a stub service driving the real reporter.
  */
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { createSlackApp } from '../../../src/adapters/slack/app';
@@ -187,6 +187,11 @@ describe('Slack adapter over HTTP (real Bolt, signed requests)', () => {
     const outcome = await started;
     if (outcome.kind === 'started') await outcome.done;
     expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(401);
+    // Paths Bolt normalises to its events endpoint are checked too (fetch would normalise them: sent raw).
+    const { port } = new URL(url);
+    for (const path of ['/slack/./events', '/x/../slack/events', `http://127.0.0.1:${port}/slack/events`]) {
+      expect(await rawPost(Number(port), path, headers, body)).toBe(401);
+    }
     expect(service.handled).toHaveLength(1);
   });
 
@@ -487,4 +492,16 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A POST with the request-target exactly as given (no URL normalisation, unlike fetch); resolves to the status. */
+function rawPost(port: number, path: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
