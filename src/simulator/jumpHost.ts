@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { connect as tcpConnect, createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { Server, utils, type Connection, type ParsedKey } from 'ssh2';
+import { adoptSocket } from './sockets';
 
 /**
  * An SSH bastion on loopback (ssh2 `Server`), for tests and the demo: it authenticates like OpenSSH's sshd
@@ -104,14 +105,7 @@ export class JumpHostServer {
       return;
     }
     this.connections++;
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    const port = socket.remotePort ?? -1;
-    this.sockets.set(port, socket);
-    socket.once('close', () => {
-      if (this.sockets.get(port) === socket) this.sockets.delete(port);
-    });
-    this.sshServer.injectSocket(socket);
+    adoptSocket(socket, this.sockets, this.sshServer);
   }
 
   private onClient(client: Connection, remotePort: number): void {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Server, utils, type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
+import { adoptSocket } from './sockets';
 import { CLI_MESSAGES, COMMANDS, MAX_ADMINS } from '../fortios/cli';
 import { normaliseCommand } from '../fortios/transcript';
 import { DebugStreamer } from './debugStream';
@@ -305,15 +306,7 @@ export class FortiGateSimulator implements ShellHost {
       socket.destroy();
       return;
     }
-    // Without this every keystroke echo meets Nagle + delayed ACK (docs/ssh.md): ~350 ms instead of ~13 ms per session.
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    const port = socket.remotePort ?? -1;
-    this.sockets.set(port, socket);
-    socket.once('close', () => {
-      if (this.sockets.get(port) === socket) this.sockets.delete(port);
-    });
-    this.sshServer.injectSocket(socket);
+    adoptSocket(socket, this.sockets, this.sshServer);
   }
 
   private onClient(client: Connection, remotePort: number): void {
