@@ -1,30 +1,22 @@
-import type { CheckLimits, Inventory } from '../config/types';
-import type { DeviceLocks } from '../check/locks';
-import type { SessionOpener } from '../check/run';
+import type { Inventory } from '../config/types';
 import type { CheckService } from '../check/service';
 import type { Requester } from '../check/types';
 import { HANDLER_LABEL } from '../verdict/decide';
 import { changeAccess } from './access';
 import { ChangeDesk, type ChangeProposal } from './approvals';
-import { runChange, type ChangeAudit, type ChangeOutcome, type ChangeStep } from './engine';
-import type { ChangeJournal } from './journal';
+import { runChange, type ChangeDeps, type ChangeOutcome, type ChangeStep } from './engine';
 
 /**
  * The platform-neutral change flow (issue 24) the terminal and Slack adapters share: propose an option of a
  * finished check, approve it as a second person, then the engine runs it and reports each step.
  */
 
-export interface ChangeServiceDeps {
+/** What one change needs (engine.ts), for every firewall of the inventory: the entry and the reporter come per change. */
+export type ChangeServiceDeps = Omit<ChangeDeps, 'entry' | 'now' | 'report'> & {
   inventory: Inventory;
-  env: NodeJS.ProcessEnv;
-  limits: CheckLimits;
-  openSession: SessionOpener;
-  locks: DeviceLocks;
-  journal: ChangeJournal;
-  audit: ChangeAudit;
   checks: CheckService;
   now?: () => Date;
-}
+};
 
 export type ProposeOutcome = { kind: 'proposed'; proposal: ChangeProposal; text: string } | { kind: 'refused'; reason: string };
 export type ApproveOutcome = { kind: 'refused'; reason: string } | { kind: 'ran'; proposal: ChangeProposal; outcome: ChangeOutcome };
