@@ -98,11 +98,13 @@ async function resetEntry(
   } catch (e) {
     kind = toCheckError(e).kind;
   }
-  deps.audit.record({ event: 'recovery', checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, outcome: ok ? 'ok' : kind, debugReset: ok, transcript });
-  if (ok) {
-    await deps.journal.finish(entry.checkId);
-  } else {
-    deps.log('error', 'could not reset debug left over by an earlier run; will retry at the next start (with Redis: the next recovery pass)', { firewall: entry.firewall, kind });
+  try {
+    // The entry is cleared before the audit says "ok": a reader of the audit log (or a test) that sees the
+    // recovery may rely on the journal no longer holding it. Recorded even when clearing it fails.
+    if (ok) await deps.journal.finish(entry.checkId);
+  } finally {
+    deps.audit.record({ event: 'recovery', checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, outcome: ok ? 'ok' : kind, debugReset: ok, transcript });
   }
+  if (!ok) deps.log('error', 'could not reset debug left over by an earlier run; will retry at the next start (with Redis: the next recovery pass)', { firewall: entry.firewall, kind });
   return ok;
 }
