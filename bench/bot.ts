@@ -121,7 +121,7 @@ export function slashCommandRequest(text: string, slackBaseUrl: string, user = B
   responseCounter += 1;
   const body = new URLSearchParams({
     token: 'legacy-verification-token',
-    team_id: 'T0BENCH',
+    team_id: 'T0FAKE', // the fake Slack's auth.test team: a command from another workspace is refused (external user)
     team_domain: 'bench',
     channel_id: 'C0BENCH',
     channel_name: 'voip-bench',

@@ -126,6 +126,10 @@ async function main(): Promise<void> {
   writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stderr.write(`bench: ${figures.length} figures written to bench/results.json; notes:\n  ${notes.join('\n  ')}\n`);
   if (unsafe.length) throw new Error(`UNSAFE: ${unsafe.join('\n')}`);
+  // A figure without a value is a measurement that did not happen (every run failed): a run that prints NaN
+  // and exits 0 reads as a result.
+  const empty = figures.filter((f) => !Number.isFinite(f.value));
+  if (empty.length) throw new Error(`${empty.length} figure(s) without a value (all their runs failed): ${empty.slice(0, 5).map((f) => `${f.name}${f.note ? ` (${f.note})` : ''}`).join('; ')}${empty.length > 5 ? '; …' : ''}`);
 }
 
 main().then(

@@ -93,7 +93,11 @@ describe('two replicas on one Redis', () => {
     try {
       const deadline = Date.now() + 30_000;
       while ((opts.slots !== false && (await store.client.zcard('sip-check:slots')) > 0) || (await store.client.keys('sip-check:lock:*')).length > 0) {
-        if (Date.now() > deadline) throw new Error('locks or slots still held');
+        if (Date.now() > deadline) {
+          const held = await store.client.keys('sip-check:lock:*');
+          const values = await Promise.all(held.map((k) => store.client.get(k)));
+          throw new Error(`locks or slots still held: slots ${JSON.stringify(await store.client.zrange('sip-check:slots', 0, -1))}, locks ${JSON.stringify(Object.fromEntries(held.map((k, i) => [k, values[i]])))}\n${bots.map((b, i) => `replica ${i} stdout:\n${b.stdout}\nstderr:\n${b.stderr}`).join('\n')}`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     } finally {
