@@ -123,7 +123,10 @@ export function slashCommandRequest(text: string, slackBaseUrl: string, user = B
     token: 'legacy-verification-token',
     team_id: 'T0FAKE', // the fake Slack's auth.test team: a command from another workspace is refused (external user)
     team_domain: 'bench',
-    channel_id: 'C0BENCH',
+    // A channel per command: the bot paces posts per channel as Slack asks (about one a second after a short burst),
+    // so back-to-back checks in one channel would measure that queue, not the check. One check in a channel is
+    // what a user sees.
+    channel_id: `C0BENCH${responseCounter}`,
     channel_name: 'voip-bench',
     user_id: user,
     user_name: 'bench',
