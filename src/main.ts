@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
-import { runConsole } from './adapters/console/repl';
+import { consoleChangeRestriction, runConsole } from './adapters/console/repl';
 import { createSlackApp } from './adapters/slack/app';
 import { boltLogger, slackTransport } from './adapters/slack/transport';
 import { slackWatchPoster } from './adapters/slack/watchPoster';
@@ -171,10 +171,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
 
   const changes = createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service });
   if (config.mode === 'console') {
-    // Two keys need two people: at one keyboard (SIP_CHECK_CONSOLE_APPROVER approves whatever is typed), only the
-    // built-in simulated fw-demo may be changed. Real firewalls are changed from Slack, where the approver clicks.
-    const demoOnly: Inventory = { ...inventory, firewalls: inventory.firewalls.filter((f) => f.demo === true) };
-    const consoleChanges = createChangeService({ inventory: demoOnly, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service });
+    const consoleChanges = createChangeService({ inventory, env, limits: config.limits, openSession, locks, journal: changeJournal, audit, checks: service, restrict: consoleChangeRestriction });
     await runConsole({
       input: process.stdin,
       output: process.stdout,

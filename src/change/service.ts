@@ -16,6 +16,11 @@ export type ChangeServiceDeps = Omit<ChangeDeps, 'entry' | 'now' | 'report'> & {
   inventory: Inventory;
   checks: CheckService;
   now?: () => Date;
+  /**
+   * Firewalls this service may change beyond what their inventory entry allows: a refusal reason for the others.
+   * The terminal passes one (two keys need two people; at one keyboard only the built-in simulated firewall).
+   */
+  restrict?: (entry: Inventory['firewalls'][number]) => string | undefined;
 };
 
 export type ProposeOutcome = { kind: 'proposed'; proposal: ChangeProposal; text: string } | { kind: 'refused'; reason: string };
@@ -50,13 +55,16 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
   const entryOf = (name: string) => deps.inventory.firewalls.find((f) => f.name === name);
   return {
     allows(firewall) {
-      return changeAccess(entryOf(firewall), deps.env).ok;
+      const entry = entryOf(firewall);
+      return changeAccess(entry, deps.env).ok && !(entry && deps.restrict?.(entry));
     },
     propose(checkId, which, requester) {
       const basis = deps.checks.changeBasis?.(checkId, requester);
       if (!basis) return { kind: 'refused', reason: 'That check is unknown, no longer in memory, or not yours to see: run it again.' };
       const entry = entryOf(basis.firewall);
       if (!entry) return { kind: 'refused', reason: 'Unknown firewall.' };
+      const restricted = deps.restrict?.(entry);
+      if (restricted) return { kind: 'refused', reason: restricted };
       const option = which === 'clear' ? basis.clearSessions[0] : basis.options[which - 1];
       if (!option) return { kind: 'refused', reason: which === 'clear' ? 'That check suggests no session clearing.' : `That check has no option ${which} (it has ${basis.options.length}).` };
       const r = desk.propose(entry, option, basis.basis, requester);
@@ -66,6 +74,8 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       const proposal = desk.get(changeId);
       const entry = proposal ? entryOf(proposal.firewall) : undefined;
       if (!proposal || !entry) return { kind: 'refused', reason: 'No such proposed change.' };
+      const restricted = deps.restrict?.(entry);
+      if (restricted) return { kind: 'refused', reason: restricted };
       const r = desk.approve(changeId, entry, approver);
       if (r.kind !== 'ok') return r;
       await report({ step: 'read', text: `Approved by <@${approver.userId}>. Re-reading ${entry.name} with its write account.` });

@@ -29,6 +29,17 @@ export interface ConsoleOptions {
   approverId?: string;
 }
 
+/**
+ * Two keys need two people: at one keyboard (SIP_CHECK_CONSOLE_APPROVER approves whatever is typed there), only the
+ * built-in simulated fw-demo may be changed. Real firewalls are changed from Slack, where the approver clicks.
+ * Passed to the change service as its `restrict`.
+ */
+export function consoleChangeRestriction(entry: { name: string; demo?: boolean }): string | undefined {
+  return entry.demo === true
+    ? undefined
+    : `From the terminal only the built-in simulated fw-demo can be changed: one keyboard holds both keys. Propose the change of ${entry.name} from Slack, where a second person approves it.`;
+}
+
 const PROPOSE = /^propose\s+(\d{1,2}|clear)(?:\s+([A-Za-z0-9_-]{1,64}))?$/;
 const APPROVE = /^approve\s+(chg-[a-f0-9]{8})$/;
 
