@@ -5,7 +5,7 @@ import type { CommandResult, FortiSession } from '../fortigate/types';
 import { SINGLE_VDOM_GLOBAL_READS, assertNoDebug, vdomReads } from '../check/plan';
 import { pickVdoms, readGlobalVdoms } from '../check/vdoms';
 import type { SessionOpener } from '../check/run';
-import { CheckError, toCheckError } from '../errors';
+import { chatErrorSummary, CheckError, toCheckError } from '../errors';
 import { decide, readFacts } from '../verdict/index';
 import { sipConfigLines } from './configLines';
 import type { SweepRow } from './types';
@@ -87,7 +87,7 @@ export async function sweepFirewall(entry: FirewallEntry, deps: CollectDeps): Pr
     });
   } catch (e) {
     const error = toCheckError(e);
-    return row({ error: { kind: error.kind, message: error.message } });
+    return row({ error: { kind: error.kind, message: error.message, chat: chatErrorSummary(error) } });
   } finally {
     if (session) await session.close();
   }

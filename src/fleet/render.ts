@@ -1,3 +1,4 @@
+import { chatErrorSummary, CheckError } from '../errors';
 import { jsonWithoutControls, neutraliseControls } from '../report/controls';
 import { HANDLER_LABEL } from '../verdict/index';
 import type { OverallHandler } from '../verdict/types';
@@ -11,8 +12,21 @@ import { countOf } from '../report/plural';
  * command line, and Slack's fallback). Exceptions first (mismatch, unknown, errors), then the table by handler.
  */
 
+/**
+ * Who reads a rendering: the operator (terminal, command line: whole error messages) or a chat channel (files posted
+ * to Slack: each error's chat summary, as in the message itself).
+ */
+export type Audience = 'operator' | 'chat';
+
+/** What a chat user is told of a row's error (its chat summary; derived from the kind for rows without one). */
+export function chatMessageOf(error: NonNullable<SweepRow['error']>): string {
+  return error.chat ?? chatErrorSummary(new CheckError(error.kind, error.message));
+}
+
+const errorMessage = (error: NonNullable<SweepRow['error']>, audience: Audience) => (audience === 'chat' ? chatMessageOf(error) : error.message);
+
 /** `sip-check sweep --json` and the JSON attachment: exactly the shape of issue 13. */
-export function sweepJson(report: SweepReport, changes?: DriftChange[]): object {
+export function sweepJson(report: SweepReport, changes?: DriftChange[], audience: Audience = 'operator'): object {
   return {
     generatedAt: report.generatedAt,
     firewalls: report.rows.map((r) => ({
@@ -22,7 +36,7 @@ export function sweepJson(report: SweepReport, changes?: DriftChange[]): object 
       hostname: r.hostname,
       version: r.version,
       vdoms: r.vdoms,
-      error: r.error,
+      error: r.error ? { kind: r.error.kind, message: errorMessage(r.error, audience) } : null,
       seconds: r.seconds,
     })),
     counts: report.counts,
@@ -44,7 +58,7 @@ export function csvCell(value: string | number | null): string {
   return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function sweepCsv(report: SweepReport): string {
+export function sweepCsv(report: SweepReport, audience: Audience = 'operator'): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of report.rows) {
     lines.push(
@@ -56,7 +70,7 @@ export function sweepCsv(report: SweepReport): string {
         r.version,
         r.vdoms.map((v) => `${v.name}=${v.handler}`).join(';'),
         r.error?.kind ?? null,
-        r.error?.message ?? null,
+        r.error ? errorMessage(r.error, audience) : null,
         r.seconds,
       ]
         .map(csvCell)
@@ -164,10 +178,10 @@ export function renderChangesText(changes: { since?: string; list: DriftChange[]
   return neutraliseControls(out.join('\n'));
 }
 
-export function sweepFiles(report: SweepReport): Array<{ filename: string; title: string; content: Buffer; mimeType: string }> {
+export function sweepFiles(report: SweepReport, audience: Audience = 'operator'): Array<{ filename: string; title: string; content: Buffer; mimeType: string }> {
   const stamp = report.generatedAt.replace(/[:.]/g, '-');
   return [
-    { filename: `sip-check-sweep-${stamp}.csv`, title: 'Sweep (CSV)', content: Buffer.from(sweepCsv(report)), mimeType: 'text/csv' },
-    { filename: `sip-check-sweep-${stamp}.json`, title: 'Sweep (JSON)', content: Buffer.from(jsonWithoutControls(JSON.stringify(sweepJson(report), null, 2)) + '\n'), mimeType: 'application/json' },
+    { filename: `sip-check-sweep-${stamp}.csv`, title: 'Sweep (CSV)', content: Buffer.from(sweepCsv(report, audience)), mimeType: 'text/csv' },
+    { filename: `sip-check-sweep-${stamp}.json`, title: 'Sweep (JSON)', content: Buffer.from(jsonWithoutControls(JSON.stringify(sweepJson(report, undefined, audience), null, 2)) + '\n'), mimeType: 'application/json' },
   ];
 }

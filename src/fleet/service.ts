@@ -10,7 +10,6 @@ import type { Requester } from '../check/types';
 import { CheckError, toCheckError } from '../errors';
 import { sweepFirewall } from './collect';
 import type { FleetCommand } from './command';
-import { sweepFiles } from './render';
 import { buildReport, runSweep, type SweepSlots } from './sweep';
 import type { SweepReport, SweepReporter, SweepRequest, SweepScope } from './types';
 
@@ -130,7 +129,7 @@ export function createFleetService(deps: FleetDeps): FleetService {
             const report = await execute(id, scope, entries, requester.userId, (d, t) => void reporter.progress(d, t).catch(() => undefined));
             deps.audit?.record({ event: 'check-end', checkId: `sweep-${id}`, userId: requester.userId, channelId: requester.channelId, teamId: requester.teamId, action: 'sweep', outcome: 'ok', message: JSON.stringify(report.counts) });
             try {
-              await reporter.result(report, sweepFiles(report));
+              await reporter.result(report);
             } catch (e) {
               deps.log('error', 'sweep report failed', { sweepId: id, message: toCheckError(e).message });
             }

@@ -1,6 +1,6 @@
 import type { FirewallEntry } from '../config/types';
 import { busyError, deviceKey, type CheckSlots, type DeviceLocks, type LockHolder } from '../check/locks';
-import { CheckError } from '../errors';
+import { chatErrorSummary, CheckError } from '../errors';
 import type { SweepReport, SweepRow, SweepScope } from './types';
 
 /**
@@ -76,7 +76,7 @@ export interface SweepRunDeps {
 }
 
 function errorRow(name: string, error: CheckError): SweepRow {
-  return { name, handler: null, rule: null, hostname: null, version: null, vdoms: [], error: { kind: error.kind, message: error.message }, seconds: 0, configLines: [] };
+  return { name, handler: null, rule: null, hostname: null, version: null, vdoms: [], error: { kind: error.kind, message: error.message, chat: chatErrorSummary(error) }, seconds: 0, configLines: [] };
 }
 
 /**

@@ -22,7 +22,13 @@ export interface SweepRow {
   hostname: string | null;
   version: string | null;
   vdoms: Array<{ name: string; handler: OverallHandler }>;
-  error: { kind: CheckErrorKind; message: string } | null;
+  /**
+   * Why the firewall could not be read: the whole message (the terminal, the command line, the log) and what a chat
+   * user is told instead (`chatErrorSummary`: no address, user name, path or fingerprint). Only `kind` and `message`
+   * go into the JSON and the CSV; files posted to Slack carry `chat` as the message. Rows stored by an older
+   * version have no `chat`: `chatMessageOf` derives it from the kind.
+   */
+  error: { kind: CheckErrorKind; message: string; chat?: string } | null;
   seconds: number;
   /**
    * The SIP-relevant config lines (settings, SIP helper entries, SIP policies, their VoIP profiles), each
@@ -45,5 +51,6 @@ export interface SweepReport {
 export interface SweepReporter {
   start(request: SweepRequest): Promise<void>;
   progress(done: number, total: number): Promise<void>;
-  result(report: SweepReport, files: Array<{ filename: string; title: string; content: Buffer; mimeType: string }>): Promise<void>;
+  /** The summary and the CSV and JSON files, rendered for the reporter's audience (fleet/render.ts `sweepFiles`). */
+  result(report: SweepReport): Promise<void>;
 }

@@ -137,7 +137,7 @@ describe('sweep', () => {
     let text = '';
     out.on('data', (c: Buffer) => (text += c.toString('utf8')));
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-hostile-'));
-    await new ConsoleSweepReporter(out, dir, { tty: false }).result(hostile, files);
+    await new ConsoleSweepReporter(out, dir, { tty: false }).result(hostile);
     expect(text).not.toMatch(LIVE);
     expect(text).toContain(SHOWN);
     const written = readdirSync(path.join(dir, 'sweep-s1')).map((f) => readFileSync(path.join(dir, 'sweep-s1', f), 'utf8'));

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { neutraliseControls } from '../../report/controls';
-import { renderSweepText, scopeText } from '../../fleet/render';
+import { renderSweepText, scopeText, sweepFiles } from '../../fleet/render';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
 import { countOf } from '../../report/plural';
 
@@ -31,7 +31,8 @@ export class ConsoleSweepReporter implements SweepReporter {
     }
   }
 
-  async result(report: SweepReport, files: Array<{ filename: string; content: Buffer }>): Promise<void> {
+  async result(report: SweepReport): Promise<void> {
+    const files = sweepFiles(report);
     if (this.opts.tty) this.out.write('\n');
     const dir = path.join(this.attachmentsDir, `sweep-${report.id}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });

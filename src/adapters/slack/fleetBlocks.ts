@@ -3,9 +3,8 @@
  * then the summary (counts, exceptions first, the table grouped by handler). Within SLACK_LIMITS by
  * construction: what does not fit says the CSV/JSON attachments have everything.
  */
-import { chatErrorSummary, CheckError } from '../../errors';
 import { describeChange, type DriftChange } from '../../fleet/drift';
-import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
+import { chatMessageOf, countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
 import type { SweepReport, SweepRequest, SweepRow } from '../../fleet/types';
 import { countOf } from '../../report/plural';
 import { deviceValue, encodeButtonValue, escapeMrkdwn, fallbackText, fallbackTextWithMention, mrkdwn, SLACK_LIMITS, truncate, userMention, type KnownBlock, type SlackMessage } from './blocks';
@@ -27,7 +26,7 @@ function section(text: string): KnownBlock {
 
 /** An exception as chat shows it: a firewall that could not be read gets the chat summary (no address, user, path). */
 function chatExceptionLine(r: SweepRow): string {
-  return r.error ? `${r.name}: ${r.error.kind}: ${chatErrorSummary(new CheckError(r.error.kind, r.error.message))}` : exceptionLine(r);
+  return r.error ? `${r.name}: ${r.error.kind}: ${chatMessageOf(r.error)}` : exceptionLine(r);
 }
 
 /** A table row with the firewall's own values (hostname, version, VDOM names) as inert inline code. */

@@ -4,6 +4,7 @@
  * in its thread with one upload (upload.ts: the three documented calls).
  */
 import { CheckError } from '../../errors';
+import { sweepFiles } from '../../fleet/render';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
 import { buildSweepProgressMessage, buildSweepSummaryMessage } from './fleetBlocks';
 import { redactMessage, type SlackReporterDeps, type SlackThreadTarget } from './reporter';
@@ -46,7 +47,9 @@ export class SlackSweepReporter implements SweepReporter {
     this.edits.push(redactMessage(buildSweepProgressMessage(this.request, done, total), this.deps.redact));
   }
 
-  async result(report: SweepReport, files: Array<{ filename: string; title: string; content: Buffer; mimeType: string }>): Promise<void> {
+  async result(report: SweepReport): Promise<void> {
+    // The files say what the message says: each error's chat summary, not the message with addresses and users.
+    const files = sweepFiles(report, 'chat');
     await this.edits.settle();
     if (!this.request || !this.ts) return;
     const m = redactMessage(buildSweepSummaryMessage(this.request, report), this.deps.redact);
