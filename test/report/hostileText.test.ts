@@ -21,6 +21,8 @@ import { checkMessage } from '../support/fakeSlack';
 import { recordingIo } from '../support/cliIo';
 import { debugLog, sipMessage } from '../sip/support/debugLog';
 import { makeResult, makeSipSummary } from '../adapters/slack/fixtures';
+import { COMMANDS } from '../../src/fortios/cli';
+import { decide, readFacts } from '../../src/verdict/index';
 
 /** The exact bytes of the issue. */
 const HOSTILE = 'X\x1b]0;TITLE\x07\x1b[2J';
@@ -195,6 +197,26 @@ describe('Slack', () => {
     const summary = texts(buildSummaryMessage(result)).join('\n');
     expect(summary).toContain(`\`Busy ${SHOWN}\``);
     expect(summary).toContain('`sip:*bold*_it_~del~ˋcodeˋ https://evil.example/x@x`');
+  });
+
+  it('device values in the verdict\'s own prose (a VoIP profile named with markup): inline code, our own code spans kept', () => {
+    const profile = '*bold*_it_~del~';
+    const out = (command: string, output: string) => ({ command, context: null, output });
+    const verdict = decide(
+      readFacts([
+        out(COMMANDS.systemStatus, 'Version: FortiGate-60F v7.4.4,build2662,240514 (GA.F)\nHostname: FGT-T\nVirtual domain configuration: disable\n'),
+        out(COMMANDS.systemSettings, 'config system settings\nend'),
+        out(COMMANDS.sessionHelper, 'config system session-helper\n    edit 13\n        set name sip\n        set protocol 17\n        set port 5060\n    next\nend'),
+        out(COMMANDS.firewallPolicy, `config firewall policy\n    edit 7\n        set action accept\n        set service "SIP"\n        set utm-status enable\n        set voip-profile "${profile}"\n    next\nend`),
+        out(COMMANDS.voipProfile, `config voip profile\n    edit "${profile}"\n        config sip\n            set status disable\n        end\n    next\nend`),
+      ]),
+    );
+    expect(verdict.explanation).toContain(`VoIP profile "${profile}"`);
+    const card = texts(buildVerdictMessage(makeResult({ verdict }))).join('\n');
+    const rule = card.split('\n').find((l) => l.startsWith(`*Rule ${verdict.rule}:*`))!;
+    expect(rule).toContain(`VoIP profile \`${profile}\` has \`config sip\``);
+    // Outside code spans (and our own bold `*Rule R2:*`) no markup of the device remains live.
+    expect(rule.slice(`*Rule ${verdict.rule}:*`.length).replace(/`[^`]*`/g, '')).not.toMatch(/[*_~]/);
   });
 
   it('a 4,000-character hostname: every section within Slack\'s limits (the card and the sweep summary)', () => {

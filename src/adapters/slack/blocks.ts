@@ -99,6 +99,22 @@ export function deviceValue(s: string, max: number = DEVICE_VALUE_MAX): string {
 }
 
 /**
+ * Prose of the verdict (explanation, reasons, notes), where the verdict quotes device values: `VoIP profile "name"`.
+ * Each quoted value becomes inert inline code (`deviceValue`: Slack applies no `*bold*`, `_italic_`, `~strike~` and
+ * links nothing inside it), our own `code` spans stay as they are, and the rest is escaped once.
+ */
+export function proseMrkdwn(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(/`[^`\n]*`|"([^"\n]{1,200})"/g)) {
+    out += escapeMrkdwn(text.slice(last, m.index));
+    out += m[1] !== undefined ? deviceValue(m[1]) : escapeMrkdwn(m[0]);
+    last = m.index + m[0].length;
+  }
+  return out + escapeMrkdwn(text.slice(last));
+}
+
+/**
  * A mrkdwn text object with `verbatim: true`: Slack turns no bare URL, channel name or `@here` in it into a link
  * or a mention (the `<@U…>` we write ourselves still renders).
  */
@@ -434,7 +450,7 @@ export function buildButtons(request: CheckRequest, maxSeconds: number, withReme
 
 function policyLine(p: { id: number; name?: string; handler: PolicyHandler; rule: string; reason: string }): string {
   const name = p.name ? ` (${deviceValue(p.name)})` : '';
-  return `• policy ${p.id}${name}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${escapeMrkdwn(p.reason)}`;
+  return `• policy ${p.id}${name}: *${escapeMrkdwn(handlerWords(p.handler))}* (${escapeMrkdwn(p.rule)}) ${proseMrkdwn(p.reason)}`;
 }
 
 function vdomsDiffer(vdoms: VdomVerdict[]): boolean {
@@ -463,11 +479,11 @@ export function buildVerdictMessage(result: CheckResult, opts: { supersedes?: st
   const settled = settlementOf(result);
   const lead: string[] = [];
   if (opts.supersedes) lead.push(`:arrow_up: This card supersedes the verdict from the configuration posted above (that card could not be updated: ${escapeMrkdwn(opts.supersedes)}).`);
-  if (settled) lead.push(`${SETTLEMENT_EMOJI[settled.kind]} ${escapeMrkdwn(settled.line)}`);
+  if (settled) lead.push(`${SETTLEMENT_EMOJI[settled.kind]} ${proseMrkdwn(settled.line)}`);
   else if (result.request.options.configOnly) lead.push(':page_facing_up: From the configuration and the counters only (`config`).');
   const b = verdictCard(result, lead);
   b.context(captureLine(result.capture, result.cutShort, result.request.options.configOnly === true));
-  for (const note of result.notes) b.context(`:information_source: ${escapeMrkdwn(note)}`);
+  for (const note of result.notes) b.context(`:information_source: ${proseMrkdwn(note)}`);
   const text = `${opts.supersedes ? 'Supersedes the verdict from the configuration posted above. ' : ''}${verdictOneLiner(result)}.${settled ? ` ${settled.line}` : ''} Rule ${result.verdict.rule}: ${result.verdict.explanation}`;
   return { text: fallbackText(text), blocks: b.build() };
 }
@@ -491,11 +507,11 @@ function verdictCard(src: CardSource, lead: string[]): BlockBudget {
   // Where this answer comes from, first: the reader must know whether the runtime evidence has spoken yet.
   for (const l of lead) b.section(l, { allowTruncate: true });
   // Before anything else: the handler speaks for the checked VDOMs only (issue 11 §2).
-  if (verdict.partial) b.section(`:warning: ${escapeMrkdwn(verdict.partial.explanation)}`, { allowTruncate: true });
+  if (verdict.partial) b.section(`:warning: ${proseMrkdwn(verdict.partial.explanation)}`, { allowTruncate: true });
   if (alarming) {
     const notes = verdict.vdoms.flatMap((v) => v.notes.map((n) => `${v.name}: ${n}`));
     const lead = verdict.handler === 'mismatch' ? '*Mismatch:* the configuration says one handler, the firewall\'s runtime evidence shows another.' : '*Mixed:* policies in this check use different SIP handlers.';
-    b.section(`:warning: ${lead}${notes.length ? '\n' + notes.map((n) => `• ${escapeMrkdwn(n)}`).join('\n') : ''}`, { allowTruncate: true });
+    b.section(`:warning: ${lead}${notes.length ? '\n' + notes.map((n) => `• ${proseMrkdwn(n)}`).join('\n') : ''}`, { allowTruncate: true });
   }
   const vdoms = (verdict.vdoms.length ? verdict.vdoms.map((v) => v.name) : request.options.vdom ? [request.options.vdom] : []).map((v) => deviceValue(v)).join(', ');
   const helpers = config.sipHelpers.map((h) => `sip ${h.port}/${h.protocol === 6 ? 'TCP' : h.protocol === 17 ? 'UDP' : `proto ${h.protocol}`} (id ${h.id})`).join(', ');
@@ -507,7 +523,7 @@ function verdictCard(src: CardSource, lead: string[]): BlockBudget {
     ['default-voip-alg-mode', escapeMrkdwn(config.defaultVoipAlgMode)],
     ['Session helper', escapeMrkdwn(helpers || 'no sip entry')],
   ]);
-  b.section(`*Rule ${escapeMrkdwn(verdict.rule)}:* ${escapeMrkdwn(verdict.explanation)}`, { allowTruncate: true });
+  b.section(`*Rule ${escapeMrkdwn(verdict.rule)}:* ${proseMrkdwn(verdict.explanation)}`, { allowTruncate: true });
   if (verdict.evidence.length > 0) {
     b.section('*Evidence from the firewall*');
     b.code(verdict.evidence.map((e) => `# ${e.source}\n${e.text}`).join('\n'));

@@ -1,5 +1,5 @@
 import type { RemediationOption, SessionClearing } from '../../verdict/types';
-import { BlockBudget, escapeMrkdwn, fallbackText, truncate, type SlackMessage } from './blocks';
+import { BlockBudget, escapeMrkdwn, fallbackText, proseMrkdwn, truncate, type SlackMessage } from './blocks';
 import { remediationText } from '../../report/remediationText';
 import { proposeButtons } from './changeBlocks';
 
@@ -12,11 +12,11 @@ export function buildRemediationMessage(firewall: string, options: readonly Reme
   const b = new BlockBudget(':scissors: Cut to fit Slack: the full remediation is in the attached report file.');
   b.section(`*Remediation for ${escapeMrkdwn(firewall)}* (requested by <@${requesterId}>): ${options.length} separate option${options.length === 1 ? '' : 's'}. Pick one, review it and paste it yourself: the bot never runs it.`);
   options.forEach((o, i) => {
-    b.section([`*Option ${i + 1}: ${escapeMrkdwn(o.title)}*`, ...o.sideEffects.map((s) => `• ${escapeMrkdwn(s)}`)].join('\n'), { allowTruncate: true });
+    b.section([`*Option ${i + 1}: ${escapeMrkdwn(o.title)}*`, ...o.sideEffects.map((s) => `• ${proseMrkdwn(s)}`)].join('\n'), { allowTruncate: true });
     b.code(o.commands.join('\n'));
   });
   for (const c of clearings) {
-    b.section([`*Separate step: ${escapeMrkdwn(c.title)}*`, ...c.sideEffects.map((s) => `:warning: ${escapeMrkdwn(s)}`)].join('\n'), { allowTruncate: true });
+    b.section([`*Separate step: ${escapeMrkdwn(c.title)}*`, ...c.sideEffects.map((s) => `:warning: ${proseMrkdwn(s)}`)].join('\n'), { allowTruncate: true });
     b.code(c.commands.join('\n'));
   }
   const blocks = b.build();
