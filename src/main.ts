@@ -104,7 +104,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   const recovered = await recovery;
   if (stopping) return;
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
-  // Changes cut by a crash or a dropped connection were assessed by the recovery above (complete, partial or absent).
+  // Changes cut by a crash or a dropped connection were assessed by the recovery above (complete, partial or absent);
+  // every check of a firewall does it again from its own reads, before any debug line.
 
   // Analysis, report rendering and the ladder PNG run here, off the event loop that answers Slack.
   const tasks = config.workers > 0 ? new WorkerPool({ size: config.workers, maxQueue: config.workerQueue }).warm() : undefined;
@@ -117,6 +118,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     limits: config.limits,
     openSession,
     journal,
+    changeJournal,
     audit,
     rateLimiter,
     locks,
