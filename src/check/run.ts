@@ -183,9 +183,10 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     }
 
     // An approved change of this firewall cut mid-way: judged from the reads above, under this check's lock, before
-    // any debug line (another VDOM's config reads on this session if it was elsewhere). Said at once, audited;
-    // complete and absent entries are cleared, a partial one stays. Without an entry nothing more is sent.
-    if (deps.changes) changes = await assessUnfinishedChanges(deps.changes, { session, multiVdom, outputs, send, request, deps });
+    // any debug line (another VDOM's config reads on this session if it was elsewhere). Audited now, said as a note
+    // (in the card, or before the error); complete and absent entries are cleared, a partial one stays. Without an
+    // entry nothing more is sent.
+    if (deps.changes) changes = await assessUnfinishedChanges(deps.changes, { session, multiVdom, outputs, send, request, deps, notes });
 
     // A config-only check ends here: the card says no debug command was sent (the transcript shows it).
     if (!configOnly) {
@@ -347,12 +348,12 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 
 
 /**
- * The change journal's entries for this firewall, judged from what the check read (see `RunDeps.changes`). A journal
- * that cannot be read is logged and said; it never fails the check.
+ * The change journal's entries for this firewall, judged from what the check read (see `RunDeps.changes`); each
+ * becomes a note. A journal that cannot be read is logged and said; it never fails the check.
  */
 async function assessUnfinishedChanges(
   changes: UnfinishedChanges,
-  on: { session: FortiSession; multiVdom: boolean; outputs: readonly CommandResult[]; send: (command: string, aside: boolean) => Promise<CommandResult>; request: CheckRequest; deps: RunDeps },
+  on: { session: FortiSession; multiVdom: boolean; outputs: readonly CommandResult[]; send: (command: string, aside: boolean) => Promise<CommandResult>; request: CheckRequest; deps: RunDeps; notes: string[] },
 ): Promise<ChangeAssessment[] | undefined> {
   const { deps, request } = on;
   let pending;
@@ -361,7 +362,7 @@ async function assessUnfinishedChanges(
   } catch (e) {
     const message = toCheckError(e).message;
     deps.log('warn', 'could not read the change journal; unfinished changes of this firewall were not assessed', { checkId: request.id, firewall: deps.entry.name, message });
-    await safely(() => deps.reporter.note(`The change journal could not be read, so whether an approved change of ${deps.entry.name} was cut mid-way is not known from this check.`), deps);
+    on.notes.push(`The change journal could not be read, so whether an approved change of ${deps.entry.name} was cut mid-way is not known from this check.`);
     return undefined;
   }
   if (!pending.length) return undefined;
@@ -371,7 +372,7 @@ async function assessUnfinishedChanges(
     { outputs: on.outputs, multiVdom: on.multiVdom, readVdom: vdomReader(on.session, (c) => on.send(c, true), async () => known) },
     { journal: changes.journal, audit: changes.audit, via: `check ${request.id}`, userId: request.requester.userId, log: deps.log },
   );
-  for (const f of found) await safely(() => deps.reporter.note(f.text), deps);
+  on.notes.push(...found.map((f) => f.text));
   return found;
 }
 

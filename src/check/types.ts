@@ -102,7 +102,7 @@ export interface CheckResult {
   early?: ConfigVerdict;
   /**
    * Approved changes of this firewall cut mid-way (the change journal), assessed from this check's reads before any
-   * debug line: complete, partial (with what differs) or absent. Each was also said as a note. Absent when none.
+   * debug line: complete, partial (with what differs) or absent. Each is also one of `notes`. Absent when none.
    */
   changes?: ChangeAssessment[];
   startedAt: Date;

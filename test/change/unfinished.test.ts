@@ -139,26 +139,26 @@ describe('the next check of a firewall assesses a change cut mid-way', () => {
     // What a check sends on this unit when there is nothing to assess (no change journal at all).
     const baseline = { config: (await check(checks(null), 'fw01 config')).lines, capture: (await check(checks(null), 'fw01 seconds=1')).lines };
     expect(auditLines().filter((r) => r.event === 'recovery')).toEqual([]);
-    const service = checks();
+    // When the check read the journal: how many lines the unit had received by then.
+    let readAt = -1;
+    const service = checks({ begin: (e) => journal.begin(e), finish: (id) => journal.finish(id), pending: async () => ((readAt = fw.sim.commandLog.length), journal.pending()) });
     for (const [mode, text] of [['config', 'fw01 config'], ['capture', 'fw01 seconds=1']] as const) {
+      const from = fw.sim.commandLog.length;
       const { reporter, checkId, lines } = await check(service, text);
       const note = reporter.notes.find((n) => n.includes(p.id));
       expect(note).toMatch(new RegExp(`^Change ${p.id} on fw01, cut mid-way \\(begun \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\), is partial; still different from what it should leave \\(now → after the change\\):\\n• policy 2: `));
       expect(note).toContain('Restore from its backup or finish it by hand; the bot does not re-apply.');
+      // One of the check's notes: in the card (Slack) or before the error; the terminal prints it.
+      expect(reporter.finalResult?.notes).toContain(note);
       expect(reporter.finalResult?.changes).toEqual([expect.objectContaining({ changeId: p.id, state: 'partial', differences: [expect.stringMatching(/^policy 2: .*voip-profile/)] })]);
       // Judged from the check's own reads on a single-VDOM unit: not one line more than without a journal.
       expect(lines).toEqual(baseline[mode]);
-      if (mode === 'capture') {
-        // Said before debug was switched on (the capture phase starts after `diagnose debug enable`).
-        const events = reporter.events;
-        const said = events.findIndex((e) => e.type === 'note' && e.text === note);
-        const capturing = events.findIndex((e) => e.type === 'progress' && e.update.phase === 'capturing');
-        expect(said).toBeGreaterThan(-1);
-        expect(said).toBeLessThan(capturing);
-        expect(lines.indexOf('diagnose debug enable')).toBeGreaterThan(-1);
-      } else {
-        expect(lines.filter((l) => /^diagnose debug/.test(l))).toEqual([]);
-      }
+      // Before any debug line: the journal was read once the config was, and nothing of debug had been sent yet.
+      const before = lines.slice(0, readAt - from);
+      expect(before).toContain(COMMANDS.firewallPolicy);
+      expect(before.filter((l) => /^diag(nose)? debug/.test(l))).toEqual([]);
+      if (mode === 'capture') expect(lines.slice(readAt - from)).toContain('diagnose debug enable');
+      else expect(lines.filter((l) => /^diagnose debug/.test(l))).toEqual([]);
       const record = auditLines().filter((r) => r.event === 'recovery' && r.via === `check ${checkId}`);
       expect(record).toEqual([expect.objectContaining({ action: 'change', checkId: p.id, firewall: 'fw01', outcome: 'partial', userId: 'U0TESTER', message: note })]);
     }
