@@ -12,7 +12,8 @@ import type { CheckOptions } from './types';
  * - `ts`          ISO-8601 time the record was written
  * - `event`       `check-start` | `check-end` | `denied` (unknown or not-allowed firewall) | `rejected`
  *                 (usage, rate-limited, busy, overloaded) | `button` (a button was pressed) | `recovery`
- *                 (start-up clean-up of debug left on by a crash)
+ *                 (start-up clean-up of debug left on by a crash, or, with `action: change`, the assessment of
+ *                 an approved change cut mid-way) | `change` (a step of an approved change)
  * - `checkId`     id of the check (also in the crash journal)
  * - `userId`, `channelId`, `teamId`   Slack IDs of the requester (never names)
  * - `firewall`    inventory name; `vdom` the VDOM checked
