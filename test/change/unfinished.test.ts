@@ -11,7 +11,9 @@ import { readConfig, runChange, type ChangeDeps, type ChangeStep } from '../../s
 import { FileChangeJournal, type ChangeJournal } from '../../src/change/journal';
 import { CONFIG_READS, snapshotOf } from '../../src/change/plan';
 import { createChangeService } from '../../src/change/service';
+import { loadAppConfig } from '../../src/config/env';
 import type { FirewallEntry } from '../../src/config/types';
+import { createCoordination } from '../../src/coordination';
 import { COMMANDS } from '../../src/fortios/cli';
 import type { Facts } from '../../src/verdict/facts';
 import { decide } from '../../src/verdict/index';
@@ -221,6 +223,26 @@ describe('the next check of a firewall assesses a change cut mid-way', () => {
     expect(reporter.notes.find((n) => n.includes('chg-1ab00000'))).toMatch(/\(VDOM lab\), cut mid-way .* could not be assessed: VDOM lab is not among the VDOMs the unit shows\. Its journal entry is kept/);
     expect((await journal.pending()).map((e) => e.changeId)).toEqual(['chg-1ab00000']);
     expect(fw.sim.state.configWrites).toEqual([]);
+  });
+});
+
+describe('recovery without Redis', () => {
+  it('at start-up: the change journal beside SIP_CHECK_JOURNAL is read, the unit assessed with the read-only account, logged and audited', async () => {
+    await setup();
+    const p = await cutChange();
+    const logged: Array<{ level: string; message: string }> = [];
+    const log = (level: string, message: string) => void logged.push({ level, message });
+    const coordination = await createCoordination(loadAppConfig({ SIP_CHECK_JOURNAL: join(dir, 'journal.json') }), log);
+    expect(await coordination.changeJournal.pending()).toEqual(await journal.pending());
+    const writes = fw.sim.state.configWrites.length;
+    const from = fw.sim.commandLog.length;
+    await coordination.startRecovery({ inventory: { source: 'test', firewalls: [entry] }, openSession: opener(), audit, log, commandTimeoutMs: 3000 });
+    expect(logged).toContainEqual({ level: 'warn', message: expect.stringMatching(new RegExp(`^Change ${p.id} on fw01, cut mid-way .* is partial`)) });
+    expect(auditLines()).toContainEqual(expect.objectContaining({ event: 'recovery', action: 'change', checkId: p.id, outcome: 'partial', via: 'start-up' }));
+    expect(fw.sim.state.configWrites.length).toBe(writes);
+    expect(fw.sim.commandLog.slice(from).map((c) => c.command)).toEqual([COMMANDS.systemStatus, ...CONFIG_READS.global, ...CONFIG_READS.vdom, 'exit']);
+    expect((await journal.pending()).map((e) => e.changeId)).toEqual([p.id]);
+    await coordination.close();
   });
 });
 
