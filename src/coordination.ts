@@ -1,4 +1,7 @@
+import path from 'node:path';
 import type { SharedGroupCache } from './adapters/slack/userGroups';
+import { FileChangeJournal, type ChangeJournal } from './change/journal';
+import { recoverUnfinishedChanges } from './change/recovery';
 import type { AuditLog } from './check/audit';
 import { DebugJournal } from './check/journal';
 import { FirewallLocks, Semaphore, type CheckSlots, type DeviceLocks } from './check/locks';
@@ -16,6 +19,7 @@ import type { SeenSignatures } from './adapters/slack/requestGuard';
 import { RedisSeenSignatures } from './redis/seenSignatures';
 import type { FleetStore } from './fleet/store';
 import { RedisJournal } from './redis/journal';
+import { RedisChangeJournal } from './redis/changeJournal';
 import { RedisCheckSlots, RedisDeviceLocks } from './redis/locks';
 import { RedisRateLimiter } from './redis/rateLimit';
 
@@ -25,6 +29,11 @@ import { RedisRateLimiter } from './redis/rateLimit';
  */
 export interface Coordination {
   journal: CheckJournal & RecoverableJournal;
+  /**
+   * Approved changes cut mid-way (src/change/journal.ts): `changes.json` beside the crash journal, or a hash in Redis
+   * (`sip-check:changes`), so a change cut on one replica is assessed by another's next check or recovery.
+   */
+  changeJournal: ChangeJournal;
   rateLimiter: UserRateLimit;
   /** Shared by single checks and fleet sweeps (src/fleet/): one lock per device and one global cap for both. */
   locks: DeviceLocks;
@@ -38,7 +47,8 @@ export interface Coordination {
   probes: HealthProbe[];
   /**
    * Resets debug left by a dead check: once (file journal, at start-up), or every half lease in a loop (Redis:
-   * any replica takes over an entry whose owner's lease expired). Resolves after the first pass.
+   * any replica takes over an entry whose owner's lease expired). Then assesses the approved changes cut mid-way
+   * whose firewall lock it can take (complete, partial or absent; never re-applied). Resolves after the first pass.
    */
   startRecovery(deps: RecoveryDeps): Promise<string[]>;
   close(): Promise<void>;
@@ -56,13 +66,20 @@ export interface RecoveryDeps {
 export async function createCoordination(config: AppConfig, log: Logger): Promise<Coordination> {
   if (!config.redis) {
     const journal = new DebugJournal(config.journalPath);
+    const changeJournal = new FileChangeJournal(path.join(path.dirname(config.journalPath), 'changes.json'));
+    const locks = new FirewallLocks();
     return {
       journal,
+      changeJournal,
       rateLimiter: new RateLimiter(config.rateLimit),
-      locks: new FirewallLocks(),
+      locks,
       slots: new Semaphore(config.maxConcurrent),
       probes: [journalFileProbe(config.journalPath)],
-      startRecovery: (deps) => recoverUnfinishedDebug({ ...deps, journal }),
+      async startRecovery(deps) {
+        const recovered = await recoverUnfinishedDebug({ ...deps, journal });
+        await recoverChanges({ ...deps, journal: changeJournal, locks, via: 'start-up' });
+        return recovered;
+      },
       close: async () => undefined,
     };
   }
@@ -70,11 +87,13 @@ export async function createCoordination(config: AppConfig, log: Logger): Promis
   const store: RedisStore = await connectRedis({ url: config.redis.url, log });
   const locks = new RedisDeviceLocks(store, { leaseMs, log });
   const journal = new RedisJournal(store);
+  const changeJournal = new RedisChangeJournal(store);
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let pass: Promise<unknown> = Promise.resolve();
   return {
     journal,
+    changeJournal,
     rateLimiter: new RedisRateLimiter(store, config.rateLimit),
     locks,
     slots: new RedisCheckSlots(store, config.maxConcurrent, { leaseMs, log }),
@@ -87,14 +106,18 @@ export async function createCoordination(config: AppConfig, log: Logger): Promis
     ],
     async startRecovery(deps) {
       const reported = new Set<string>();
+      const changes = { settled: new Set<string>(), reported: new Set<string>() };
       const once = async (): Promise<string[]> => {
+        let recovered: string[] = [];
         try {
-          return await recoverUnfinishedDebug({ ...deps, journal, locks, reported });
+          recovered = await recoverUnfinishedDebug({ ...deps, journal, locks, reported });
         } catch (e) {
           // Redis down: the next pass retries.
           deps.log('warn', 'recovery pass skipped: Redis did not answer', { message: e instanceof Error ? e.message : String(e) });
           return [];
         }
+        await recoverChanges({ ...deps, ...changes, journal: changeJournal, locks, via: 'recovery' });
+        return recovered;
       };
       const first = once();
       pass = first;
@@ -117,4 +140,13 @@ export async function createCoordination(config: AppConfig, log: Logger): Promis
       await store.close();
     },
   };
+}
+
+/** One pass over the change journal; a failure (Redis gone, a journal that cannot be read) waits for the next pass. */
+async function recoverChanges(deps: Parameters<typeof recoverUnfinishedChanges>[0]): Promise<void> {
+  try {
+    await recoverUnfinishedChanges(deps);
+  } catch (e) {
+    deps.log('warn', 'could not read the change journal to assess unfinished changes; the next check of each firewall does', { message: e instanceof Error ? e.message : String(e) });
+  }
 }

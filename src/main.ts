@@ -15,9 +15,7 @@ import { startFleet } from './fleet/start';
 import { containerStartProblem, loadAppConfig, type AppConfig } from './config/env';
 import { ConfigError } from './config/errors';
 import { demoInventoryEntry, loadInventory } from './config/inventory';
-import { FileChangeJournal } from './change/journal';
 import { createChangeService } from './change/service';
-import { assessPendingChanges } from './change/engine';
 import { secretValues } from './config/secrets';
 import type { CheckLimits, Inventory } from './config/types';
 import { createLogger, type Logger } from './log';
@@ -76,10 +74,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   const openSession = instrumentOpener(makeSessionOpener(config.limits, env), metrics);
   // In process by default; in Redis (shared by replicas) with SIP_CHECK_REDIS_URL.
   const coordination = await createCoordination(config, log);
-  const { journal } = coordination;
-  if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash journal and group cache in Redis', { leaseMs: config.redis.leaseMs });
+  const { journal, changeJournal } = coordination;
+  if (config.redis) log('info', 'replicas: locks, cap, rate limit, crash and change journals and group cache in Redis', { leaseMs: config.redis.leaseMs });
   const audit = new AuditLog(config.auditPath, { secrets: secretValues(env, inventory) });
-  const changeJournal = new FileChangeJournal(path.join(path.dirname(config.journalPath), 'changes.json'));
   for (const f of inventory.firewalls) if (f.remediation) log('info', `${f.name} allows approved changes (remediation: in the inventory)`, { approvers: f.remediation.approvers.users.length + f.remediation.approvers.userGroups.length });
   // Signals first: a stop during the start-up recovery waits for it (it is resetting debug), then exits.
   let stopAdapter: () => Promise<void> = async () => undefined;
@@ -107,14 +104,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
   const recovered = await recovery;
   if (stopping) return;
   if (recovered.length) log('warn', 'reset debug left over by an earlier run', { firewalls: recovered });
-  // A change cut by a crash or a dropped connection: read the unit and say whether it is complete, partial or absent.
-  for (const entry of inventory.firewalls.filter((f) => changeJournal.pending().some((e) => e.firewall === f.name))) {
-    try {
-      for (const found of await assessPendingChanges({ entry, openSession, journal: changeJournal, audit })) log('warn', found.text, { changeId: found.changeId, state: found.state });
-    } catch (e) {
-      log('warn', `could not read ${entry.name} to assess an unfinished change; the journal entry is kept`, { message: e instanceof Error ? e.message : String(e) });
-    }
-  }
+  // Changes cut by a crash or a dropped connection were assessed by the recovery above (complete, partial or absent);
+  // every check of a firewall does it again from its own reads, before any debug line.
 
   // Analysis, report rendering and the ladder PNG run here, off the event loop that answers Slack.
   const tasks = config.workers > 0 ? new WorkerPool({ size: config.workers, maxQueue: config.workerQueue }).warm() : undefined;
@@ -127,6 +118,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, overrides: Main
     limits: config.limits,
     openSession,
     journal,
+    changeJournal,
     audit,
     rateLimiter,
     locks,

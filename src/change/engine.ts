@@ -1,24 +1,27 @@
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { deviceKey, type DeviceLocks } from '../check/locks';
 import type { SessionOpener } from '../check/run';
+import { readGlobalVdoms } from '../check/vdoms';
 import { chatErrorSummary, toCheckError } from '../errors';
-import { COMMANDS, vdomModeIsMulti } from '../fortios/cli';
 import { parseConfig, tokenizeConfigLine } from '../fortios/configParser';
-import { parseSystemStatus } from '../fortios/parsers';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { applyCliLines, configOnly } from '../verdict/applyCli';
+import { applyCliLines } from '../verdict/applyCli';
 import { decide, HANDLER_LABEL } from '../verdict/decide';
-import { readFacts, type Facts } from '../verdict/facts';
+import type { Facts } from '../verdict/facts';
 import type { OverallHandler } from '../verdict/types';
 import { changeAccess, writeEntry } from './access';
 import type { ChangeAudit, ChangeProposal } from './approvals';
-import type { ChangeJournal } from './journal';
-import { CONFIG_READS, assessChange, backupCommand, inverseLines, pathId, snapshotDiff, snapshotOf, touchedPaths, writeViolation, type TouchedPath } from './plan';
+import { assessEntries, readConfig, vdomReader } from './assess';
+import { entriesOf, type ChangeJournal } from './journal';
+import { backupCommand, inverseLines, pathId, snapshotDiff, snapshotOf, touchedPaths, writeViolation, type TouchedPath } from './plan';
+
+export { assessPendingChanges, readConfig } from './assess';
 
 /**
  * Applies one approved change (issue 24): under the firewall's lock (the same lock as checks: never while a check
  * captures), with the write account, on one SSH session:
- *   re-read the affected config and stop if it moved since the proposal → back up every touched path →
+ *   re-read the affected config → assess any earlier change of this firewall left in the journal (cut mid-way) and
+ *   refuse while one is partial → stop if the config moved since the proposal → back up every touched path →
  *   journal → type exactly the approved lines (write allow-list) → verify with a config-only check →
  *   on a CLI error or a wrong handler, roll back with the inverse lines computed from the backup and verify that.
  * Every step is reported (the thread or the terminal) and audited with the user ids. Secrets never appear.
@@ -54,29 +57,6 @@ export interface ChangeOutcome {
   text: string;
   /** Lines typed, in order (approved lines, then any rollback). */
   typed: string[];
-}
-
-/** Config-only read of one VDOM (and the global helper table): the check's config reads, no diagnose, no debug. */
-export async function readConfig(session: FortiSession, vdom: string): Promise<{ facts: Facts; multiVdom: boolean }> {
-  const outputs: CommandResult[] = [];
-  const run = async (command: string) => {
-    const r = await session.run(command);
-    outputs.push(r);
-    return r;
-  };
-  const status = parseSystemStatus((await run(COMMANDS.systemStatus)).output);
-  const multiVdom = vdomModeIsMulti(status.vdomMode);
-  if (multiVdom) {
-    await session.enterGlobal();
-    for (const c of CONFIG_READS.global) await run(c);
-    await session.leaveContext();
-    await session.enterVdom(vdom);
-    for (const c of CONFIG_READS.vdom) await run(c);
-    await session.leaveContext();
-  } else {
-    for (const c of [...CONFIG_READS.global, ...CONFIG_READS.vdom]) await run(c);
-  }
-  return { facts: configOnly(readFacts(outputs)), multiVdom };
 }
 
 /** How many `end`s close the blocks the typed lines left open (an `edit` closes with its block's `end`). */
@@ -135,8 +115,35 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     session = await deps.openSession(writeEntry(entry));
     audit('connect', 'ok', `as the write account of ${entry.name}`);
 
-    // 1. The config the proposal was based on must still be there.
     const before = await readConfig(session, option.vdom);
+
+    // 1. No new change over an unfinished one: an earlier change of this firewall cut mid-way is judged from the unit
+    // first. Complete or absent: cleared, and this one goes on. Partial (or unreadable): refused, nothing typed.
+    const earlier = entriesOf(await deps.journal.pending(), entry).filter((e) => e.changeId !== proposal.id);
+    if (earlier.length) {
+      const s = session;
+      const outputs: CommandResult[] = [];
+      const listed = async () => readGlobalVdoms(s, async (c) => {
+        const r = await s.run(c);
+        outputs.push(r);
+        return r;
+      }, outputs);
+      let known: Promise<string[]> | undefined;
+      const found = await assessEntries(earlier, { outputs: before.outputs, multiVdom: before.multiVdom, readVdom: vdomReader(s, (c) => s.run(c), () => (known ??= listed())) }, { journal: deps.journal, audit: deps.audit, via: `change ${proposal.id}`, userId: proposal.approvedBy });
+      for (const f of found) if (f.state === 'complete' || f.state === 'absent') await say({ step: 'read', text: f.text });
+      const blocking = found.filter((f) => f.state === 'partial' || f.state === 'unread');
+      if (blocking.length) {
+        audit('unfinished', 'refused', blocking.map((f) => `${f.changeId} ${f.state}`).join(', '));
+        const why = blocking.map((f) =>
+          f.state === 'partial'
+            ? `Change ${f.changeId} on ${f.firewall} was cut mid-way and is partial; still different from what it should leave (now → after the change):\n${f.differences.map((d) => `• ${d}`).join('\n')}`
+            : f.text,
+        );
+        return await finish('refused', `Refused: an earlier change of ${entry.name} is unfinished. ${why.join('\n')}\nRestore from its backup or finish it by hand; the bot does not re-apply. Nothing of ${proposal.id} was typed; propose it again once a check finds the earlier change complete or absent.`);
+      }
+    }
+
+    // 2. The config the proposal was based on must still be there.
     const moved = snapshotDiff(snapshotOf(proposal.basis, option.vdom), snapshotOf(before.facts, option.vdom));
     if (moved.length) {
       return await finish('stopped', `Stopped before typing anything: the configuration of ${entry.name} changed since the proposal:\n${moved.map((m) => `• ${m}`).join('\n')}\nCheck again and propose anew.`);
@@ -158,7 +165,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
       return await finish('applied', `SIP sessions cleared in ${before.multiVdom ? `VDOM ${option.vdom}` : entry.name}.`);
     }
 
-    // 2. Backup of every path the lines write.
+    // 3. Backup of every path the lines write.
     const paths = touchedPaths(option.commands);
     const backups = new Map<string, string>();
     for (const p of paths) {
@@ -174,7 +181,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     await say({ step: 'backup', text: `Backup of ${paths.map((p) => `\`${p.path}\`${p.context ? ` (${p.context})` : ''}`).join(', ')} attached.`, file: { name: `${entry.name}-${proposal.id}-backup.conf`, content: backupText } });
     audit('backup', 'ok', paths.map(pathId).join(', '));
 
-    // 3. Exactly the approved lines, and for a rollback their inverse; any other line is refused before it is sent.
+    // 4. Exactly the approved lines, and for a rollback their inverse; any other line is refused before it is sent.
     const inverse = inverseLines(option.commands, backups, before.multiVdom);
     const allowed = [...option.commands, ...inverse, 'end'];
     for (const line of option.commands) {
@@ -186,7 +193,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     // The device's lock must still be ours (with Redis, a lease can be lost): checked before the first write and
     // before each line, so no line is typed while another replica may hold the unit.
     await lease.lease.confirm();
-    await deps.journal.begin({ changeId: proposal.id, firewall: entry.name, vdom: option.vdom, startedAt: deps.now().toISOString(), commands: option.commands, basis: snapshotOf(proposal.basis, option.vdom), expected: snapshotOf(expected.facts, option.vdom) });
+    await deps.journal.begin({ changeId: proposal.id, firewall: entry.name, vdom: option.vdom, startedAt: deps.now().toISOString(), commands: option.commands, basis: snapshotOf(proposal.basis, option.vdom), expected: snapshotOf(expected.facts, option.vdom), host: entry.host, port: entry.port });
     journaled = true;
 
     const sent: string[] = [];
@@ -204,7 +211,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     }
     if (!failure) await say({ step: 'apply', text: `Applied ${option.commands.length} lines.` });
 
-    // 4. Verify with a config-only check.
+    // 5. Verify with a config-only check.
     let after: Facts | undefined;
     if (!failure) {
       await session.leaveContext().catch(() => undefined);
@@ -220,7 +227,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     }
     await say({ step: 'verify', text: `${failure}: rolling back with the inverse lines computed from the backup.` });
 
-    // 5. Rollback: close what the failed line left open, then the inverse lines.
+    // 6. Rollback: close what the failed line left open, then the inverse lines.
     for (let i = openBlocks(sent); i > 0; i--) {
       typed.push('end');
       await session.run('end');
@@ -245,7 +252,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     // The whole message (addresses, users, fingerprints) goes to the audit log; the thread gets the summary.
     audit('error', err.kind, err.message);
     if (journaled) {
-      return await finish('interrupted', `The change was cut (${chatErrorSummary(err)}). A journal entry is kept: at its next start the bot reads ${entry.name} and says whether the change is complete, partial or absent; a config-only check (\`/sip-check ${entry.name} config\`) shows the unit now. Nothing is re-applied.`);
+      return await finish('interrupted', `The change was cut (${chatErrorSummary(err)}). A journal entry is kept: the next check of ${entry.name} (\`/sip-check ${entry.name} config\` is the quickest) reads the unit and says whether the change is complete, partial or absent, as does the bot's recovery; no new change of ${entry.name} is applied while it is partial. Nothing is re-applied.`);
     }
     return await finish('stopped', `Stopped before typing any change (${chatErrorSummary(err)}).`);
   } finally {
@@ -253,28 +260,3 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     await lease.lease.release();
   }
 }
-
-/** After a cut: reads the unit and says, for each journal entry of this firewall, whether the change is in place. */
-export async function assessPendingChanges(deps: Pick<ChangeDeps, 'entry' | 'openSession' | 'journal' | 'audit'>): Promise<Array<{ changeId: string; state: 'complete' | 'partial' | 'absent'; text: string }>> {
-  const pending = deps.journal.pending().filter((e) => e.firewall === deps.entry.name);
-  if (!pending.length) return [];
-  const session = await deps.openSession(deps.entry);
-  try {
-    const out: Array<{ changeId: string; state: 'complete' | 'partial' | 'absent'; text: string }> = [];
-    for (const j of pending) {
-      const now = snapshotOf((await readConfig(session, j.vdom)).facts, j.vdom);
-      const a = assessChange(j.basis, j.expected, now);
-      const text =
-        a.state === 'complete' ? `Change ${j.changeId} on ${j.firewall} is complete: the configuration is what it should leave.`
-        : a.state === 'absent' ? `Change ${j.changeId} on ${j.firewall} is absent: the configuration is as before it. Nothing was re-applied; propose it again if still wanted.`
-        : `Change ${j.changeId} on ${j.firewall} is partial; still different from what it should leave:\n${a.differences.map((d) => `• ${d}`).join('\n')}\nNothing was re-applied: restore from its backup or finish it by hand.`;
-      deps.audit.record({ event: 'recovery', action: 'change', checkId: j.changeId, firewall: j.firewall, outcome: a.state, message: text });
-      if (a.state !== 'partial') await deps.journal.finish(j.changeId);
-      out.push({ changeId: j.changeId, state: a.state, text });
-    }
-    return out;
-  } finally {
-    await session.close();
-  }
-}
-

@@ -5,6 +5,7 @@ import { HANDLER_LABEL } from '../verdict/decide';
 import { changeAccess } from './access';
 import { ChangeDesk, type ChangeProposal } from './approvals';
 import { runChange, type ChangeDeps, type ChangeOutcome, type ChangeStep } from './engine';
+import { entriesOf } from './journal';
 
 /**
  * The platform-neutral change flow (issue 24) the terminal and Slack adapters share: propose an option of a
@@ -29,8 +30,11 @@ export type ApproveOutcome = { kind: 'refused'; reason: string } | { kind: 'ran'
 export interface ChangeService {
   /** Whether a firewall offers changes at all (a Propose button / command). */
   allows(firewall: string): boolean;
-  /** `which`: the 1-based option number, or `clear` for clearing the SIP sessions. */
-  propose(checkId: string, which: number | 'clear', requester: Requester): ProposeOutcome;
+  /**
+   * `which`: the 1-based option number, or `clear` for clearing the SIP sessions. Refused while the change journal
+   * holds an earlier change of that firewall cut mid-way (a check assesses it; a partial one is resolved by hand).
+   */
+  propose(checkId: string, which: number | 'clear', requester: Requester): Promise<ProposeOutcome>;
   approve(changeId: string, approver: Requester, report: (step: ChangeStep) => void | Promise<void>): Promise<ApproveOutcome>;
 }
 
@@ -58,7 +62,7 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       const entry = entryOf(firewall);
       return changeAccess(entry, deps.env).ok && !(entry && deps.restrict?.(entry));
     },
-    propose(checkId, which, requester) {
+    async propose(checkId, which, requester) {
       const basis = deps.checks.changeBasis?.(checkId, requester);
       if (!basis) return { kind: 'refused', reason: 'That check is unknown, no longer in memory, or not yours to see: run it again.' };
       const entry = entryOf(basis.firewall);
@@ -67,6 +71,19 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       if (restricted) return { kind: 'refused', reason: restricted };
       const option = which === 'clear' ? basis.clearSessions[0] : basis.options[which - 1];
       if (!option) return { kind: 'refused', reason: which === 'clear' ? 'That check suggests no session clearing.' : `That check has no option ${which} (it has ${basis.options.length}).` };
+      // No new change over an unfinished one: the engine assesses it again (and refuses while partial) before typing.
+      let unfinished;
+      try {
+        unfinished = entriesOf(await deps.journal.pending(), entry);
+      } catch {
+        return { kind: 'refused', reason: 'The change journal cannot be read right now, so no change can be proposed: try again in a minute.' };
+      }
+      if (unfinished.length) {
+        const ids = unfinished.map((e) => e.changeId).join(', ');
+        const reason = `An earlier change of ${entry.name} (${ids}) was cut mid-way and is not known to be finished, so no new change is proposed. A check of ${entry.name} (\`/sip-check ${entry.name} config\` is the quickest) reads the unit and says whether it is complete, partial or absent, and clears it unless partial. If partial: restore from its backup or finish it by hand; the bot does not re-apply.`;
+        deps.audit.record({ event: 'change', action: 'propose', outcome: 'refused', userId: requester.userId, firewall: entry.name, message: `unfinished: ${ids}` });
+        return { kind: 'refused', reason };
+      }
       const r = desk.propose(entry, option, basis.basis, requester);
       return r.kind === 'ok' ? { kind: 'proposed', proposal: r.proposal, text: proposalText(r.proposal) } : r;
     },

@@ -12,7 +12,8 @@ import type { CheckOptions } from './types';
  * - `ts`          ISO-8601 time the record was written
  * - `event`       `check-start` | `check-end` | `denied` (unknown or not-allowed firewall) | `rejected`
  *                 (usage, rate-limited, busy, overloaded) | `button` (a button was pressed) | `recovery`
- *                 (start-up clean-up of debug left on by a crash)
+ *                 (start-up clean-up of debug left on by a crash, or, with `action: change`, the assessment of
+ *                 an approved change cut mid-way) | `change` (a step of an approved change)
  * - `checkId`     id of the check (also in the crash journal)
  * - `userId`, `channelId`, `teamId`   Slack IDs of the requester (never names)
  * - `firewall`    inventory name; `vdom` the VDOM checked
@@ -24,6 +25,9 @@ import type { CheckOptions } from './types';
  * - `debugReset`  true: debug confirmed reset on the firewall; false: not confirmed; null: debug never enabled
  * - `action`      for `button`: which button; `message`: a short human-readable reason
  * - `transcript`  for `recovery`: every line typed on the firewall, in order (the CLI transcript format of a check)
+ * - `via`         for `recovery` of a change cut mid-way (`action: change`, `checkId` the change id, `outcome`
+ *                 complete | partial | absent | unread): what read the unit, `start-up`, `recovery` (the Redis
+ *                 loop), `check <id>` or `change <id>`
  *
  * Never secrets: records are built from a fixed list of fields, strings are shortened, and any known secret
  * value (`secretValues()`) is replaced by `[redacted]` as a last line of defence.
@@ -50,9 +54,11 @@ export interface AuditRecord {
   message?: string;
   /** The CLI transcript of what was typed (renderCliRecord). */
   transcript?: string;
+  /** For the assessment of a change cut mid-way: what read the unit (`start-up`, `recovery`, `check <id>`, `change <id>`). */
+  via?: string;
 }
 
-const STRING_FIELDS = ['checkId', 'userId', 'channelId', 'teamId', 'firewall', 'vdom', 'outcome', 'verdict', 'action', 'message'] as const;
+const STRING_FIELDS = ['checkId', 'userId', 'channelId', 'teamId', 'firewall', 'vdom', 'outcome', 'verdict', 'action', 'message', 'via'] as const;
 const MAX_FIELD_LENGTH = 1000;
 /** A recovery types a handful of lines; the bound only guards against a unit that floods its answers. */
 const MAX_TRANSCRIPT_LENGTH = 16_000;

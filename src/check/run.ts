@@ -8,7 +8,9 @@ import { parseSystemStatus } from '../fortios/parsers';
 import { SipCaptureAnalyzer, type CapturedSipMessage } from '../sip';
 import { packetRedactionOf } from '../sip/redact';
 import { SipPcapWriter, pcapFileName } from '../pcap/writer';
-import { pickVdoms, readGlobalVdoms } from './vdoms';
+import { listedVdoms, pickVdoms, readGlobalVdoms } from './vdoms';
+import { assessEntries, vdomReader, type UnfinishedChanges } from '../change/assess';
+import { entriesOf, type ChangeAssessment } from '../change/journal';
 import { canAnswerAfter, cutShortBy, type CutShort } from './degrade';
 import { CheckError, toCheckError } from '../errors';
 import { SINGLE_VDOM_GLOBAL_READS, assertNoDebug, captureStartCommands, sipPortFor, vdomConfigReads, vdomEvidenceReads, type DebugRestore } from './plan';
@@ -45,6 +47,12 @@ export interface RunDeps {
   fence?: () => Promise<void>;
   /** Where analysis, report rendering and the ladder PNG run: the worker pool (default: this thread). */
   tasks?: TaskRunner;
+  /**
+   * The change journal: when it holds an entry for this firewall (an approved change cut mid-way), the check judges it
+   * from its config reads (another VDOM's on the same session), before any debug line, says it (a note) and audits
+   * it. No entry: not one line more than without it.
+   */
+  changes?: UnfinishedChanges;
 }
 
 export interface RunOutcome {
@@ -101,20 +109,22 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   const checkpoint = () => {
     if (overall.signal.aborted) throw abortError(overall.signal.reason);
   };
-  const run = async (command: string): Promise<CommandResult> => {
+  /** A command on the check's session; `aside`: read for the change assessment, kept out of the verdict's outputs. */
+  const send = async (command: string, aside: boolean): Promise<CommandResult> => {
     checkpoint();
     if (!session) throw new CheckError('internal', 'no session');
     // A config-only check sends no `diagnose debug` line at all: refused here, before it reaches the session.
     if (configOnly) assertNoDebug(command, 'a config-only check');
     try {
       const result = await session.run(command, { timeoutMs: limits.commandTimeoutMs });
-      outputs.push(result);
+      if (!aside) outputs.push(result);
       return result;
     } catch (e) {
       if (e instanceof CheckError && e.kind === 'timeout') sessionSuspect = true;
       throw e;
     }
   };
+  const run = (command: string) => send(command, false);
   // The entry is only a reminder for crash recovery: failing to clear it (disk full) must not fail the check.
   const finishJournal = async () => {
     try {
@@ -133,6 +143,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
 
   let error: CheckError | undefined;
   let debugReset: boolean | null = null;
+  let changes: ChangeAssessment[] | undefined;
   try {
     await progress({ phase: 'connecting', detail: `${entry.host}:${entry.port}` });
     session = await deps.openSession(entry);
@@ -170,6 +181,12 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       for (const command of vdomEvidenceReads(sipPort)) await run(command);
       if (vdom) await session.leaveContext();
     }
+
+    // An approved change of this firewall cut mid-way: judged from the reads above, under this check's lock, before
+    // any debug line (another VDOM's config reads on this session if it was elsewhere). Audited now, said as a note
+    // (in the card, or before the error); complete and absent entries are cleared, a partial one stays. Without an
+    // entry nothing more is sent.
+    if (deps.changes) changes = await assessUnfinishedChanges(deps.changes, { session, multiVdom, outputs, send, request, deps, notes });
 
     // A config-only check ends here: the card says no debug command was sent (the transcript shows it).
     if (!configOnly) {
@@ -310,6 +327,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
     result = await buildResult(request, deps, { outputs, typed, notes, capture, startedAt, analyzer, raw, pcap, captureEndMs });
     if (cutShort) result.cutShort = cutShort;
     if (early) result.early = early;
+    if (changes?.length) result.changes = changes;
   } catch (e) {
     // A bug in analysis must still end in a message, not silence; the cleanup already ran (its outcome is in debugReset).
     const cause = toCheckError(e);
@@ -328,6 +346,35 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
   return { result, debugReset };
 }
 
+
+/**
+ * The change journal's entries for this firewall, judged from what the check read (see `RunDeps.changes`); each
+ * becomes a note. A journal that cannot be read is logged and said; it never fails the check.
+ */
+async function assessUnfinishedChanges(
+  changes: UnfinishedChanges,
+  on: { session: FortiSession; multiVdom: boolean; outputs: readonly CommandResult[]; send: (command: string, aside: boolean) => Promise<CommandResult>; request: CheckRequest; deps: RunDeps; notes: string[] },
+): Promise<ChangeAssessment[] | undefined> {
+  const { deps, request } = on;
+  let pending;
+  try {
+    pending = entriesOf(await changes.journal.pending(), deps.entry);
+  } catch (e) {
+    const message = toCheckError(e).message;
+    deps.log('warn', 'could not read the change journal; unfinished changes of this firewall were not assessed', { checkId: request.id, firewall: deps.entry.name, message });
+    on.notes.push(`The change journal could not be read, so whether an approved change of ${deps.entry.name} was cut mid-way is not known from this check.`);
+    return undefined;
+  }
+  if (!pending.length) return undefined;
+  const known = listedVdoms(on.outputs);
+  const found = await assessEntries(
+    pending,
+    { outputs: on.outputs, multiVdom: on.multiVdom, readVdom: vdomReader(on.session, (c) => on.send(c, true), async () => known) },
+    { journal: changes.journal, audit: changes.audit, via: `check ${request.id}`, userId: request.requester.userId, log: deps.log },
+  );
+  on.notes.push(...found.map((f) => f.text));
+  return found;
+}
 
 /** The verdict from what was read before the capture; undefined (logged) if the analysis fails: the capture still runs. */
 function configVerdictOf(request: CheckRequest, outputs: CommandResult[], deps: RunDeps): ConfigVerdict | undefined {

@@ -12,6 +12,7 @@ import type { TaskRunner } from '../workers/pool';
 import type { RemediationOption, SessionClearing } from '../verdict/types';
 import { configOnly } from '../verdict/applyCli';
 import { readFacts, type Facts } from '../verdict/facts';
+import type { ChangeJournal } from '../change/journal';
 
 /**
  * What a chat adapter sees of the bot: text in, an outcome out. Platform-neutral (Nautobot ChatOps'
@@ -56,6 +57,11 @@ export interface ServiceDeps {
   limits: CheckLimits;
   openSession: SessionOpener;
   journal: CheckJournal;
+  /**
+   * Approved changes cut mid-way (src/change/): a check of a firewall with an entry here assesses it from its own
+   * reads, says the result and audits it. Without it (or without an entry), the check is as it always was.
+   */
+  changeJournal?: ChangeJournal;
   audit: AuditLog;
   rateLimiter: UserRateLimit;
   maxConcurrent: number;
@@ -202,7 +208,7 @@ export function createCheckService(deps: ServiceDeps): CheckService {
         let outcomeKind = 'internal';
         let debugReset: boolean | null = null;
         try {
-          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm(), tasks: deps.tasks });
+          const outcome = await runCheck(request, { entry, limits: deps.limits, openSession: deps.openSession, reporter, journal: deps.journal, changes: deps.changeJournal ? { journal: deps.changeJournal, audit: deps.audit } : undefined, signal: controller.signal, now, log: deps.log, redact: deps.redact, fence: () => lease.confirm(), tasks: deps.tasks });
           outcomeKind = outcome.error ? outcome.error.kind : 'ok';
           debugReset = outcome.debugReset;
           // The whole message (local paths, SSH user, address) stays here, under the check id chat users are given.

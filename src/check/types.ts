@@ -3,6 +3,7 @@ import type { SipSummary } from '../sip/types';
 import type { ConfigSummary, Verdict } from '../verdict/types';
 import type { CheckError } from '../errors';
 import type { CutShort } from './degrade';
+import type { ChangeAssessment } from '../change/journal';
 
 /** Options a user may type after the firewall name; each validated by `parseCheckCommand`. */
 export interface CheckOptions {
@@ -99,6 +100,11 @@ export interface CheckResult {
   cutShort?: CutShort;
   /** The verdict posted from the configuration before the capture (`CheckReporter.configVerdict`), when one was. */
   early?: ConfigVerdict;
+  /**
+   * Approved changes of this firewall cut mid-way (the change journal), assessed from this check's reads before any
+   * debug line: complete, partial (with what differs) or absent. Each is also one of `notes`. Absent when none.
+   */
+  changes?: ChangeAssessment[];
   startedAt: Date;
   finishedAt: Date;
 }

@@ -1,15 +1,20 @@
 /**
  * Two bot replicas (child processes with the real wiring: `src/main.ts`, terminal adapter) sharing one real
  * redis-server and one simulated FortiGate: one check per firewall across replicas, the cap and the rate limit
- * across replicas, a kill -9 mid-capture recovered by the survivor, and Redis stopped mid-check.
+ * across replicas, a kill -9 mid-capture recovered by the survivor, a change cut elsewhere assessed by a replica's
+ * next check, and Redis stopped mid-check.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readConfig } from '../../src/change/engine';
+import { snapshotOf } from '../../src/change/plan';
+import { makeSessionOpener } from '../../src/check/connect';
+import { RedisChangeJournal } from '../../src/redis/changeJournal';
 import { connectRedis } from '../../src/redis/client';
 import { isDebugClean } from '../../src/simulator';
 import { BotProcess } from '../support/bot';
-import { PASSWORD_ENV, TEST_PASSWORD, startFirewall, type SimulatedFirewall } from '../support/harness';
+import { PASSWORD_ENV, TEST_PASSWORD, startFirewall, testLimits, type SimulatedFirewall } from '../support/harness';
 import { RedisServer } from '../support/redisServer';
 
 jest.setTimeout(120_000);
@@ -160,6 +165,31 @@ describe('two replicas on one Redis', () => {
       await idle({ slots: false });
       b.bot.type('/sip-check fw01 seconds=1');
       await b.bot.waitFor(/^● fw01: sip-alg/m);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a change cut elsewhere (an entry in Redis written by another process) is assessed by the next check of a replica (partial, said and audited), and at most once by its recovery loop', async () => {
+    const { bot, dir } = await replica();
+    // Another replica's change journal, as it stands after a cut: the unit is neither as the change found it nor as
+    // it should leave it (a different default-voip-alg-mode in each).
+    const store = await connectRedis({ url: redis.url });
+    try {
+      const session = await makeSessionOpener(testLimits(), firewalls[0].env)(firewalls[0].entry);
+      const now = snapshotOf((await readConfig(session, 'root').finally(() => session.close())).facts, 'root');
+      const journal = new RedisChangeJournal(store);
+      await journal.begin({ changeId: 'chg-e1sewh3r', firewall: 'fw01', vdom: 'root', startedAt: new Date().toISOString(), commands: [], basis: { ...now, mode: 'kernel-helper-based' }, expected: { ...now, mode: 'disable' } });
+      const writes = firewalls[0].sim.state.configWrites.length;
+      bot.type('/sip-check fw01 config');
+      await bot.waitFor(/ℹ Change chg-e1sewh3r on fw01, cut mid-way \(begun [^)]+\), is partial; still different from what it should leave \(now → after the change\):\n\s*• default-voip-alg-mode: proxy-based → disable\n\s*Restore from its backup or finish it by hand; the bot does not re-apply\./);
+      await bot.waitFor(/^● fw01: /m);
+      const assessed = audit(dir).filter((r) => r.event === 'recovery' && r.action === 'change');
+      expect(assessed).toContainEqual(expect.objectContaining({ checkId: 'chg-e1sewh3r', outcome: 'partial', via: expect.stringMatching(/^check [0-9a-f-]{36}$/), userId: USER }));
+      // Its recovery loop (every half lease) read it too, once, unless the check held the firewall every time.
+      expect(assessed.filter((r) => r.via === 'recovery').length).toBeLessThanOrEqual(1);
+      expect(Object.keys(await store.client.hgetall('sip-check:changes'))).toEqual(['chg-e1sewh3r']);
+      expect(firewalls[0].sim.state.configWrites.length).toBe(writes);
     } finally {
       await store.close();
     }

@@ -55,7 +55,7 @@ async function changeCommand(text: string, opts: ConsoleOptions, requester: Requ
       out('✘ Run a check first: `propose N` proposes option N of the last check.');
       return true;
     }
-    const r = changes.propose(checkId, p[1] === 'clear' ? 'clear' : Number(p[1]), requester);
+    const r = await changes.propose(checkId, p[1] === 'clear' ? 'clear' : Number(p[1]), requester);
     if (r.kind === 'refused') out(`✘ ${r.reason}`);
     else out(`${r.text}\n${opts.approverId ? `Approve as <@${opts.approverId}> with \`/sip-check approve ${r.proposal.id}\`.` : 'No console approver is set (SIP_CHECK_CONSOLE_APPROVER): it cannot be approved here.'}`);
     return true;

@@ -21,7 +21,7 @@ export function proposeChangeAction(deps: ListenerDeps) {
     if (!value || !deps.changes) return;
     const which = value.command === 'clear' ? 'clear' : Number(value.command);
     if (which !== 'clear' && !(Number.isInteger(which) && which >= 1 && which <= 9)) return;
-    const r = deps.changes.propose(value.checkId, which, await withUserGroups(deps, requester));
+    const r = await deps.changes.propose(value.checkId, which, await withUserGroups(deps, requester));
     if (r.kind === 'refused') {
       await replyEphemeral(deps, ephemeral, r.reason);
       return;
