@@ -80,6 +80,20 @@ const MAX_OUTCOME_KEYS = 64;
 const ACK_WAIT_MS = 64 * 500;
 /** How far from 32 s a BYE may come and still be the UAS giving up on the ACK (T1 differs, timers are coarse). */
 const ACK_WAIT_SLACK_MS = 6000;
+/**
+ * When an ACK was seen and the 200 OK is still retransmitted after it, the ACK did not reach the callee, with room
+ * for one retransmission that crossed the ACK in flight. RFC 3261 §13.3.1.4: the UAS retransmits its 2xx at T1, 2T1,
+ * 4T1… (capped at T2) until the ACK arrives, and then stops. The FortiGate logs the ACK before the callee has it: a
+ * retransmission the callee sent while the ACK was on its way (they cross on the callee's leg) is logged after the
+ * ACK, one round trip at most (FortiGate → callee → FortiGate) after it. Retransmissions are at least T1 = 500 ms
+ * apart, and T1 is RFC 3261's estimate of that round trip: at most one can cross. So it takes a second
+ * retransmission after the ACK, or one logged more than 1 s (2×T1, twice the round trip allowed for) after it: the
+ * callee sent it when the ACK had had time to arrive.
+ */
+const ACK_CROSSING_RETRANSMISSIONS = 1;
+const ACK_CROSSING_MS = 2 * 500;
+/** The 200 OK, the ACK, the last 200 OK retransmission after it, the BYE: each its address line and start line. */
+const MAX_ACK_EVIDENCE = 8;
 /** Dialog methods: their messages belong to the call of their Call-ID. */
 const CALL_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'PRACK', 'UPDATE', 'INFO', 'REFER']);
 
@@ -124,8 +138,24 @@ interface CallRecord {
   problems: number;
   anyResponse: boolean;
   /** The first 200 OK to the INVITE, its retransmissions, whether an ACK for it was seen, the first BYE after it. */
-  ok?: { ev: DebugMessageEvent; startLine: string; timeMs?: number; retransmissions: number; evidence: string[] };
+  ok?: {
+    ev: DebugMessageEvent;
+    startLine: string;
+    timeMs?: number;
+    retransmissions: number;
+    evidence: string[];
+    /** Retransmissions logged after the first ACK, on the first 200 OK's own leg (the record of the last, and ms after the ACK). */
+    afterAck: number;
+    lastAfterAck?: DebugMessageEvent;
+    lastAfterAckMs?: number;
+  };
   ackSeen: boolean;
+  /** The first ACK for that 200 OK (one seen before any 200 OK is not kept). */
+  ack?: { ev: DebugMessageEvent; startLine: string; timeMs?: number };
+  /** That ACK sent again: the caller answers each 200 OK retransmission that reaches it (RFC 3261 §13.2.2.4). */
+  ackRetransmissions: number;
+  /** An ACK was logged on the 200 OK's own path reversed: from where the 200 OK went, to where it came from. */
+  ackOnCalleeLeg: boolean;
   /** Request ends per transaction (`seq method`), to pair a response with its request (NAT lanes). Bounded. */
   requestEnds: Map<string, { src: string; dst: string }>;
   /** Outside `IP:port` → inside `IP:port` (source NAT seen in this call). */
@@ -353,6 +383,8 @@ export class SipCaptureAnalyzer {
       problems: 0,
       anyResponse: false,
       ackSeen: false,
+      ackRetransmissions: 0,
+      ackOnCalleeLeg: false,
       requestEnds: new Map(),
       nat: new Map(),
     };
@@ -409,9 +441,18 @@ export class SipCaptureAnalyzer {
       call.rows.push(row);
     }
     if (retransmission) {
-      if (call.ok && msg.kind === 'response' && msg.status! >= 200 && msg.status! < 300 && msg.cseq?.method === 'INVITE' && msg.cseq.seq === call.inviteSeq) {
-        call.ok.retransmissions++;
-        if (call.ok.evidence.length < 3) call.ok.evidence.push(...this.evidence(ev, msg).slice(0, 1));
+      const ok = call.ok;
+      if (ok && msg.kind === 'response' && msg.status! >= 200 && msg.status! < 300 && msg.cseq?.method === 'INVITE' && msg.cseq.seq === call.inviteSeq) {
+        ok.retransmissions++;
+        if (ok.evidence.length < 3) ok.evidence.push(...this.evidence(ev, msg).slice(0, 1));
+        // Its own leg only: a log that also shows the forwarded copy must not count one retransmission twice.
+        if (call.ack && ev.src === ok.ev.src && ev.dst === ok.ev.dst) {
+          ok.afterAck++;
+          ok.lastAfterAck = ev;
+          if (ev.timeMs !== undefined && call.ack.timeMs !== undefined) ok.lastAfterAckMs = ev.timeMs - call.ack.timeMs;
+        }
+      } else if (call.ack && msg.kind === 'request' && msg.method === 'ACK' && msg.cseq?.seq === call.inviteSeq) {
+        call.ackRetransmissions++;
       }
       call.retransmissions++;
       call.retransLabels.set(label, (call.retransLabels.get(label) ?? 0) + 1);
@@ -426,7 +467,14 @@ export class SipCaptureAnalyzer {
       const method = msg.method!;
       if (ev.src && ev.dst && call.requestEnds.size < 16) call.requestEnds.set(`${seq} ${method}`, { src: ev.src, dst: ev.dst });
       if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg, this.arrivalMs));
-      else if (seq === call.inviteSeq) call.ackSeen = true;
+      else if (seq === call.inviteSeq) {
+        call.ackSeen = true;
+        const ok = call.ok;
+        if (ok) {
+          call.ack ??= { ev, startLine: msg.startLine, timeMs: t };
+          if (ok.ev.src !== undefined && ok.ev.dst !== undefined && ev.src === ok.ev.dst && ev.dst === ok.ev.src) call.ackOnCalleeLeg = true;
+        }
+      }
       if (method === 'BYE' && call.ok && !call.bye) call.bye = { ev, startLine: msg.startLine, timeMs: t };
       if (method === 'INVITE') {
         if (call.state !== 'in-call') {
@@ -464,7 +512,7 @@ export class SipCaptureAnalyzer {
         }
         if (status < 300) {
           call.challengesInARow = 0;
-          if (!call.ok && seq === call.inviteSeq) call.ok = { ev, startLine: msg.startLine, timeMs: t, retransmissions: 0, evidence: this.evidence(ev, msg).slice(0, 2) };
+          if (!call.ok && seq === call.inviteSeq) call.ok = { ev, startLine: msg.startLine, timeMs: t, retransmissions: 0, evidence: this.evidence(ev, msg).slice(0, 2), afterAck: 0 };
           if (setupPhase) call.state = 'in-call';
           if (call.answerMs === undefined && t !== undefined) call.answerMs = t;
         } else if (setupPhase) {
@@ -529,6 +577,66 @@ export class SipCaptureAnalyzer {
       ? `${base}; BYE ${(wait! / 1000).toFixed(1)} s after the first 200 OK (64×T1 = 32 s, RFC 3261 §13.3.1.4): the ACK did not arrive: the classic 30-second call drop. Check where the ACK is sent (the 200 OK's Contact and Record-Route) and that NAT or the ALG lets it through.`
       : `${base}: the ACK did not arrive${call.bye ? '' : ' (the call drops about 32 s after the 200 OK when it never does)'}. Check where the ACK is sent (the 200 OK's Contact and Record-Route) and that NAT or the ALG lets it through.`;
     return { kind: 'ack-not-received', message, callId: call.callId, evidence: evidence.slice(0, MAX_EVIDENCE) };
+  }
+
+  /**
+   * An ACK for the 200 OK was seen, yet the 200 OK kept being retransmitted after it (past the crossing allowance,
+   * ACK_CROSSING_RETRANSMISSIONS / ACK_CROSSING_MS): the ACK reached the FortiGate but not the callee. The addresses
+   * say where the ACK was seen: on the caller's leg only (the forward path, the ALG's or NAT's doing), on the callee's
+   * leg too (lost beyond the firewall, or not matched by the callee), or, without addresses, nothing more.
+   */
+  private ackForwardProblem(call: CallRecord): SipProblem | undefined {
+    const ok = call.ok;
+    const ack = call.ack;
+    if (!ok || !ack || !this.ackNotTaken(call)) return undefined;
+    const caller = ack.ev.src;
+    const callee = ok.ev.src;
+    const towards = ok.ev.dst;
+    const last = ok.lastAfterAckMs !== undefined ? ` (the last ${seconds(ok.lastAfterAckMs)} s after it)` : '';
+    let message = `INVITE ${call.from} → ${call.to}: an ACK came from ${caller ?? 'the caller'} but the 200 OK was still retransmitted ${times(ok.afterAck)} after it${last}: the ACK did not reach the callee (forwarded by the ALG/NAT?). A UAS retransmits its 2xx until it has the ACK (RFC 3261 §13.3.1.4).`;
+    let check = ` Check what the ALG/NAT does with the ACK on its way to ${callee ?? 'the callee'} (where it is sent: the 200 OK's Contact and Record-Route, rewritten?) and that the policy lets it through.`;
+    if (caller === undefined || ack.ev.dst === undefined || callee === undefined || towards === undefined) {
+      message += ' The debug gives no addresses that would tell on which leg the ACK was seen.';
+    } else if (call.ackOnCalleeLeg) {
+      message += ` The debug shows an ACK on the callee's leg too (${towards} -> ${callee}, the 200 OK's path reversed): it was lost after the FortiGate, or the callee does not match it to its 200 OK.`;
+      check = " Check the ACK's Request-URI and Route against the 200 OK's Contact and Record-Route, and the path from the FortiGate to the callee.";
+    } else {
+      const nat = call.nat.get(towards) === caller ? `, the FortiGate's NAT of ${caller},` : '';
+      message += ` The debug shows the ACK on the caller's leg (sip port ${ack.ev.port}, ${caller} -> ${ack.ev.dst}) and none on the callee's leg (sip port ${ok.ev.port}) from ${towards}${nat} to ${callee}.`;
+    }
+    if (call.ackRetransmissions > 0) message += ` The caller re-sent its ACK ${times(call.ackRetransmissions)}, so the 200 OK retransmissions do reach it.`;
+    const wait = call.bye && call.bye.timeMs !== undefined && ok.timeMs !== undefined ? call.bye.timeMs - ok.timeMs : undefined;
+    if (wait !== undefined && Math.abs(wait - ACK_WAIT_MS) <= ACK_WAIT_SLACK_MS) {
+      message += ` BYE ${seconds(wait)} s after the first 200 OK (64×T1 = 32 s): the classic 30-second call drop.`;
+    } else if (!call.bye) {
+      message += ' The callee ends the call about 32 s after its first 200 OK when the ACK never reaches it.';
+    }
+    const evidence = [...ok.evidence.slice(0, 2), ...evidenceLines(ack.ev, ack.startLine, undefined)];
+    if (ok.lastAfterAck) evidence.push(...evidenceLines(ok.lastAfterAck, ok.startLine, undefined));
+    if (call.bye) evidence.push(...evidenceLines(call.bye.ev, call.bye.startLine, undefined));
+    return { kind: 'ack-not-forwarded', message: message + check, callId: call.callId, evidence: evidence.slice(0, MAX_ACK_EVIDENCE) };
+  }
+
+  /** The rule of ACK_CROSSING_MS: the 200 OK retransmitted after the ACK more than a crossing explains. */
+  private ackNotTaken(call: CallRecord): boolean {
+    const ok = call.ok;
+    if (!ok || !call.ack) return false;
+    return ok.afterAck > ACK_CROSSING_RETRANSMISSIONS || (ok.afterAck > 0 && ok.lastAfterAckMs !== undefined && ok.lastAfterAckMs > ACK_CROSSING_MS);
+  }
+
+  /**
+   * Retransmissions of this call a problem already explains, left out of its `retransmission` problem: the 200 OK's
+   * for a lost ACK; the 200 OK's and the caller's re-sent ACKs for an ACK not forwarded; and one 200 OK retransmission
+   * that crossed the ACK (within the allowance), with the ACK the caller re-sent for it: a normal call. Still counted
+   * in `retransmissions` and drawn in the ladder.
+   */
+  private explainedRetransmissions(call: CallRecord, ack: SipProblem | undefined): number {
+    const ok = call.ok;
+    if (!ok) return 0;
+    if (ack?.kind === 'ack-not-received') return ok.retransmissions;
+    if (ack?.kind === 'ack-not-forwarded') return ok.retransmissions + call.ackRetransmissions;
+    if (call.ack && ok.afterAck > 0) return ok.afterAck + Math.min(call.ackRetransmissions, ok.afterAck);
+    return 0;
   }
 
   private addCallProblem(call: CallRecord, kind: SipProblemKind, message: string, evidence: string[], key: string): void {
@@ -774,10 +882,10 @@ export class SipCaptureAnalyzer {
         if (!this.overdue(p.arrivalMs)) continue;
         pendingProblems.push({ kind: 'no-final-response', message: `${p.method} ${call.from} → ${call.to}: no final response in the capture window`, callId: call.callId, evidence: pendingEvidence(p) });
       }
-      const ack = this.ackProblem(call);
+      const ack = this.ackProblem(call) ?? this.ackForwardProblem(call);
       if (ack) pendingProblems.push(ack);
       // The 200 OK's retransmissions are the ACK problem's evidence: not listed again, unless others were seen too.
-      if (call.retransmissions > (ack ? call.ok!.retransmissions : 0)) {
+      if (call.retransmissions > this.explainedRetransmissions(call, ack)) {
         const what = [...call.retransLabels].map(([l, n]) => `${l} ×${n}`).join(', ');
         pendingProblems.push({ kind: 'retransmission', message: `${call.from} → ${call.to}: ${countOf(call.retransmissions, 'retransmission')}: ${what}`, callId: call.callId, evidence: call.retransEvidence.slice(0, MAX_EVIDENCE) });
       }
@@ -919,6 +1027,7 @@ function ladderShape(l: SipLadder): string {
 /** The order problems are listed in: what breaks calls first. */
 const PROBLEM_ORDER: SipProblemKind[] = [
   'ack-not-received',
+  'ack-not-forwarded',
   'alg-blocked',
   'alg-parse-error',
   'private-address-in-sdp',
@@ -1051,6 +1160,16 @@ function hasNonRoutableConnection(body: string): boolean {
 function bump(map: Map<string, number>, key: string): void {
   const k = map.size >= MAX_METHOD_KEYS && !map.has(key) ? 'OTHER' : key;
   map.set(k, (map.get(k) ?? 0) + 1);
+}
+
+/** `once`, `2 times`. */
+function times(n: number): string {
+  return n === 1 ? 'once' : countOf(n, 'time');
+}
+
+/** Milliseconds as seconds with one decimal (`32.0`). */
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(1);
 }
 
 function timeOfDay(timestamp: string): string {

@@ -65,6 +65,12 @@ export type SipProblemKind =
   | 'retransmission'
   /** A 200 OK to INVITE retransmitted with no ACK seen (RFC 3261 §13.3.1.4): the classic 30-second drop when a BYE follows. */
   | 'ack-not-received'
+  /**
+   * An ACK for the INVITE's 200 OK was seen, yet the callee kept retransmitting the 200 OK after it (RFC 3261
+   * §13.3.1.4: a UAS stops once it has the ACK): the ACK reached the FortiGate but not the callee, typically the ALG or
+   * NAT on the forward path. The classic 30-second drop again when a BYE follows about 32 s after the 200 OK.
+   */
+  | 'ack-not-forwarded'
   | 'auth-loop'
   | 'private-address-in-sdp'
   | 'private-address-in-contact'

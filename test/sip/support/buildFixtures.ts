@@ -351,3 +351,70 @@ function write(name: string, text: string) {
   records.push(lan('10:31:04', msg('ok-nat-1', 'ACK sip:02079460991@198.51.100.10:5060 SIP/2.0', '1 ACK', 'z9hG4bK-ok-nat-1b', 'sbc-77')));
   write('nat-busy-calls.log', debugLog(records));
 }
+
+// 13. The ACK that reaches the FortiGate but not the callee: the phone ACKs the provider's 200 OK at once, the ALG
+//     reads that ACK on the LAN leg (port 26) but it never reaches the provider on the WAN leg, so the provider keeps
+//     retransmitting its 200 OK (T1 = 500 ms doubling to T2 = 4 s: 0.5, 1, 2, 4, 4, 4… s apart, RFC 3261 §13.3.1.4),
+//     the phone re-sends its ACK for each one that reaches it (§13.2.2.4), and the provider gives up with a BYE 32 s
+//     after its first 200 OK.
+{
+  const c = call('ackf1', '1001', '2012');
+  const okAt = Date.UTC(2024, 4, 2, 10, 21, 3);
+  const at = (ms: number) => {
+    const d = new Date(okAt + ms);
+    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
+  };
+  const ok = () => c.response('200 OK', '1 INVITE', 'z9hG4bK-ackf1-1', { toTag: 'pbx-41', sdp: true });
+  const ack = () => c.request('ACK', 1, 'z9hG4bK-ackf1-2', 'pbx-41');
+  const records: DebugRecordSpec[] = [
+    out(at(-3000), c.invite()),
+    back(at(-3000), c.response('100 Trying', '1 INVITE', 'z9hG4bK-ackf1-1')),
+    back(at(-2000), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-ackf1-1', { toTag: 'pbx-41' })),
+    back(at(0), ok()),
+    out(at(40), ack()),
+  ];
+  for (const ms of [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]) records.push(back(at(ms), ok()), out(at(ms + 40), ack()));
+  const bye = sipMessage('BYE sip:1001@203.0.113.2:5060 SIP/2.0', [
+    'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-ackf1-bye',
+    'From: <sip:2012@pbx.example.com>;tag=pbx-41',
+    'To: "Alice" <sip:1001@pbx.example.com>;tag=ackf1-ft',
+    'Call-ID: ackf1@192.168.1.10',
+    'CSeq: 102 BYE',
+    'Reason: SIP;cause=408;text="ACK Timeout"',
+    'Max-Forwards: 70',
+  ]);
+  records.push(back(at(32000), bye));
+  records.push(out(at(32040), sipMessage('SIP/2.0 200 OK', [
+    'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-ackf1-bye',
+    'From: <sip:2012@pbx.example.com>;tag=pbx-41',
+    'To: "Alice" <sip:1001@pbx.example.com>;tag=ackf1-ft',
+    'Call-ID: ackf1@192.168.1.10',
+    'CSeq: 102 BYE',
+  ])));
+  write('ack-not-forwarded-30s.log', debugLog(records));
+}
+
+// 14. A normal call over a long-haul trunk (about 260 ms each way between the FortiGate and the provider): the
+//     phone's ACK is on its way when the provider's T1 (500 ms) fires, so one 200 OK retransmission crosses it and is
+//     logged after it; the phone re-sends its ACK for it, and the retransmissions stop. The phone hangs up 20 s later.
+{
+  const c = call('ackx1', '1001', '2013');
+  const okAt = Date.UTC(2024, 4, 2, 10, 22, 3);
+  const at = (ms: number) => {
+    const d = new Date(okAt + ms);
+    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
+  };
+  const ok = () => c.response('200 OK', '1 INVITE', 'z9hG4bK-ackx1-1', { toTag: 'pbx-51', sdp: true });
+  const ack = () => c.request('ACK', 1, 'z9hG4bK-ackx1-2', 'pbx-51');
+  write('ack-crossed.log', debugLog([
+    out(at(-4000), c.invite()),
+    back(at(-3480), c.response('100 Trying', '1 INVITE', 'z9hG4bK-ackx1-1')),
+    back(at(-2000), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-ackx1-1', { toTag: 'pbx-51' })),
+    back(at(0), ok()),
+    out(at(30), ack()),
+    back(at(500), ok()),
+    out(at(530), ack()),
+    out(at(20000), c.request('BYE', 2, 'z9hG4bK-ackx1-3', 'pbx-51')),
+    back(at(20520), c.response('200 OK', '2 BYE', 'z9hG4bK-ackx1-3', { toTag: 'pbx-51' })),
+  ]));
+}

@@ -1,0 +1,179 @@
+/**
+ * The ACK that reaches the FortiGate but not the callee: the debug shows the caller's ACK, yet the callee keeps
+ * retransmitting its 200 OK after it (RFC 3261 §13.3.1.4: a UAS stops once it has the ACK) and hangs up about 32 s
+ * later. Fixtures: test/fixtures/sip/ack-not-forwarded-30s.log and ack-crossed.log (built by
+ * test/sip/support/buildFixtures.ts). One 200 OK retransmission crossing the ACK in flight is a normal call.
+ */
+import { renderSipSummaryText } from '../../src/report/sipText';
+import { debugLog, sdpBody, sipMessage, type DebugRecordSpec } from './support/debugLog';
+import { analyse, analyseFixtures, fixture } from './support/load';
+
+const ackKinds = (kinds: string[]) => kinds.filter((k) => k === 'ack-not-received' || k === 'ack-not-forwarded');
+
+describe('the ACK seen but not forwarded', () => {
+  it('ACK on the caller\'s leg, 200 OK retransmitted on (0.5, 1, 2, 4, 4… s), BYE at 32 s: named, with the legs and the evidence', () => {
+    const s = analyseFixtures('ack-not-forwarded-30s.log').summary();
+    expect(s.problems.map((p) => p.kind)).toEqual(['ack-not-forwarded']);
+    const [p] = s.problems;
+    expect(p.callId).toBe('ackf1@192.168.1.10');
+    expect(p.message).toMatch(/^INVITE 1001@pbx\.example\.com → 2012@pbx\.example\.com: an ACK came from 192\.168\.1\.10:5060 but the 200 OK was still retransmitted 10 times after it \(the last 31\.5 s after it\): the ACK did not reach the callee \(forwarded by the ALG\/NAT\?\)\./);
+    expect(p.message).toContain('A UAS retransmits its 2xx until it has the ACK (RFC 3261 §13.3.1.4).');
+    expect(p.message).toContain("The debug shows the ACK on the caller's leg (sip port 26, 192.168.1.10:5060 -> 198.51.100.7:5060) and none on the callee's leg (sip port 27) from 203.0.113.2:5060, the FortiGate's NAT of 192.168.1.10:5060, to 198.51.100.7:5060.");
+    expect(p.message).toContain('The caller re-sent its ACK 10 times, so the 200 OK retransmissions do reach it.');
+    expect(p.message).toContain('BYE 32.0 s after the first 200 OK (64×T1 = 32 s): the classic 30-second call drop.');
+    expect(p.message).toContain('Check what the ALG/NAT does with the ACK on its way to 198.51.100.7:5060');
+    expect(p.evidence).toEqual([
+      '2024-05-02 10:21:03.000 sip port 27 198.51.100.7:5060 -> 203.0.113.2:5060',
+      '  SIP/2.0 200 OK',
+      '2024-05-02 10:21:03.040 sip port 26 192.168.1.10:5060 -> 198.51.100.7:5060',
+      '  ACK sip:2012@198.51.100.7:5060 SIP/2.0',
+      '2024-05-02 10:21:34.500 sip port 27 198.51.100.7:5060 -> 203.0.113.2:5060',
+      '  SIP/2.0 200 OK',
+      '2024-05-02 10:21:35.000 sip port 27 198.51.100.7:5060 -> 203.0.113.2:5060',
+      '  BYE sip:1001@203.0.113.2:5060 SIP/2.0',
+    ]);
+    // The counts: 10 retransmitted 200 OKs and 10 re-sent ACKs, which are this problem's story, not a second problem.
+    expect(s.messages).toBe(27);
+    expect(s.requests).toEqual({ INVITE: 1, ACK: 11, BYE: 1 });
+    expect(s.responses).toEqual({ '100': 1, '180': 1, '200': 12 });
+    expect(s.retransmissions).toBe(20);
+    expect(s.lines).toEqual({ total: 108, unknown: 0 });
+    expect(s.calls).toHaveLength(1);
+    expect(s.calls[0]).toMatchObject({ state: 'completed', finalStatus: 200, setupMs: 3000, durationMs: 32000 });
+    const text = renderSipSummaryText(s);
+    expect(text).toContain('Problems (1):');
+    expect(text).toContain('[ack-not-forwarded]');
+    expect(text).toContain('    2024-05-02 10:21:03.040 sip port 26 192.168.1.10:5060 -> 198.51.100.7:5060');
+  });
+
+  it('one 200 OK retransmission crossing the ACK, then silence: a normal call, no problem at all', () => {
+    const s = analyseFixtures('ack-crossed.log').summary();
+    expect(s.problems).toEqual([]);
+    expect(s.messages).toBe(9);
+    expect(s.requests).toEqual({ INVITE: 1, ACK: 2, BYE: 1 });
+    expect(s.responses).toEqual({ '100': 1, '180': 1, '200': 3 });
+    // Still counted (tshark's retransmissions) and drawn: only not reported.
+    expect(s.retransmissions).toBe(2);
+    expect(s.calls[0]).toMatchObject({ state: 'completed', durationMs: 20000 });
+    expect(renderSipSummaryText(s)).toContain('Problems: none found in the signalling.');
+  });
+
+  it('the lost ACK (none seen at all) stays ack-not-received, and a call whose ACK came is flagged by neither', () => {
+    expect(analyseFixtures('ack-lost-30s.log').summary().problems.map((p) => p.kind)).toEqual(['ack-not-received']);
+    for (const f of ['basic-call.log', 'retransmitted-invite.log', 'cancelled.log', 'rejected-486.log', 'nat-busy-calls.log']) {
+      expect(ackKinds(analyseFixtures(f).summary().problems.map((p) => p.kind))).toEqual([]);
+    }
+  });
+
+  it('without the BYE (capture cut before it) it is still said, without the 30-second claim', () => {
+    const text = fixture('ack-not-forwarded-30s.log').toString('utf8');
+    const cut = text.slice(0, text.indexOf('2024-05-02 10:21:18.500'));
+    const [p] = analyse([cut]).summary().problems;
+    expect(p.kind).toBe('ack-not-forwarded');
+    expect(p.message).toContain('still retransmitted 5 times after it (the last 11.5 s after it)');
+    expect(p.message).toContain('The callee ends the call about 32 s after its first 200 OK when the ACK never reaches it.');
+    expect(p.message).not.toContain('classic 30-second');
+    expect(p.evidence).toHaveLength(6);
+  });
+});
+
+/** One call from the phone to the provider, as the ALG logs it (LAN leg port 26, WAN leg port 27), step by step. */
+const PHONE = '192.168.1.10:5060';
+const PBX = '198.51.100.7:5060';
+const FGT = '203.0.113.2:5060';
+
+function call(id: string) {
+  const head = (cseq: string, via: string, branch: string, toTag = ';tag=t1') => [`Via: SIP/2.0/UDP ${via};branch=${branch};rport`, `From: <sip:1001@pbx.example.com>;tag=${id}-f`, `To: <sip:2020@pbx.example.com>${toTag}`, `Call-ID: ${id}`, `CSeq: ${cseq}`];
+  return {
+    invite: sipMessage('INVITE sip:2020@pbx.example.com SIP/2.0', [...head('1 INVITE', '192.168.1.10:5060', `z9hG4bK-${id}-1`, ''), 'Contact: <sip:1001@192.168.1.10:5060>', 'Content-Type: application/sdp'], sdpBody('192.168.1.10', 16384, [[0, 'PCMU']])),
+    ok: sipMessage('SIP/2.0 200 OK', [...head('1 INVITE', '203.0.113.2:5060', `z9hG4bK-${id}-1`), 'Contact: <sip:2020@198.51.100.7:5060>', 'Content-Type: application/sdp'], sdpBody('198.51.100.20', 30000, [[0, 'PCMU']])),
+    ack: sipMessage('ACK sip:2020@198.51.100.7:5060 SIP/2.0', [...head('1 ACK', '192.168.1.10:5060', `z9hG4bK-${id}-2`), 'Max-Forwards: 70']),
+  };
+}
+
+type Step = [ms: number, what: 'invite' | 'ok' | 'ack'];
+
+/** INVITE at -2 s, then the steps (ms after the first 200 OK); no console timestamps with `timestamps: false`. */
+function callLog(id: string, steps: Step[], timestamps = true): string {
+  const c = call(id);
+  const ts = (ms: number) => {
+    if (!timestamps) return undefined;
+    const d = new Date(Date.UTC(2024, 4, 2, 11, 0, 0) + ms);
+    return `2024-05-02 ${d.toISOString().slice(11, 23)}`;
+  };
+  const records: DebugRecordSpec[] = [{ ts: ts(-2000), port: 26, src: PHONE, dst: PBX, message: c.invite }];
+  for (const [ms, what] of steps) {
+    records.push(what === 'ok' ? { ts: ts(ms), port: 27, src: PBX, dst: FGT, message: c.ok } : { ts: ts(ms), port: 26, src: PHONE, dst: PBX, message: what === 'ack' ? c.ack : c.invite });
+  }
+  return debugLog(records);
+}
+
+const problemsOf = (log: string) => analyse([log]).summary().problems;
+
+describe('the crossing allowance (one retransmission within 1 s of the ACK)', () => {
+  it('counts alone (no timestamps): one retransmission after the ACK is a crossing, two are not', () => {
+    expect(problemsOf(callLog('n1', [[0, 'ok'], [40, 'ack'], [500, 'ok'], [540, 'ack']], false))).toEqual([]);
+    const [p] = problemsOf(callLog('n2', [[0, 'ok'], [40, 'ack'], [500, 'ok'], [1500, 'ok']], false));
+    expect(p.kind).toBe('ack-not-forwarded');
+    expect(p.message).toContain('the 200 OK was still retransmitted 2 times after it: the ACK did not reach the callee');
+    expect(p.message).not.toContain('s after it)');
+  });
+
+  it('one retransmission more than 1 s after the ACK is enough; 0.9 s after it is a crossing', () => {
+    const [late] = problemsOf(callLog('t1', [[0, 'ok'], [40, 'ack'], [1500, 'ok']]));
+    expect(late.kind).toBe('ack-not-forwarded');
+    expect(late.message).toContain('still retransmitted once after it (the last 1.5 s after it)');
+    expect(problemsOf(callLog('t2', [[0, 'ok'], [40, 'ack'], [940, 'ok']]))).toEqual([]);
+  });
+
+  it('retransmissions before the ACK, then none: no ACK problem (they stay plain retransmissions, as before)', () => {
+    const problems = problemsOf(callLog('b1', [[0, 'ok'], [500, 'ok'], [1500, 'ok'], [1540, 'ack']]));
+    expect(ackKinds(problems.map((p) => p.kind))).toEqual([]);
+    expect(problems.map((p) => p.kind)).toEqual(['retransmission']);
+    expect(problems[0].message).toContain('200 OK ×2');
+  });
+
+  it('a retransmission of something else is still reported beside the crossing', () => {
+    // The INVITE sent again 500 ms after the first (timer A).
+    const problems = problemsOf(callLog('r1', [[-1500, 'invite'], [0, 'ok'], [40, 'ack'], [500, 'ok'], [540, 'ack']]));
+    expect(problems.map((p) => p.kind)).toEqual(['retransmission']);
+    expect(problems[0].message).toContain('INVITE ×1');
+  });
+});
+
+describe('what the addresses allow to say', () => {
+  it('an ACK logged on the callee\'s leg itself (the 200 OK\'s path reversed): lost after the FortiGate, or not matched', () => {
+    // A provider calls a phone behind a VIP: the ALG logs both directions between 198.51.100.77 and 192.168.1.50.
+    const FAR = '198.51.100.77:5060';
+    const DESK = '192.168.1.50:5060';
+    const head = (cseq: string, branch: string, toTag = ';tag=d1') => ['Via: SIP/2.0/UDP 198.51.100.77:5060;branch=' + branch, 'From: <sip:+441632960555@voip.example.net>;tag=v1', `To: <sip:4001@pbx.example.com>${toTag}`, 'Call-ID: vip1@198.51.100.77', `CSeq: ${cseq}`];
+    const ok = sipMessage('SIP/2.0 200 OK', [...head('7 INVITE', 'z9hG4bK-vip1-1'), 'Contact: <sip:4001@203.0.113.2:5060>']);
+    const ack = sipMessage('ACK sip:4001@192.168.1.50:5060 SIP/2.0', [...head('7 ACK', 'z9hG4bK-vip1-2'), 'Max-Forwards: 70']);
+    const records: DebugRecordSpec[] = [
+      { ts: '2024-05-02 12:00:00.000', port: 30, src: FAR, dst: DESK, message: sipMessage('INVITE sip:4001@192.168.1.50:5060 SIP/2.0', [...head('7 INVITE', 'z9hG4bK-vip1-1', ''), 'Contact: <sip:+441632960555@198.51.100.77:5060>']) },
+      { ts: '2024-05-02 12:00:03.000', port: 30, src: DESK, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:03.030', port: 30, src: FAR, dst: DESK, message: ack },
+      { ts: '2024-05-02 12:00:03.500', port: 30, src: DESK, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:04.500', port: 30, src: DESK, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:06.500', port: 30, src: DESK, dst: FAR, message: ok },
+    ];
+    const p = analyse([debugLog(records)]).summary().problems.find((x) => x.kind === 'ack-not-forwarded')!;
+    expect(p.message).toContain('an ACK came from 198.51.100.77:5060 but the 200 OK was still retransmitted 3 times after it (the last 3.5 s after it)');
+    expect(p.message).toContain("The debug shows an ACK on the callee's leg too (198.51.100.77:5060 -> 192.168.1.50:5060, the 200 OK's path reversed): it was lost after the FortiGate, or the callee does not match it to its 200 OK.");
+    expect(p.message).toContain("Check the ACK's Request-URI and Route against the 200 OK's Contact and Record-Route");
+    expect(p.message).not.toContain("caller's leg");
+  });
+
+  it('a debug without the address lines: said plainly', () => {
+    const log = callLog('x1', [[0, 'ok'], [40, 'ack'], [500, 'ok'], [1500, 'ok'], [3500, 'ok']])
+      .split('\n')
+      .filter((l) => !/sip port \d+ \S+ -> \S+$/.test(l))
+      .join('\n');
+    const [p] = problemsOf(log);
+    expect(p.kind).toBe('ack-not-forwarded');
+    expect(p.message).toContain('an ACK came from the caller but the 200 OK was still retransmitted 3 times after it');
+    expect(p.message).toContain('The debug gives no addresses that would tell on which leg the ACK was seen.');
+    expect(p.message).toContain('on its way to the callee');
+    expect(p.evidence[2]).toBe('2024-05-02 11:00:00.040 sip port 26 read');
+  });
+});
