@@ -918,7 +918,7 @@ export class SipCaptureAnalyzer {
       pendingProblems.push({ kind, message: `${what} (${agg.count} line${agg.count > 1 ? 's' : ''})`, evidence: agg.evidence.slice(0, MAX_EVIDENCE) });
     }
 
-    const all = [...problems, ...pendingProblems].sort((a, b) => PROBLEM_ORDER.indexOf(a.kind) - PROBLEM_ORDER.indexOf(b.kind));
+    const all = [...problems, ...pendingProblems].sort((a, b) => PROBLEM_RANK[a.kind] - PROBLEM_RANK[b.kind]);
     const problemCalls = new Set(all.map((p) => p.callId).filter((id): id is string => id !== undefined));
 
     const calls = [...this.calls.values()]
@@ -1024,20 +1024,24 @@ function ladderShape(l: SipLadder): string {
   return `${l.title}#${l.endpoints.join(',')}#${(l.nat ?? []).map((n) => n.inside + '=' + n.outside).join(',')}#${rows}`;
 }
 
-/** The order problems are listed in: what breaks calls first. */
-const PROBLEM_ORDER: SipProblemKind[] = [
-  'ack-not-received',
-  'ack-not-forwarded',
-  'alg-blocked',
-  'alg-parse-error',
-  'private-address-in-sdp',
-  'nat-not-rewritten',
-  'private-address-in-contact',
-  'auth-loop',
-  'error-response',
-  'no-final-response',
-  'retransmission',
-];
+/**
+ * The order problems are listed in: what breaks calls first. A rank per kind (a Record, so a new kind without a
+ * place here does not compile; `far-end-nat` once sorted before everything through a missing list entry).
+ */
+const PROBLEM_RANK: Record<SipProblemKind, number> = {
+  'ack-not-received': 0,
+  'ack-not-forwarded': 1,
+  'alg-blocked': 2,
+  'alg-parse-error': 3,
+  'private-address-in-sdp': 4,
+  'nat-not-rewritten': 5,
+  'private-address-in-contact': 6,
+  'far-end-nat': 7,
+  'auth-loop': 8,
+  'error-response': 9,
+  'no-final-response': 10,
+  retransmission: 11,
+};
 
 /**
  * A Map<number, number> for one generation of retransmission keys (h1 → h2), as two typed arrays with linear
