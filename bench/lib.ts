@@ -5,6 +5,7 @@
  */
 import { loadAppConfig } from '../src/config/env';
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CheckLimits, FirewallEntry, Inventory } from '../src/config/types';
 import type { BenchFigure } from './figures';
@@ -158,4 +159,31 @@ export class Environment {
     await Promise.race([this.call({ type: 'stop' }), sleep(5000)]);
     this.child.kill();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain JS for child processes that must run without ts-node or TypeScript loaded (their peak RSS is their own).
+
+/** Where `compiledSrc` writes: inside the repo, so the children resolve `node_modules` (sdp-transform, resvg). */
+export const COMPILED_DIR = path.join(OUT_DIR, 'dist');
+let compiled = false;
+
+/**
+ * Transpiles all of src/ to plain JS under bench/out/dist, the tree kept (a module may import from any folder:
+ * transpiling one folder alone left `src/sip`'s import of `report/plural` unresolved); once per run. Returns the folder.
+ */
+export function compiledSrc(): string {
+  if (compiled) return COMPILED_DIR;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const srcDir = path.join(__dirname, '..', 'src');
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  for (const file of walk(srcDir)) {
+    const target = path.join(COMPILED_DIR, path.relative(srcDir, file)).replace(/\.ts$/, '.js');
+    mkdirSync(path.dirname(target), { recursive: true });
+    const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    writeFileSync(target, js.outputText);
+  }
+  compiled = true;
+  return COMPILED_DIR;
 }

@@ -14,10 +14,11 @@
  *   npx ts-node --transpile-only bench/parser.ts 10 [500 ...]
  */
 import { execFile, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchFigure } from './figures';
+import { compiledSrc } from './lib';
 
 const MB = 1024 * 1024;
 
@@ -159,23 +160,9 @@ interface ChildResult {
   calls: number;
 }
 
-/**
- * Transpiles src/sip to plain JS under bench/out (inside the repo so `sdp-transform` resolves) and writes a small
- * runner: the child then runs without ts-node or TypeScript loaded, so its peak RSS is the parser's own.
- */
+/** The child runner beside the compiled src/ (bench/lib.ts `compiledSrc`): it loads no ts-node or TypeScript. */
 export function buildChild(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const root = path.join(__dirname, '..');
-  const outDir = path.join(__dirname, 'out', 'sip');
-  mkdirSync(outDir, { recursive: true });
-  const srcDir = path.join(root, 'src', 'sip');
-  for (const name of readdirSync(srcDir)) {
-    if (!name.endsWith('.ts')) continue;
-    const js = ts.transpileModule(readFileSync(path.join(srcDir, name), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-    writeFileSync(path.join(outDir, name.replace(/\.ts$/, '.js')), js.outputText);
-  }
-  const runner = path.join(__dirname, 'out', 'parser-child.js');
+  const runner = path.join(compiledSrc(), 'parser-child.js');
   writeFileSync(runner, CHILD_SOURCE);
   return runner;
 }
@@ -241,20 +228,9 @@ function runChild(runner: string, file: string, mode: 'parser' | 'analyzer'): Pr
   });
 }
 
-/** Transpiles src/ (all of it: cli.ts and what it imports) to plain JS under bench/out/dist; returns cli.js. */
+/** The compiled cli.js (bench/lib.ts `compiledSrc`). */
 export function buildCli(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const srcDir = path.join(__dirname, '..', 'src');
-  const outDir = path.join(__dirname, 'out', 'dist');
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-  for (const file of walk(srcDir)) {
-    const target = path.join(outDir, path.relative(srcDir, file)).replace(/\.ts$/, '.js');
-    mkdirSync(path.dirname(target), { recursive: true });
-    const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-    writeFileSync(target, js.outputText);
-  }
-  return path.join(outDir, 'cli.js');
+  return path.join(compiledSrc(), 'cli.js');
 }
 
 /**

@@ -7,11 +7,12 @@
  *   npx ts-node --transpile-only bench/pcap.ts 10 [100 ...]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchFigure } from './figures';
 import { generateLog } from './parser';
+import { compiledSrc } from './lib';
 
 const MB = 1024 * 1024;
 
@@ -58,23 +59,9 @@ interface ChildResult {
   pcapBytes: number;
 }
 
-/** src/sip and src/pcap transpiled to plain JS under bench/out/pcap-child (inside the repo so `sdp-transform` resolves). */
+/** The child runner beside the compiled src/ (bench/lib.ts `compiledSrc`): it loads no ts-node or TypeScript. */
 function buildChild(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const root = path.join(__dirname, '..');
-  const base = path.join(__dirname, 'out', 'pcap-child');
-  for (const dir of ['sip', 'pcap']) {
-    const outDir = path.join(base, dir);
-    mkdirSync(outDir, { recursive: true });
-    const srcDir = path.join(root, 'src', dir);
-    for (const name of readdirSync(srcDir)) {
-      if (!name.endsWith('.ts')) continue;
-      const js = ts.transpileModule(readFileSync(path.join(srcDir, name), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-      writeFileSync(path.join(outDir, name.replace(/\.ts$/, '.js')), js.outputText);
-    }
-  }
-  const runner = path.join(base, 'child.js');
+  const runner = path.join(compiledSrc(), 'pcap-child.js');
   writeFileSync(runner, CHILD_SOURCE);
   return runner;
 }

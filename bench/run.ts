@@ -77,6 +77,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   /** Safety failures: reported after the results are written, then the run exits 1. */
   const unsafe: string[] = [];
+  /** Sections that threw: their figures are missing, so the run fails (after the others ran and were written). */
+  const failedSections: string[] = [];
   const loadAtStart = os.loadavg();
   const section = async (name: Section, fn: () => Promise<BenchFigure[]>) => {
     if (!options.only.has(name)) return;
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
       notes.push(message);
       process.stderr.write(`bench: ${message}\n`);
       if (e instanceof ReadOnlyViolationError) unsafe.push(e.message);
+      else failedSections.push(name);
     }
   };
 
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
   if (unsafe.length) throw new Error(`UNSAFE: ${unsafe.join('\n')}`);
   // A figure without a value is a measurement that did not happen (every run failed): a run that prints NaN
   // and exits 0 reads as a result.
+  if (failedSections.length) throw new Error(`section(s) failed: ${failedSections.join(', ')} (see the notes above)`);
   const empty = figures.filter((f) => !Number.isFinite(f.value));
   if (empty.length) throw new Error(`${empty.length} figure(s) without a value (all their runs failed): ${empty.slice(0, 5).map((f) => `${f.name}${f.note ? ` (${f.note})` : ''}`).join('; ')}${empty.length > 5 ? '; …' : ''}`);
 }
