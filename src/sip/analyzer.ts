@@ -777,18 +777,20 @@ export class SipCaptureAnalyzer {
     const contactHost = msg.contact?.uri?.host;
     const privateContact = contactHost !== undefined && contactHost !== srcHost && isNonRoutable(contactHost);
     if (privateContact) found.push(`Contact ${contactHost}`);
-    // Compact form `m:` is the same header; the quote shows the line as written.
-    const evidence = this.evidence(ev, msg, privateContact ? ['contact', 'm'] : []);
+    let cLine: string | undefined;
     if (msg.body && hasNonRoutableConnection(msg.body)) {
       for (const m of sdpMedia(msg.body)) {
         if (!m.address || m.address === srcHost || !isNonRoutable(m.address)) continue;
         found.push(`SDP media ${m.address}:${m.port}`);
-        const cLine = msg.body.split(/\r?\n/).find((l) => l.startsWith('c=') && l.includes(m.address));
-        if (cLine) evidence.push('  ' + cLine.slice(0, 120));
+        cLine = msg.body.split(/\r?\n/).find((l) => l.startsWith('c=') && l.includes(m.address));
         break;
       }
     }
     if (!found.length) return;
+    // Built only for a problem (this runs for every message from a public address). Compact form `m:` is the same
+    // header; the quote shows the line as written.
+    const evidence = this.evidence(ev, msg, privateContact ? ['contact', 'm'] : []);
+    if (cLine) evidence.push('  ' + cLine.slice(0, 120));
     this.addProblemForCall(
       'far-end-nat',
       `${label} arrives from ${ev.src} (public) but gives ${found.join(' and ')} (private): the far end is behind a NAT that did not rewrite its SIP/SDP, so audio sent there is lost (one-way or no audio). Fix it on the far end's side (its NAT/SIP ALG, STUN, or an SBC with a public media address).`,
