@@ -106,6 +106,14 @@ const CHAT_SUMMARY: Partial<Record<CheckErrorKind, (e: CheckError) => string>> =
   internal: () => 'The bot hit an internal error.',
 };
 
+/**
+ * What a chat user is told of an error kept as data (a sweep row, a drift change): its chat summary when it was
+ * recorded with one, else derived from the kind (rows stored by an older version, or by the command line).
+ */
+export function storedErrorForChat(error: { kind: CheckErrorKind; message: string; chat?: string }): string {
+  return error.chat ?? chatErrorSummary(new CheckError(error.kind, error.message));
+}
+
 /** The first line of what a chat user is told about `e` (no hint): the message, or its chat summary. */
 export function chatErrorSummary(e: CheckError): string {
   const summary = CHAT_SUMMARY[e.kind];

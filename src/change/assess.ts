@@ -5,7 +5,7 @@ import { COMMANDS, vdomModeIsMulti } from '../fortios/cli';
 import { parseSystemStatus } from '../fortios/parsers';
 import { normaliseCommand } from '../fortios/transcript';
 import type { CommandResult, FortiSession } from '../fortigate/types';
-import { toCheckError } from '../errors';
+import { chatErrorSummary, toCheckError } from '../errors';
 import { configOnly } from '../verdict/applyCli';
 import { readFacts, type Facts } from '../verdict/facts';
 import { entriesOf, type ChangeAssessment, type ChangeJournal, type ChangeJournalEntry } from './journal';
@@ -71,8 +71,12 @@ export function vdomReader(session: Pick<FortiSession, 'enterVdom' | 'leaveConte
     if (!(await known()).includes(vdom)) return undefined;
     const out: CommandResult[] = [];
     await session.enterVdom(vdom);
-    for (const c of CONFIG_READS.vdom) out.push(await run(c));
-    await session.leaveContext();
+    try {
+      for (const c of CONFIG_READS.vdom) out.push(await run(c));
+    } finally {
+      // Back at the top level whatever happened: the check goes on on this session.
+      await session.leaveContext().catch(() => undefined);
+    }
     return out;
   };
 }
@@ -123,15 +127,27 @@ function when(startedAt: string): string {
  * complete or absent (cleared before the audit says so). Partial and unread entries stay.
  */
 export async function assessEntries(entries: readonly ChangeJournalEntry[], unit: UnitReads, ctx: AssessContext): Promise<ChangeAssessment[]> {
-  const extra = new Map<string, CommandResult[] | undefined>();
+  /** Per VDOM read here: its outputs, undefined (not listed by the unit), or why it could not be read. */
+  const extra = new Map<string, CommandResult[] | undefined | { failed: string }>();
   const out: ChangeAssessment[] = [];
   for (const j of entries) {
     let facts = factsOf(unit.outputs, j.vdom, unit.multiVdom);
     if (unit.multiVdom && !unit.outputs.some((o) => o.context === j.vdom)) {
       // A VDOM this session has not read yet (the check was of another one): its config reads, if the unit lists it.
-      if (!extra.has(j.vdom)) extra.set(j.vdom, await unit.readVdom(j.vdom));
+      if (!extra.has(j.vdom)) {
+        try {
+          extra.set(j.vdom, await unit.readVdom(j.vdom));
+        } catch (e) {
+          // An account that may not enter that VDOM, a timeout: this entry cannot be judged here, and the check that
+          // asked goes on (said as a note; the entry stays for a read that can).
+          extra.set(j.vdom, { failed: chatErrorSummary(toCheckError(e)) });
+        }
+      }
       const more = extra.get(j.vdom);
-      facts = more ? factsOf([...unit.outputs, ...more], j.vdom, true) : `VDOM ${j.vdom} is not among the VDOMs the unit shows`;
+      facts =
+        more === undefined ? `VDOM ${j.vdom} is not among the VDOMs the unit shows`
+        : 'failed' in more ? `VDOM ${j.vdom} could not be read (${more.failed})`
+        : factsOf([...unit.outputs, ...more], j.vdom, true);
     }
     const head = `Change ${j.changeId} on ${j.firewall}${unit.multiVdom ? ` (VDOM ${j.vdom})` : ''}, cut mid-way (begun ${when(j.startedAt)}),`;
     let state: ChangeAssessment['state'];

@@ -111,6 +111,21 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
   if ('busy' in lease) return finish('refused', `${entry.name} is busy (${lease.busy.checkId} by <@${lease.busy.requestedBy}>): one check or change at a time. Nothing was typed; try again when it ends.`);
   let session: FortiSession | undefined;
   let journaled = false;
+  /**
+   * The change is done (verified, or rolled back and verified): its journal entry goes. If the journal cannot be
+   * written (Redis gone), the outcome stands and the entry stays: the next check finds the change complete (or
+   * absent) and clears it. Returns what to add to the message.
+   */
+  const clearJournal = async (): Promise<string> => {
+    journaled = false;
+    try {
+      await deps.journal.finish(proposal.id);
+      return '';
+    } catch (e) {
+      audit('journal', 'error', toCheckError(e).message);
+      return ` (Its journal entry could not be cleared: ${chatErrorSummary(toCheckError(e))}; the next check of ${entry.name} clears it.)`;
+    }
+  };
   try {
     session = await deps.openSession(writeEntry(entry));
     audit('connect', 'ok', `as the write account of ${entry.name}`);
@@ -193,7 +208,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     // The device's lock must still be ours (with Redis, a lease can be lost): checked before the first write and
     // before each line, so no line is typed while another replica may hold the unit.
     await lease.lease.confirm();
-    await deps.journal.begin({ changeId: proposal.id, firewall: entry.name, vdom: option.vdom, startedAt: deps.now().toISOString(), commands: option.commands, basis: snapshotOf(proposal.basis, option.vdom), expected: snapshotOf(expected.facts, option.vdom), host: entry.host, port: entry.port });
+    await deps.journal.begin({ changeId: proposal.id, firewall: entry.name, vdom: option.vdom, startedAt: deps.now().toISOString(), commands: option.commands, basis: snapshotOf(proposal.basis, option.vdom), expected: snapshotOf(expected.facts, option.vdom), device: deviceKey(entry) });
     journaled = true;
 
     const sent: string[] = [];
@@ -219,9 +234,8 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
       const handler = decide(after).vdoms.find((v) => v.name === option.vdom)?.handler;
       audit('verify', handler === (option as { leadsTo?: string }).leadsTo ? 'ok' : 'wrong-handler', String(handler));
       if (handler === (option as { leadsTo?: string }).leadsTo) {
-        await deps.journal.finish(proposal.id);
-        journaled = false;
-        return await finish('applied', `Verified: a config-only check now gives the ${HANDLER_LABEL[handler as OverallHandler]}${before.multiVdom ? ` in VDOM ${option.vdom}` : ''}. Calls already up keep their old handler until their SIP sessions are cleared (a separate step).`, handler);
+        const kept = await clearJournal();
+        return await finish('applied', `Verified: a config-only check now gives the ${HANDLER_LABEL[handler as OverallHandler]}${before.multiVdom ? ` in VDOM ${option.vdom}` : ''}. Calls already up keep their old handler until their SIP sessions are cleared (a separate step).${kept}`, handler);
       }
       failure = `verification gave ${HANDLER_LABEL[handler ?? 'unknown']}, not the promised ${HANDLER_LABEL[(option as { leadsTo: OverallHandler }).leadsTo]}`;
     }
@@ -243,10 +257,9 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     const restored = (await readConfig(session, option.vdom)).facts;
     const left = snapshotDiff(snapshotOf(proposal.basis, option.vdom), snapshotOf(restored, option.vdom));
     if (left.length) return await finish('rollback-failed', `${failure}. The rollback did not restore the backup:\n${left.map((l) => `• ${l}`).join('\n')}\nThe journal entry is kept; restore from the attached backup.`);
-    await deps.journal.finish(proposal.id);
-    journaled = false;
+    const kept = await clearJournal();
     const handler = decide(restored).vdoms.find((v) => v.name === option.vdom)?.handler;
-    return await finish('rolled-back', `${failure}. Rolled back and verified: the configuration is as in the backup (${HANDLER_LABEL[handler ?? 'unknown']}).`, handler);
+    return await finish('rolled-back', `${failure}. Rolled back and verified: the configuration is as in the backup (${HANDLER_LABEL[handler ?? 'unknown']}).${kept}`, handler);
   } catch (e) {
     const err = toCheckError(e);
     // The whole message (addresses, users, fingerprints) goes to the audit log; the thread gets the summary.

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { deviceKey } from '../check/locks';
 import type { ConfigSnapshot } from './plan';
 
 /**
@@ -18,9 +19,12 @@ export interface ChangeJournalEntry {
   commands: string[];
   basis: ConfigSnapshot;
   expected: ConfigSnapshot;
-  /** The device's address when the change began: an entry is found again if the firewall is renamed or has two names. */
-  host?: string;
-  port?: number;
+  /**
+   * The device when the change began, as the locks name it (`deviceKey`: jump hops and address): an entry is found
+   * again if the firewall is renamed or has two names, and never by a bare address (one private address behind two
+   * bastions is two devices).
+   */
+  device?: string;
 }
 
 /** What reading the unit said of one journal entry (`unread`: that VDOM could not be read; the entry is kept). */
@@ -43,9 +47,10 @@ export interface ChangeJournal {
   pending(): Promise<ChangeJournalEntry[]>;
 }
 
-/** The entries of one device: by inventory name, or by the address recorded when the change began. */
-export function entriesOf(entries: readonly ChangeJournalEntry[], firewall: { name: string; host: string; port: number }): ChangeJournalEntry[] {
-  return entries.filter((e) => e.firewall === firewall.name || (e.host !== undefined && e.host === firewall.host && e.port === firewall.port));
+/** The entries of one device: by inventory name, or by the device (hops and address) recorded when the change began. */
+export function entriesOf(entries: readonly ChangeJournalEntry[], firewall: Parameters<typeof deviceKey>[0] & { name: string }): ChangeJournalEntry[] {
+  const device = deviceKey(firewall);
+  return entries.filter((e) => e.firewall === firewall.name || (e.device !== undefined && e.device === device));
 }
 
 /** One JSON file, replaced atomically (temp file, fsync, rename). */

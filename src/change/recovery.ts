@@ -33,8 +33,8 @@ export async function recoverUnfinishedChanges(deps: {
   const pending = (await deps.journal.pending()).filter((e) => !settled.has(e.changeId));
   const byFirewall = new Map<FirewallEntry, ChangeJournalEntry[]>();
   for (const e of pending) {
-    // By name, else by the address recorded when the change began (renamed in the inventory since).
-    const firewall = deps.inventory.firewalls.find((f) => f.name === e.firewall) ?? deps.inventory.firewalls.find((f) => e.host !== undefined && f.host === e.host && f.port === e.port);
+    // By name, else by the device recorded when the change began (renamed in the inventory since).
+    const firewall = deps.inventory.firewalls.find((f) => f.name === e.firewall) ?? deps.inventory.firewalls.find((f) => e.device !== undefined && deviceKey(f) === e.device);
     if (!firewall) {
       if (once(e.changeId)) deps.log('error', 'the change journal names a firewall the inventory no longer has: check it by hand, then remove the entry', { firewall: e.firewall, changeId: e.changeId });
       continue;
@@ -62,7 +62,10 @@ export async function recoverUnfinishedChanges(deps: {
       }
     } catch (e) {
       const ids = (byFirewall.get(firewall) ?? []).map((x) => x.changeId);
-      if (ids.filter(once).length) deps.log('warn', `could not read ${firewall.name} to assess an unfinished change; the journal entry is kept and read again by the next check${deps.via === 'recovery' ? ' or recovery pass' : ''}`, { changeIds: ids, message: toCheckError(e).message });
+      // Not tried again by this process: a loop that logged in every pass would hold the device's lock against
+      // users' checks and could trip the unit's admin lockout. The entry stays; the next check of it judges it.
+      for (const id of ids) settled.add(id);
+      if (ids.filter(once).length) deps.log('warn', `could not read ${firewall.name} to assess an unfinished change; the journal entry is kept and judged by the next check of it (or the next start)`, { changeIds: ids, message: toCheckError(e).message });
     } finally {
       await lock.lease.release();
     }

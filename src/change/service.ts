@@ -80,7 +80,7 @@ export function createChangeService(deps: ChangeServiceDeps): ChangeService {
       }
       if (unfinished.length) {
         const ids = unfinished.map((e) => e.changeId).join(', ');
-        const reason = `An earlier change of ${entry.name} (${ids}) was cut mid-way and is not known to be finished, so no new change is proposed. A check of ${entry.name} (\`/sip-check ${entry.name} config\` is the quickest) reads the unit and says whether it is complete, partial or absent, and clears it unless partial. If partial: restore from its backup or finish it by hand; the bot does not re-apply.`;
+        const reason = `An earlier change of ${entry.name} (${ids}) is still running, or was cut mid-way and is not known to be finished, so no new change is proposed. If it is running, propose again when it ends. Otherwise a check of ${entry.name} (\`/sip-check ${entry.name} config\` is the quickest) reads the unit and says whether it is complete, partial or absent, and clears it unless partial. If partial: restore from its backup or finish it by hand; the bot does not re-apply.`;
         deps.audit.record({ event: 'change', action: 'propose', outcome: 'refused', userId: requester.userId, firewall: entry.name, message: `unfinished: ${ids}` });
         return { kind: 'refused', reason };
       }

@@ -21,6 +21,11 @@ export interface JournalEntry {
   /** Where the device was: recovery finds it by address when the inventory renamed the firewall. */
   host?: string;
   port?: number;
+  /**
+   * The device as the locks name it (`deviceKey`: the jump hops and the address): behind two bastions one private
+   * address is two devices, so an entry with it is found again by it, never by the bare address.
+   */
+  device?: string;
 }
 
 interface JournalFile {
@@ -65,6 +70,7 @@ export class DebugJournal {
   async begin(entry: JournalEntry): Promise<void> {
     const kept: JournalEntry = { checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, pid: entry.pid };
     if (entry.host !== undefined && entry.port !== undefined) Object.assign(kept, { host: entry.host, port: entry.port });
+    if (entry.device !== undefined) kept.device = entry.device;
     const entries = this.current();
     const before = entries.get(entry.checkId);
     entries.set(entry.checkId, kept);
@@ -191,12 +197,13 @@ function parseJournal(value: unknown): JournalEntry[] | undefined {
   const out: JournalEntry[] = [];
   for (const item of entries) {
     if (typeof item !== 'object' || item === null) return undefined;
-    const { checkId, firewall, startedAt, pid, host, port } = item as Record<string, unknown>;
+    const { checkId, firewall, startedAt, pid, host, port, device } = item as Record<string, unknown>;
     if (typeof checkId !== 'string' || typeof firewall !== 'string' || typeof startedAt !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid)) {
       return undefined;
     }
     const entry: JournalEntry = { checkId, firewall, startedAt, pid };
     if (typeof host === 'string' && typeof port === 'number') Object.assign(entry, { host, port });
+    if (typeof device === 'string') entry.device = device;
     out.push(entry);
   }
   return out;

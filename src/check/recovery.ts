@@ -43,7 +43,7 @@ export async function recoverUnfinishedDebug(deps: {
     // By name, else by address (the firewall was renamed in the inventory since the crash).
     const firewall =
       deps.inventory.firewalls.find((f) => f.name === entry.firewall) ??
-      deps.inventory.firewalls.find((f) => entry.host !== undefined && f.host === entry.host && f.port === entry.port);
+      deps.inventory.firewalls.find((f) => (entry.device !== undefined ? deviceKey(f) === entry.device : entry.host !== undefined && f.host === entry.host && f.port === entry.port && !f.via?.length));
     if (!firewall) {
       // Kept, not dropped: debug may still be on there. An admin resets it by hand and removes the entry.
       if (deps.reported?.has(entry.checkId)) continue;

@@ -19,13 +19,14 @@ import { putBackDebugSettings, readDebugState } from './debugState';
 import { inlineTasks, type TaskRunner } from '../workers/pool';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, ConfigVerdict, FileAttachment, ProgressUpdate } from './types';
 import { countOf } from '../report/plural';
+import { deviceKey } from './locks';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */
 export type SessionOpener = (entry: FirewallEntry) => Promise<FortiSession>;
 
 /** The crash journal (a file, or Redis shared by replicas): `begin` settles once the entry is stored, before debug is enabled. */
 export interface CheckJournal {
-  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number }): void | Promise<void>;
+  begin(entry: { checkId: string; firewall: string; startedAt: string; pid: number; host?: string; port?: number; device?: string }): void | Promise<void>;
   finish(checkId: string): void | Promise<void>;
 }
 
@@ -196,7 +197,7 @@ export async function runCheck(request: CheckRequest, deps: RunDeps): Promise<Ru
       // The debug settings as found, to put back afterwards (issue 11 §4).
       restore = await readDebugState(run, request.options, entry.name, notes);
       // Stored before anything is switched on: written while the leading disable/reset run (they switch nothing on).
-      const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port }));
+      const journaled = Promise.resolve().then(() => deps.journal.begin({ checkId: request.id, firewall: entry.name, startedAt: deps.now().toISOString(), pid: process.pid, host: entry.host, port: entry.port, device: deviceKey(entry) }));
       journaled.catch(() => undefined); // awaited below
       // Another replica may hold the device now (a lease lost to a stall): touch nothing of its debug, not even the
       // leading `diagnose debug reset`, which is device-wide and would clear that replica's capture.

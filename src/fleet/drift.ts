@@ -1,4 +1,5 @@
-import type { CheckErrorKind } from '../errors';
+import { storedErrorForChat, type CheckErrorKind } from '../errors';
+import type { Audience } from './types';
 import type { OverallHandler } from '../verdict/types';
 import { describeConfigChange, diffConfigLines, type ConfigChange } from './configLines';
 import type { SweepReport, SweepRow } from './types';
@@ -23,7 +24,7 @@ export interface FirewallSnapshot {
 export type DriftChange =
   | { kind: 'handler'; firewall: string; from: OverallHandler | null; to: OverallHandler | null; config: ConfigChange[]; multiVdom: boolean }
   | { kind: 'config'; firewall: string; handler: OverallHandler | null; config: ConfigChange[]; multiVdom: boolean }
-  | { kind: 'unreachable'; firewall: string; error: { kind: CheckErrorKind; message: string } }
+  | { kind: 'unreachable'; firewall: string; error: { kind: CheckErrorKind; message: string; chat?: string } }
   | {
       kind: 'recovered';
       firewall: string;
@@ -154,8 +155,11 @@ function recoveryText(kind: CheckErrorKind | undefined, since: string): string {
   }
 }
 
-/** `fw-branch-7: session-helper → sip-alg; policy 12 gained `set voip-profile default``. */
-export function describeChange(c: DriftChange): string {
+/**
+ * `fw-branch-7: session-helper → sip-alg; policy 12 gained `set voip-profile default``. For `chat`, a firewall that
+ * could not be read is told as chat messages tell errors (no address, SSH user or path).
+ */
+export function describeChange(c: DriftChange, audience: Audience = 'operator'): string {
   const config = (list: ConfigChange[], multi: boolean) => (list.length ? `; ${list.map((x) => describeConfigChange(x, multi)).join('; ')}` : '');
   switch (c.kind) {
     case 'handler':
@@ -163,7 +167,7 @@ export function describeChange(c: DriftChange): string {
     case 'config':
       return `${c.firewall}: still ${c.handler ?? 'unknown'}${config(c.config, c.multiVdom)}`;
     case 'unreachable':
-      return `${c.firewall}: could not be read (${c.error.kind}: ${c.error.message.split('\n')[0]})`;
+      return `${c.firewall}: could not be read (${c.error.kind}: ${audience === 'chat' ? storedErrorForChat(c.error) : c.error.message.split('\n')[0]})`;
     case 'recovered':
       return `${c.firewall}: ${recoveryText(c.downKind, c.downSince)}: ${c.was !== undefined ? `${c.was ?? 'unknown'} → ` : ''}${c.handler ?? 'unknown'}${config(c.config, c.multiVdom)}`;
     case 'added':

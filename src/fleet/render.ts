@@ -1,10 +1,10 @@
-import { chatErrorSummary, CheckError } from '../errors';
+import { storedErrorForChat } from '../errors';
 import { jsonWithoutControls, neutraliseControls } from '../report/controls';
 import { HANDLER_LABEL } from '../verdict/index';
 import type { OverallHandler } from '../verdict/types';
 import type { DriftChange } from './drift';
 import { describeChange } from './drift';
-import type { SweepReport, SweepRow, SweepScope } from './types';
+import type { Audience, SweepReport, SweepRow, SweepScope } from './types';
 import { countOf } from '../report/plural';
 
 /**
@@ -12,18 +12,8 @@ import { countOf } from '../report/plural';
  * command line, and Slack's fallback). Exceptions first (mismatch, unknown, errors), then the table by handler.
  */
 
-/**
- * Who reads a rendering: the operator (terminal, command line: whole error messages) or a chat channel (files posted
- * to Slack: each error's chat summary, as in the message itself).
- */
-export type Audience = 'operator' | 'chat';
 
-/** What a chat user is told of a row's error (its chat summary; derived from the kind for rows without one). */
-export function chatMessageOf(error: NonNullable<SweepRow['error']>): string {
-  return error.chat ?? chatErrorSummary(new CheckError(error.kind, error.message));
-}
-
-const errorMessage = (error: NonNullable<SweepRow['error']>, audience: Audience) => (audience === 'chat' ? chatMessageOf(error) : error.message);
+const errorMessage = (error: NonNullable<SweepRow['error']>, audience: Audience) => (audience === 'chat' ? storedErrorForChat(error) : error.message);
 
 /** `sip-check sweep --json` and the JSON attachment: exactly the shape of issue 13. */
 export function sweepJson(report: SweepReport, changes?: DriftChange[], audience: Audience = 'operator'): object {
@@ -40,7 +30,7 @@ export function sweepJson(report: SweepReport, changes?: DriftChange[], audience
       seconds: r.seconds,
     })),
     counts: report.counts,
-    ...(changes ? { changes: changes.map((c) => ({ ...c, text: describeChange(c) })) } : {}),
+    ...(changes ? { changes: changes.map((c) => ({ ...c, text: describeChange(c, audience) })) } : {}),
   };
 }
 

@@ -54,3 +54,9 @@ export interface SweepReporter {
   /** The summary and the CSV and JSON files, rendered for the reporter's audience (fleet/render.ts `sweepFiles`). */
   result(report: SweepReport): Promise<void>;
 }
+
+/**
+ * Who reads a rendering: the operator (terminal, command line: whole error messages) or a chat channel (files posted
+ * to Slack: each error's chat summary, as in the message itself).
+ */
+export type Audience = 'operator' | 'chat';

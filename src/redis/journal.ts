@@ -19,6 +19,7 @@ export class RedisJournal implements CheckJournal, RecoverableJournal {
   async begin(entry: JournalEntry): Promise<void> {
     const kept: JournalEntry = { checkId: entry.checkId, firewall: entry.firewall, startedAt: entry.startedAt, pid: entry.pid };
     if (entry.host !== undefined && entry.port !== undefined) Object.assign(kept, { host: entry.host, port: entry.port });
+    if (entry.device !== undefined) kept.device = entry.device;
     try {
       await this.store.client.hset(this.key, entry.checkId, JSON.stringify(kept));
     } catch (e) {

@@ -597,6 +597,11 @@ export class SipCaptureAnalyzer {
     let check = ` Check what the ALG/NAT does with the ACK on its way to ${callee ?? 'the callee'} (where it is sent: the 200 OK's Contact and Record-Route, rewritten?) and that the policy lets it through.`;
     if (caller === undefined || ack.ev.dst === undefined || callee === undefined || towards === undefined) {
       message += ' The debug gives no addresses that would tell on which leg the ACK was seen.';
+    } else if (call.ackOnCalleeLeg && call.nat.size === 0 && !(isNonRoutable(hostOf(ack.ev.dst)) && !isNonRoutable(hostOf(caller)))) {
+      // Routed, no translation in sight (no source NAT in the call, and the ACK is not from a public address to a
+      // private one, which only a VIP's DNAT makes): both legs carry the same addresses, and the debug logs a message
+      // once, as it reads it.
+      message += ` The ACK was logged going to the callee (${ack.ev.src} -> ${ack.ev.dst}); with no NAT seen in this call both legs carry the same addresses, so the debug cannot tell whether the FortiGate forwarded it or it was lost beyond.`;
     } else if (call.ackOnCalleeLeg) {
       message += ` The debug shows an ACK on the callee's leg too (${towards} -> ${callee}, the 200 OK's path reversed): it was lost after the FortiGate, or the callee does not match it to its 200 OK.`;
       check = " Check the ACK's Request-URI and Route against the 200 OK's Contact and Record-Route, and the path from the FortiGate to the callee.";

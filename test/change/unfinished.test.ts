@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/check/audit';
-import { FirewallLocks } from '../../src/check/locks';
+import { deviceKey, FirewallLocks } from '../../src/check/locks';
 import { RateLimiter } from '../../src/check/rateLimit';
 import { createCheckService, type CheckService } from '../../src/check/service';
 import type { Requester } from '../../src/check/types';
 import { ChangeDesk, type ChangeProposal } from '../../src/change/approvals';
 import { readConfig, runChange, type ChangeDeps, type ChangeStep } from '../../src/change/engine';
-import { FileChangeJournal, type ChangeJournal } from '../../src/change/journal';
-import { CONFIG_READS, snapshotOf } from '../../src/change/plan';
+import { entriesOf, FileChangeJournal, type ChangeJournal, type ChangeJournalEntry } from '../../src/change/journal';
+import { CONFIG_READS, snapshotOf, type ConfigSnapshot } from '../../src/change/plan';
 import { createChangeService } from '../../src/change/service';
 import { loadAppConfig } from '../../src/config/env';
 import type { FirewallEntry } from '../../src/config/types';
@@ -301,7 +301,7 @@ describe('no new change over an unfinished one', () => {
 
     // A new proposal is refused at once (no SSH): a check reads the unit first.
     const again = await changes.propose(checkId, 1, TESTER);
-    expect(again).toEqual({ kind: 'refused', reason: expect.stringContaining(`An earlier change of fw01 (${one.proposal.id}) was cut mid-way`) });
+    expect(again).toEqual({ kind: 'refused', reason: expect.stringContaining(`An earlier change of fw01 (${one.proposal.id}) is still running, or was cut mid-way`) });
     expect(auditLines()).toContainEqual(expect.objectContaining({ event: 'change', action: 'propose', outcome: 'refused', userId: 'U0TESTER', message: `unfinished: ${one.proposal.id}` }));
 
     // Restored by hand from the backup: the next check finds it absent and clears it; proposals are taken again.
@@ -309,5 +309,20 @@ describe('no new change over an unfinished one', () => {
     const after = await check(service, 'fw01 config');
     expect(after.reporter.finalResult?.changes?.map((c) => c.state)).toEqual(['absent']);
     expect(await changes.propose(after.checkId, 1, TESTER)).toMatchObject({ kind: 'proposed' });
+  });
+});
+
+describe('which entries belong to a firewall', () => {
+  const EMPTY_SNAPSHOT: ConfigSnapshot = { policies: {}, profiles: {}, sipHelpers: [] };
+  const entry = (changeId: string, firewall: string, device?: string): ChangeJournalEntry => ({ changeId, firewall, vdom: 'root', startedAt: '2026-12-06T10:00:00.000Z', commands: [], basis: EMPTY_SNAPSHOT, expected: EMPTY_SNAPSHOT, ...(device ? { device } : {}) });
+  const branchA = { name: 'branch-a', host: '192.168.1.1', port: 22, via: [{ host: '10.0.0.1', port: 22 }] };
+  const branchB = { name: 'branch-b', host: '192.168.1.1', port: 22, via: [{ host: '10.0.0.2', port: 22 }] };
+
+  it('by name, or by the device (jump hops and address) recorded: one private address behind two bastions is two devices', () => {
+    const entries = [entry('chg-aaaaaaaa', 'branch-a', deviceKey(branchA)), entry('chg-bbbbbbbb', 'branch-b', deviceKey(branchB)), entry('chg-cccccccc', 'old-name-of-a', deviceKey(branchA))];
+    expect(entriesOf(entries, branchA).map((e) => e.changeId)).toEqual(['chg-aaaaaaaa', 'chg-cccccccc']);
+    expect(entriesOf(entries, branchB).map((e) => e.changeId)).toEqual(['chg-bbbbbbbb']);
+    // The same address reached directly is a third device.
+    expect(entriesOf(entries, { name: 'lab', host: '192.168.1.1', port: 22 })).toEqual([]);
   });
 });

@@ -61,12 +61,21 @@ describe('applyRun: drift between sweeps', () => {
     expect(r.changes).toEqual([{ kind: 'unreachable', firewall: 'fw3', error: down }]);
 
     r = applyRun(r.state, report(2, [row('fw1', { handler: 'sip-alg', configLines: [] }), row('fw2', { handler: null, error: { kind: 'busy', message: 'A check of fw2 is already running' } }), row('fw3', { handler: null, error: down })]), { complete: true });
-    expect(r.changes.map(describeChange)).toEqual(['fw1: session-helper → sip-alg; system settings lost `set default-voip-alg-mode kernel-helper-based`']);
+    expect(r.changes.map((c) => describeChange(c))).toEqual(['fw1: session-helper → sip-alg; system settings lost `set default-voip-alg-mode kernel-helper-based`']);
 
     r = applyRun(r.state, report(3, [row('fw1'), row('fw3')]), { complete: true });
-    expect(r.changes.map(describeChange)).toEqual([`fw3: reachable again (down since ${at(1)}): sip-alg`, 'fw2: no longer in the inventory']);
+    expect(r.changes.map((c) => describeChange(c))).toEqual([`fw3: reachable again (down since ${at(1)}): sip-alg`, 'fw2: no longer in the inventory']);
     expect(r.state.history).toHaveLength(4);
     expect(r.state.runs.map((x) => x.id)).toEqual(['run-1', 'run-2', 'run-3']);
+  });
+
+  it('a firewall that could not be read: the whole message for the operator, the chat summary for Slack (no address, no user)', () => {
+    const error = { kind: 'auth-failed' as const, message: 'authentication failed for user "sipcheck" on fw1 (192.0.2.1:22)' };
+    const change = { kind: 'unreachable' as const, firewall: 'fw1', error };
+    expect(describeChange(change)).toBe('fw1: could not be read (auth-failed: authentication failed for user "sipcheck" on fw1 (192.0.2.1:22))');
+    expect(describeChange(change, 'chat')).toBe("fw1: could not be read (auth-failed: SSH authentication failed: the firewall refused the bot's login.)");
+    // Recorded with its own chat summary (a sweep row does), that one is told.
+    expect(describeChange({ ...change, error: { ...error, chat: 'The firewall is unreachable from the bot.' } }, 'chat')).toBe('fw1: could not be read (auth-failed: The firewall is unreachable from the bot.)');
   });
 
   it('a recovery says what actually changed: a fixed password is a login that works again, not "reachable again"', () => {
@@ -74,7 +83,7 @@ describe('applyRun: drift between sweeps', () => {
     let r = applyRun(emptyState(), report(1, [row('fw1'), row('fw2'), row('fw3')]), { complete: true });
     r = applyRun(r.state, report(2, [row('fw1', { handler: null, error: badPassword }), row('fw2', { handler: null, error: { kind: 'host-key-mismatch', message: 'SSH host key of fw2 does not match' } }), row('fw3', { handler: null, error: { kind: 'permission-denied', message: 'Command fail' } })]), { complete: true });
     r = applyRun(r.state, report(3, [row('fw1'), row('fw2'), row('fw3')]), { complete: true });
-    expect(r.changes.map(describeChange)).toEqual([
+    expect(r.changes.map((c) => describeChange(c))).toEqual([
       `fw1: login works again (refused since ${at(2)}): sip-alg`,
       `fw2: host key matches the pinned one again (host-key-mismatch since ${at(2)}): sip-alg`,
       `fw3: readable again (permission-denied since ${at(2)}): sip-alg`,

@@ -130,7 +130,7 @@ describe('the change journal in Redis, shared by replicas', () => {
     const b = await store();
     const stored = await raw(b);
     expect(Object.keys(stored)).toEqual([p.id]);
-    expect(JSON.parse(stored[p.id])).toMatchObject({ changeId: p.id, firewall: 'fw01', vdom: 'root', host: '127.0.0.1', port: fw.entry.port, commands: p.option.commands });
+    expect(JSON.parse(stored[p.id])).toMatchObject({ changeId: p.id, firewall: 'fw01', vdom: 'root', device: `127.0.0.1:${fw.entry.port}`, commands: p.option.commands });
 
     const service = checksOnB(b, new RedisChangeJournal(b), auditOf('b'));
     const partial = await check(service);

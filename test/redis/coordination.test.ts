@@ -224,7 +224,7 @@ describe('Redis coordination', () => {
         store: new RedisFleetStore(s),
         scope: { kind: 'all' },
         everyMs: HOUR,
-        post: async (changes) => void posted.push(...changes.map(describeChange)),
+        post: async (changes) => void posted.push(...changes.map((c) => describeChange(c))),
         destination: '<#C0WATCH>',
         now: () => clock,
         setTimer: () => () => undefined,

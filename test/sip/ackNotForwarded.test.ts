@@ -164,6 +164,26 @@ describe('what the addresses allow to say', () => {
     expect(p.message).not.toContain("caller's leg");
   });
 
+  it('a routed call (no NAT in sight: both ends public): the legs carry the same addresses, so no leg is blamed', () => {
+    const FAR = '198.51.100.77:5060';
+    const PBX = '203.0.113.50:5060';
+    const head = (cseq: string, branch: string, toTag = ';tag=d1') => ['Via: SIP/2.0/UDP 198.51.100.77:5060;branch=' + branch, 'From: <sip:+441632960555@voip.example.net>;tag=v1', `To: <sip:4001@pbx.example.com>${toTag}`, 'Call-ID: routed1@198.51.100.77', `CSeq: ${cseq}`];
+    const ok = sipMessage('SIP/2.0 200 OK', [...head('7 INVITE', 'z9hG4bK-r1-1'), 'Contact: <sip:4001@203.0.113.50:5060>']);
+    const ack = sipMessage('ACK sip:4001@203.0.113.50:5060 SIP/2.0', [...head('7 ACK', 'z9hG4bK-r1-2'), 'Max-Forwards: 70']);
+    const records: DebugRecordSpec[] = [
+      { ts: '2024-05-02 12:00:00.000', port: 30, src: FAR, dst: PBX, message: sipMessage('INVITE sip:4001@203.0.113.50:5060 SIP/2.0', [...head('7 INVITE', 'z9hG4bK-r1-1', ''), 'Contact: <sip:+441632960555@198.51.100.77:5060>']) },
+      { ts: '2024-05-02 12:00:03.000', port: 30, src: PBX, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:03.030', port: 30, src: FAR, dst: PBX, message: ack },
+      { ts: '2024-05-02 12:00:03.500', port: 30, src: PBX, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:04.500', port: 30, src: PBX, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:06.500', port: 30, src: PBX, dst: FAR, message: ok },
+    ];
+    const p = analyse([debugLog(records)]).summary().problems.find((x) => x.kind === 'ack-not-forwarded')!;
+    expect(p.message).toContain('The ACK was logged going to the callee (198.51.100.77:5060 -> 203.0.113.50:5060); with no NAT seen in this call both legs carry the same addresses, so the debug cannot tell whether the FortiGate forwarded it or it was lost beyond.');
+    expect(p.message).not.toContain("callee's leg too");
+    expect(p.message).not.toContain("caller's leg");
+  });
+
   it('a debug without the address lines: said plainly', () => {
     const log = callLog('x1', [[0, 'ok'], [40, 'ack'], [500, 'ok'], [1500, 'ok'], [3500, 'ok']])
       .split('\n')

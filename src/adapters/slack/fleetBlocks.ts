@@ -3,8 +3,9 @@
  * then the summary (counts, exceptions first, the table grouped by handler). Within SLACK_LIMITS by
  * construction: what does not fit says the CSV/JSON attachments have everything.
  */
+import { storedErrorForChat } from '../../errors';
 import { describeChange, type DriftChange } from '../../fleet/drift';
-import { chatMessageOf, countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
+import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
 import type { SweepReport, SweepRequest, SweepRow } from '../../fleet/types';
 import { countOf } from '../../report/plural';
 import { deviceValue, encodeButtonValue, escapeMrkdwn, fallbackText, fallbackTextWithMention, mrkdwn, SLACK_LIMITS, truncate, userMention, type KnownBlock, type SlackMessage } from './blocks';
@@ -26,7 +27,7 @@ function section(text: string): KnownBlock {
 
 /** An exception as chat shows it: a firewall that could not be read gets the chat summary (no address, user, path). */
 function chatExceptionLine(r: SweepRow): string {
-  return r.error ? `${r.name}: ${r.error.kind}: ${chatMessageOf(r.error)}` : exceptionLine(r);
+  return r.error ? `${r.name}: ${r.error.kind}: ${storedErrorForChat(r.error)}` : exceptionLine(r);
 }
 
 /** A table row with the firewall's own values (hostname, version, VDOM names) as inert inline code. */
@@ -110,11 +111,11 @@ export function buildWatchChangesMessage(changes: DriftChange[], report: SweepRe
   const head = `SIP drift watch: ${countOf(changes.length, 'change')} in the sweep of ${countOf(report.rows.length, 'firewall')} at ${report.generatedAt}${partText}`;
   const blocks: KnownBlock[] = [section(`:rotating_light: *${escapeMrkdwn(head)}*`)];
   for (const change of changes.slice(0, CHANGES_PER_MESSAGE)) {
-    const text = describeChange(change);
+    const text = describeChange(change, 'chat');
     blocks.push(section(escapeMrkdwn(text.length > 2500 ? `${text.slice(0, 2500)}…` : text)));
     const button = buttonFor(change);
     if (button) blocks.push(button);
   }
-  const plain = `${head}\n${changes.map(describeChange).join('\n')}`;
+  const plain = `${head}\n${changes.map((c) => describeChange(c, 'chat')).join('\n')}`;
   return { text: fallbackText(plain.length > SLACK_LIMITS.messageText ? `${plain.slice(0, SLACK_LIMITS.messageText - 1)}…` : plain), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
