@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/check/audit';
@@ -194,7 +194,7 @@ describe('the next check of a firewall assesses a change cut mid-way', () => {
 
   it('an entry of another firewall is left alone, and the check sends exactly what it sends without a change journal', async () => {
     await setup();
-    const other = { changeId: 'chg-0ther000', firewall: 'fw02', vdom: 'root', startedAt: '2026-12-06T02:00:00.000Z', commands: [], basis: { policies: {}, profiles: {}, sipHelpers: [] }, expected: { policies: {}, profiles: {}, sipHelpers: [] }, host: '10.9.9.9', port: 22 };
+    const other = { changeId: 'chg-0ther000', firewall: 'fw02', vdom: 'root', startedAt: '2026-12-06T02:00:00.000Z', commands: [], basis: { policies: {}, profiles: {}, sipHelpers: [] }, expected: { policies: {}, profiles: {}, sipHelpers: [] }, device: '10.9.9.9:22' };
     await journal.begin(other);
     const without = await check(checks(null), 'fw01 seconds=1');
     const withJournal = await check(checks(), 'fw01 seconds=1');
@@ -227,6 +227,21 @@ describe('the next check of a firewall assesses a change cut mid-way', () => {
 });
 
 describe('recovery without Redis', () => {
+  it('a VDOM the check\'s account may not enter: the entry is unread (said, kept), and the check goes on to its verdict and capture', async () => {
+    // fw-multi-vdom with an access profile that refuses `edit voice` (a read account limited to its own VDOM).
+    const restricted = join(mkdtempSync(join(tmpdir(), 'sip-vdom-refused-')), 'fw-vdom-refused.txt');
+    writeFileSync(restricted, readFileSync(MULTI_VDOM, 'utf8').replace('vdoms: [root, voice]\n', 'vdoms: [root, voice]\nrefusedCommands:\n  - edit voice\n'));
+    await setup(restricted);
+    await journal.begin({ changeId: 'chg-v01ce001', firewall: 'fw01', vdom: 'voice', startedAt: '2026-12-06T02:00:00.000Z', commands: [], basis: { policies: {}, profiles: {}, sipHelpers: [] }, expected: { mode: 'proxy-based', policies: {}, profiles: {}, sipHelpers: [] } });
+    const { reporter, lines } = await check(checks(), 'fw01 vdom=root seconds=1');
+    expect(reporter.notes.find((n) => n.includes('chg-v01ce001'))).toMatch(/\(VDOM voice\), cut mid-way .* could not be assessed: VDOM voice could not be read \([^)]+\)\. Its journal entry is kept/);
+    // The check itself ran to its end: verdict, capture, debug reset.
+    expect(reporter.finalResult?.verdict.vdoms.map((v) => v.name)).toEqual(['root']);
+    expect(lines).toContain('diagnose debug enable');
+    expect(reporter.finalResult?.capture.debugReset).toBe(true);
+    expect((await journal.pending()).map((e) => e.changeId)).toEqual(['chg-v01ce001']);
+  });
+
   it('at start-up: the change journal beside SIP_CHECK_JOURNAL is read, the unit assessed with the read-only account, logged and audited', async () => {
     await setup();
     const p = await cutChange();
