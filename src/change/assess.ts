@@ -1,6 +1,5 @@
 import type { AuditRecord } from '../check/audit';
 import { readGlobalVdoms } from '../check/vdoms';
-import type { FirewallEntry } from '../config/types';
 import { COMMANDS, vdomModeIsMulti } from '../fortios/cli';
 import { parseSystemStatus } from '../fortios/parsers';
 import { normaliseCommand } from '../fortios/transcript';
@@ -8,7 +7,7 @@ import type { CommandResult, FortiSession } from '../fortigate/types';
 import { chatErrorSummary, toCheckError } from '../errors';
 import { configOnly } from '../verdict/applyCli';
 import { readFacts, type Facts } from '../verdict/facts';
-import { entriesOf, type ChangeAssessment, type ChangeJournal, type ChangeJournalEntry } from './journal';
+import type { ChangeAssessment, ChangeJournal, ChangeJournalEntry } from './journal';
 import { CONFIG_READS, assessChange, snapshotOf } from './plan';
 
 /**
@@ -79,6 +78,23 @@ export function vdomReader(session: Pick<FortiSession, 'enterVdom' | 'leaveConte
     }
     return out;
   };
+}
+
+/**
+ * What `readConfig` read on a session, and one more VDOM on it: the VDOM list (under `config global`) is read only
+ * when a VDOM not read yet is asked for, once.
+ */
+export function unitOf(session: FortiSession, read: { outputs: readonly CommandResult[]; multiVdom: boolean }): UnitReads {
+  const run = (command: string) => session.run(command);
+  const listing: CommandResult[] = [];
+  let known: Promise<string[]> | undefined;
+  const list = () =>
+    (known ??= readGlobalVdoms(session, async (command) => {
+      const r = await run(command);
+      listing.push(r);
+      return r;
+    }, listing));
+  return { outputs: read.outputs, multiVdom: read.multiVdom, readVdom: vdomReader(session, run, list) };
 }
 
 /** A session of its own (start-up, recovery): status, the global reads (and the VDOM list), read-only lines only. */
@@ -177,16 +193,4 @@ export async function assessEntries(entries: readonly ChangeJournalEntry[], unit
     out.push({ changeId: j.changeId, firewall: j.firewall, vdom: j.vdom, state, differences, text });
   }
   return out;
-}
-
-/** The journal entries of one firewall, read on a session of its own (read-only account) and judged. */
-export async function assessPendingChanges(deps: { entry: FirewallEntry; openSession: (entry: FirewallEntry) => Promise<FortiSession>; journal: ChangeJournal; audit: AssessAudit; via?: string; log?: AssessContext['log'] }): Promise<ChangeAssessment[]> {
-  const pending = entriesOf(await deps.journal.pending(), deps.entry);
-  if (!pending.length) return [];
-  const session = await deps.openSession(deps.entry);
-  try {
-    return await assessEntries(pending, await readUnit(session), { journal: deps.journal, audit: deps.audit, via: deps.via ?? 'start-up', ...(deps.log ? { log: deps.log } : {}) });
-  } finally {
-    await session.close();
-  }
 }

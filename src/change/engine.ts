@@ -1,21 +1,20 @@
 import type { CheckLimits, FirewallEntry } from '../config/types';
 import { deviceKey, type DeviceLocks } from '../check/locks';
 import type { SessionOpener } from '../check/run';
-import { readGlobalVdoms } from '../check/vdoms';
 import { chatErrorSummary, toCheckError } from '../errors';
 import { parseConfig, tokenizeConfigLine } from '../fortios/configParser';
-import type { CommandResult, FortiSession } from '../fortigate/types';
+import type { FortiSession } from '../fortigate/types';
 import { applyCliLines } from '../verdict/applyCli';
 import { decide, HANDLER_LABEL } from '../verdict/decide';
 import type { Facts } from '../verdict/facts';
 import type { OverallHandler } from '../verdict/types';
 import { changeAccess, writeEntry } from './access';
 import type { ChangeAudit, ChangeProposal } from './approvals';
-import { assessEntries, readConfig, vdomReader } from './assess';
+import { assessEntries, readConfig, unitOf } from './assess';
 import { entriesOf, type ChangeJournal } from './journal';
 import { backupCommand, inverseLines, pathId, snapshotDiff, snapshotOf, touchedPaths, writeViolation, type TouchedPath } from './plan';
 
-export { assessPendingChanges, readConfig } from './assess';
+export { readConfig } from './assess';
 
 /**
  * Applies one approved change (issue 24): under the firewall's lock (the same lock as checks: never while a check
@@ -136,15 +135,7 @@ export async function runChange(proposal: ChangeProposal, deps: ChangeDeps): Pro
     // first. Complete or absent: cleared, and this one goes on. Partial (or unreadable): refused, nothing typed.
     const earlier = entriesOf(await deps.journal.pending(), entry).filter((e) => e.changeId !== proposal.id);
     if (earlier.length) {
-      const s = session;
-      const outputs: CommandResult[] = [];
-      const listed = async () => readGlobalVdoms(s, async (c) => {
-        const r = await s.run(c);
-        outputs.push(r);
-        return r;
-      }, outputs);
-      let known: Promise<string[]> | undefined;
-      const found = await assessEntries(earlier, { outputs: before.outputs, multiVdom: before.multiVdom, readVdom: vdomReader(s, (c) => s.run(c), () => (known ??= listed())) }, { journal: deps.journal, audit: deps.audit, via: `change ${proposal.id}`, userId: proposal.approvedBy });
+      const found = await assessEntries(earlier, unitOf(session, before), { journal: deps.journal, audit: deps.audit, via: `change ${proposal.id}`, userId: proposal.approvedBy });
       for (const f of found) if (f.state === 'complete' || f.state === 'absent') await say({ step: 'read', text: f.text });
       const blocking = found.filter((f) => f.state === 'partial' || f.state === 'unread');
       if (blocking.length) {

@@ -5,7 +5,8 @@ import { AuditLog } from '../../src/check/audit';
 import { FirewallLocks } from '../../src/check/locks';
 import type { Requester } from '../../src/check/types';
 import { ChangeDesk, type ChangeProposal } from '../../src/change/approvals';
-import { assessPendingChanges, readConfig, runChange, type ChangeDeps, type ChangeStep } from '../../src/change/engine';
+import { readConfig, runChange, type ChangeDeps, type ChangeStep } from '../../src/change/engine';
+import { recoverUnfinishedChanges } from '../../src/change/recovery';
 import { FileChangeJournal } from '../../src/change/journal';
 import { writeViolation } from '../../src/change/plan';
 import type { FirewallEntry } from '../../src/config/types';
@@ -176,7 +177,7 @@ describe('an approved change, end to end on the simulator', () => {
     expect((await journal.pending()).map((e) => e.changeId)).toEqual([p.id]);
     fw.sim.setFaults({ dropOn: undefined });
     const writesBefore = fw.sim.state.configWrites.length;
-    const assessed = await assessPendingChanges({ entry: fw.entry, openSession: opener(), journal, audit });
+    const assessed = await recoverUnfinishedChanges({ journal, inventory: { source: 'test', firewalls: [fw.entry] }, openSession: opener(), audit, log: () => undefined, locks: new FirewallLocks(), via: 'start-up' });
     expect(assessed).toEqual([expect.objectContaining({ changeId: p.id, state: 'partial', text: expect.stringContaining('policy 2') })]);
     expect(fw.sim.state.configWrites.length).toBe(writesBefore);
     expect(auditLines().some((r) => r.event === 'recovery' && r.outcome === 'partial')).toBe(true);

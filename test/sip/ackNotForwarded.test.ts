@@ -142,22 +142,29 @@ describe('the crossing allowance (one retransmission within 1 s of the ACK)', ()
 });
 
 describe('what the addresses allow to say', () => {
-  it('an ACK logged on the callee\'s leg itself (the 200 OK\'s path reversed): lost after the FortiGate, or not matched', () => {
-    // A provider calls a phone behind a VIP: the ALG logs both directions between 198.51.100.77 and 192.168.1.50.
+  /**
+   * The provider 198.51.100.77 calls `callee` (the phone's address as the ALG logs it): INVITE, 200 OK, the ACK 30 ms
+   * later, then the 200 OK retransmitted 3 times after it. The ACK problem of that call.
+   */
+  function ackProblemOfCallTo(callee: string, callId: string) {
     const FAR = '198.51.100.77:5060';
-    const DESK = '192.168.1.50:5060';
-    const head = (cseq: string, branch: string, toTag = ';tag=d1') => ['Via: SIP/2.0/UDP 198.51.100.77:5060;branch=' + branch, 'From: <sip:+441632960555@voip.example.net>;tag=v1', `To: <sip:4001@pbx.example.com>${toTag}`, 'Call-ID: vip1@198.51.100.77', `CSeq: ${cseq}`];
-    const ok = sipMessage('SIP/2.0 200 OK', [...head('7 INVITE', 'z9hG4bK-vip1-1'), 'Contact: <sip:4001@203.0.113.2:5060>']);
-    const ack = sipMessage('ACK sip:4001@192.168.1.50:5060 SIP/2.0', [...head('7 ACK', 'z9hG4bK-vip1-2'), 'Max-Forwards: 70']);
+    const head = (cseq: string, branch: string, toTag = ';tag=d1') => ['Via: SIP/2.0/UDP 198.51.100.77:5060;branch=' + branch, 'From: <sip:+441632960555@voip.example.net>;tag=v1', `To: <sip:4001@pbx.example.com>${toTag}`, `Call-ID: ${callId}@198.51.100.77`, `CSeq: ${cseq}`];
+    const ok = sipMessage('SIP/2.0 200 OK', [...head('7 INVITE', `z9hG4bK-${callId}-1`), 'Contact: <sip:4001@203.0.113.2:5060>']);
+    const ack = sipMessage(`ACK sip:4001@${callee} SIP/2.0`, [...head('7 ACK', `z9hG4bK-${callId}-2`), 'Max-Forwards: 70']);
     const records: DebugRecordSpec[] = [
-      { ts: '2024-05-02 12:00:00.000', port: 30, src: FAR, dst: DESK, message: sipMessage('INVITE sip:4001@192.168.1.50:5060 SIP/2.0', [...head('7 INVITE', 'z9hG4bK-vip1-1', ''), 'Contact: <sip:+441632960555@198.51.100.77:5060>']) },
-      { ts: '2024-05-02 12:00:03.000', port: 30, src: DESK, dst: FAR, message: ok },
-      { ts: '2024-05-02 12:00:03.030', port: 30, src: FAR, dst: DESK, message: ack },
-      { ts: '2024-05-02 12:00:03.500', port: 30, src: DESK, dst: FAR, message: ok },
-      { ts: '2024-05-02 12:00:04.500', port: 30, src: DESK, dst: FAR, message: ok },
-      { ts: '2024-05-02 12:00:06.500', port: 30, src: DESK, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:00.000', port: 30, src: FAR, dst: callee, message: sipMessage(`INVITE sip:4001@${callee} SIP/2.0`, [...head('7 INVITE', `z9hG4bK-${callId}-1`, ''), 'Contact: <sip:+441632960555@198.51.100.77:5060>']) },
+      { ts: '2024-05-02 12:00:03.000', port: 30, src: callee, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:03.030', port: 30, src: FAR, dst: callee, message: ack },
+      { ts: '2024-05-02 12:00:03.500', port: 30, src: callee, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:04.500', port: 30, src: callee, dst: FAR, message: ok },
+      { ts: '2024-05-02 12:00:06.500', port: 30, src: callee, dst: FAR, message: ok },
     ];
-    const p = analyse([debugLog(records)]).summary().problems.find((x) => x.kind === 'ack-not-forwarded')!;
+    return analyse([debugLog(records)]).summary().problems.find((x) => x.kind === 'ack-not-forwarded')!;
+  }
+
+  it('an ACK logged on the callee\'s leg itself (the 200 OK\'s path reversed): lost after the FortiGate, or not matched', () => {
+    // A phone behind a VIP: the ALG logs both directions between 198.51.100.77 and 192.168.1.50 (after the DNAT).
+    const p = ackProblemOfCallTo('192.168.1.50:5060', 'vip1');
     expect(p.message).toContain('an ACK came from 198.51.100.77:5060 but the 200 OK was still retransmitted 3 times after it (the last 3.5 s after it)');
     expect(p.message).toContain("The debug shows an ACK on the callee's leg too (198.51.100.77:5060 -> 192.168.1.50:5060, the 200 OK's path reversed): it was lost after the FortiGate, or the callee does not match it to its 200 OK.");
     expect(p.message).toContain("Check the ACK's Request-URI and Route against the 200 OK's Contact and Record-Route");
@@ -165,20 +172,7 @@ describe('what the addresses allow to say', () => {
   });
 
   it('a routed call (no NAT in sight: both ends public): the legs carry the same addresses, so no leg is blamed', () => {
-    const FAR = '198.51.100.77:5060';
-    const PBX = '203.0.113.50:5060';
-    const head = (cseq: string, branch: string, toTag = ';tag=d1') => ['Via: SIP/2.0/UDP 198.51.100.77:5060;branch=' + branch, 'From: <sip:+441632960555@voip.example.net>;tag=v1', `To: <sip:4001@pbx.example.com>${toTag}`, 'Call-ID: routed1@198.51.100.77', `CSeq: ${cseq}`];
-    const ok = sipMessage('SIP/2.0 200 OK', [...head('7 INVITE', 'z9hG4bK-r1-1'), 'Contact: <sip:4001@203.0.113.50:5060>']);
-    const ack = sipMessage('ACK sip:4001@203.0.113.50:5060 SIP/2.0', [...head('7 ACK', 'z9hG4bK-r1-2'), 'Max-Forwards: 70']);
-    const records: DebugRecordSpec[] = [
-      { ts: '2024-05-02 12:00:00.000', port: 30, src: FAR, dst: PBX, message: sipMessage('INVITE sip:4001@203.0.113.50:5060 SIP/2.0', [...head('7 INVITE', 'z9hG4bK-r1-1', ''), 'Contact: <sip:+441632960555@198.51.100.77:5060>']) },
-      { ts: '2024-05-02 12:00:03.000', port: 30, src: PBX, dst: FAR, message: ok },
-      { ts: '2024-05-02 12:00:03.030', port: 30, src: FAR, dst: PBX, message: ack },
-      { ts: '2024-05-02 12:00:03.500', port: 30, src: PBX, dst: FAR, message: ok },
-      { ts: '2024-05-02 12:00:04.500', port: 30, src: PBX, dst: FAR, message: ok },
-      { ts: '2024-05-02 12:00:06.500', port: 30, src: PBX, dst: FAR, message: ok },
-    ];
-    const p = analyse([debugLog(records)]).summary().problems.find((x) => x.kind === 'ack-not-forwarded')!;
+    const p = ackProblemOfCallTo('203.0.113.50:5060', 'routed1');
     expect(p.message).toContain('The ACK was logged going to the callee (198.51.100.77:5060 -> 203.0.113.50:5060); with no NAT seen in this call both legs carry the same addresses, so the debug cannot tell whether the FortiGate forwarded it or it was lost beyond.');
     expect(p.message).not.toContain("callee's leg too");
     expect(p.message).not.toContain("caller's leg");
