@@ -17,6 +17,7 @@ import { FakeSlack, signSlackRequest } from '../support/fakeSlack';
 import { DEMO_SCENARIO } from '../support/harness';
 import { closeReadOnly } from '../support/readOnly';
 import { closedPort } from '../fortigate/support/miniSshServer';
+import { parseableKeyPair } from '../support/sshKeys';
 
 jest.setTimeout(180_000);
 
@@ -77,7 +78,7 @@ describe('no secret the bot holds appears anywhere it writes (main.ts wiring, su
 
   beforeAll(async () => {
     cwd = mkdtempSync(path.join(os.tmpdir(), 'sip-check-sweep-'));
-    const key = utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-cbc', rounds: 16 });
+    const key = parseableKeyPair(() => utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-cbc', rounds: 16 }), PASSPHRASE);
     writeFileSync(path.join(cwd, 'fw02.key'), key.private, { mode: 0o600 });
     // The private key file's body lines are secrets too.
     keyLines = key.private.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));

@@ -24,6 +24,7 @@ import { FakeSlack, signSlackRequest, TEST_PACING } from '../support/fakeSlack';
 import { recordingLogger, testChannelQueue } from '../adapters/slack/fixtures';
 import { DEMO_SCENARIO, MemoryJournal, PASSWORD_ENV, TEST_PASSWORD, testLimits } from '../support/harness';
 import { closeReadOnly, expectReadOnly } from '../support/readOnly';
+import { parseableKeyPair } from '../support/sshKeys';
 
 const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
 const BOT_TOKEN = 'xoxb-e2e-bot-token-value';
@@ -44,7 +45,7 @@ describe('slash command to thread, end to end (Bolt HTTP + service + SSH to the 
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'sip-check-slack-e2e-'));
-    const key = utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-cbc', rounds: 16 });
+    const key = parseableKeyPair(() => utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-cbc', rounds: 16 }), PASSPHRASE);
     const keyFile = path.join(dir, 'fw02.key');
     writeFileSync(keyFile, key.private, { mode: 0o600 });
     sims = [

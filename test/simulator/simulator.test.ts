@@ -4,6 +4,7 @@ import { Client, utils } from 'ssh2';
 import { COMMANDS, MAX_ADMINS } from '../../src/fortios/cli';
 import { DEFAULT_HOST_KEY, DEFAULT_HOST_KEY_FINGERPRINT, loadScenario, parseScenario } from '../../src/simulator';
 import { connect, login, openShell, useSimulators } from './sshShell';
+import { parseableKeyPair } from '../support/sshKeys';
 
 const MULTI_VDOM = `---
 vdoms: [root, voice]
@@ -218,7 +219,7 @@ describe('FortiGateSimulator: login', () => {
   });
 
   it('serves another host key when given one', async () => {
-    const key = utils.generateKeyPairSync('ecdsa', { bits: 256 });
+    const key = parseableKeyPair(() => utils.generateKeyPairSync('ecdsa', { bits: 256 }));
     const sim = await startSim({ hostKey: key.private });
     const parsed = utils.parseKey(key.public);
     if (parsed instanceof Error) throw parsed;
@@ -243,8 +244,8 @@ describe('FortiGateSimulator: login', () => {
   });
 
   it('accepts a registered public key and refuses another one', async () => {
-    const good = utils.generateKeyPairSync('ed25519');
-    const other = utils.generateKeyPairSync('ed25519');
+    const good = parseableKeyPair(() => utils.generateKeyPairSync('ed25519'));
+    const other = parseableKeyPair(() => utils.generateKeyPairSync('ed25519'));
     const sim = await startSim({ users: [{ username: 'svc-sip', publicKeys: [good.public] }] });
     const shell = await login(sim.port, { username: 'svc-sip', password: undefined, privateKey: good.private });
     track(shell);

@@ -1,21 +1,20 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Server, utils, type Algorithms, type AuthContext, type Connection } from 'ssh2';
 import { fingerprintOf } from '../../../src/fortigate/hostKey';
+import { parseableKeyPair } from '../../support/sshKeys';
 
 /**
  * A bare ssh2 server for connect-level tests (host key, authentication, algorithms). It records every
  * authentication attempt, which the FortiGate simulator does not, so "no credential was sent" is observable.
  */
 
-/** An ed25519 host key that ssh2 itself can parse (about 1 in 256 generated keys is not: mscdex/ssh2#1513). */
+/** An ed25519 host key that ssh2 itself can parse (see parseableKeyPair). */
 export function makeHostKey(): { pem: string; fingerprint: string } {
-  for (;;) {
-    const { private: pem } = utils.generateKeyPairSync('ed25519');
-    const parsed = utils.parseKey(pem);
-    if (parsed instanceof Error) continue;
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    return { pem, fingerprint: fingerprintOf(key.getPublicSSH()) };
-  }
+  const { private: pem } = parseableKeyPair(() => utils.generateKeyPairSync('ed25519'));
+  const parsed = utils.parseKey(pem);
+  if (parsed instanceof Error) throw parsed;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  return { pem, fingerprint: fingerprintOf(key.getPublicSSH()) };
 }
 
 export interface MiniServerOptions {
