@@ -373,6 +373,14 @@ export class FakeSlack {
     return fault;
   }
 
+  /** Undoes `takeFault` for a call refused before its fault applied. */
+  private giveBackFault(method: string, fault: Fault): void {
+    if (fault.times === undefined) return;
+    const current = this.faults.get(method);
+    if (!current) this.faults.set(method, { ...fault, times: 1 });
+    else if (current.times !== undefined && current.kind === fault.kind) this.faults.set(method, { ...current, times: current.times + 1 });
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', this.baseUrl);
@@ -405,6 +413,9 @@ export class FakeSlack {
     }
     const pacedWait = PACED_METHODS.has(method) ? this.pace(channelOf(body)) : 0;
     if (pacedWait > 0) {
+      // Refused before the fault could apply: the fault is left for the retry, so a test's one-shot fault is not used
+      // up by a 429 it did not ask for. (A slow fault has applied: its delay was served.)
+      if (fault && fault.kind !== 'slow') this.giveBackFault(method, fault);
       this.recorded.push({ method, token: callToken, body, ok: false, error: 'ratelimited', paced: true });
       // Slack sends whole seconds.
       res.writeHead(429, { 'retry-after': String(Math.max(1, Math.ceil(pacedWait / 1000))), 'content-type': 'application/json' });

@@ -35,6 +35,22 @@ describe('one channel, paced', () => {
     await expect(client.chat.postMessage({ channel: 'C0OTHER', text: 'elsewhere' })).resolves.toMatchObject({ ok: true });
   });
 
+  it('a post refused for the pace leaves a fault the test injected for the retry', async () => {
+    // A pace no test outruns: the second post in the channel is always refused.
+    const slow = await FakeSlack.start({ pacing: { intervalMs: 600_000, burst: 1 } });
+    try {
+      const client = new webApi.WebClient(TOKEN, { slackApiUrl: slow.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, logger: recordingLogger() });
+      await client.chat.postMessage({ channel: 'C0FAULT', text: 'first' });
+      slow.setFault('chat.postMessage', { kind: 'error', error: 'msg_too_long', times: 1 });
+      await expect(client.chat.postMessage({ channel: 'C0FAULT', text: 'paced' })).rejects.toBeInstanceOf(webApi.WebAPIRateLimitedError);
+      // Another channel's post is the retry that meets the fault, once.
+      await expect(client.chat.postMessage({ channel: 'C0ELSE', text: 'meets the fault' })).rejects.toMatchObject({ data: { error: 'msg_too_long' } });
+      await expect(client.chat.postMessage({ channel: 'C0THIRD', text: 'after it' })).resolves.toMatchObject({ ok: true });
+    } finally {
+      await slow.close();
+    }
+  });
+
   function reporterDeps(channelQueue: ChannelQueue): SlackReporterDeps {
     const client = postingClient();
     return { client, progressClient: client, logger: recordingLogger(), clock: () => 0, maxSeconds: 120, channelQueue, schedule: () => () => undefined };
