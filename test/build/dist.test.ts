@@ -7,11 +7,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { BotProcess } from '../support/bot';
+import { unusedPort } from '../support/ports';
 
 jest.setTimeout(180_000);
 
@@ -22,15 +22,6 @@ function jsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
     return statSync(full).isDirectory() ? jsFiles(full) : full.endsWith('.js') ? [full] : [];
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 
@@ -64,7 +55,7 @@ describe('the built bot (what the image runs)', () => {
   });
 
   test('dist/main.js runs the terminal demo end to end and serves /healthz; the HEALTHCHECK script agrees', async () => {
-    const port = await freePort();
+    const port = await unusedPort();
     const bot = new BotProcess(app, { SIP_CHECK_METRICS_PORT: String(port) }, [path.join(dist, 'main.js')]);
     try {
       await bot.waitFor(/type `\/sip-check help`/);

@@ -14,6 +14,11 @@ import { CheckError } from '../../src/errors';
 import type { TaskRunner } from '../../src/workers/pool';
 
 jest.setTimeout(30_000);
+/**
+ * Every command of these checks waits at most this long: long enough that a stall of a loaded 2-core CI machine is
+ * not taken for a hang (0.8 s left little room), short enough that the hang rows stay quick.
+ */
+const HANG_TIMEOUT_MS = 2000;
 
 describe('a check cut short still answers from what was read', () => {
   let fw: SimulatedFirewall | undefined;
@@ -65,20 +70,20 @@ describe('a check cut short still answers from what was read', () => {
   });
 
   test('a command hangs before the capture (debug already being set up): verdict, no capture, debug reset', async () => {
-    const { outcome, reporter, result } = await check({ faults: { hangOn: 'diagnose debug application sip' }, limits: { commandTimeoutMs: 800 } });
+    const { outcome, reporter, result } = await check({ faults: { hangOn: 'diagnose debug application sip' }, limits: { commandTimeoutMs: HANG_TIMEOUT_MS } });
     expect(outcome.debugReset).toBe(true);
     expect(result.verdict.handler).toBe('sip-alg');
     expect(result.cutShort).toMatchObject({ kind: 'timeout', phase: 'before-capture' });
     expect(result.cutShort!.reason).toContain('`diagnose debug application sip -1`');
     expect(result.capture.stoppedBy).toBe('not-run');
     expect(result.sip.messages).toBe(0);
-    expect(reporter.notes[0]).toMatch(/^The check was cut short before the SIP capture: fw01: no prompt within 0\.8 s after `diagnose debug application sip -1`/);
+    expect(reporter.notes[0]).toMatch(/^The check was cut short before the SIP capture: fw01: no prompt within 2 s after `diagnose debug application sip -1`/);
     expect(JSON.stringify(buildVerdictMessage(result).blocks)).toContain('Capture: none (the check was cut short before it); debug disabled and reset on the firewall (confirmed)');
   });
 
   test('the closing diagnose debug disable hangs: the whole capture is summarised, the cut named after it', async () => {
     const { result, reporter } = await check({
-      limits: { commandTimeoutMs: 800 },
+      limits: { commandTimeoutMs: HANG_TIMEOUT_MS },
       onProgress: (u, f) => {
         if (u.phase === 'capturing') f.sim.setFaults({ hangOn: 'diagnose debug disable' });
         if (u.phase === 'cleaning-up') f.sim.setFaults({ hangOn: undefined });
@@ -91,7 +96,7 @@ describe('a check cut short still answers from what was read', () => {
 
   test('the diagnose debug reset after a complete capture hangs: cut short after the capture, reset on a new session', async () => {
     const { result, reporter, outcome } = await check({
-      limits: { commandTimeoutMs: 800 },
+      limits: { commandTimeoutMs: HANG_TIMEOUT_MS },
       onProgress: (u, f) => {
         if (u.phase === 'capturing') f.sim.setFaults({ hangOn: 'diagnose debug reset' });
         if (u.phase === 'cleaning-up') f.sim.setFaults({ hangOn: undefined });

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import net from 'node:net';
 import type { FirewallEntry } from '../../src/config/types';
 import { FortiGateSimulator, loadScenario } from '../../src/simulator';
 import { DEMO_SCENARIO, PASSWORD_ENV, TEST_PASSWORD } from '../support/harness';
+import { unusedPort } from '../support/ports';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'verdict');
 const SCENARIOS = path.join(__dirname, '..', '..', 'src', 'simulator', 'scenarios');
@@ -38,14 +38,8 @@ export function entryFor(name: string, port: number, fingerprint: string, extra:
   };
 }
 
-/** A port nothing listens on (bound, then closed). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A port nothing listens on, and nothing will take by chance (see unusedPort). */
+export const closedPort = unusedPort;
 
 /**
  * fw-alg, fw-helper, fw-none, fw-mismatch (each handler), fw-down (nothing listens), fw-badpass (the inventory's
@@ -55,7 +49,9 @@ export async function startFleet(): Promise<Fleet> {
   const sims: FortiGateSimulator[] = [];
   const entries: FirewallEntry[] = [];
   const start = async (name: string, scenario: string, opts: { password?: string; tags?: string[] } = {}) => {
-    const sim = new FortiGateSimulator({ scenario: loadScenario(scenario), users: [{ username: 'admin', password: opts.password ?? TEST_PASSWORD }] });
+    // A port below the ephemeral range: a test that closes this unit and starts it again on its port, or expects
+    // it unreachable, cannot find another process's listen(0) there.
+    const sim = new FortiGateSimulator({ scenario: loadScenario(scenario), users: [{ username: 'admin', password: opts.password ?? TEST_PASSWORD }], port: await unusedPort() });
     const port = await sim.start();
     sims.push(sim);
     entries.push(entryFor(name, port, sim.hostKeyFingerprint, opts.tags ? { tags: opts.tags } : {}));

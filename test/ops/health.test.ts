@@ -157,7 +157,8 @@ describe('health and metrics', () => {
       service: new StubService(['fw01']),
       slackApiUrl: fake.apiUrl,
       logger: recordingLogger(),
-      clientPingTimeout: 200,
+      // Generous: a loaded machine's stall must not look like a dead link (which would make /healthz 503 again).
+      clientPingTimeout: 5000,
       postRetryConfig: { retries: 0 },
       onConnectionChange: (c) => (connected = c),
     });

@@ -74,11 +74,12 @@ describe('Redis coordination', () => {
 
   test('a lease is renewed while held, and a stale owner is fenced off once another took the device', async () => {
     const s = await store();
-    const a = new RedisDeviceLocks(s, { leaseMs: 1500 });
+    // Renewed every second: a stall of this process under 2 s (a loaded CI machine) cannot let it lapse.
+    const a = new RedisDeviceLocks(s, { leaseMs: 3000 });
     const got = await a.tryAcquire('fw:22', holder('c1'));
     if (!('lease' in got)) throw new Error('expected a lease');
-    // Three lease lengths later it is still held: the renewals kept it.
-    await new Promise((r) => setTimeout(r, 4500));
+    // More than two lease lengths later it is still held: the renewals kept it.
+    await new Promise((r) => setTimeout(r, 6500));
     expect((await s.client.pttl('sip-check:lock:fw:22')) > 0).toBe(true);
     await got.lease.confirm();
     // Simulate a stall: the key vanished (expired) and another replica took the device.

@@ -80,7 +80,7 @@ describe('two replicas on one Redis', () => {
       SIP_CHECK_INVENTORY: inventory(dir),
       SIP_CHECK_CONSOLE_USER: USER,
       SIP_CHECK_REDIS_URL: redis.url,
-      SIP_CHECK_LOCK_LEASE_MS: '2000',
+      SIP_CHECK_LOCK_LEASE_MS: '3000', // renewed every second: a replica stalled for 2 s on a loaded machine keeps it
       SIP_CHECK_COMMAND_TIMEOUT_MS: '5000',
       [PASSWORD_ENV]: TEST_PASSWORD,
       ...env,

@@ -4,7 +4,6 @@
  * an unreachable Slack is said once, in our words. Against a real CONNECT proxy on loopback and the fake Slack.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from '@slack/bolt';
@@ -14,6 +13,7 @@ import type { HandleOutcome } from '../../../src/check/service';
 import { BotProcess } from '../../support/bot';
 import { ConnectProxy } from '../../support/connectProxy';
 import { FakeSlack } from '../../support/fakeSlack';
+import { unusedPort as closedPort } from '../../support/ports';
 import { StubService } from './fixtures';
 
 jest.setTimeout(60_000);
@@ -138,12 +138,3 @@ describe('Slack unreachable', () => {
     expect(events[1]).toBe(`up ${fake.apiUrl}`);
   });
 });
-
-/** A loopback port that was free a moment ago: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

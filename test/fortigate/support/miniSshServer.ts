@@ -1,6 +1,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Server, utils, type Algorithms, type AuthContext, type Connection } from 'ssh2';
 import { fingerprintOf } from '../../../src/fortigate/hostKey';
+import { unusedPort } from '../../support/ports';
 import { parseableKeyPair } from '../../support/sshKeys';
 
 /**
@@ -99,11 +100,5 @@ export async function silentServer(): Promise<{ port: number; close: () => Promi
   };
 }
 
-/** A port nobody listens on (bound, read, released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port nobody listens on, and nothing will take by chance (see unusedPort). */
+export const closedPort = unusedPort;
