@@ -169,8 +169,8 @@ export const COMPILED_DIR = path.join(OUT_DIR, 'dist');
 let compiled = false;
 
 /**
- * Transpiles all of src/ to plain JS under bench/out/dist, the tree kept (a module may import from any folder:
- * transpiling one folder alone left `src/sip`'s import of `report/plural` unresolved); once per run. Returns the folder.
+ * Transpiles all of src/ to plain JS under bench/out/dist, the tree kept (a module may import from any folder: transpiling
+ * one folder alone once left an import of another folder unresolved); once per run. Returns the folder.
  */
 export function compiledSrc(): string {
   if (compiled) return COMPILED_DIR;

@@ -9,7 +9,7 @@ import { jsonWithoutControls } from './report/controls';
 import { renderFullReport } from './report/fullReport';
 import { SipLineSplitter, type CapturedSipMessage } from './sip/index';
 import type { SipLadder } from './sip/types';
-import { countOf } from './report/plural';
+import { countOf } from './plural';
 
 /**
  * `sip-check analyze FILE... [--json] [--pcap OUT]`: the verdict and SIP summary of pasted CLI transcripts, offline.

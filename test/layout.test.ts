@@ -83,4 +83,14 @@ describe('layout of src/', () => {
     }
     expect(crossings).toEqual([]);
   });
+
+  it('keeps the pure core free of the renderings (report/ and the adapters draw from the core, not the reverse)', () => {
+    const pure = ['fortios', 'sip', 'verdict', 'pcap'];
+    const crossings: string[] = [];
+    for (const [file, deps] of graph) {
+      if (!pure.includes(rel(file).split(path.sep)[0])) continue;
+      for (const dep of deps) if (rel(dep).split(path.sep)[0] === 'report') crossings.push(`${rel(file)} -> ${rel(dep)}`);
+    }
+    expect(crossings).toEqual([]);
+  });
 });

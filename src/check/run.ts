@@ -18,7 +18,7 @@ import { analyseConfig } from './analyse';
 import { putBackDebugSettings, readDebugState } from './debugState';
 import { inlineTasks, type TaskRunner } from '../workers/pool';
 import type { CaptureStats, CheckReporter, CheckRequest, CheckResult, ConfigVerdict, FileAttachment, ProgressUpdate } from './types';
-import { countOf } from '../report/plural';
+import { countOf } from '../plural';
 import { deviceKey } from './locks';
 
 /** Opens a prepared CLI session on a firewall (the FortiGate driver in production; the same driver in tests). */

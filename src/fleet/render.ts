@@ -5,7 +5,7 @@ import type { OverallHandler } from '../verdict/types';
 import type { DriftChange } from './drift';
 import { describeChange } from './drift';
 import type { Audience, SweepReport, SweepRow, SweepScope } from './types';
-import { countOf } from '../report/plural';
+import { countOf } from '../plural';
 
 /**
  * Platform-neutral renderings of a sweep: the `--json` object, CSV, and the plain-text summary (terminal,

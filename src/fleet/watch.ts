@@ -1,7 +1,7 @@
 import { toCheckError } from '../errors';
 import { applyRun, lastRun, type DriftChange, type FleetState, type Retention } from './drift';
 import { countsText } from './render';
-import { countOf } from '../report/plural';
+import { countOf } from '../plural';
 import type { FleetService } from './service';
 import type { FleetStore } from './store';
 import type { SweepReport, SweepScope } from './types';

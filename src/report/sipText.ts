@@ -1,5 +1,5 @@
 import type { SipCallSummary, SipSummary } from '../sip/types';
-import { countOf } from './plural';
+import { countOf } from '../plural';
 
 /**
  * The SIP summary as compact monospace text (problems first; codes like tshark `-z sip,stat`; a calls table like

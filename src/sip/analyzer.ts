@@ -5,7 +5,7 @@ import { SipDebugReader, type DebugEvent, type DebugMessageEvent } from './reade
 import { SipStreamJoiner } from './reassembly';
 import { sdpMedia } from './sdp';
 import { FIREWALL_LANE } from './types';
-import { countOf } from '../report/plural';
+import { countOf } from '../plural';
 import type {
   SipCallState,
   SipCallSummary,

@@ -7,7 +7,7 @@ import { remediationFor } from './remediation';
 import { policiesText } from './policyIds';
 import { registrationTimerNote, sipUdpIdleTimer, type CapturedRegistration } from './timers';
 import type { Evidence, OverallHandler, PolicyHandler, PolicyVerdict, RuleId, SessionHelperEntry, Verdict, VdomVerdict } from './types';
-import { countOf } from '../report/plural';
+import { countOf } from '../plural';
 
 /**
  * The verdict: who handles SIP, per accepting policy, per VDOM and overall (docs/domain.md R1-R8). Pure.

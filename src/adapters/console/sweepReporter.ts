@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { neutraliseControls } from '../../report/controls';
 import { renderSweepText, scopeText, sweepFiles } from '../../fleet/render';
 import type { SweepReport, SweepReporter, SweepRequest } from '../../fleet/types';
-import { countOf } from '../../report/plural';
+import { countOf } from '../../plural';
 
 /** A sweep in the terminal: the progress line rewritten in place (TTY), the summary, the CSV and JSON as files. */
 export class ConsoleSweepReporter implements SweepReporter {

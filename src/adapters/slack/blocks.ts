@@ -15,7 +15,7 @@ import type { Analysis } from '../../check/analyse';
 import type { CheckOptions, CheckRequest, CheckResult, ConfigVerdict, ProgressUpdate } from '../../check/types';
 import { neutraliseControls } from '../../report/controls';
 import { outcomesText, renderSipSummaryText } from '../../report/sipText';
-import { countOf } from '../../report/plural';
+import { countOf } from '../../plural';
 import { renderVerdictText } from '../../report/verdictText';
 import { configVerdictLine, runtimeMissingLine, settleConfigVerdict, type VerdictSettlement } from '../../report/verdictChange';
 import type { SipCallSummary, SipSummary } from '../../sip/types';

@@ -7,7 +7,7 @@ import { storedErrorForChat } from '../../errors';
 import { describeChange, type DriftChange } from '../../fleet/drift';
 import { countsText, exceptionLine, groupByHandler, isException, labelOf, scopeText } from '../../fleet/render';
 import type { SweepReport, SweepRequest, SweepRow } from '../../fleet/types';
-import { countOf } from '../../report/plural';
+import { countOf } from '../../plural';
 import { deviceValue, encodeButtonValue, escapeMrkdwn, fallbackText, fallbackTextWithMention, mrkdwn, SLACK_LIMITS, truncate, userMention, type KnownBlock, type SlackMessage } from './blocks';
 
 export const FLEET_ACTION_IDS = {
