@@ -137,10 +137,15 @@ interface CallRecord {
   retransEvidence: string[];
   problems: number;
   anyResponse: boolean;
-  /** The first 200 OK to the INVITE, its retransmissions, whether an ACK for it was seen, the first BYE after it. */
+  /**
+   * The first 200 OK to the INVITE, its retransmissions, whether an ACK for it was seen, the first BYE after it. A
+   * forked INVITE can be answered by several UASs, each 2xx with its own To tag (RFC 3261 §13.2.2.4): only this one's
+   * dialog (`toTag`) counts here.
+   */
   ok?: {
     ev: DebugMessageEvent;
     startLine: string;
+    toTag?: string;
     timeMs?: number;
     retransmissions: number;
     evidence: string[];
@@ -318,7 +323,10 @@ export class SipCaptureAnalyzer {
     // Kept as two 30-bit hashes (small integers: no per-message string or heap object survives); a false match
     // needs both to collide.
     const seq = msg.cseq?.seq;
-    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.viaBranch ?? msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '');
+    // A response to an INVITE also by its To tag: the 2xx of two forks share the transaction but are two dialogs
+    // (RFC 3261 §13.2.2.4), not one sent twice. (Parsed for INVITE responses only: the To header is lazy.)
+    const toTag = msg.kind === 'response' && cseqMethod === 'INVITE' ? (msg.to?.tag ?? '') : '';
+    hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.viaBranch ?? msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '', toTag);
     const h1 = keyHash1;
     const h2 = keyHash2;
     const retransmission = this.recentKeys.get(h1) === h2 || this.olderKeys.get(h1) === h2;
@@ -442,7 +450,7 @@ export class SipCaptureAnalyzer {
     }
     if (retransmission) {
       const ok = call.ok;
-      if (ok && msg.kind === 'response' && msg.status! >= 200 && msg.status! < 300 && msg.cseq?.method === 'INVITE' && msg.cseq.seq === call.inviteSeq) {
+      if (ok && msg.kind === 'response' && msg.status! >= 200 && msg.status! < 300 && msg.cseq?.method === 'INVITE' && msg.cseq.seq === call.inviteSeq && sameDialog(ok.toTag, msg)) {
         ok.retransmissions++;
         if (ok.evidence.length < 3) ok.evidence.push(...this.evidence(ev, msg).slice(0, 1));
         // Its own leg only: a log that also shows the forwarded copy must not count one retransmission twice.
@@ -451,7 +459,7 @@ export class SipCaptureAnalyzer {
           ok.lastAfterAck = ev;
           if (ev.timeMs !== undefined && call.ack.timeMs !== undefined) ok.lastAfterAckMs = ev.timeMs - call.ack.timeMs;
         }
-      } else if (call.ack && msg.kind === 'request' && msg.method === 'ACK' && msg.cseq?.seq === call.inviteSeq) {
+      } else if (call.ack && msg.kind === 'request' && msg.method === 'ACK' && msg.cseq?.seq === call.inviteSeq && sameDialog(ok?.toTag, msg)) {
         call.ackRetransmissions++;
       }
       call.retransmissions++;
@@ -467,7 +475,7 @@ export class SipCaptureAnalyzer {
       const method = msg.method!;
       if (ev.src && ev.dst && call.requestEnds.size < 16) call.requestEnds.set(`${seq} ${method}`, { src: ev.src, dst: ev.dst });
       if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg, this.arrivalMs));
-      else if (seq === call.inviteSeq) {
+      else if (seq === call.inviteSeq && sameDialog(call.ok?.toTag, msg)) {
         call.ackSeen = true;
         const ok = call.ok;
         if (ok) {
@@ -512,7 +520,7 @@ export class SipCaptureAnalyzer {
         }
         if (status < 300) {
           call.challengesInARow = 0;
-          if (!call.ok && seq === call.inviteSeq) call.ok = { ev, startLine: msg.startLine, timeMs: t, retransmissions: 0, evidence: this.evidence(ev, msg).slice(0, 2), afterAck: 0 };
+          if (!call.ok && seq === call.inviteSeq) call.ok = { ev, startLine: msg.startLine, toTag: msg.to?.tag, timeMs: t, retransmissions: 0, evidence: this.evidence(ev, msg).slice(0, 2), afterAck: 0 };
           if (setupPhase) call.state = 'in-call';
           if (call.answerMs === undefined && t !== undefined) call.answerMs = t;
         } else if (setupPhase) {
@@ -1108,7 +1116,7 @@ let hashState2 = 0;
  * Two FNV-1a-style hashes over the parts (each followed by a separator), in one pass, folded to 30 bits so V8 keeps
  * them as small integers.
  */
-function hashKey(a: string, b: string, c: string, d: string, e: string, f: string, g: string): void {
+function hashKey(a: string, b: string, c: string, d: string, e: string, f: string, g: string, h: string): void {
   hashState1 = 0x811c9dc5 | 0;
   hashState2 = 0x5bd1e995 | 0;
   hashPart(a);
@@ -1118,8 +1126,16 @@ function hashKey(a: string, b: string, c: string, d: string, e: string, f: strin
   hashPart(e);
   hashPart(f);
   hashPart(g);
+  hashPart(h);
   keyHash1 = (hashState1 >>> 2) & 0x3fffffff;
   keyHash2 = (hashState2 >>> 2) & 0x3fffffff;
+}
+
+/** A message of the dialog whose To tag is `tag` (either tag unknown: it may be). */
+function sameDialog(tag: string | undefined, msg: SipMessage): boolean {
+  if (tag === undefined) return true;
+  const other = msg.to?.tag;
+  return other === undefined || other === tag;
 }
 
 function hashPart(part: string): void {

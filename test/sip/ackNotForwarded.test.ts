@@ -88,10 +88,13 @@ function call(id: string) {
     invite: sipMessage('INVITE sip:2020@pbx.example.com SIP/2.0', [...head('1 INVITE', '192.168.1.10:5060', `z9hG4bK-${id}-1`, ''), 'Contact: <sip:1001@192.168.1.10:5060>', 'Content-Type: application/sdp'], sdpBody('192.168.1.10', 16384, [[0, 'PCMU']])),
     ok: sipMessage('SIP/2.0 200 OK', [...head('1 INVITE', '203.0.113.2:5060', `z9hG4bK-${id}-1`), 'Contact: <sip:2020@198.51.100.7:5060>', 'Content-Type: application/sdp'], sdpBody('198.51.100.20', 30000, [[0, 'PCMU']])),
     ack: sipMessage('ACK sip:2020@198.51.100.7:5060 SIP/2.0', [...head('1 ACK', '192.168.1.10:5060', `z9hG4bK-${id}-2`), 'Max-Forwards: 70']),
+    // The same INVITE forked by the PBX and answered by a second phone: its own To tag, its own ACK.
+    ok2: sipMessage('SIP/2.0 200 OK', [...head('1 INVITE', '203.0.113.2:5060', `z9hG4bK-${id}-1`, ';tag=t2'), 'Contact: <sip:2020@198.51.100.8:5060>', 'Content-Type: application/sdp'], sdpBody('198.51.100.21', 30100, [[0, 'PCMU']])),
+    ack2: sipMessage('ACK sip:2020@198.51.100.8:5060 SIP/2.0', [...head('1 ACK', '192.168.1.10:5060', `z9hG4bK-${id}-3`, ';tag=t2'), 'Max-Forwards: 70']),
   };
 }
 
-type Step = [ms: number, what: 'invite' | 'ok' | 'ack'];
+type Step = [ms: number, what: 'invite' | 'ok' | 'ack' | 'ok2' | 'ack2'];
 
 /** INVITE at -2 s, then the steps (ms after the first 200 OK); no console timestamps with `timestamps: false`. */
 function callLog(id: string, steps: Step[], timestamps = true): string {
@@ -103,7 +106,7 @@ function callLog(id: string, steps: Step[], timestamps = true): string {
   };
   const records: DebugRecordSpec[] = [{ ts: ts(-2000), port: 26, src: PHONE, dst: PBX, message: c.invite }];
   for (const [ms, what] of steps) {
-    records.push(what === 'ok' ? { ts: ts(ms), port: 27, src: PBX, dst: FGT, message: c.ok } : { ts: ts(ms), port: 26, src: PHONE, dst: PBX, message: what === 'ack' ? c.ack : c.invite });
+    records.push(what === 'ok' || what === 'ok2' ? { ts: ts(ms), port: 27, src: PBX, dst: FGT, message: c[what] } : { ts: ts(ms), port: 26, src: PHONE, dst: PBX, message: c[what] });
   }
   return debugLog(records);
 }
@@ -189,5 +192,27 @@ describe('what the addresses allow to say', () => {
     expect(p.message).toContain('The debug gives no addresses that would tell on which leg the ACK was seen.');
     expect(p.message).toContain('on its way to the callee');
     expect(p.evidence[2]).toBe('2024-05-02 11:00:00.040 sip port 26 read');
+  });
+});
+
+describe('a forked INVITE: two phones answer, each 200 OK with its own To tag (RFC 3261 §13.2.2.4)', () => {
+  it('the second phone\'s 200 OK, 1.5 s after the first one\'s ACK, is another dialog: no retransmission, no ACK problem', () => {
+    const s = analyse([callLog('f1', [[0, 'ok'], [40, 'ack'], [1500, 'ok2'], [1540, 'ack2']])]).summary();
+    expect(s.problems).toEqual([]);
+    expect(s.retransmissions).toBe(0);
+    expect(s.responses).toEqual({ '200': 2 });
+    expect(s.requests).toEqual({ INVITE: 1, ACK: 2 });
+  });
+
+  it('the first phone\'s 200 OK retransmitted after its ACK is still named, however the other fork goes', () => {
+    const [p, ...rest] = problemsOf(callLog('f2', [[0, 'ok'], [40, 'ack'], [300, 'ok2'], [340, 'ack2'], [1500, 'ok'], [3500, 'ok']]));
+    expect(rest).toEqual([]);
+    expect(p.kind).toBe('ack-not-forwarded');
+    expect(p.message).toContain('the 200 OK was still retransmitted 2 times after it (the last 3.5 s after it)');
+  });
+
+  it('only the other fork was ACKed: the first 200 OK, retransmitted, is the ACK not received', () => {
+    const kinds = problemsOf(callLog('f3', [[0, 'ok'], [200, 'ok2'], [240, 'ack2'], [500, 'ok'], [1500, 'ok']])).map((p) => p.kind);
+    expect(ackKinds(kinds)).toEqual(['ack-not-received']);
   });
 });
