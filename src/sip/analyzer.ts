@@ -483,7 +483,9 @@ export class SipCaptureAnalyzer {
           if (ok.ev.src !== undefined && ok.ev.dst !== undefined && ev.src === ok.ev.dst && ev.dst === ok.ev.src) call.ackOnCalleeLeg = true;
         }
       }
-      if (method === 'BYE' && call.ok && !call.bye) call.bye = { ev, startLine: msg.startLine, timeMs: t };
+      // A BYE ends the call when it ends the first 2xx's dialog: a forked INVITE's other dialogs are hung up apart.
+      const endsCall = method === 'BYE' && byeInDialog(call.ok?.toTag, msg);
+      if (endsCall && call.ok && !call.bye) call.bye = { ev, startLine: msg.startLine, timeMs: t };
       if (method === 'INVITE') {
         if (call.state !== 'in-call') {
           call.state = 'setup';
@@ -495,7 +497,7 @@ export class SipCaptureAnalyzer {
         }
       } else if (method === 'CANCEL' && (call.state === 'setup' || call.state === 'ringing')) {
         call.state = 'cancelled';
-      } else if (method === 'BYE' && call.state === 'in-call') {
+      } else if (endsCall && call.state === 'in-call') {
         call.state = 'completed';
         call.byeMs ??= t;
       }
@@ -1136,6 +1138,18 @@ function sameDialog(tag: string | undefined, msg: SipMessage): boolean {
   if (tag === undefined) return true;
   const other = msg.to?.tag;
   return other === undefined || other === tag;
+}
+
+/**
+ * A BYE of the dialog whose remote (callee) tag is `tag`: that tag is the BYE's To tag when the caller hangs up, its
+ * From tag when the callee does (either tag unknown: it may be).
+ */
+function byeInDialog(tag: string | undefined, msg: SipMessage): boolean {
+  if (tag === undefined) return true;
+  const to = msg.to?.tag;
+  const from = msg.from?.tag;
+  if (to === undefined && from === undefined) return true;
+  return to === tag || from === tag;
 }
 
 function hashPart(part: string): void {

@@ -1,7 +1,7 @@
 /**
  * The ACK that reaches the FortiGate but not the callee: the debug shows the caller's ACK, yet the callee keeps
  * retransmitting its 200 OK after it (RFC 3261 §13.3.1.4: a UAS stops once it has the ACK) and hangs up about 32 s
- * later. Fixtures: test/fixtures/sip/ack-not-forwarded-30s.log and ack-crossed.log (built by
+ * later. Fixtures: test/fixtures/sip/ack-not-forwarded-30s.log, ack-crossed.log and forked-call.log (built by
  * test/sip/support/buildFixtures.ts). One 200 OK retransmission crossing the ACK in flight is a normal call.
  */
 import { renderSipSummaryText } from '../../src/report/sipText';
@@ -196,6 +196,18 @@ describe('what the addresses allow to say', () => {
 });
 
 describe('a forked INVITE: two phones answer, each 200 OK with its own To tag (RFC 3261 §13.2.2.4)', () => {
+  it('a hunt group (forked-call.log): both answer, the caller hangs up the second dialog at once and talks 20 s on the first', () => {
+    const s = analyseFixtures('forked-call.log').summary();
+    expect(s.problems).toEqual([]);
+    expect(s.retransmissions).toBe(0);
+    expect(s.requests).toEqual({ INVITE: 1, ACK: 2, BYE: 2 });
+    expect(s.responses).toEqual({ '100': 1, '180': 2, '200': 4 });
+    expect(s.calls).toHaveLength(1);
+    // The BYE of the second dialog (1.56 s after the first 200 OK) does not end the call; the first dialog's does.
+    expect(s.calls[0]).toMatchObject({ state: 'completed', finalStatus: 200, setupMs: 4000, durationMs: 20000 });
+    expect(renderSipSummaryText(s)).toContain('Problems: none found in the signalling.');
+  });
+
   it('the second phone\'s 200 OK, 1.5 s after the first one\'s ACK, is another dialog: no retransmission, no ACK problem', () => {
     const s = analyse([callLog('f1', [[0, 'ok'], [40, 'ack'], [1500, 'ok2'], [1540, 'ack2']])]).summary();
     expect(s.problems).toEqual([]);

@@ -418,3 +418,29 @@ function write(name: string, text: string) {
     back(at(20520), c.response('200 OK', '2 BYE', 'z9hG4bK-ackx1-3', { toTag: 'pbx-51' })),
   ]));
 }
+
+// 15. A forked INVITE: the PBX rings a hunt group of two handsets at once. Both ring (180, each its own To tag), the
+//     first answers, the second answers 1.5 s later before the PBX could cancel it; each 200 OK starts its own dialog,
+//     the phone ACKs both and hangs up the second at once (RFC 3261 §13.2.2.4), then talks on the first for 20 s.
+{
+  const c = call('fork1', '1001', '600');
+  const okAt = Date.UTC(2024, 4, 2, 10, 23, 3);
+  const at = (ms: number) => {
+    const d = new Date(okAt + ms);
+    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
+  };
+  write('forked-call.log', debugLog([
+    out(at(-4000), c.invite()),
+    back(at(-3950), c.response('100 Trying', '1 INVITE', 'z9hG4bK-fork1-1')),
+    back(at(-3000), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-fork1-1', { toTag: 'hg-61' })),
+    back(at(-2990), c.response('180 Ringing', '1 INVITE', 'z9hG4bK-fork1-1', { toTag: 'hg-62' })),
+    back(at(0), c.response('200 OK', '1 INVITE', 'z9hG4bK-fork1-1', { toTag: 'hg-61', sdp: true })),
+    out(at(40), c.request('ACK', 1, 'z9hG4bK-fork1-2', 'hg-61')),
+    back(at(1500), c.response('200 OK', '1 INVITE', 'z9hG4bK-fork1-1', { toTag: 'hg-62', sdp: true })),
+    out(at(1540), c.request('ACK', 1, 'z9hG4bK-fork1-3', 'hg-62')),
+    out(at(1560), c.request('BYE', 2, 'z9hG4bK-fork1-4', 'hg-62')),
+    back(at(1600), c.response('200 OK', '2 BYE', 'z9hG4bK-fork1-4', { toTag: 'hg-62' })),
+    out(at(20000), c.request('BYE', 3, 'z9hG4bK-fork1-5', 'hg-61')),
+    back(at(20040), c.response('200 OK', '3 BYE', 'z9hG4bK-fork1-5', { toTag: 'hg-61' })),
+  ]));
+}
