@@ -323,9 +323,10 @@ export class SipCaptureAnalyzer {
     // Kept as two 30-bit hashes (small integers: no per-message string or heap object survives); a false match
     // needs both to collide.
     const seq = msg.cseq?.seq;
-    // A response to an INVITE also by its To tag: the 2xx of two forks share the transaction but are two dialogs
-    // (RFC 3261 §13.2.2.4), not one sent twice. (Parsed for INVITE responses only: the To header is lazy.)
-    const toTag = msg.kind === 'response' && cseqMethod === 'INVITE' ? (msg.to?.tag ?? '') : '';
+    // A response to an INVITE, and an ACK, also by the To tag: the 2xx of two forks share the transaction but are two
+    // dialogs (RFC 3261 §13.2.2.4), not one sent twice, and so are their ACKs (an older UA may reuse one branch for
+    // both). Parsed for those only: the To header is lazy.
+    const toTag = (msg.kind === 'response' && cseqMethod === 'INVITE') || msg.method === 'ACK' ? (msg.to?.tag ?? '') : '';
     hashKey(callId, seq === undefined ? '' : String(seq), cseqMethod, what, msg.viaBranch ?? msg.via?.branch ?? '', ev.src ?? '', ev.dst ?? '', toTag);
     const h1 = keyHash1;
     const h2 = keyHash2;
@@ -475,13 +476,13 @@ export class SipCaptureAnalyzer {
       const method = msg.method!;
       if (ev.src && ev.dst && call.requestEnds.size < 16) call.requestEnds.set(`${seq} ${method}`, { src: ev.src, dst: ev.dst });
       if (method !== 'ACK') call.pending.set(`${seq} ${method}`, pendingOf(method, ev, msg, this.arrivalMs));
-      else if (seq === call.inviteSeq && sameDialog(call.ok?.toTag, msg)) {
-        call.ackSeen = true;
+      else if (seq === call.inviteSeq && call.ok && sameDialog(call.ok.toTag, msg)) {
+        // The ACK of the first 2xx. An ACK before any 2xx acknowledges a non-2xx final response (a 401/407
+        // challenge, a fork's 486: RFC 3261 §17.1.1.3) and says nothing of the 2xx that may follow.
         const ok = call.ok;
-        if (ok) {
-          call.ack ??= { ev, startLine: msg.startLine, timeMs: t };
-          if (ok.ev.src !== undefined && ok.ev.dst !== undefined && ev.src === ok.ev.dst && ev.dst === ok.ev.src) call.ackOnCalleeLeg = true;
-        }
+        call.ackSeen = true;
+        call.ack ??= { ev, startLine: msg.startLine, timeMs: t };
+        if (ok.ev.src !== undefined && ok.ev.dst !== undefined && ev.src === ok.ev.dst && ev.dst === ok.ev.src) call.ackOnCalleeLeg = true;
       }
       // A BYE ends the call when it ends the first 2xx's dialog: a forked INVITE's other dialogs are hung up apart.
       const endsCall = method === 'BYE' && byeInDialog(call.ok?.toTag, msg);
@@ -516,14 +517,17 @@ export class SipCaptureAnalyzer {
       } else if (status === 181) {
         if (setupPhase) call.state = 'diverted';
       } else if (status >= 200) {
-        if (setupPhase || call.finalStatus === null) {
+        // A 2xx to the INVITE answers the call even after another fork's refusal (a 486 from one phone while another
+        // still rang) or a 181: the call is up.
+        const answersRefused = status < 300 && seq === call.inviteSeq && (call.state === 'busy' || call.state === 'rejected' || call.state === 'diverted');
+        if (setupPhase || answersRefused || call.finalStatus === null) {
           call.finalStatus = status;
           call.finalReason = msg.reason;
         }
         if (status < 300) {
           call.challengesInARow = 0;
           if (!call.ok && seq === call.inviteSeq) call.ok = { ev, startLine: msg.startLine, toTag: msg.to?.tag, timeMs: t, retransmissions: 0, evidence: this.evidence(ev, msg).slice(0, 2), afterAck: 0 };
-          if (setupPhase) call.state = 'in-call';
+          if (setupPhase || answersRefused) call.state = 'in-call';
           if (call.answerMs === undefined && t !== undefined) call.answerMs = t;
         } else if (setupPhase) {
           if (status === 301 || status === 302) call.state = 'diverted';
@@ -1142,13 +1146,13 @@ function sameDialog(tag: string | undefined, msg: SipMessage): boolean {
 
 /**
  * A BYE of the dialog whose remote (callee) tag is `tag`: that tag is the BYE's To tag when the caller hangs up, its
- * From tag when the callee does (either tag unknown: it may be).
+ * From tag when the callee does (a tag missing from either header: it may be).
  */
 function byeInDialog(tag: string | undefined, msg: SipMessage): boolean {
   if (tag === undefined) return true;
   const to = msg.to?.tag;
   const from = msg.from?.tag;
-  if (to === undefined && from === undefined) return true;
+  if (to === undefined || from === undefined) return true;
   return to === tag || from === tag;
 }
 

@@ -196,7 +196,7 @@ describe('what the addresses allow to say', () => {
 });
 
 describe('a forked INVITE: two phones answer, each 200 OK with its own To tag (RFC 3261 §13.2.2.4)', () => {
-  it('a hunt group (forked-call.log): both answer, the caller hangs up the second dialog at once and talks 20 s on the first', () => {
+  it('two devices of one user (forked-call.log): both answer, the caller hangs up the second dialog at once and talks 20 s on the first', () => {
     const s = analyseFixtures('forked-call.log').summary();
     expect(s.problems).toEqual([]);
     expect(s.retransmissions).toBe(0);
@@ -226,5 +226,73 @@ describe('a forked INVITE: two phones answer, each 200 OK with its own To tag (R
   it('only the other fork was ACKed: the first 200 OK, retransmitted, is the ACK not received', () => {
     const kinds = problemsOf(callLog('f3', [[0, 'ok'], [200, 'ok2'], [240, 'ack2'], [500, 'ok'], [1500, 'ok']])).map((p) => p.kind);
     expect(ackKinds(kinds)).toEqual(['ack-not-received']);
+  });
+});
+
+/**
+ * Explicit messages of one call from the phone (192.168.1.10) to the PBX: `msg(start, cseq, branch, toTag, fromTag)`.
+ * Records at `ms` after 11:00:00 on the phone's leg (requests) or the PBX's (responses).
+ */
+function explicitCall(id: string) {
+  const msg = (start: string, cseq: string, branch: string, toTag?: string, fromTag: string | null = `${id}-f`) =>
+    sipMessage(start, [`Via: SIP/2.0/UDP 192.168.1.10:5060;branch=${branch}`, `From: <sip:1001@pbx.example.com>${fromTag === null ? '' : `;tag=${fromTag}`}`, `To: <sip:2020@pbx.example.com>${toTag ? `;tag=${toTag}` : ''}`, `Call-ID: ${id}`, `CSeq: ${cseq}`]);
+  const records: DebugRecordSpec[] = [];
+  const at = (ms: number) => `2024-05-02 ${new Date(Date.UTC(2024, 4, 2, 11, 0, 0) + ms).toISOString().slice(11, 23)}`;
+  return {
+    msg,
+    request: (ms: number, message: string) => records.push({ ts: at(ms), port: 26, src: PHONE, dst: PBX, message }),
+    response: (ms: number, message: string) => records.push({ ts: at(ms), port: 27, src: PBX, dst: FGT, message }),
+    summary: () => analyse([debugLog(records)]).summary(),
+  };
+}
+
+describe('ACKs that acknowledge a refusal, not the answer (RFC 3261 §17.1.1.3)', () => {
+  it('407, its ACK, the INVITE again with credentials, 200 OK retransmitted and never ACKed: the ACK not received', () => {
+    const c = explicitCall('auth1');
+    c.request(0, c.msg('INVITE sip:2020@pbx.example.com SIP/2.0', '1 INVITE', 'z9hG4bK-a1'));
+    c.response(50, c.msg('SIP/2.0 407 Proxy Authentication Required', '1 INVITE', 'z9hG4bK-a1', 'px-1'));
+    c.request(60, c.msg('ACK sip:2020@pbx.example.com SIP/2.0', '1 ACK', 'z9hG4bK-a1', 'px-1'));
+    c.request(80, c.msg('INVITE sip:2020@pbx.example.com SIP/2.0', '2 INVITE', 'z9hG4bK-a2'));
+    c.response(3000, c.msg('SIP/2.0 200 OK', '2 INVITE', 'z9hG4bK-a2', 'pbx-9'));
+    c.response(3500, c.msg('SIP/2.0 200 OK', '2 INVITE', 'z9hG4bK-a2', 'pbx-9'));
+    c.response(4500, c.msg('SIP/2.0 200 OK', '2 INVITE', 'z9hG4bK-a2', 'pbx-9'));
+    const s = c.summary();
+    expect(ackKinds(s.problems.map((p) => p.kind))).toEqual(['ack-not-received']);
+    expect(s.calls[0]).toMatchObject({ state: 'in-call', finalStatus: 200 });
+  });
+
+  it('one phone of a fork refuses (486, ACKed), the other answers: the call is up, and its lost ACK is named', () => {
+    const c = explicitCall('fork486');
+    c.request(0, c.msg('INVITE sip:2020@pbx.example.com SIP/2.0', '1 INVITE', 'z9hG4bK-b1'));
+    c.response(1000, c.msg('SIP/2.0 486 Busy Here', '1 INVITE', 'z9hG4bK-b1', 'desk-1'));
+    c.request(1010, c.msg('ACK sip:2020@pbx.example.com SIP/2.0', '1 ACK', 'z9hG4bK-b1', 'desk-1'));
+    c.response(2000, c.msg('SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-b1', 'soft-2'));
+    const answered = c.summary();
+    expect(answered.calls[0]).toMatchObject({ state: 'in-call', finalStatus: 200 });
+    expect(ackKinds(answered.problems.map((p) => p.kind))).toEqual([]);
+    c.response(2500, c.msg('SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-b1', 'soft-2'));
+    c.response(3500, c.msg('SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-b1', 'soft-2'));
+    expect(ackKinds(c.summary().problems.map((p) => p.kind))).toEqual(['ack-not-received']);
+  });
+
+  it('the ACKs of two forks on one Via branch (an older UA) are two ACKs, not one sent again', () => {
+    const c = explicitCall('fork-branch');
+    c.request(0, c.msg('INVITE sip:2020@pbx.example.com SIP/2.0', '1 INVITE', 'z9hG4bK-c1'));
+    c.response(1000, c.msg('SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-c1', 'p1'));
+    c.request(1040, c.msg('ACK sip:2020@pbx.example.com SIP/2.0', '1 ACK', 'z9hG4bK-c2', 'p1'));
+    c.response(1200, c.msg('SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-c1', 'p2'));
+    c.request(1240, c.msg('ACK sip:2020@pbx.example.com SIP/2.0', '1 ACK', 'z9hG4bK-c2', 'p2'));
+    const s = c.summary();
+    expect(s.retransmissions).toBe(0);
+    expect(s.problems).toEqual([]);
+  });
+
+  it('a BYE from the caller whose To lost its tag (a sloppy UA) still ends the call', () => {
+    const c = explicitCall('notag');
+    c.request(0, c.msg('INVITE sip:2020@pbx.example.com SIP/2.0', '1 INVITE', 'z9hG4bK-d1'));
+    c.response(1000, c.msg('SIP/2.0 200 OK', '1 INVITE', 'z9hG4bK-d1', 'p1'));
+    c.request(1040, c.msg('ACK sip:2020@pbx.example.com SIP/2.0', '1 ACK', 'z9hG4bK-d2', 'p1'));
+    c.request(9000, c.msg('BYE sip:2020@pbx.example.com SIP/2.0', '2 BYE', 'z9hG4bK-d3'));
+    expect(c.summary().calls[0]).toMatchObject({ state: 'completed', durationMs: 8000 });
   });
 });

@@ -419,9 +419,10 @@ function write(name: string, text: string) {
   ]));
 }
 
-// 15. A forked INVITE: the PBX rings a hunt group of two handsets at once. Both ring (180, each its own To tag), the
-//     first answers, the second answers 1.5 s later before the PBX could cancel it; each 200 OK starts its own dialog,
-//     the phone ACKs both and hangs up the second at once (RFC 3261 §13.2.2.4), then talks on the first for 20 s.
+// 15. A forked INVITE: the provider's forking proxy rings the two devices registered for extension 600 at once. Both
+//     ring (180, each its own To tag), the first answers, the second answers 1.5 s later before the proxy could
+//     cancel it; each 200 OK starts its own dialog, the phone ACKs both and hangs up the second at once (RFC 3261
+//     §13.2.2.4), then talks on the first for 20 s.
 {
   const c = call('fork1', '1001', '600');
   const okAt = Date.UTC(2024, 4, 2, 10, 23, 3);
