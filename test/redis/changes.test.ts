@@ -152,7 +152,7 @@ describe('the change journal in Redis, shared by replicas', () => {
     const held = await new RedisDeviceLocks(a, { leaseMs: 5000 }).tryAcquire(deviceKey(entry), { requestedBy: 'U0OTHER', startedAt: new Date(), checkId: 'running-on-a' });
     if (!('lease' in held)) throw new Error('expected the lock');
     const logged: string[] = [];
-    const config = loadAppConfig({ SIP_CHECK_REDIS_URL: redis.url, SIP_CHECK_LOCK_LEASE_MS: '1000', SIP_CHECK_JOURNAL: path.join(dir, 'journal.json'), SIP_CHECK_AUDIT_LOG: path.join(dir, 'b.audit.jsonl') });
+    const config = loadAppConfig({ SIP_CHECK_REDIS_URL: redis.url, SIP_CHECK_LOCK_LEASE_MS: '2000', SIP_CHECK_JOURNAL: path.join(dir, 'journal.json'), SIP_CHECK_AUDIT_LOG: path.join(dir, 'b.audit.jsonl') });
     const coordination = await createCoordination(config, (_level, message) => void logged.push(message));
     try {
       const inventory = { source: 'test', firewalls: [entry] };
@@ -174,8 +174,9 @@ describe('the change journal in Redis, shared by replicas', () => {
       expect(fw.sim.state.configWrites.length).toBe(writes);
       expect(fw.sim.commandLog.slice(linesBefore).every((c) => /^(get|show|diagnose sys vd list|exit)/.test(c.command))).toBe(true);
       expect(Object.keys(await raw(a))).toEqual([p.id]);
-      // Several more passes (every 500 ms): a partial entry is not read again by this replica.
-      await new Promise((r) => setTimeout(r, 1500));
+      // More passes (every second, half the 2 s lease: long enough that a stalled test process keeps its lease): a
+      // partial entry is not read again by this replica.
+      await new Promise((r) => setTimeout(r, 2500));
       expect(assessments()).toHaveLength(1);
       // The pass that assessed it holds the firewall's lock until its session has logged out; the check below needs it.
       const lockDeadline = Date.now() + 20_000;
