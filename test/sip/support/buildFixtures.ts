@@ -36,6 +36,8 @@ function call(id: string, from = '1001', to = '2002') {
 const day = (t: string) => `2024-05-02 ${t}`;
 const out = (ts: string | undefined, message: string): DebugRecordSpec => ({ ts, port: 26, src: PHONE, dst: PBX, message });
 const back = (ts: string | undefined, message: string): DebugRecordSpec => ({ ts, port: 27, src: PBX, dst: FGT, message });
+/** The console timestamp `ms` after `zero` (a UTC instant on 2024-05-02), to the millisecond. */
+const msAfter = (zero: number) => (ms: number) => `2024-05-02 ${new Date(zero + ms).toISOString().slice(11, 23)}`;
 
 function write(name: string, text: string) {
   writeFileSync(path.join(DIR, name), text);
@@ -280,11 +282,7 @@ function write(name: string, text: string) {
 //     32 s after the first 200 OK. The phone did send an ACK: it is not in the capture (dropped before the ALG).
 {
   const c = call('ackl1', '1001', '2011');
-  const okAt = Date.UTC(2024, 4, 2, 10, 20, 3);
-  const at = (ms: number) => {
-    const d = new Date(okAt + ms);
-    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
-  };
+  const at = msAfter(Date.UTC(2024, 4, 2, 10, 20, 3));
   const ok = () => c.response('200 OK', '1 INVITE', 'z9hG4bK-ackl1-1', { toTag: 'pbx-31', sdp: true });
   const records: DebugRecordSpec[] = [
     out(at(-3000), c.invite()),
@@ -359,11 +357,7 @@ function write(name: string, text: string) {
 //     after its first 200 OK.
 {
   const c = call('ackf1', '1001', '2012');
-  const okAt = Date.UTC(2024, 4, 2, 10, 21, 3);
-  const at = (ms: number) => {
-    const d = new Date(okAt + ms);
-    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
-  };
+  const at = msAfter(Date.UTC(2024, 4, 2, 10, 21, 3));
   const ok = () => c.response('200 OK', '1 INVITE', 'z9hG4bK-ackf1-1', { toTag: 'pbx-41', sdp: true });
   const ack = () => c.request('ACK', 1, 'z9hG4bK-ackf1-2', 'pbx-41');
   const records: DebugRecordSpec[] = [
@@ -399,11 +393,7 @@ function write(name: string, text: string) {
 //     logged after it; the phone re-sends its ACK for it, and the retransmissions stop. The phone hangs up 20 s later.
 {
   const c = call('ackx1', '1001', '2013');
-  const okAt = Date.UTC(2024, 4, 2, 10, 22, 3);
-  const at = (ms: number) => {
-    const d = new Date(okAt + ms);
-    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
-  };
+  const at = msAfter(Date.UTC(2024, 4, 2, 10, 22, 3));
   const ok = () => c.response('200 OK', '1 INVITE', 'z9hG4bK-ackx1-1', { toTag: 'pbx-51', sdp: true });
   const ack = () => c.request('ACK', 1, 'z9hG4bK-ackx1-2', 'pbx-51');
   write('ack-crossed.log', debugLog([
@@ -425,11 +415,7 @@ function write(name: string, text: string) {
 //     §13.2.2.4), then talks on the first for 20 s.
 {
   const c = call('fork1', '1001', '600');
-  const okAt = Date.UTC(2024, 4, 2, 10, 23, 3);
-  const at = (ms: number) => {
-    const d = new Date(okAt + ms);
-    return day(`${d.toISOString().slice(11, 19)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`);
-  };
+  const at = msAfter(Date.UTC(2024, 4, 2, 10, 23, 3));
   write('forked-call.log', debugLog([
     out(at(-4000), c.invite()),
     back(at(-3950), c.response('100 Trying', '1 INVITE', 'z9hG4bK-fork1-1')),
